@@ -1,0 +1,1 @@
+"""What every Brobygger service must agree on: event contracts, topics, connection settings, logging."""

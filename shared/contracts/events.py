@@ -1,0 +1,180 @@
+"""Versioned events. Each carries `event_id`, `occurred_at`, `schema_version` and `correlation_id`.
+
+A contract changes only by adding optional fields; a breaking change is a new event type.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, Field, TypeAdapter
+
+from shared.contracts.common import CefrLevel, Contract, EscoUri, OpportunityKind
+from shared.contracts.opportunity import Opportunity
+from shared.contracts.profile import CitizenProfile
+
+#: Namespace for ids derived from other ids (proposal ids, match-proposed event ids, idempotency).
+ID_NAMESPACE = uuid.UUID("6f1e3c52-8a59-4d0e-9b1c-3f5a7f0d2b10")
+
+
+def derive_id(*parts: object) -> uuid.UUID:
+    """A deterministic UUID from its parts: the same inputs give the same id after any crash."""
+    return uuid.uuid5(ID_NAMESPACE, "|".join(str(p) for p in parts))
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Event(Contract):
+    event_id: uuid.UUID = Field(default_factory=uuid.uuid4, description="Unique id of this event.")
+    occurred_at: AwareDatetime = Field(default_factory=_now, description="When it happened (timezone-aware).")
+    schema_version: int = Field(default=1, ge=1, description="Version of this event's schema.")
+    correlation_id: str = Field(
+        max_length=100, description="Id of the request that caused this, carried through every event it causes.",
+        examples=["req-7d3f2a"],
+    )
+
+
+class CitizenProfileSubmitted(Event):
+    """A caseworker registered a new citizen. Triggers matching at once."""
+
+    event_type: Literal["CitizenProfileSubmitted"] = "CitizenProfileSubmitted"
+    citizen_id: uuid.UUID = Field(description="Pseudonymous id minted by intake.")
+    profile: CitizenProfile
+
+
+class CitizenProfileUpdated(Event):
+    """The citizen's profile changed; it replaces the previous one."""
+
+    event_type: Literal["CitizenProfileUpdated"] = "CitizenProfileUpdated"
+    citizen_id: uuid.UUID
+    profile: CitizenProfile
+
+
+class CitizenErased(Event):
+    """The citizen asked to be forgotten; every service removes what it holds."""
+
+    event_type: Literal["CitizenErased"] = "CitizenErased"
+    citizen_id: uuid.UUID
+
+
+class MatchRequested(Event):
+    """Somebody asked for a fresh ranking for a citizen."""
+
+    event_type: Literal["MatchRequested"] = "MatchRequested"
+    citizen_id: uuid.UUID
+    top_n: int = Field(default=10, ge=1, le=50, description="How many proposals to return.")
+
+
+class OpportunityRegistered(Event):
+    event_type: Literal["OpportunityRegistered"] = "OpportunityRegistered"
+    opportunity_id: uuid.UUID
+    opportunity: Opportunity
+
+
+class OpportunityUpdated(Event):
+    event_type: Literal["OpportunityUpdated"] = "OpportunityUpdated"
+    opportunity_id: uuid.UUID
+    opportunity: Opportunity
+
+
+class OpportunityWithdrawn(Event):
+    event_type: Literal["OpportunityWithdrawn"] = "OpportunityWithdrawn"
+    opportunity_id: uuid.UUID
+    reason: str = Field(default="", max_length=500)
+
+
+class Reasons(Contract):
+    """Why an opportunity was proposed, as data and as one plain sentence in Danish and English."""
+
+    matched_skills: list[str] = Field(default_factory=list, description="Skills the citizen has that it asks for.")
+    missing_skills: list[str] = Field(default_factory=list, description="Essential skills or certificates missing.")
+    matched_skill_uris: list[EscoUri] = Field(default_factory=list)
+    missing_skill_uris: list[EscoUri] = Field(default_factory=list)
+    commute_km: float | None = Field(default=None, ge=0)
+    commute_minutes: float | None = Field(default=None, ge=0)
+    commute_mode: Literal["walk", "bike", "public_transport", "car"] | None = None
+    danish_level: CefrLevel | None = None
+    required_danish_level: CefrLevel | None = None
+    danish_mentor: bool = False
+    hours_fit: bool = True
+    rule: str = Field(description="Which rule or strategy placed it.", examples=["ordinary_employment_first"])
+    closes_gap_for: list[uuid.UUID] = Field(default_factory=list, description="Near-miss jobs this education step opens.")
+    text_da: str = Field(description="One plain sentence in Danish.")
+    text_en: str = Field(description="One plain sentence in English.")
+
+
+class Proposal(Contract):
+    proposal_id: uuid.UUID = Field(description="Derived from the triggering event and the opportunity.")
+    opportunity_id: uuid.UUID
+    kind: OpportunityKind
+    title: str
+    owner_name: str
+    town: str
+    score: float
+    rank: int = Field(ge=1)
+    reasons: Reasons
+
+
+class MatchProposed(Event):
+    """The matcher ranked opportunities for a citizen. Its id is derived from the triggering event."""
+
+    event_type: Literal["MatchProposed"] = "MatchProposed"
+    citizen_id: uuid.UUID
+    trigger_event_id: uuid.UUID
+    catalogue_size: int = Field(ge=0)
+    proposals: list[Proposal]
+    associations: list[Proposal] = Field(default_factory=list, description="Association activities, a list of its own.")
+    preferred_language: Literal["da", "en"] = "da"
+
+
+class NotificationSent(Event):
+    event_type: Literal["NotificationSent"] = "NotificationSent"
+    citizen_id: uuid.UUID
+    match_event_id: uuid.UUID
+    channel: Literal["email", "webhook"]
+    message_id: str
+    proposal_ids: list[uuid.UUID]
+
+
+class DeadLetter(Event):
+    """A message that could not be processed, with the reason. Holds no personal data beyond ids."""
+
+    event_type: Literal["DeadLetter"] = "DeadLetter"
+    service: str
+    source_topic: str
+    source_partition: int
+    source_offset: int
+    key: str | None
+    reason: str = Field(max_length=2000)
+    payload_size: int = Field(ge=0)
+
+
+CitizenEvent = Annotated[
+    CitizenProfileSubmitted | CitizenProfileUpdated | CitizenErased | MatchRequested,
+    Field(discriminator="event_type"),
+]
+OpportunityEvent = Annotated[
+    OpportunityRegistered | OpportunityUpdated | OpportunityWithdrawn,
+    Field(discriminator="event_type"),
+]
+ProposalEvent = Annotated[MatchProposed, Field(discriminator="event_type")]
+
+citizen_event_adapter: TypeAdapter[CitizenEvent] = TypeAdapter(CitizenEvent)
+opportunity_event_adapter: TypeAdapter[OpportunityEvent] = TypeAdapter(OpportunityEvent)
+
+ALL_EVENTS: tuple[type[Event], ...] = (
+    CitizenProfileSubmitted,
+    CitizenProfileUpdated,
+    CitizenErased,
+    MatchRequested,
+    OpportunityRegistered,
+    OpportunityUpdated,
+    OpportunityWithdrawn,
+    MatchProposed,
+    NotificationSent,
+    DeadLetter,
+)

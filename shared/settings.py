@@ -1,0 +1,64 @@
+"""Connection settings every service shares. Read from the environment, never at import time."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.topics import Topics
+
+
+class KafkaSettings(BaseSettings):
+    """`KAFKA_*`: where the broker is and how the clients behave."""
+
+    model_config = SettingsConfigDict(env_prefix="KAFKA_", extra="ignore")
+
+    bootstrap_servers: str = Field(description="Comma-separated host:port list.", examples=["127.0.0.1:9092"])
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    # Joining a group takes about half the session timeout on the local broker; see LOCAL-BROKER notes.
+    session_timeout_ms: int = Field(default=6000, ge=1000)
+    heartbeat_interval_ms: int = Field(default=1000, ge=100)
+    fetch_max_wait_ms: int = Field(default=100, ge=0)
+    request_timeout_ms: int = Field(default=10000, ge=1000)
+
+    def client_kwargs(self) -> dict[str, object]:
+        """Security keyword arguments understood by aiokafka."""
+        kwargs: dict[str, object] = {"security_protocol": self.security_protocol}
+        if self.sasl_mechanism:
+            kwargs["sasl_mechanism"] = self.sasl_mechanism
+            kwargs["sasl_plain_username"] = self.sasl_username
+            kwargs["sasl_plain_password"] = self.sasl_password.get_secret_value() if self.sasl_password else None
+        return kwargs
+
+
+class RedisSettings(BaseSettings):
+    """`REDIS_URL`: the Redis (6.2+) or Valkey that holds read models, idempotency and state."""
+
+    model_config = SettingsConfigDict(env_prefix="REDIS_", extra="ignore")
+
+    url: SecretStr = Field(description="redis:// or rediss:// URL; may carry a password.")
+
+
+class CommonSettings(BaseSettings):
+    """`BROBYGGER_*`: settings every service reads."""
+
+    model_config = SettingsConfigDict(env_prefix="BROBYGGER_", extra="ignore")
+
+    namespace: str = Field(
+        default="", pattern=r"^[a-z0-9\-]*\.?$",
+        description="Prefix for topics, consumer groups and Redis keys; lets several systems share a cluster.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_each_message: bool = Field(default=False, description="Per-message INFO logging; off by default.")
+
+    @property
+    def topics(self) -> Topics:
+        return Topics(prefix=self.namespace)
+
+    def redis_key(self, *parts: str) -> str:
+        return self.namespace + ":".join(parts)
