@@ -26,15 +26,6 @@ class KafkaSettings(BaseSettings):
     fetch_max_wait_ms: int = Field(default=100, ge=0)
     request_timeout_ms: int = Field(default=10000, ge=1000)
 
-    def client_kwargs(self) -> dict[str, object]:
-        """Security keyword arguments understood by aiokafka."""
-        kwargs: dict[str, object] = {"security_protocol": self.security_protocol}
-        if self.sasl_mechanism:
-            kwargs["sasl_mechanism"] = self.sasl_mechanism
-            kwargs["sasl_plain_username"] = self.sasl_username
-            kwargs["sasl_plain_password"] = self.sasl_password.get_secret_value() if self.sasl_password else None
-        return kwargs
-
 
 class RedisSettings(BaseSettings):
     """`REDIS_URL`: the Redis (6.2+) or Valkey that holds read models, idempotency and state."""

@@ -40,6 +40,6 @@ class Topics:
     def all(self) -> tuple[str, ...]:
         return (self.citizens, self.opportunities, self.proposals, self.notifications, self.dead_letters)
 
-    def group(self, service: str) -> str:
-        """Consumer group id of a service."""
-        return f"{self.prefix}brobygger.{service}"
+    def group(self, service: str, purpose: str) -> str:
+        """Consumer group id: one per service and subscription, so groups never mix topics."""
+        return f"{self.prefix}brobygger.{service}.{purpose}"

@@ -1,0 +1,128 @@
+"""`brobygger run`: the whole system on one machine, in the foreground, until Ctrl-C."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+import httpx
+
+from brobygger.demo import load_demo
+from brobygger.infra import LocalInfra, _die_with_parent, free_port, stop_process
+from brobygger.smtp_sink import start_sink
+
+ESCO_LINE = "This service uses the ESCO classification of the European Commission."
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum: int, frame: FrameType | None) -> None:
+    raise _Stop
+
+
+def _wait_ready(name: str, url: str, proc: subprocess.Popen[bytes], timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited with code {proc.returncode} while starting; see its log above")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/readyz", timeout=1.0).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"{name} was not ready within {timeout_s:g} s ({url}/readyz)")
+
+
+def run(workdir: Path, api_port: int, demo: bool, ready_timeout_s: float = 120.0) -> int:
+    signal.signal(signal.SIGINT, _raise_stop)
+    signal.signal(signal.SIGTERM, _raise_stop)
+    workdir.mkdir(parents=True, exist_ok=True)
+    mail_dir = (workdir / "mail").resolve()
+    infra: LocalInfra | None = None
+    sink = None
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        env = dict(os.environ)
+        if env.get("KAFKA_BOOTSTRAP_SERVERS") and env.get("REDIS_URL"):
+            print("Using KAFKA_BOOTSTRAP_SERVERS and REDIS_URL from the environment.", flush=True)
+        else:
+            print("Starting the local Kafka-protocol broker (Tansu) and Redis ...", flush=True)
+            infra = LocalInfra(data_dir=(workdir / "data").resolve()).start()
+            env.update(infra.env())
+        smtp_port = free_port()
+        sink = start_sink(mail_dir, smtp_port)
+        if not _port_free(api_port):
+            api_port = free_port()
+        ports = {"intake": api_port, "matcher": free_port(), "notifier": free_port()}
+        env.update({
+            "INTAKE_PORT": str(ports["intake"]), "MATCHER_PORT": str(ports["matcher"]),
+            "NOTIFIER_PORT": str(ports["notifier"]), "NOTIFIER_SMTP_HOST": "127.0.0.1",
+            "NOTIFIER_SMTP_PORT": str(smtp_port),
+        })
+        for name in ports:
+            procs[name] = subprocess.Popen(
+                [sys.executable, "-m", "brobygger.cli", name], env=env, preexec_fn=_die_with_parent,
+            )
+        for name, port in ports.items():
+            _wait_ready(name, f"http://127.0.0.1:{port}", procs[name], ready_timeout_s)
+        api = f"http://127.0.0.1:{ports['intake']}"
+        if demo:
+            print("Loading the Holbæk demo catalogue ...", flush=True)
+            load_demo(api)
+        print("\n".join([
+            "",
+            "Brobygger is running.",
+            f"  API docs:        {api}/docs",
+            f"  Health:          {api}/healthz  {api}/readyz",
+            f"  E-mail folder:   {mail_dir}  (each e-mail sent is an .eml file)",
+            f"  Kafka:           {env['KAFKA_BOOTSTRAP_SERVERS']}",
+            "  Redis:           " + env["REDIS_URL"].split("@")[-1],
+            "",
+            ESCO_LINE,
+            "Danish occupation labels adapted from ESCO v1.0.8 (European Commission) via the MELO benchmark (Avature, MIT licence).",
+            "",
+            "Press Ctrl-C to stop everything.",
+        ]), flush=True)
+        while True:
+            for name, proc in procs.items():
+                if proc.poll() is not None:
+                    print(f"{name} stopped unexpectedly (exit code {proc.returncode}); stopping everything.", flush=True)
+                    return 1
+            time.sleep(0.5)
+    except _Stop:
+        print("\nStopping ...", flush=True)
+        return 0
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for proc in procs.values():
+            with contextlib.suppress(ProcessLookupError):
+                proc.send_signal(signal.SIGTERM)
+        for proc in procs.values():
+            stop_process(proc, grace_s=10.0)
+        if sink is not None:
+            sink.stop()
+        if infra is not None:
+            infra.stop()
+        print("Stopped.", flush=True)

@@ -1,0 +1,32 @@
+"""A local SMTP server (aiosmtpd) that writes each e-mail it receives to a folder as an .eml file."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+class FolderHandler:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self.count = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
+        self.count += 1
+        content: bytes = envelope.original_content or envelope.content
+        match = re.search(rb"^Message-ID:\s*<([^>@]+)", content, re.IGNORECASE | re.MULTILINE)
+        stem = match.group(1).decode("ascii", "replace") if match else f"{time.time_ns()}"
+        (self.folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{stem}.eml").write_bytes(content)
+        return "250 Message accepted for delivery"
+
+
+def start_sink(folder: Path, port: int, host: str = "127.0.0.1") -> Controller:
+    """Start the sink in a background thread; call `.stop()` on the result."""
+    controller = Controller(FolderHandler(folder), hostname=host, port=port)
+    controller.start()
+    return controller

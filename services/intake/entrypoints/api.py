@@ -1,0 +1,138 @@
+"""Intake's HTTP API: one router per resource."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Body, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from services.intake import handlers
+from services.intake.entrypoints.deps import Deps, Req
+from shared.contracts import CitizenProfile, Opportunity, Proposal
+
+ESCO_ATTRIBUTION = "This service uses the ESCO classification of the European Commission."
+
+
+class Accepted(BaseModel):
+    event_id: uuid.UUID
+    correlation_id: str
+
+
+class CitizenAccepted(Accepted):
+    citizen_id: uuid.UUID
+
+
+class OpportunityAccepted(Accepted):
+    opportunity_id: uuid.UUID
+
+
+class MatchOptions(BaseModel):
+    top_n: int = Field(default=10, ge=1, le=50)
+
+
+class ProposalsView(BaseModel):
+    citizen_id: uuid.UUID
+    status: str = Field(description="`pending` before the first ranking, then `ready`.")
+    match_event_id: uuid.UUID | None = None
+    ranked_at: str | None = None
+    proposals: list[Proposal]
+    associations: list[Proposal]
+
+
+def _accepted(request: Request, result: dict[str, str]) -> dict[str, str]:
+    return {**result, "correlation_id": request.state.correlation_id}
+
+
+citizens = APIRouter(prefix="/v1/citizens", tags=["citizens"])
+
+
+@citizens.post("", status_code=202, response_model=CitizenAccepted)
+async def submit_citizen(profile: CitizenProfile, request: Request, deps: Deps, req: Req) -> dict[str, str]:
+    """Register a citizen's intake; matching starts at once."""
+    return _accepted(request, await handlers.submit_profile(deps, req, profile, await request.body()))
+
+
+@citizens.put("/{citizen_id}", status_code=202, response_model=CitizenAccepted)
+async def update_citizen(
+    citizen_id: uuid.UUID, profile: CitizenProfile, request: Request, deps: Deps, req: Req
+) -> dict[str, str]:
+    """Replace a citizen's profile."""
+    return _accepted(request, await handlers.update_profile(deps, req, citizen_id, profile, await request.body()))
+
+
+@citizens.post("/{citizen_id}/match", status_code=202, response_model=CitizenAccepted)
+async def match_citizen(
+    citizen_id: uuid.UUID, request: Request, deps: Deps, req: Req,
+    options: Annotated[MatchOptions | None, Body()] = None,
+) -> dict[str, str]:
+    """Ask for a fresh ranking of the catalogue for this citizen."""
+    top_n = (options or MatchOptions()).top_n
+    return _accepted(request, await handlers.request_match(deps, req, citizen_id, top_n, await request.body()))
+
+
+@citizens.get("/{citizen_id}/proposals", response_model=ProposalsView)
+async def citizen_proposals(citizen_id: uuid.UUID, deps: Deps) -> ProposalsView:
+    """The latest ranked proposals with their reasons (an empty list before the first ranking)."""
+    event = await handlers.proposals_for(deps, citizen_id)
+    if event is None:
+        return ProposalsView(citizen_id=citizen_id, status="pending", proposals=[], associations=[])
+    return ProposalsView(
+        citizen_id=citizen_id, status="ready", match_event_id=event.event_id,
+        ranked_at=event.occurred_at.isoformat(), proposals=event.proposals, associations=event.associations,
+    )
+
+
+opportunities = APIRouter(prefix="/v1/opportunities", tags=["opportunities"])
+
+
+@opportunities.post("", status_code=202, response_model=OpportunityAccepted)
+async def register_opportunity(opportunity: Opportunity, request: Request, deps: Deps, req: Req) -> dict[str, str]:
+    """Register a job, language-at-work placement, education step or association activity."""
+    return _accepted(request, await handlers.register_opportunity(deps, req, opportunity, await request.body()))
+
+
+@opportunities.put("/{opportunity_id}", status_code=202, response_model=OpportunityAccepted)
+async def replace_opportunity(
+    opportunity_id: uuid.UUID, opportunity: Opportunity, request: Request, deps: Deps, req: Req
+) -> dict[str, str]:
+    """Replace an open opportunity."""
+    body = await request.body()
+    return _accepted(request, await handlers.put_opportunity(deps, req, opportunity_id, opportunity, body))
+
+
+@opportunities.delete("/{opportunity_id}", status_code=202, response_model=OpportunityAccepted)
+async def withdraw_opportunity(opportunity_id: uuid.UUID, request: Request, deps: Deps, req: Req) -> dict[str, str]:
+    """Withdraw an opportunity from the catalogue."""
+    return _accepted(request, await handlers.withdraw_opportunity(deps, req, opportunity_id, reason="withdrawn by owner"))
+
+
+health = APIRouter(tags=["health"])
+
+
+@health.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """The process is alive."""
+    return {"status": "ok"}
+
+
+@health.get("/readyz")
+async def readyz(request: Request, deps: Deps) -> Response:
+    """Ready when the broker and Redis both answer."""
+    checks = {"kafka": await request.app.state.broker_ping(), "redis": await _redis_ok(deps)}
+    ok = all(checks.values())
+    return JSONResponse(status_code=200 if ok else 503, content={"status": "ready" if ok else "not_ready", **checks})
+
+
+async def _redis_ok(deps: handlers.IntakeDeps) -> bool:
+    try:
+        return await deps.store.ping()
+    except Exception:
+        return False
+
+
+def include_routers(app: FastAPI) -> None:
+    for router in (citizens, opportunities, health):
+        app.include_router(router)

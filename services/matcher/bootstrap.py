@@ -1,0 +1,98 @@
+"""Builds the matcher from settings. The service process and the tests both start here."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from redis.asyncio import Redis
+
+from services.matcher.adapters.catalogue_follower import CatalogueFollower
+from services.matcher.adapters.profile_store import ProfileStore
+from services.matcher.config import MatcherSettings
+from services.matcher.domain.catalogue import Catalogue
+from services.matcher.domain.model import RankingResult
+from services.matcher.domain.ranking import rank
+from services.matcher.entrypoints.api import include_routers
+from services.matcher.entrypoints.stream import catalogue_applier, register_subscribers
+from services.matcher.handlers import MatcherDeps
+from shared.contracts import CitizenProfile, Event
+from shared.messaging import MessageGuard, build_broker
+from shared.settings import CommonSettings, KafkaSettings, RedisSettings
+
+
+def _default_rank(profile: CitizenProfile, catalogue: Catalogue, top_n: int) -> RankingResult:
+    return rank(profile, catalogue, top_n=top_n)
+
+
+def bootstrap(
+    common: CommonSettings | None = None,
+    kafka: KafkaSettings | None = None,
+    redis: RedisSettings | None = None,
+    settings: MatcherSettings | None = None,
+) -> FastAPI:
+    """The matcher as an ASGI app whose lifespan runs the stream consumers."""
+    common = common or CommonSettings()
+    kafka = kafka or KafkaSettings()  # type: ignore[call-arg]
+    redis_settings = redis or RedisSettings()  # type: ignore[call-arg]
+    settings = settings or MatcherSettings()
+
+    broker = build_broker(kafka, "brobygger-matcher", log_each_message=common.log_each_message)
+    redis_client = Redis.from_url(redis_settings.url.get_secret_value(), socket_timeout=5)
+    profiles = ProfileStore(redis_client, common.namespace, settings.processed_ttl_s)
+
+    async def publish(topic: str, key: str, event: Event) -> None:
+        await broker.publish(
+            event.model_dump_json().encode(), topic=topic, key=key.encode(),
+            headers={"event-type": getattr(event, "event_type", ""), "correlation-id": event.correlation_id},
+        )
+
+    catalogue_ready = asyncio.Event()
+    deps = MatcherDeps(
+        catalogue=Catalogue(), catalogue_ready=catalogue_ready, profiles=profiles, publish=publish,
+        rank=_default_rank, topics=common.topics, top_n=settings.top_n, replay_wait_s=settings.replay_wait_s,
+    )
+    guard = MessageGuard(broker, common.topics, "matcher")
+    follower = CatalogueFollower(kafka, common.topics.opportunities, catalogue_applier(deps, guard), "brobygger-matcher-catalogue")
+    register_subscribers(broker, deps, guard, kafka)
+
+    async def mirror_readiness() -> None:
+        await follower.ready.wait()
+        catalogue_ready.set()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await broker.connect()
+        await follower.start()
+        mirror = asyncio.create_task(mirror_readiness())
+        await broker.start()
+        try:
+            yield
+        finally:
+            mirror.cancel()
+            await broker.stop()
+            await follower.stop()
+            await redis_client.aclose()
+
+    async def readiness() -> dict[str, bool]:
+        try:
+            redis_ok = await profiles.ping()
+        except Exception:
+            redis_ok = False
+        return {
+            "catalogue_replayed": catalogue_ready.is_set() and follower.failed() is None,
+            "kafka": bool(await broker.ping(timeout=2.0)),
+            "redis": redis_ok,
+        }
+
+    def stats() -> dict[str, object]:
+        return {"catalogue_size": len(deps.catalogue), "catalogue_records": follower.records_applied, **guard.counters}
+
+    app = FastAPI(title="Brobygger matcher", version="0.1.0", lifespan=lifespan)
+    app.state.readiness = readiness
+    app.state.stats = stats
+    app.state.deps = deps
+    include_routers(app)
+    return app

@@ -1,0 +1,46 @@
+"""The matcher's subscribers: citizen events in a consumer group, opportunity events to the catalogue."""
+
+from __future__ import annotations
+
+from aiokafka.structs import ConsumerRecord
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+
+from services.matcher import handlers
+from services.matcher.handlers import MatcherDeps
+from shared.contracts import citizen_event_adapter, opportunity_event_adapter
+from shared.messaging import MessageGuard, consumer_options
+from shared.settings import KafkaSettings
+
+
+def register_subscribers(broker: KafkaBroker, deps: MatcherDeps, guard: MessageGuard, kafka: KafkaSettings) -> None:
+    @broker.subscriber(  # type: ignore[call-overload,untyped-decorator]
+        deps.topics.citizens,
+        **consumer_options(kafka, deps.topics.group("matcher", "citizens")),
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        title="matcher.citizens",
+        description="Ranks on CitizenProfileSubmitted and MatchRequested; keeps profiles; forgets on CitizenErased.",
+    )
+    async def on_citizen(message: KafkaMessage) -> None:
+        async def handle(body: bytes) -> None:
+            await handlers.on_citizen_event(deps, citizen_event_adapter.validate_json(body))
+
+        await guard.run(message.raw_message, handle)  # type: ignore[arg-type]
+
+
+def catalogue_applier(deps: MatcherDeps, guard: MessageGuard):  # type: ignore[no-untyped-def]
+    """The function the catalogue follower calls for each opportunity record."""
+
+    async def apply(record: ConsumerRecord[bytes, bytes]) -> None:
+        async def handle(body: bytes) -> None:
+            handlers.apply_opportunity_event(deps.catalogue, opportunity_event_adapter.validate_json(body))
+
+        while True:
+            try:
+                await guard.run(record, handle)
+                return
+            except Exception:  # retried by the guard's count, then dead-lettered
+                continue
+
+    return apply

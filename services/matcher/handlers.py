@@ -1,0 +1,129 @@
+"""The matcher's use cases: keep the catalogue, keep profiles, rank and publish proposals."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from services.matcher.domain.catalogue import Catalogue
+from services.matcher.domain.model import RankedOpportunity, RankingResult
+from shared.contracts import (
+    CitizenErased,
+    CitizenEvent,
+    CitizenProfile,
+    CitizenProfileSubmitted,
+    CitizenProfileUpdated,
+    Event,
+    MatchProposed,
+    MatchRequested,
+    OpportunityEvent,
+    OpportunityRegistered,
+    OpportunityUpdated,
+    OpportunityWithdrawn,
+    Proposal,
+    derive_id,
+)
+from shared.messaging import Unprocessable
+from shared.topics import Topics
+
+log = logging.getLogger(__name__)
+
+Rank = Callable[[CitizenProfile, Catalogue, int], RankingResult]
+
+
+class Publisher(Protocol):
+    async def __call__(self, topic: str, key: str, event: Event) -> None: ...
+
+
+class Profiles(Protocol):
+    async def save(self, citizen_id: uuid.UUID, profile: CitizenProfile) -> None: ...
+    async def load(self, citizen_id: uuid.UUID) -> CitizenProfile | None: ...
+    async def erase(self, citizen_id: uuid.UUID) -> None: ...
+    async def was_processed(self, event_id: uuid.UUID) -> bool: ...
+    async def mark_processed(self, event_id: uuid.UUID) -> None: ...
+
+
+@dataclass
+class MatcherDeps:
+    catalogue: Catalogue
+    catalogue_ready: asyncio.Event
+    profiles: Profiles
+    publish: Publisher
+    rank: Rank
+    topics: Topics
+    top_n: int
+    replay_wait_s: float
+
+
+def apply_opportunity_event(catalogue: Catalogue, event: OpportunityEvent) -> None:
+    """Keep the in-memory catalogue in step with the opportunity topic."""
+    if isinstance(event, OpportunityRegistered | OpportunityUpdated):
+        catalogue.upsert(event.opportunity_id, event.opportunity)
+    elif isinstance(event, OpportunityWithdrawn):
+        catalogue.remove(event.opportunity_id)
+
+
+def _proposal(trigger: uuid.UUID, position: int, item: RankedOpportunity) -> Proposal:
+    o = item.opportunity
+    return Proposal(
+        proposal_id=derive_id("proposal", trigger, item.opportunity_id),
+        opportunity_id=item.opportunity_id,
+        kind=o.kind,
+        title=o.title,
+        owner_name=o.owner.name,
+        town=o.location.town,
+        score=item.score,
+        rank=position,
+        reasons=item.reasons,
+    )
+
+
+def build_match_proposed(
+    trigger: Event, citizen_id: uuid.UUID, profile: CitizenProfile, result: RankingResult, catalogue_size: int
+) -> MatchProposed:
+    """The event's id and every proposal id derive from the trigger, so a re-run repeats them."""
+    return MatchProposed(
+        event_id=derive_id("match-proposed", trigger.event_id),
+        correlation_id=trigger.correlation_id,
+        citizen_id=citizen_id,
+        trigger_event_id=trigger.event_id,
+        catalogue_size=catalogue_size,
+        proposals=[_proposal(trigger.event_id, i, r) for i, r in enumerate(result.proposals, 1)],
+        associations=[_proposal(trigger.event_id, i, r) for i, r in enumerate(result.associations, 1)],
+        preferred_language=profile.preferred_language,
+    )
+
+
+async def _rank_and_publish(deps: MatcherDeps, trigger: Event, citizen_id: uuid.UUID, profile: CitizenProfile, top_n: int) -> None:
+    try:
+        await asyncio.wait_for(deps.catalogue_ready.wait(), deps.replay_wait_s)
+    except TimeoutError as exc:
+        raise RuntimeError("the opportunity catalogue has not been replayed yet") from exc
+    result = deps.rank(profile, deps.catalogue, top_n)
+    event = build_match_proposed(trigger, citizen_id, profile, result, len(deps.catalogue))
+    await deps.publish(deps.topics.proposals, str(citizen_id), event)
+    log.info("citizen %s: %d proposals, %d associations (event %s)",
+             citizen_id, len(event.proposals), len(event.associations), event.event_id)
+
+
+async def on_citizen_event(deps: MatcherDeps, event: CitizenEvent) -> None:
+    """Store profiles, rank on a new intake or a match request, forget on erasure."""
+    if await deps.profiles.was_processed(event.event_id):
+        return
+    if isinstance(event, CitizenProfileSubmitted):
+        await deps.profiles.save(event.citizen_id, event.profile)
+        await _rank_and_publish(deps, event, event.citizen_id, event.profile, deps.top_n)
+    elif isinstance(event, CitizenProfileUpdated):
+        await deps.profiles.save(event.citizen_id, event.profile)
+    elif isinstance(event, MatchRequested):
+        profile = await deps.profiles.load(event.citizen_id)
+        if profile is None:
+            raise Unprocessable(f"match requested for citizen {event.citizen_id}, whose profile the matcher does not hold")
+        await _rank_and_publish(deps, event, event.citizen_id, profile, event.top_n)
+    elif isinstance(event, CitizenErased):
+        await deps.profiles.erase(event.citizen_id)
+    await deps.profiles.mark_processed(event.event_id)

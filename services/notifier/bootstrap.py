@@ -1,0 +1,77 @@
+"""Builds the notifier from settings. The service process and the tests both start here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from redis.asyncio import Redis
+
+from services.notifier.adapters.smtp import MailSender, SmtpSender
+from services.notifier.adapters.store import NotifierStore
+from services.notifier.config import NotifierSettings
+from services.notifier.entrypoints.api import include_routers
+from services.notifier.entrypoints.stream import register_subscribers
+from services.notifier.handlers import NotifierDeps
+from shared.contracts import Event
+from shared.messaging import MessageGuard, build_broker
+from shared.settings import CommonSettings, KafkaSettings, RedisSettings
+
+
+def bootstrap(
+    common: CommonSettings | None = None,
+    kafka: KafkaSettings | None = None,
+    redis: RedisSettings | None = None,
+    settings: NotifierSettings | None = None,
+    mail: MailSender | None = None,
+) -> FastAPI:
+    """The notifier as an ASGI app whose lifespan runs the stream consumers."""
+    common = common or CommonSettings()
+    kafka = kafka or KafkaSettings()  # type: ignore[call-arg]
+    redis_settings = redis or RedisSettings()  # type: ignore[call-arg]
+    settings = settings or NotifierSettings()
+
+    broker = build_broker(kafka, "brobygger-notifier", log_each_message=common.log_each_message)
+    redis_client = Redis.from_url(redis_settings.url.get_secret_value(), socket_timeout=5)
+    store = NotifierStore(redis_client, common.namespace)
+
+    async def publish(topic: str, key: str, event: Event) -> None:
+        await broker.publish(
+            event.model_dump_json().encode(), topic=topic, key=key.encode(),
+            headers={"event-type": getattr(event, "event_type", ""), "correlation-id": event.correlation_id},
+        )
+
+    deps = NotifierDeps(
+        store=store, mail=mail or SmtpSender(settings), publish=publish, topics=common.topics,
+        mail_from=settings.mail_from, message_id_domain=settings.message_id_domain,
+        contact_wait_s=settings.contact_wait_s, rights_url_da=settings.rights_url_da, rights_url_en=settings.rights_url_en,
+    )
+    guard = MessageGuard(broker, common.topics, "notifier")
+    register_subscribers(broker, deps, guard, kafka)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await broker.start()
+        try:
+            yield
+        finally:
+            await broker.stop()
+            await redis_client.aclose()
+
+    async def readiness() -> dict[str, bool]:
+        try:
+            redis_ok = await store.ping()
+        except Exception:
+            redis_ok = False
+        return {"kafka": bool(await broker.ping(timeout=2.0)), "redis": redis_ok}
+
+    def stats() -> dict[str, object]:
+        return dict(guard.counters)
+
+    app = FastAPI(title="Brobygger notifier", version="0.1.0", lifespan=lifespan)
+    app.state.readiness = readiness
+    app.state.stats = stats
+    app.state.deps = deps
+    include_routers(app)
+    return app
