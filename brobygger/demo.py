@@ -22,7 +22,9 @@ def load_demo(api: str, *, intakes: int | None = None, timeout_s: float = 30.0, 
     counts = {"opportunities": 0, "intakes": 0}
     with httpx.Client(base_url=api.rstrip("/"), timeout=timeout_s) as client:
         for item in data["opportunities"]:
-            response = client.post("/v1/opportunities", json=item["payload"], headers={"Idempotency-Key": f"demo-opportunity-{item['id']}"})
+            response = client.post(
+                "/v1/opportunities", json=item["payload"], headers={"Idempotency-Key": f"demo-opportunity-{item['id']}"}
+            )
             _check(response, f"opportunity {item['id']}")
             counts["opportunities"] += 1
         if echo:

@@ -48,8 +48,12 @@ def _die_with_parent() -> None:
 def _spawn(args: list[str], log_path: Path) -> subprocess.Popen[bytes]:
     with log_path.open("ab") as out:
         return subprocess.Popen(
-            args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent, start_new_session=True,
+            args,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
+            start_new_session=True,
         )
 
 
@@ -160,8 +164,19 @@ class LocalInfra:
             port, cluster = free_port(), str(uuid.uuid4())
             url = f"tcp://127.0.0.1:{port}"
             proc = _spawn(
-                [binary, "broker", "--listener-url", url, "--advertised-listener-url", url,
-                 "--storage-engine", "memory://tansu/", "--cluster-id", cluster, "--silent"],
+                [
+                    binary,
+                    "broker",
+                    "--listener-url",
+                    url,
+                    "--advertised-listener-url",
+                    url,
+                    "--storage-engine",
+                    "memory://tansu/",
+                    "--cluster-id",
+                    cluster,
+                    "--silent",
+                ],
                 self.data_dir / "tansu.log",
             )
             # A port already taken makes Tansu exit quietly: check it is alive and it is ours.
@@ -180,8 +195,23 @@ class LocalInfra:
         for _ in range(attempts):
             port = free_port()
             proc = _spawn(
-                [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(self.data_dir),
-                 "--appendonly", "yes", "--save", "", "--daemonize", "no", "--protected-mode", "yes"],
+                [
+                    binary,
+                    "--port",
+                    str(port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--dir",
+                    str(self.data_dir),
+                    "--appendonly",
+                    "yes",
+                    "--save",
+                    "",
+                    "--daemonize",
+                    "no",
+                    "--protected-mode",
+                    "yes",
+                ],
                 self.data_dir / "redis.log",
             )
             if _wait_port(port, proc, 5.0) and self._redis_answers(port):

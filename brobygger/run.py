@@ -18,6 +18,10 @@ from brobygger.infra import LocalInfra, _die_with_parent, free_port, stop_proces
 from brobygger.smtp_sink import start_sink
 
 ESCO_LINE = "This service uses the ESCO classification of the European Commission."
+DANISH_LABELS_LINE = (
+    "Danish occupation labels adapted from ESCO v1.0.8 (European Commission) "
+    "via the MELO benchmark (Avature, MIT licence)."
+)
 
 
 def _port_free(port: int) -> bool:
@@ -72,14 +76,20 @@ def run(workdir: Path, api_port: int, demo: bool, ready_timeout_s: float = 120.0
         if not _port_free(api_port):
             api_port = free_port()
         ports = {"intake": api_port, "matcher": free_port(), "notifier": free_port()}
-        env.update({
-            "INTAKE_PORT": str(ports["intake"]), "MATCHER_PORT": str(ports["matcher"]),
-            "NOTIFIER_PORT": str(ports["notifier"]), "NOTIFIER_SMTP_HOST": "127.0.0.1",
-            "NOTIFIER_SMTP_PORT": str(smtp_port),
-        })
+        env.update(
+            {
+                "INTAKE_PORT": str(ports["intake"]),
+                "MATCHER_PORT": str(ports["matcher"]),
+                "NOTIFIER_PORT": str(ports["notifier"]),
+                "NOTIFIER_SMTP_HOST": "127.0.0.1",
+                "NOTIFIER_SMTP_PORT": str(smtp_port),
+            }
+        )
         for name in ports:
             procs[name] = subprocess.Popen(
-                [sys.executable, "-m", "brobygger.cli", name], env=env, preexec_fn=_die_with_parent,
+                [sys.executable, "-m", "brobygger.cli", name],
+                env=env,
+                preexec_fn=_die_with_parent,
             )
         for name, port in ports.items():
             _wait_ready(name, f"http://127.0.0.1:{port}", procs[name], ready_timeout_s)
@@ -87,24 +97,31 @@ def run(workdir: Path, api_port: int, demo: bool, ready_timeout_s: float = 120.0
         if demo:
             print("Loading the Holbæk demo catalogue ...", flush=True)
             load_demo(api)
-        print("\n".join([
-            "",
-            "Brobygger is running.",
-            f"  API docs:        {api}/docs",
-            f"  Health:          {api}/healthz  {api}/readyz",
-            f"  E-mail folder:   {mail_dir}  (each e-mail sent is an .eml file)",
-            f"  Kafka:           {env['KAFKA_BOOTSTRAP_SERVERS']}",
-            "  Redis:           " + env["REDIS_URL"].split("@")[-1],
-            "",
-            ESCO_LINE,
-            "Danish occupation labels adapted from ESCO v1.0.8 (European Commission) via the MELO benchmark (Avature, MIT licence).",
-            "",
-            "Press Ctrl-C to stop everything.",
-        ]), flush=True)
+        print(
+            "\n".join(
+                [
+                    "",
+                    "Brobygger is running.",
+                    f"  API docs:        {api}/docs",
+                    f"  Health:          {api}/healthz  {api}/readyz",
+                    f"  E-mail folder:   {mail_dir}  (each e-mail sent is an .eml file)",
+                    f"  Kafka:           {env['KAFKA_BOOTSTRAP_SERVERS']}",
+                    "  Redis:           " + env["REDIS_URL"].split("@")[-1],
+                    "",
+                    ESCO_LINE,
+                    DANISH_LABELS_LINE,
+                    "",
+                    "Press Ctrl-C to stop everything.",
+                ]
+            ),
+            flush=True,
+        )
         while True:
             for name, proc in procs.items():
                 if proc.poll() is not None:
-                    print(f"{name} stopped unexpectedly (exit code {proc.returncode}); stopping everything.", flush=True)
+                    print(
+                        f"{name} stopped unexpectedly (exit code {proc.returncode}); stopping everything.", flush=True
+                    )
                     return 1
             time.sleep(0.5)
     except _Stop:

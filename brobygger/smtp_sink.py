@@ -16,7 +16,7 @@ class FolderHandler:
         folder.mkdir(parents=True, exist_ok=True)
         self.count = 0
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.count += 1
         content: bytes = envelope.original_content or envelope.content
         match = re.search(rb"^Message-ID:\s*<([^>@]+)", content, re.IGNORECASE | re.MULTILINE)

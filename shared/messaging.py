@@ -96,6 +96,7 @@ class MessageGuard:
             if self._attempts[where] < self.max_attempts:
                 self.counters["retried"] += 1
                 log.warning("retrying %s/%d@%d after %s", *where, type(exc).__name__)
+                log.debug("retry cause", exc_info=True)
                 raise
             del self._attempts[where]
             await self.dead_letter(record, f"failed {self.max_attempts} times: {type(exc).__name__}: {exc}")
@@ -118,7 +119,9 @@ class MessageGuard:
             payload_size=len(record.value or b""),
         )
         await self.broker.publish(
-            letter.model_dump_json().encode(), topic=self.topics.dead_letters, key=(key or "").encode(),
+            letter.model_dump_json().encode(),
+            topic=self.topics.dead_letters,
+            key=(key or "").encode(),
             headers={"event-type": letter.event_type},
         )
 

@@ -28,8 +28,16 @@ def json_schemas() -> dict[str, dict[str, Any]]:
 
 _CHANNELS: dict[str, tuple[str, str, tuple[type[Event], ...]]] = {
     # channel id: (topic attribute, message key, events)
-    "citizens": ("citizens", "citizen id", (CitizenProfileSubmitted, CitizenProfileUpdated, CitizenErased, MatchRequested)),
-    "opportunities": ("opportunities", "opportunity id", (OpportunityRegistered, OpportunityUpdated, OpportunityWithdrawn)),
+    "citizens": (
+        "citizens",
+        "citizen id",
+        (CitizenProfileSubmitted, CitizenProfileUpdated, CitizenErased, MatchRequested),
+    ),
+    "opportunities": (
+        "opportunities",
+        "opportunity id",
+        (OpportunityRegistered, OpportunityUpdated, OpportunityWithdrawn),
+    ),
     "proposals": ("proposals", "citizen id", (MatchProposed,)),
     "notifications": ("notifications", "citizen id", (NotificationSent,)),
     "deadLetters": ("dead_letters", "the failed record's key", (DeadLetter,)),
@@ -66,10 +74,13 @@ def asyncapi(topics: Topics | None = None) -> dict[str, Any]:
                 "summary": (event.__doc__ or "").strip().splitlines()[0] if event.__doc__ else name,
                 "contentType": "application/json",
                 "payload": {"$ref": f"#/components/schemas/{name}"},
-                "headers": {"type": "object", "properties": {
-                    "event-type": {"type": "string", "const": name},
-                    "correlation-id": {"type": "string"},
-                }},
+                "headers": {
+                    "type": "object",
+                    "properties": {
+                        "event-type": {"type": "string", "const": name},
+                        "correlation-id": {"type": "string"},
+                    },
+                },
             }
             messages[name] = {"$ref": f"#/components/messages/{name}"}
         channels[channel_id] = {
@@ -94,7 +105,9 @@ def asyncapi(topics: Topics | None = None) -> dict[str, Any]:
             "This service uses the ESCO classification of the European Commission.",
         },
         "defaultContentType": "application/json",
-        "servers": {"local": {"host": "127.0.0.1:9092", "protocol": "kafka", "description": "The embedded local broker"}},
+        "servers": {
+            "local": {"host": "127.0.0.1:9092", "protocol": "kafka", "description": "The embedded local broker"}
+        },
         "channels": channels,
         "operations": operations,
         "components": components,

@@ -41,7 +41,8 @@ class CommonSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BROBYGGER_", extra="ignore")
 
     namespace: str = Field(
-        default="", pattern=r"^[a-z0-9\-]*\.?$",
+        default="",
+        pattern=r"^[a-z0-9\-]*\.?$",
         description="Prefix for topics, consumer groups and Redis keys; lets several systems share a cluster.",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

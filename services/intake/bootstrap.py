@@ -39,8 +39,8 @@ def bootstrap(
 ) -> FastAPI:
     """The intake ASGI app; the broker and Redis connect when it starts."""
     common = common or CommonSettings()
-    kafka = kafka or KafkaSettings()  # type: ignore[call-arg]
-    redis_settings = redis or RedisSettings()  # type: ignore[call-arg]
+    kafka = kafka or KafkaSettings()
+    redis_settings = redis or RedisSettings()
     settings = settings or IntakeSettings()
 
     broker = build_broker(kafka, "brobygger-intake", log_each_message=common.log_each_message)

@@ -73,7 +73,9 @@ async def _once(
         result: dict[str, Any] = earlier["result"]
         return result
     result = await act()
-    await deps.store.save_idempotent_response(key, {"fingerprint": fingerprint, "result": result}, deps.idempotency_ttl_s)
+    await deps.store.save_idempotent_response(
+        key, {"fingerprint": fingerprint, "result": result}, deps.idempotency_ttl_s
+    )
     return result
 
 
@@ -83,8 +85,10 @@ async def submit_profile(deps: IntakeDeps, req: Request, profile: CitizenProfile
     async def act() -> dict[str, Any]:
         citizen_id = req.new_id("citizen")
         event = CitizenProfileSubmitted(
-            event_id=req.new_id("citizen-event"), correlation_id=req.correlation_id,
-            citizen_id=citizen_id, profile=profile,
+            event_id=req.new_id("citizen-event"),
+            correlation_id=req.correlation_id,
+            citizen_id=citizen_id,
+            profile=profile,
         )
         await deps.publisher.publish(deps.topics.citizens, str(citizen_id), event)
         await deps.store.remember_citizen(citizen_id, profile.municipality_code)
@@ -103,8 +107,10 @@ async def update_profile(
 
     async def act() -> dict[str, Any]:
         event = CitizenProfileUpdated(
-            event_id=req.new_id("citizen-update", citizen_id), correlation_id=req.correlation_id,
-            citizen_id=citizen_id, profile=profile,
+            event_id=req.new_id("citizen-update", citizen_id),
+            correlation_id=req.correlation_id,
+            citizen_id=citizen_id,
+            profile=profile,
         )
         await deps.publisher.publish(deps.topics.citizens, str(citizen_id), event)
         return {"citizen_id": str(citizen_id), "event_id": str(event.event_id)}
@@ -112,15 +118,19 @@ async def update_profile(
     return await _once(deps, req, f"update_profile:{citizen_id}", body, act)
 
 
-async def request_match(deps: IntakeDeps, req: Request, citizen_id: uuid.UUID, top_n: int, body: bytes) -> dict[str, Any]:
+async def request_match(
+    deps: IntakeDeps, req: Request, citizen_id: uuid.UUID, top_n: int, body: bytes
+) -> dict[str, Any]:
     """Ask the matcher for a fresh ranking."""
     if not await deps.store.citizen_exists(citizen_id):
         raise NotFound(f"citizen {citizen_id}")
 
     async def act() -> dict[str, Any]:
         event = MatchRequested(
-            event_id=req.new_id("match", citizen_id), correlation_id=req.correlation_id,
-            citizen_id=citizen_id, top_n=top_n,
+            event_id=req.new_id("match", citizen_id),
+            correlation_id=req.correlation_id,
+            citizen_id=citizen_id,
+            top_n=top_n,
         )
         await deps.publisher.publish(deps.topics.citizens, str(citizen_id), event)
         return {"citizen_id": str(citizen_id), "event_id": str(event.event_id)}
@@ -138,8 +148,10 @@ async def register_opportunity(deps: IntakeDeps, req: Request, opportunity: Oppo
     async def act() -> dict[str, Any]:
         opportunity_id = req.new_id("opportunity")
         event = OpportunityRegistered(
-            event_id=req.new_id("opportunity-event"), correlation_id=req.correlation_id,
-            opportunity_id=opportunity_id, opportunity=opportunity,
+            event_id=req.new_id("opportunity-event"),
+            correlation_id=req.correlation_id,
+            opportunity_id=opportunity_id,
+            opportunity=opportunity,
         )
         await deps.publisher.publish(deps.topics.opportunities, str(opportunity_id), event)
         await deps.store.remember_opportunity(opportunity_id, _owner_ref(opportunity))
@@ -157,8 +169,10 @@ async def put_opportunity(
 
     async def act() -> dict[str, Any]:
         event = OpportunityUpdated(
-            event_id=req.new_id("opportunity-update", opportunity_id), correlation_id=req.correlation_id,
-            opportunity_id=opportunity_id, opportunity=opportunity,
+            event_id=req.new_id("opportunity-update", opportunity_id),
+            correlation_id=req.correlation_id,
+            opportunity_id=opportunity_id,
+            opportunity=opportunity,
         )
         await deps.publisher.publish(deps.topics.opportunities, str(opportunity_id), event)
         return {"opportunity_id": str(opportunity_id), "event_id": str(event.event_id)}
@@ -166,13 +180,17 @@ async def put_opportunity(
     return await _once(deps, req, f"put_opportunity:{opportunity_id}", body, act)
 
 
-async def withdraw_opportunity(deps: IntakeDeps, req: Request, opportunity_id: uuid.UUID, reason: str) -> dict[str, Any]:
+async def withdraw_opportunity(
+    deps: IntakeDeps, req: Request, opportunity_id: uuid.UUID, reason: str
+) -> dict[str, Any]:
     """Take an opportunity out of the catalogue."""
     if await deps.store.opportunity_status(opportunity_id) != "open":
         raise NotFound(f"opportunity {opportunity_id}")
     event = OpportunityWithdrawn(
-        event_id=req.new_id("opportunity-withdraw", opportunity_id), correlation_id=req.correlation_id,
-        opportunity_id=opportunity_id, reason=reason,
+        event_id=req.new_id("opportunity-withdraw", opportunity_id),
+        correlation_id=req.correlation_id,
+        opportunity_id=opportunity_id,
+        reason=reason,
     )
     await deps.publisher.publish(deps.topics.opportunities, str(opportunity_id), event)
     await deps.store.withdraw_opportunity(opportunity_id)

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from services.matcher.adapters.catalogue_follower import CatalogueFollower
+from services.matcher.adapters.esco_store import load_ranker
 from services.matcher.adapters.profile_store import ProfileStore
 from services.matcher.config import MatcherSettings
 from services.matcher.domain.catalogue import Catalogue
 from services.matcher.domain.model import RankingResult
-from services.matcher.domain.ranking import rank
+from services.matcher.domain.ranking import Ranker
 from services.matcher.entrypoints.api import include_routers
 from services.matcher.entrypoints.stream import catalogue_applier, register_subscribers
 from services.matcher.handlers import MatcherDeps
@@ -23,8 +24,8 @@ from shared.messaging import MessageGuard, build_broker
 from shared.settings import CommonSettings, KafkaSettings, RedisSettings
 
 
-def _default_rank(profile: CitizenProfile, catalogue: Catalogue, top_n: int) -> RankingResult:
-    return rank(profile, catalogue, top_n=top_n)
+def _not_loaded(profile: CitizenProfile, catalogue: Catalogue, top_n: int) -> RankingResult:
+    raise RuntimeError("the ESCO ranker is still loading")
 
 
 def bootstrap(
@@ -32,11 +33,12 @@ def bootstrap(
     kafka: KafkaSettings | None = None,
     redis: RedisSettings | None = None,
     settings: MatcherSettings | None = None,
+    ranker: Callable[[], Ranker] = load_ranker,
 ) -> FastAPI:
     """The matcher as an ASGI app whose lifespan runs the stream consumers."""
     common = common or CommonSettings()
-    kafka = kafka or KafkaSettings()  # type: ignore[call-arg]
-    redis_settings = redis or RedisSettings()  # type: ignore[call-arg]
+    kafka = kafka or KafkaSettings()
+    redis_settings = redis or RedisSettings()
     settings = settings or MatcherSettings()
 
     broker = build_broker(kafka, "brobygger-matcher", log_each_message=common.log_each_message)
@@ -45,17 +47,27 @@ def bootstrap(
 
     async def publish(topic: str, key: str, event: Event) -> None:
         await broker.publish(
-            event.model_dump_json().encode(), topic=topic, key=key.encode(),
+            event.model_dump_json().encode(),
+            topic=topic,
+            key=key.encode(),
             headers={"event-type": getattr(event, "event_type", ""), "correlation-id": event.correlation_id},
         )
 
     catalogue_ready = asyncio.Event()
     deps = MatcherDeps(
-        catalogue=Catalogue(), catalogue_ready=catalogue_ready, profiles=profiles, publish=publish,
-        rank=_default_rank, topics=common.topics, top_n=settings.top_n, replay_wait_s=settings.replay_wait_s,
+        catalogue=Catalogue(),
+        catalogue_ready=catalogue_ready,
+        profiles=profiles,
+        publish=publish,
+        rank=_not_loaded,
+        topics=common.topics,
+        top_n=settings.top_n,
+        replay_wait_s=settings.replay_wait_s,
     )
     guard = MessageGuard(broker, common.topics, "matcher")
-    follower = CatalogueFollower(kafka, common.topics.opportunities, catalogue_applier(deps, guard), "brobygger-matcher-catalogue")
+    follower = CatalogueFollower(
+        kafka, common.topics.opportunities, catalogue_applier(deps, guard), "brobygger-matcher-catalogue"
+    )
     register_subscribers(broker, deps, guard, kafka)
 
     async def mirror_readiness() -> None:
@@ -64,6 +76,9 @@ def bootstrap(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Loading (or building and caching) the ESCO index takes a while: keep the loop free meanwhile.
+        loaded = await asyncio.to_thread(ranker)
+        deps.rank = lambda profile, catalogue, top_n: loaded.rank(profile, catalogue, top_n=top_n)
         await broker.connect()
         await follower.start()
         mirror = asyncio.create_task(mirror_readiness())

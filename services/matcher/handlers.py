@@ -98,7 +98,9 @@ def build_match_proposed(
     )
 
 
-async def _rank_and_publish(deps: MatcherDeps, trigger: Event, citizen_id: uuid.UUID, profile: CitizenProfile, top_n: int) -> None:
+async def _rank_and_publish(
+    deps: MatcherDeps, trigger: Event, citizen_id: uuid.UUID, profile: CitizenProfile, top_n: int
+) -> None:
     try:
         await asyncio.wait_for(deps.catalogue_ready.wait(), deps.replay_wait_s)
     except TimeoutError as exc:
@@ -106,8 +108,13 @@ async def _rank_and_publish(deps: MatcherDeps, trigger: Event, citizen_id: uuid.
     result = deps.rank(profile, deps.catalogue, top_n)
     event = build_match_proposed(trigger, citizen_id, profile, result, len(deps.catalogue))
     await deps.publish(deps.topics.proposals, str(citizen_id), event)
-    log.info("citizen %s: %d proposals, %d associations (event %s)",
-             citizen_id, len(event.proposals), len(event.associations), event.event_id)
+    log.info(
+        "citizen %s: %d proposals, %d associations (event %s)",
+        citizen_id,
+        len(event.proposals),
+        len(event.associations),
+        event.event_id,
+    )
 
 
 async def on_citizen_event(deps: MatcherDeps, event: CitizenEvent) -> None:
@@ -122,7 +129,9 @@ async def on_citizen_event(deps: MatcherDeps, event: CitizenEvent) -> None:
     elif isinstance(event, MatchRequested):
         profile = await deps.profiles.load(event.citizen_id)
         if profile is None:
-            raise Unprocessable(f"match requested for citizen {event.citizen_id}, whose profile the matcher does not hold")
+            raise Unprocessable(
+                f"match requested for citizen {event.citizen_id}, whose profile the matcher does not hold"
+            )
         await _rank_and_publish(deps, event, event.citizen_id, profile, event.top_n)
     elif isinstance(event, CitizenErased):
         await deps.profiles.erase(event.citizen_id)

@@ -28,8 +28,8 @@ def bootstrap(
 ) -> FastAPI:
     """The notifier as an ASGI app whose lifespan runs the stream consumers."""
     common = common or CommonSettings()
-    kafka = kafka or KafkaSettings()  # type: ignore[call-arg]
-    redis_settings = redis or RedisSettings()  # type: ignore[call-arg]
+    kafka = kafka or KafkaSettings()
+    redis_settings = redis or RedisSettings()
     settings = settings or NotifierSettings()
 
     broker = build_broker(kafka, "brobygger-notifier", log_each_message=common.log_each_message)
@@ -38,14 +38,22 @@ def bootstrap(
 
     async def publish(topic: str, key: str, event: Event) -> None:
         await broker.publish(
-            event.model_dump_json().encode(), topic=topic, key=key.encode(),
+            event.model_dump_json().encode(),
+            topic=topic,
+            key=key.encode(),
             headers={"event-type": getattr(event, "event_type", ""), "correlation-id": event.correlation_id},
         )
 
     deps = NotifierDeps(
-        store=store, mail=mail or SmtpSender(settings), publish=publish, topics=common.topics,
-        mail_from=settings.mail_from, message_id_domain=settings.message_id_domain,
-        contact_wait_s=settings.contact_wait_s, rights_url_da=settings.rights_url_da, rights_url_en=settings.rights_url_en,
+        store=store,
+        mail=mail or SmtpSender(settings),
+        publish=publish,
+        topics=common.topics,
+        mail_from=settings.mail_from,
+        message_id_domain=settings.message_id_domain,
+        contact_wait_s=settings.contact_wait_s,
+        rights_url_da=settings.rights_url_da,
+        rights_url_en=settings.rights_url_en,
     )
     guard = MessageGuard(broker, common.topics, "notifier")
     register_subscribers(broker, deps, guard, kafka)

@@ -53,12 +53,15 @@ async def on_citizen_event(deps: NotifierDeps, event: CitizenEvent) -> None:
     if isinstance(event, CitizenProfileSubmitted | CitizenProfileUpdated):
         p = event.profile
         channel = "private" if p.preferred_channel == "private" or p.personal.social_control_concern else "email"
-        await deps.store.save_contact(event.citizen_id, {
-            "email": p.personal.email,
-            "first_name": p.personal.name.split()[0],
-            "language": p.preferred_language,
-            "channel": channel,
-        })
+        await deps.store.save_contact(
+            event.citizen_id,
+            {
+                "email": p.personal.email,
+                "first_name": p.personal.name.split()[0],
+                "language": p.preferred_language,
+                "channel": channel,
+            },
+        )
     elif isinstance(event, CitizenErased):
         await deps.store.erase(event.citizen_id)
 
@@ -110,8 +113,12 @@ async def on_match_proposed(deps: NotifierDeps, event: MatchProposed) -> None:
         event.event_id, {"state": "sent", "message_id": mid, "channel": "email", "sent_at": sent_at.isoformat()}
     )
     notice = NotificationSent(
-        event_id=derive_id("notification-sent", event.event_id), correlation_id=event.correlation_id,
-        citizen_id=event.citizen_id, match_event_id=event.event_id, channel="email", message_id=mid,
+        event_id=derive_id("notification-sent", event.event_id),
+        correlation_id=event.correlation_id,
+        citizen_id=event.citizen_id,
+        match_event_id=event.event_id,
+        channel="email",
+        message_id=mid,
         proposal_ids=[p.proposal_id for p in [*event.proposals, *event.associations]],
     )
     await deps.publish(deps.topics.notifications, str(event.citizen_id), notice)

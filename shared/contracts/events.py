@@ -33,7 +33,8 @@ class Event(Contract):
     occurred_at: AwareDatetime = Field(default_factory=_now, description="When it happened (timezone-aware).")
     schema_version: int = Field(default=1, ge=1, description="Version of this event's schema.")
     correlation_id: str = Field(
-        max_length=100, description="Id of the request that caused this, carried through every event it causes.",
+        max_length=100,
+        description="Id of the request that caused this, carried through every event it causes.",
         examples=["req-7d3f2a"],
     )
 
@@ -102,7 +103,9 @@ class Reasons(Contract):
     danish_mentor: bool = False
     hours_fit: bool = True
     rule: str = Field(description="Which rule or strategy placed it.", examples=["ordinary_employment_first"])
-    closes_gap_for: list[uuid.UUID] = Field(default_factory=list, description="Near-miss jobs this education step opens.")
+    closes_gap_for: list[uuid.UUID] = Field(
+        default_factory=list, description="Near-miss jobs this education step opens."
+    )
     text_da: str = Field(description="One plain sentence in Danish.")
     text_en: str = Field(description="One plain sentence in English.")
 

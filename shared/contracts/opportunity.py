@@ -67,7 +67,9 @@ class EducationDetails(Contract):
     grants_certificates: list[Certificate] = Field(default_factory=list)
     grants_driving_licence: DrivingLicence | None = None
     teaches_skills: list[EscoUri] = Field(default_factory=list, max_length=100, description="ESCO skills taught.")
-    teaches_skill_texts: list[ShortText] = Field(default_factory=list, max_length=100, description="Skills taught, free text.")
+    teaches_skill_texts: list[ShortText] = Field(
+        default_factory=list, max_length=100, description="Skills taught, free text."
+    )
 
 
 class Opportunity(Contract):

@@ -40,9 +40,13 @@ class PersonalData(Contract):
 
 
 class DanishCourse(Contract):
-    course: Literal["DU1", "DU2", "DU3"] | None = Field(default=None, description="Danish course (danskuddannelse).", examples=["DU2"])
+    course: Literal["DU1", "DU2", "DU3"] | None = Field(
+        default=None, description="Danish course (danskuddannelse).", examples=["DU2"]
+    )
     module: int | None = Field(default=None, ge=1, le=6, description="Module 1–6 of the course.", examples=[3])
-    level: CefrLevel | None = Field(default=None, description="CEFR level of Danish; null if none yet.", examples=["A2"])
+    level: CefrLevel | None = Field(
+        default=None, description="CEFR level of Danish; null if none yet.", examples=["A2"]
+    )
     class_times: list[WeeklySlot] = Field(default_factory=list, max_length=14, description="Weekly class times.")
 
 
@@ -105,7 +109,9 @@ class AuditOnly(Contract):
     """Kept only for the fairness audit. Never a ranking feature; never shown to a company or association."""
 
     gender: Literal["female", "male", "other", "undisclosed"] = "undisclosed"
-    origin_group: Literal["eu", "non_western", "western_non_eu", "refugee", "family_reunified", "undisclosed"] = "undisclosed"
+    origin_group: Literal["eu", "non_western", "western_non_eu", "refugee", "family_reunified", "undisclosed"] = (
+        "undisclosed"
+    )
     age_band: Literal["18-24", "25-29", "30-39", "40-49", "50-64", "65+", "undisclosed"] = "undisclosed"
 
 
@@ -124,11 +130,15 @@ class CitizenProfile(Contract):
     previous_jobs: list[PreviousJob] = Field(default_factory=list, max_length=30)
     skills: list[SkillClaim] = Field(default_factory=list, max_length=100)
     certificates: list[Certificate] = Field(default_factory=list, description="Certificates held.")
-    interests: list[ShortText] = Field(default_factory=list, max_length=30, description="Leisure interests.", examples=[["fodbold", "syning"]])
+    interests: list[ShortText] = Field(
+        default_factory=list, max_length=30, description="Leisure interests.", examples=[["fodbold", "syning"]]
+    )
     availability: Availability
     transport: Transport
     consent: Consent
-    preferred_language: Literal["da", "en"] = Field(default="da", description="Language of messages (Danish or English).")
+    preferred_language: Literal["da", "en"] = Field(
+        default="da", description="Language of messages (Danish or English)."
+    )
     preferred_channel: Literal["email", "private"] = Field(
         default="email", description="`private`: only through the caseworker, never a message others might see."
     )

@@ -34,7 +34,7 @@ class IntakeStore:
 
     async def opportunity_status(self, opportunity_id: uuid.UUID) -> str | None:
         status = await self._r.hget(f"{self._p}opportunity:{opportunity_id}", "status")
-        return status.decode() if status else None
+        return status.decode() if isinstance(status, bytes) else status
 
     async def withdraw_opportunity(self, opportunity_id: uuid.UUID) -> None:
         await self._r.hset(f"{self._p}opportunity:{opportunity_id}", "status", "withdrawn")

@@ -65,7 +65,10 @@ async def update_citizen(
 
 @citizens.post("/{citizen_id}/match", status_code=202, response_model=CitizenAccepted)
 async def match_citizen(
-    citizen_id: uuid.UUID, request: Request, deps: Deps, req: Req,
+    citizen_id: uuid.UUID,
+    request: Request,
+    deps: Deps,
+    req: Req,
     options: Annotated[MatchOptions | None, Body()] = None,
 ) -> dict[str, str]:
     """Ask for a fresh ranking of the catalogue for this citizen."""
@@ -80,8 +83,12 @@ async def citizen_proposals(citizen_id: uuid.UUID, deps: Deps) -> ProposalsView:
     if event is None:
         return ProposalsView(citizen_id=citizen_id, status="pending", proposals=[], associations=[])
     return ProposalsView(
-        citizen_id=citizen_id, status="ready", match_event_id=event.event_id,
-        ranked_at=event.occurred_at.isoformat(), proposals=event.proposals, associations=event.associations,
+        citizen_id=citizen_id,
+        status="ready",
+        match_event_id=event.event_id,
+        ranked_at=event.occurred_at.isoformat(),
+        proposals=event.proposals,
+        associations=event.associations,
     )
 
 
@@ -106,7 +113,9 @@ async def replace_opportunity(
 @opportunities.delete("/{opportunity_id}", status_code=202, response_model=OpportunityAccepted)
 async def withdraw_opportunity(opportunity_id: uuid.UUID, request: Request, deps: Deps, req: Req) -> dict[str, str]:
     """Withdraw an opportunity from the catalogue."""
-    return _accepted(request, await handlers.withdraw_opportunity(deps, req, opportunity_id, reason="withdrawn by owner"))
+    return _accepted(
+        request, await handlers.withdraw_opportunity(deps, req, opportunity_id, reason="withdrawn by owner")
+    )
 
 
 health = APIRouter(tags=["health"])

@@ -21,7 +21,9 @@ def get_deps(request: Request) -> IntakeDeps:
 
 def get_request(
     request: Request,
-    idempotency_key: Annotated[str | None, Header(max_length=200, description="Makes a retried POST publish once.")] = None,
+    idempotency_key: Annotated[
+        str | None, Header(max_length=200, description="Makes a retried POST publish once.")
+    ] = None,
     x_correlation_id: Annotated[str | None, Header(max_length=100)] = None,
 ) -> handlers.Request:
     correlation = x_correlation_id if x_correlation_id and _SAFE_ID.match(x_correlation_id) else None

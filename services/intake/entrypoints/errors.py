@@ -28,7 +28,9 @@ def install_error_handlers(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         summary = "; ".join(f"field `{p['field']}`: {p['problem']}" for p in problems[:5])
-        return JSONResponse(status_code=422, content={"error": "invalid_input", "message": summary, "problems": problems})
+        return JSONResponse(
+            status_code=422, content={"error": "invalid_input", "message": summary, "problems": problems}
+        )
 
     @app.exception_handler(NotFound)
     async def not_found(_: Request, exc: NotFound) -> JSONResponse:
@@ -95,10 +97,17 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
     async def _too_large(self, send: Send) -> None:
-        body = json.dumps({
-            "error": "body_too_large",
-            "message": f"the request body is larger than the limit of {self.max_bytes} bytes",
-        }).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        body = json.dumps(
+            {
+                "error": "body_too_large",
+                "message": f"the request body is larger than the limit of {self.max_bytes} bytes",
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

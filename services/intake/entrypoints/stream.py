@@ -25,4 +25,4 @@ def register_subscribers(broker: KafkaBroker, deps: IntakeDeps, guard: MessageGu
         async def handle(body: bytes) -> None:
             await handlers.on_match_proposed(deps, MatchProposed.model_validate_json(body))
 
-        await guard.run(message.raw_message, handle)  # type: ignore[arg-type]
+        await guard.run(message.raw_message, handle)

@@ -26,7 +26,7 @@ def register_subscribers(broker: KafkaBroker, deps: MatcherDeps, guard: MessageG
         async def handle(body: bytes) -> None:
             await handlers.on_citizen_event(deps, citizen_event_adapter.validate_json(body))
 
-        await guard.run(message.raw_message, handle)  # type: ignore[arg-type]
+        await guard.run(message.raw_message, handle)
 
 
 def catalogue_applier(deps: MatcherDeps, guard: MessageGuard):  # type: ignore[no-untyped-def]

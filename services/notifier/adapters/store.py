@@ -37,4 +37,3 @@ class NotifierStore:
 
     async def record_delivery(self, match_event_id: uuid.UUID, record: dict[str, Any]) -> None:
         await self._r.set(f"{self._p}delivery:{match_event_id}", json.dumps(record))
-

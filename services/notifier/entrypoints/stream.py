@@ -25,7 +25,7 @@ def register_subscribers(broker: KafkaBroker, deps: NotifierDeps, guard: Message
         async def handle(body: bytes) -> None:
             await handlers.on_citizen_event(deps, citizen_event_adapter.validate_json(body))
 
-        await guard.run(message.raw_message, handle)  # type: ignore[arg-type]
+        await guard.run(message.raw_message, handle)
 
     @broker.subscriber(  # type: ignore[call-overload,untyped-decorator]
         deps.topics.proposals,
@@ -38,4 +38,4 @@ def register_subscribers(broker: KafkaBroker, deps: NotifierDeps, guard: Message
         async def handle(body: bytes) -> None:
             await handlers.on_match_proposed(deps, MatchProposed.model_validate_json(body))
 
-        await guard.run(message.raw_message, handle)  # type: ignore[arg-type]
+        await guard.run(message.raw_message, handle)

@@ -1,0 +1,70 @@
+"""`make run` starts everything, answers its health checks, and Ctrl-C leaves no process behind."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from brobygger.infra import free_port
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_make_run_starts_serves_and_stops_cleanly(tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("KAFKA_BOOTSTRAP_SERVERS", "REDIS_URL", "MAKEFLAGS", "MAKELEVEL")
+    }
+    proc = subprocess.Popen(
+        ["make", "--no-print-directory", "run", f"RUN_ARGS=--workdir {tmp_path} --port {port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    output: list[str] = []
+    try:
+        deadline = time.monotonic() + 180
+        assert proc.stdout is not None
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline().decode(errors="replace")
+            if not line and proc.poll() is not None:
+                break
+            output.append(line)
+            if "Press Ctrl-C" in line:
+                break
+        text = "".join(output)
+        assert "Press Ctrl-C" in text, text[-3000:]
+        assert "This service uses the ESCO classification of the European Commission." in text
+        api = re.search(r"API docs:\s+(http://\S+)/docs", text)
+        assert api, text
+        assert httpx.get(f"{api.group(1)}/healthz", timeout=5).status_code == 200
+        assert httpx.get(f"{api.group(1)}/readyz", timeout=5).status_code == 200
+        assert httpx.get(f"{api.group(1)}/docs", timeout=5).status_code == 200
+        family = psutil.Process(proc.pid).children(recursive=True)
+        names = " ".join(" ".join(p.cmdline()) for p in family)
+        assert "tansu" in names and "redis-server" in names and "brobygger.cli intake" in names
+
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        rest, _ = proc.communicate(timeout=60)
+        assert "Stopped." in rest.decode(errors="replace")
+        time.sleep(0.5)
+        alive = [p for p in family if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        assert alive == [], [p.cmdline() for p in alive]
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
