@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Iterator
 
 from shared.contracts import Opportunity
 
+_instances = itertools.count(1)
+
 
 class Catalogue:
     def __init__(self) -> None:
         self._items: dict[uuid.UUID, Opportunity] = {}
+        self.instance = next(_instances)  # with `version`, names this catalogue's state uniquely
         self.version = 0  # bumped on every change, so derived indexes know when to rebuild
 
     def upsert(self, opportunity_id: uuid.UUID, opportunity: Opportunity) -> None:

@@ -18,7 +18,7 @@ class RankedOpportunity:
 
 @dataclass(frozen=True)
 class RankingResult:
-    """Proposals (jobs, placements, education steps) best first, and associations as their own list."""
+    """Proposals (jobs, placements, education steps) best first; associations on their own."""
 
     proposals: list[RankedOpportunity] = field(default_factory=list)
     associations: list[RankedOpportunity] = field(default_factory=list)

@@ -1,119 +1,288 @@
-"""A first ranking: text overlap between what the citizen did and what the opportunity asks for.
+"""Rank a catalogue for one citizen: ESCO relevance, then hard rules, strategy and skill gaps.
 
-Hard rules (see `rules`) filter first; strategy adjusts the order: ordinary employment first
-when the citizen qualifies, low-Danish citizens steered to placements with a Danish mentor.
-Protected fields (gender, origin, age band, social-control concern) are never read here.
+    ranker = Ranker(linker)          # once; see adapters.esco_store.load_ranker()
+    result = ranker.rank(profile, catalogue, top_n=10)
+
+Relevance is the cosine between the citizen's and each opportunity's IDF-weighted ESCO vector
+(one sparse product over the whole catalogue); hard rules are applied as numpy masks and then
+exactly (`rules.check`) on the few that make the list. Protected fields (gender, origin group, age
+band, social-control concern, caseworker's note) are never read here.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
+import numpy as np
+import numpy.typing as npt
 
+from services.matcher.domain import reasons as text
+from services.matcher.domain.associations import (
+    LANGUAGE_FRIENDLY_BONUS,
+    AssociationIndex,
+    build_association_index,
+    interest_match,
+)
 from services.matcher.domain.catalogue import Catalogue
+from services.matcher.domain.catalogue_index import KINDS, CatalogueIndex, CatalogueIndexer
+from services.matcher.domain.features import Encoded, FeatureSpace
+from services.matcher.domain.gaps import GapPlan, missing_essentials, plan_gaps
+from services.matcher.domain.linking import Linker
 from services.matcher.domain.model import RankedOpportunity, RankingResult
-from services.matcher.domain.rules import Verdict, check, level_rank
+from services.matcher.domain.rules import Verdict, check
+from services.matcher.domain.screening import commute_minutes, screen
+from services.matcher.domain.strategy import (
+    PER_COMMUTE_MINUTE,
+    RULES,
+    apply_strategy,
+    low_danish,
+)
 from shared.contracts import CitizenProfile, Opportunity, OpportunityKind, Reasons
 
-_WORD = re.compile(r"[a-zæøå]+")
-_STOP = {"og", "i", "at", "med", "til", "for", "af", "en", "et", "the", "and", "of", "with", "a", "in", "to"}
+_ASSOCIATION = KINDS.index(OpportunityKind.ASSOCIATION_ACTIVITY)
+_MAX_NAMED = 5
 
 
-def _stems(text: str) -> set[str]:
-    text = unicodedata.normalize("NFC", text.lower())
-    return {w[:5] for w in _WORD.findall(text) if w not in _STOP and len(w) > 2}
+class Ranker:
+    """Built once per process around the ESCO linker; caches catalogue matrices by version."""
 
+    def __init__(self, linker: Linker) -> None:
+        self.linker = linker
+        self.space = FeatureSpace(linker)
+        self.indexer = CatalogueIndexer(self.space)
+        self._assoc: tuple[CatalogueIndex, AssociationIndex] | None = None
 
-def _profile_terms(p: CitizenProfile) -> dict[str, str]:
-    """stem -> the citizen's own word, for the reasons."""
-    terms: dict[str, str] = {}
-    for text in [j.title for j in p.previous_jobs] + [s.text for s in p.skills if s.text]:
-        for stem in _stems(text):
-            terms.setdefault(stem, text)
-    return terms
+    @property
+    def attribution(self) -> str:
+        return self.linker.index.attribution
 
+    def relevance(self, citizen: Encoded, ci: CatalogueIndex) -> npt.NDArray[np.float64]:
+        vec = self.space.vector(citizen)
+        return np.asarray((vec @ ci.features_t).toarray(), dtype=np.float64).ravel()
 
-def _opportunity_terms(o: Opportunity) -> set[str]:
-    parts = [o.title, o.occupation_text or "", *o.skills]
-    if o.education:
-        parts += o.education.teaches_skill_texts
-    return set().union(*(_stems(t) for t in parts))
-
-
-_LOW_DANISH = 2  # A2 or below
-
-
-def _sentence(kind: OpportunityKind, o: Opportunity, matched: list[str], v: Verdict) -> tuple[str, str]:
-    where_da = f" i {o.location.town}"
-    where_en = f" in {o.location.town}"
-    if v.commute:
-        where_da += f", cirka {v.commute.minutes:.0f} minutter væk"
-        where_en += f", about {v.commute.minutes:.0f} minutes away"
-    if matched:
-        skills = ", ".join(matched[:3])
-        return (
-            f"{o.title}{where_da}. Det passer til det, du kan: {skills}.",
-            f"{o.title}{where_en}. It fits what you can do: {skills}.",
+    def rank(
+        self, profile: CitizenProfile, catalogue: Catalogue, *, top_n: int = 10
+    ) -> RankingResult:
+        ci = self.indexer.index(catalogue)
+        if len(ci) == 0:
+            return RankingResult()
+        citizen = self.space.profile(profile)
+        relevance = self.relevance(citizen, ci)
+        sc = screen(profile, ci)
+        scored = apply_strategy(profile, ci, relevance, sc)
+        gaps = plan_gaps(self.space, ci, relevance, sc, citizen.skills)
+        for e, s in gaps.score.items():
+            if s > scored.score[e]:
+                scored.score[e] = s - PER_COMMUTE_MINUTE * np.nan_to_num(sc.minutes[e])
+                scored.rule[e] = RULES.index("closes_skill_gap")
+        picked = self._pick(
+            profile, ci, scored.score, sc.allowed & (ci.kind != _ASSOCIATION), top_n
         )
-    if o.danish_mentor:
-        return (
-            f"{o.title}{where_da}. Her kan du lære dansk på jobbet med en mentor.",
-            f"{o.title}{where_en}. Here you can learn Danish at work with a mentor.",
+        proposals = [
+            self._ranked(
+                profile,
+                citizen,
+                ci,
+                i,
+                v,
+                float(scored.score[i]),
+                RULES[scored.rule[i]],
+                gaps,
+                relevance,
+            )
+            for i, v in picked
+        ]
+        return RankingResult(
+            proposals=proposals, associations=self._associations(profile, ci, sc.allowed, top_n)
         )
-    return (f"{o.title}{where_da}.", f"{o.title}{where_en}.")
 
+    def _pick(
+        self,
+        profile: CitizenProfile,
+        ci: CatalogueIndex,
+        score: npt.NDArray[np.float64],
+        mask: npt.NDArray[np.bool_],
+        top_n: int,
+    ) -> list[tuple[int, Verdict]]:
+        """Best first among those the exact hard rules allow; checks only as many as it needs."""
+        cand = np.flatnonzero(mask)
+        k = min(cand.size, max(4 * top_n, 32))
+        while cand.size:
+            part = cand if k >= cand.size else cand[np.argpartition(-score[cand], k - 1)[:k]]
+            order = part[np.lexsort((part, -score[part]))]
+            picked: list[tuple[int, Verdict]] = []
+            for i in order:
+                verdict = check(profile, ci.opportunities[i])
+                if verdict.allowed:
+                    picked.append((int(i), verdict))
+                    if len(picked) == top_n:
+                        return picked
+            if k >= cand.size:
+                return picked
+            k = min(cand.size, 4 * k)
+        return []
 
-def rank(profile: CitizenProfile, catalogue: Catalogue, *, top_n: int = 10) -> RankingResult:
-    """Rank the catalogue for one citizen."""
-    citizen_terms = _profile_terms(profile)
-    interests = set().union(*(_stems(i) for i in profile.interests)) if profile.interests else set()
-    low_danish = level_rank(profile.danish.level) <= _LOW_DANISH
-    proposals: list[RankedOpportunity] = []
-    associations: list[RankedOpportunity] = []
-    for oid, opp in catalogue.items():
-        verdict = check(profile, opp)
-        if not verdict.allowed:
-            continue
-        if opp.kind == OpportunityKind.ASSOCIATION_ACTIVITY:
-            details = opp.association
-            overlap = interests & (_stems(opp.title) | _stems(opp.description))
-            score = len(overlap) + (0.5 if details and details.language_friendly and low_danish else 0.0)
-            rule = "association_interest"
-            matched = sorted({w for w in profile.interests if _stems(w) & overlap})
+    def _ranked(
+        self,
+        profile: CitizenProfile,
+        citizen: Encoded,
+        ci: CatalogueIndex,
+        i: int,
+        v: Verdict,
+        score: float,
+        rule: str,
+        gaps: GapPlan,
+        relevance: npt.NDArray[np.float64],
+    ) -> RankedOpportunity:
+        opp = ci.opportunities[i]
+        row = ci.rows[i]
+        space, esco = self.space, self.linker.index
+        shared = [int(f) for f in row.indices if int(f) in citizen.weights]
+        shared.sort(key=lambda f: -citizen.weights[f] * float(space.idf[f]))
+        words = list(
+            dict.fromkeys(
+                citizen.own_words.get(f) or self._label(f, profile.preferred_language)
+                for f in shared
+            )
+        )
+        matched_skills = [f - space.n_occ for f in shared if f >= space.n_occ]
+        gap_da: list[str] = []
+        gap_en: list[str] = []
+        opens_job = ""
+        if rule == "closes_skill_gap":
+            certs = gaps.closes_certs.get(i, [])
+            gap_da = [text.certificate_name(c, "da") for c in certs]
+            gap_en = [text.certificate_name(c, "en") for c in certs]
+            if i in gaps.closes_licence and opp.education and opp.education.grants_driving_licence:
+                gap_da.append(text.licence_name(opp.education.grants_driving_licence, "da"))
+                gap_en.append(text.licence_name(opp.education.grants_driving_licence, "en"))
+            skills = sorted(gaps.closes_skills.get(i, set()))[:_MAX_NAMED]
+            gap_da += [esco.skills[s].label_en for s in skills]
+            gap_en += [esco.skills[s].label_en for s in skills]
+            jobs = sorted(gaps.opens.get(i, []), key=lambda j: -relevance[j])
+            opens_job = ci.opportunities[jobs[0]].title if jobs else ""
+            missing = gap_en
+            missing_uris = [esco.skills[s].uri for s in skills]
+            opens_ids = [ci.ids[j] for j in jobs]
         else:
-            opp_terms = _opportunity_terms(opp)
-            hit = sorted(set(citizen_terms) & opp_terms)
-            matched = sorted({citizen_terms[s] for s in hit})
-            score = len(hit) / (1 + len(opp_terms)) ** 0.5
-            rule = "skills_match"
-            if opp.kind == OpportunityKind.ORDINARY_JOB and hit:
-                score += 1.0
-                rule = "ordinary_employment_first"
-            elif opp.kind == OpportunityKind.LANGUAGE_PLACEMENT and low_danish and opp.danish_mentor:
-                score += 0.8
-                rule = "danish_at_work_first"
-        if verdict.commute:
-            score -= verdict.commute.minutes / 600
-        hours_fit = opp.schedule.hours_per_week <= profile.availability.hours_per_week or opp.kind in (
-            OpportunityKind.ASSOCIATION_ACTIVITY, OpportunityKind.EDUCATION_STEP)
-        if not hours_fit:
-            score -= 0.5
-        text_da, text_en = _sentence(opp.kind, opp, matched, verdict)
+            gap_skills = sorted(
+                missing_essentials(space, row.occupations, citizen.skills),
+                key=lambda s: -float(space.idf[space.skill_feature(s)]),
+            )[:_MAX_NAMED]
+            missing = [esco.skills[s].label_en for s in gap_skills]
+            missing_uris = [esco.skills[s].uri for s in gap_skills]
+            opens_ids = []
+        commute = v.commute
+        da, en = text.sentences(
+            opp,
+            rule,
+            matched=words,
+            minutes=commute.minutes if commute else None,
+            mode=commute.mode if commute else None,
+            gap_da=gap_da,
+            gap_en=gap_en,
+            opens_job=opens_job,
+        )
         reasons = Reasons(
-            matched_skills=matched,
-            commute_km=verdict.commute.km if verdict.commute else None,
-            commute_minutes=verdict.commute.minutes if verdict.commute else None,
-            commute_mode=verdict.commute.mode if verdict.commute else None,
+            matched_skills=words[:_MAX_NAMED],
+            missing_skills=missing,
+            matched_skill_uris=[esco.skills[s].uri for s in matched_skills[:_MAX_NAMED]],
+            missing_skill_uris=missing_uris,
+            commute_km=commute.km if commute else None,
+            commute_minutes=commute.minutes if commute else None,
+            commute_mode=commute.mode if commute else None,
             danish_level=profile.danish.level,
             required_danish_level=opp.min_danish_level,
             danish_mentor=opp.danish_mentor,
-            hours_fit=hours_fit,
+            hours_fit=_hours_fit(profile, opp),
             rule=rule,
-            text_da=text_da,
-            text_en=text_en,
+            closes_gap_for=opens_ids,
+            text_da=da,
+            text_en=en,
         )
-        item = RankedOpportunity(oid, opp, round(score, 4), reasons)
-        (associations if opp.kind == OpportunityKind.ASSOCIATION_ACTIVITY else proposals).append(item)
-    proposals.sort(key=lambda r: (-r.score, str(r.opportunity_id)))
-    associations.sort(key=lambda r: (-r.score, str(r.opportunity_id)))
-    return RankingResult(proposals=proposals[:top_n], associations=associations[:top_n])
+        return RankedOpportunity(ci.ids[i], opp, round(score, 4), reasons)
+
+    def _label(self, feature: int, language: str) -> str:
+        if feature < self.space.n_occ:
+            return self.linker.index.occupation_label(feature, language)
+        return self.linker.index.skills[feature - self.space.n_occ].label_en
+
+    def _associations(
+        self,
+        profile: CitizenProfile,
+        ci: CatalogueIndex,
+        allowed: npt.NDArray[np.bool_],
+        top_n: int,
+    ) -> list[RankedOpportunity]:
+        if self._assoc is None or self._assoc[0] is not ci:
+            self._assoc = (ci, build_association_index(self.linker.encoder, ci))
+        ai = self._assoc[1]
+        if ai.positions.size == 0 or not allowed[ai.positions].any():
+            return []
+        interest, matched = interest_match(self.linker.encoder, profile, ai)
+        bonus = np.where(
+            ai.language_friendly, LANGUAGE_FRIENDLY_BONUS if low_danish(profile) else 0.05, 0
+        )
+        minutes = np.nan_to_num(commute_minutes(profile, ci)[ai.positions])
+        score = np.full(len(ci), -np.inf)
+        score[ai.positions] = interest + bonus - PER_COMMUTE_MINUTE * minutes
+        by_pos = {int(p): m for p, m in zip(ai.positions, matched, strict=True)}
+        out: list[RankedOpportunity] = []
+        mask = np.zeros(len(ci), dtype=np.bool_)
+        mask[ai.positions] = allowed[ai.positions]
+        for i, v in self._pick(profile, ci, score, mask, top_n):
+            opp = ci.opportunities[i]
+            words = by_pos[i]
+            c = v.commute
+            da, en = text.sentences(
+                opp,
+                "association_interest",
+                matched=words,
+                minutes=c.minutes if c else None,
+                mode=c.mode if c else None,
+            )
+            out.append(
+                RankedOpportunity(
+                    ci.ids[i],
+                    opp,
+                    round(float(score[i]), 4),
+                    Reasons(
+                        matched_skills=words,
+                        commute_km=c.km if c else None,
+                        commute_minutes=c.minutes if c else None,
+                        commute_mode=c.mode if c else None,
+                        danish_level=profile.danish.level,
+                        required_danish_level=opp.min_danish_level,
+                        danish_mentor=opp.danish_mentor,
+                        hours_fit=_hours_fit(profile, opp),
+                        rule="association_interest",
+                        text_da=da,
+                        text_en=en,
+                    ),
+                )
+            )
+        return out
+
+
+def _hours_fit(profile: CitizenProfile, opp: Opportunity) -> bool:
+    if opp.schedule.hours_per_week > profile.availability.hours_per_week:
+        return False
+    busy = profile.availability.unavailable
+    return not any(s.overlaps(b) for s in opp.schedule.slots for b in busy)
+
+
+_default: list[Ranker] = []
+
+
+def rank(profile: CitizenProfile, catalogue: Catalogue, *, top_n: int = 10) -> RankingResult:
+    """Rank with a process-wide default `Ranker` over the packaged ESCO artifact.
+
+    Kept so existing callers work; the artifact is loaded (by the adapter) on the first call. A
+    service should rather build `esco_store.load_ranker()` at start-up and call `.rank()`.
+    """
+    if not _default:
+        from services.matcher.adapters.esco_store import load_ranker  # the one lazy I/O edge
+
+        _default.append(load_ranker())
+    return _default[0].rank(profile, catalogue, top_n=top_n)
+
+
+__all__ = ["Ranker", "rank"]

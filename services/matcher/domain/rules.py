@@ -6,15 +6,26 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+from services.matcher.domain.eligibility import legally_eligible
 from shared.contracts import CitizenProfile, Opportunity, OpportunityKind
 from shared.contracts.common import CEFR_ORDER, CefrLevel, GeoPoint
 
 CommuteMode = Literal["walk", "bike", "public_transport", "car"]
 
 # Door-to-door speeds (km/h) and fixed overhead (minutes) per mode; roads are not straight lines.
-_SPEED_KMH: dict[CommuteMode, float] = {"walk": 4.5, "bike": 15.0, "public_transport": 30.0, "car": 55.0}
-_OVERHEAD_MIN: dict[CommuteMode, float] = {"walk": 0.0, "bike": 2.0, "public_transport": 12.0, "car": 4.0}
-_DETOUR = 1.3
+SPEED_KMH: dict[CommuteMode, float] = {
+    "walk": 4.5,
+    "bike": 15.0,
+    "public_transport": 30.0,
+    "car": 55.0,
+}
+OVERHEAD_MIN: dict[CommuteMode, float] = {
+    "walk": 0.0,
+    "bike": 2.0,
+    "public_transport": 12.0,
+    "car": 4.0,
+}
+DETOUR = 1.3
 
 
 @dataclass(frozen=True)
@@ -38,7 +49,14 @@ def best_commute(profile: CitizenProfile, destination: GeoPoint) -> Commute | No
     home = profile.personal.home
     if home is None:
         return None
-    km = distance_km(home, destination) * _DETOUR
+    km = distance_km(home, destination) * DETOUR
+    modes = available_modes(profile)
+    timed = [(km / SPEED_KMH[m] * 60 + OVERHEAD_MIN[m], m) for m in modes]
+    minutes, mode = min(timed)
+    return Commute(km=round(km, 1), minutes=round(minutes, 0), mode=mode)
+
+
+def available_modes(profile: CitizenProfile) -> list[CommuteMode]:
     modes: list[CommuteMode] = ["walk"]
     t = profile.transport
     if t.bike:
@@ -47,9 +65,7 @@ def best_commute(profile: CitizenProfile, destination: GeoPoint) -> Commute | No
         modes.append("public_transport")
     if t.car and t.driving_licences:
         modes.append("car")
-    timed = [(km / _SPEED_KMH[m] * 60 + _OVERHEAD_MIN[m], m) for m in modes]
-    minutes, mode = min(timed)
-    return Commute(km=round(km, 1), minutes=round(minutes, 0), mode=mode)
+    return modes
 
 
 def level_rank(level: CefrLevel | None) -> int:
@@ -70,7 +86,11 @@ def check(profile: CitizenProfile, opp: Opportunity) -> Verdict:
     if opp.kind == OpportunityKind.ASSOCIATION_ACTIVITY:
         if profile.hide_associations:
             return Verdict(False, "associations_hidden")
-        if opp.association and opp.association.women_only and not profile.wants_women_only_activities:
+        if (
+            opp.association
+            and opp.association.women_only
+            and not profile.wants_women_only_activities
+        ):
             return Verdict(False, "women_only_not_requested")
     if (
         opp.min_danish_level is not None
@@ -86,6 +106,11 @@ def check(profile: CitizenProfile, opp: Opportunity) -> Verdict:
     if opp.kind != OpportunityKind.EDUCATION_STEP:
         if not set(opp.required_certificates) <= set(profile.certificates):
             return Verdict(False, "missing_certificate", commute)
-        if opp.required_driving_licence and opp.required_driving_licence not in profile.transport.driving_licences:
+        if (
+            opp.required_driving_licence
+            and opp.required_driving_licence not in profile.transport.driving_licences
+        ):
             return Verdict(False, "missing_driving_licence", commute)
+    if not legally_eligible(profile, opp):
+        return Verdict(False, "not_legally_eligible", commute)
     return Verdict(True, "", commute)

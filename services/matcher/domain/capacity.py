@@ -1,0 +1,72 @@
+"""Capacity: at most `per_place` open proposals per free place of an opportunity.
+
+The ledger is a port: Redis in the service (adapters.capacity, shared by every matcher
+instance), in memory for the offline command and unit tests. A slot is held per proposal and
+released when the proposal is declined, expires or its opportunity is withdrawn.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Protocol
+
+from services.matcher.domain.model import RankedOpportunity
+
+DEFAULT_PER_PLACE = 3
+
+
+class CapacityLedger(Protocol):
+    async def reserve(self, opportunity_id: uuid.UUID, proposal_id: uuid.UUID, places: int) -> bool:
+        """Hold a slot for this proposal if fewer than places × per_place are open (idempotent)."""
+        ...
+
+    async def release(self, opportunity_id: uuid.UUID, proposal_id: uuid.UUID) -> None: ...
+
+    async def release_all(self, opportunity_id: uuid.UUID) -> None: ...
+
+
+class ProposalIdFn(Protocol):
+    def __call__(self, item: RankedOpportunity, /) -> uuid.UUID: ...
+
+
+class InMemoryCapacity:
+    """The ledger for one process: the offline command's `--capacity` and unit tests."""
+
+    def __init__(self, per_place: int = DEFAULT_PER_PLACE) -> None:
+        self.per_place = per_place
+        self._open: dict[uuid.UUID, set[uuid.UUID]] = {}
+
+    def try_reserve(self, opportunity_id: uuid.UUID, proposal_id: uuid.UUID, places: int) -> bool:
+        held = self._open.setdefault(opportunity_id, set())
+        if proposal_id in held:
+            return True
+        if len(held) >= places * self.per_place:
+            return False
+        held.add(proposal_id)
+        return True
+
+    async def reserve(self, opportunity_id: uuid.UUID, proposal_id: uuid.UUID, places: int) -> bool:
+        return self.try_reserve(opportunity_id, proposal_id, places)
+
+    async def release(self, opportunity_id: uuid.UUID, proposal_id: uuid.UUID) -> None:
+        self._open.get(opportunity_id, set()).discard(proposal_id)
+
+    async def release_all(self, opportunity_id: uuid.UUID) -> None:
+        self._open.pop(opportunity_id, None)
+
+
+async def take_with_capacity(
+    candidates: Sequence[RankedOpportunity],
+    ledger: CapacityLedger,
+    proposal_id: ProposalIdFn,
+    top_n: int,
+) -> list[RankedOpportunity]:
+    """The first `top_n` candidates (best first) that still have room; holds a slot for each."""
+    taken: list[RankedOpportunity] = []
+    for item in candidates:
+        if len(taken) == top_n:
+            break
+        if await ledger.reserve(item.opportunity_id, proposal_id(item), item.opportunity.capacity):
+            taken.append(item)
+    return taken

@@ -1,0 +1,157 @@
+"""The catalogue as arrays and one sparse matrix, rebuilt only when `Catalogue.version` changes.
+
+Encoding an opportunity (linking its texts to ESCO) is the costly part, so encodings are kept per
+opportunity and reused while the opportunity is unchanged; identical texts share one encoding.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from services.matcher.domain.catalogue import Catalogue
+from services.matcher.domain.features import FeatureSpace
+from services.matcher.domain.rules import level_rank
+from shared.contracts import Certificate, DrivingLicence, Opportunity, OpportunityKind
+
+KINDS: tuple[OpportunityKind, ...] = tuple(OpportunityKind)
+CERTIFICATES: tuple[Certificate, ...] = tuple(Certificate)
+LICENCES: tuple[DrivingLicence, ...] = tuple(DrivingLicence)
+
+_OppKey = tuple[object, ...]
+
+
+@dataclass(frozen=True)
+class OppRow:
+    """An opportunity's unit vector over ESCO features and the occupations it linked to."""
+
+    indices: npt.NDArray[np.int32]
+    values: npt.NDArray[np.float32]
+    occupations: tuple[int, ...]
+
+
+def cert_bits(certs: list[Certificate]) -> int:
+    return sum(1 << CERTIFICATES.index(c) for c in set(certs))
+
+
+def _licence(code: DrivingLicence | None) -> int:
+    return -1 if code is None else LICENCES.index(code)
+
+
+def _key(o: Opportunity) -> _OppKey:
+    edu = o.education
+    return (
+        o.title,
+        o.occupation_text,
+        o.esco_occupation,
+        tuple(o.skills),
+        tuple(o.esco_skills),
+        tuple(edu.teaches_skills) if edu else (),
+        tuple(edu.teaches_skill_texts) if edu else (),
+    )
+
+
+@dataclass(frozen=True)
+class CatalogueIndex:
+    ids: list[uuid.UUID]
+    opportunities: list[Opportunity]
+    rows: list[OppRow]
+    kind: npt.NDArray[np.int8]
+    min_danish: npt.NDArray[np.int8]
+    mentor: npt.NDArray[np.bool_]
+    lat: npt.NDArray[np.float64]  # radians
+    lon: npt.NDArray[np.float64]
+    certs: npt.NDArray[np.int32]
+    licence: npt.NDArray[np.int8]
+    grants_certs: npt.NDArray[np.int32]
+    grants_licence: npt.NDArray[np.int8]
+    hours: npt.NDArray[np.float32]
+    features_t: sp.csr_matrix  # features × opportunities, for one citizen's product
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+class CatalogueIndexer:
+    """Keeps the index of one catalogue current; cheap to call on every ranking."""
+
+    def __init__(self, space: FeatureSpace) -> None:
+        self.space = space
+        self._rows: dict[uuid.UUID, tuple[Opportunity, OppRow]] = {}
+        self._by_key: dict[_OppKey, OppRow] = {}
+        self._built: tuple[int, int] | None = None
+        self._index: CatalogueIndex | None = None
+
+    def index(self, catalogue: Catalogue) -> CatalogueIndex:
+        stamp = (catalogue.instance, catalogue.version)
+        if self._index is None or self._built != stamp:
+            self._index = self._build(catalogue)
+            self._built = stamp
+        return self._index
+
+    def row(self, opportunity: Opportunity) -> OppRow:
+        key = _key(opportunity)
+        row = self._by_key.get(key)
+        if row is None:
+            enc = self.space.opportunity(opportunity)
+            idx, val = self.space.row(enc)
+            row = OppRow(idx, val, tuple(dict.fromkeys(enc.occupations)))
+            if len(self._by_key) > 500_000:
+                self._by_key.clear()
+            self._by_key[key] = row
+        return row
+
+    def _build(self, catalogue: Catalogue) -> CatalogueIndex:
+        ids: list[uuid.UUID] = []
+        opps: list[Opportunity] = []
+        rows: list[OppRow] = []
+        fresh: dict[uuid.UUID, tuple[Opportunity, OppRow]] = {}
+        for oid, opp in catalogue.items():
+            cached = self._rows.get(oid)
+            row = cached[1] if cached is not None and cached[0] is opp else self.row(opp)
+            fresh[oid] = (opp, row)
+            ids.append(oid)
+            opps.append(opp)
+            rows.append(row)
+        self._rows = fresh  # withdrawn opportunities drop out here
+        n = len(ids)
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        indptr[1:] = np.cumsum([len(r.indices) for r in rows])
+        data = np.concatenate([r.values for r in rows]) if n else np.zeros(0, np.float32)
+        cols = np.concatenate([r.indices for r in rows]) if n else np.zeros(0, np.int32)
+        matrix = sp.csr_matrix((data, cols, indptr), shape=(n, self.space.size))
+
+        def arr(
+            values: list[float] | list[int] | list[bool], dtype: type
+        ) -> npt.NDArray[np.generic]:
+            return np.array(values, dtype=dtype)
+
+        return CatalogueIndex(
+            ids=ids,
+            opportunities=opps,
+            rows=rows,
+            kind=np.array([KINDS.index(o.kind) for o in opps], dtype=np.int8),
+            min_danish=np.array([level_rank(o.min_danish_level) for o in opps], dtype=np.int8),
+            mentor=np.array([o.danish_mentor for o in opps], dtype=np.bool_),
+            lat=np.radians(np.array([o.location.point.lat for o in opps], dtype=np.float64)),
+            lon=np.radians(np.array([o.location.point.lon for o in opps], dtype=np.float64)),
+            certs=np.array([cert_bits(o.required_certificates) for o in opps], dtype=np.int32),
+            licence=np.array([_licence(o.required_driving_licence) for o in opps], dtype=np.int8),
+            grants_certs=np.array(
+                [cert_bits(o.education.grants_certificates) if o.education else 0 for o in opps],
+                dtype=np.int32,
+            ),
+            grants_licence=np.array(
+                [
+                    _licence(o.education.grants_driving_licence if o.education else None)
+                    for o in opps
+                ],
+                dtype=np.int8,
+            ),
+            hours=np.array([o.schedule.hours_per_week for o in opps], dtype=np.float32),
+            features_t=sp.csr_matrix(matrix.T),
+        )

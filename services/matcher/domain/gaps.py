@@ -1,0 +1,95 @@
+"""Skill gaps: for near-miss jobs, what is missing, and which education step closes the gap.
+
+A near-miss job is a relevant one the citizen is kept from only by a certificate or driving
+licence (a hard rule), or one they may take but whose occupation needs essential skills they have
+not shown. An education step that grants the certificate or teaches a missing skill is proposed
+for it, ranked by how relevant the job it opens is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from services.matcher.domain.catalogue_index import CERTIFICATES, KINDS, CatalogueIndex
+from services.matcher.domain.features import FeatureSpace
+from services.matcher.domain.screening import Screen
+from shared.contracts import Certificate, OpportunityKind
+
+NEAR_MISS_RELEVANCE = 0.3
+_MAX_JOBS = 10
+_EDUCATION = KINDS.index(OpportunityKind.EDUCATION_STEP)
+_JOBS = (KINDS.index(OpportunityKind.ORDINARY_JOB), KINDS.index(OpportunityKind.LANGUAGE_PLACEMENT))
+
+
+@dataclass
+class GapPlan:
+    score: dict[int, float] = field(default_factory=dict)  # education position -> score
+    opens: dict[int, list[int]] = field(default_factory=dict)  # education position -> job positions
+    closes_skills: dict[int, set[int]] = field(default_factory=dict)  # education -> skill positions
+    closes_certs: dict[int, list[Certificate]] = field(default_factory=dict)
+    closes_licence: set[int] = field(default_factory=set)
+
+
+def missing_essentials(
+    space: FeatureSpace, occupations: tuple[int, ...], has: set[int]
+) -> set[int]:
+    need: set[int] = set()
+    for occ in occupations:
+        need.update(space.index.occupations[occ].essential)
+    return need - has
+
+
+def certs_of(bits: int) -> list[Certificate]:
+    return [c for i, c in enumerate(CERTIFICATES) if bits >> i & 1]
+
+
+def plan_gaps(
+    space: FeatureSpace,
+    ci: CatalogueIndex,
+    relevance: npt.NDArray[np.float64],
+    sc: Screen,
+    citizen_skills: set[int],
+) -> GapPlan:
+    plan = GapPlan()
+    education = sc.allowed & (ci.kind == _EDUCATION)
+    if not education.any():
+        return plan
+    jobs = np.isin(ci.kind, _JOBS) & (relevance >= NEAR_MISS_RELEVANCE)
+
+    def top(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.intp]:
+        idx = np.flatnonzero(mask)
+        return idx[np.argsort(-relevance[idx], kind="stable")[:_MAX_JOBS]]
+
+    def opens(e: int, job: int) -> None:
+        plan.opens.setdefault(e, []).append(job)
+        plan.score[e] = max(plan.score.get(e, 0.0), 0.1 + 0.9 * float(relevance[job]))
+
+    for j in top(jobs & sc.near_miss):
+        bits = int(sc.missing_certs[j])
+        grants = education & ((ci.grants_certs & bits) != 0)
+        if sc.missing_licence[j]:
+            grants |= education & (ci.grants_licence == ci.licence[j])
+        for e in np.flatnonzero(grants):
+            opens(int(e), int(j))
+            plan.closes_certs.setdefault(int(e), []).extend(
+                c
+                for c in certs_of(bits & int(ci.grants_certs[e]))
+                if c not in plan.closes_certs.get(int(e), [])
+            )
+            if sc.missing_licence[j] and ci.grants_licence[e] == ci.licence[j]:
+                plan.closes_licence.add(int(e))
+    for j in top(jobs & sc.allowed)[:5]:
+        missing = missing_essentials(space, ci.rows[j].occupations, citizen_skills)
+        if not missing:
+            continue
+        feats = np.array(sorted(space.skill_feature(s) for s in missing), dtype=np.intp)
+        teaches = np.asarray((ci.features_t[feats] != 0).sum(axis=0)).ravel() > 0
+        for e in np.flatnonzero(education & teaches):
+            opens(int(e), int(j))
+            row = ci.rows[e]
+            taught = {int(f) - space.n_occ for f in row.indices if f >= space.n_occ}
+            plan.closes_skills.setdefault(int(e), set()).update(taught & missing)
+    return plan

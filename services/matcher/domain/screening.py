@@ -1,0 +1,76 @@
+"""The hard rules over the whole catalogue at once, as numpy masks.
+
+A fast pre-filter that never excludes what `rules.check` would allow (commute has a minute of
+slack for rounding); `rules.check` still decides every proposal that goes out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from services.matcher.domain.catalogue_index import KINDS, LICENCES, CatalogueIndex, cert_bits
+from services.matcher.domain.rules import (
+    DETOUR,
+    OVERHEAD_MIN,
+    SPEED_KMH,
+    available_modes,
+    level_rank,
+)
+from shared.contracts import CitizenProfile, OpportunityKind
+
+_EARTH_KM = 6371.0
+_EDUCATION = KINDS.index(OpportunityKind.EDUCATION_STEP)
+
+
+@dataclass(frozen=True)
+class Screen:
+    allowed: npt.NDArray[np.bool_]  # passes every vectorised rule
+    near_miss: npt.NDArray[np.bool_]  # fails only for a certificate or driving licence
+    minutes: npt.NDArray[np.float64]  # best commute, NaN when the citizen's home is unknown
+    missing_certs: npt.NDArray[np.int32]  # bits of certificates the citizen lacks
+    missing_licence: npt.NDArray[np.bool_]
+
+
+def commute_minutes(profile: CitizenProfile, ci: CatalogueIndex) -> npt.NDArray[np.float64]:
+    home = profile.personal.home
+    if home is None:
+        return np.full(len(ci), np.nan)
+    lat0, lon0 = np.radians(home.lat), np.radians(home.lon)
+    h = (
+        np.sin((ci.lat - lat0) / 2) ** 2
+        + np.cos(lat0) * np.cos(ci.lat) * np.sin((ci.lon - lon0) / 2) ** 2
+    )
+    km = 2 * _EARTH_KM * np.arcsin(np.sqrt(h)) * DETOUR
+    minutes: npt.NDArray[np.float64] = np.min(
+        [km / SPEED_KMH[m] * 60 + OVERHEAD_MIN[m] for m in available_modes(profile)], axis=0
+    )
+    return minutes
+
+
+def screen(profile: CitizenProfile, ci: CatalogueIndex) -> Screen:
+    consent = np.array([profile.consent.allows(k) for k in KINDS], dtype=np.bool_)
+    if profile.hide_associations:
+        consent[KINDS.index(OpportunityKind.ASSOCIATION_ACTIVITY)] = False
+    kind_ok = consent[ci.kind]
+    danish_ok = (ci.min_danish <= level_rank(profile.danish.level)) | ci.mentor
+    minutes = commute_minutes(profile, ci)
+    commute_ok = np.isnan(minutes) | (minutes <= profile.transport.max_commute_minutes + 1.0)
+    missing = ci.certs & ~np.int32(cert_bits(profile.certificates))
+    held = np.zeros(len(LICENCES) + 1, dtype=np.bool_)  # last slot: -1, no licence needed
+    held[-1] = True
+    for lic in profile.transport.driving_licences:
+        held[LICENCES.index(lic)] = True
+    missing_licence = ~held[ci.licence]
+    exempt = ci.kind == _EDUCATION
+    papers_ok = exempt | ((missing == 0) & ~missing_licence)
+    base = kind_ok & danish_ok & commute_ok
+    return Screen(
+        allowed=base & papers_ok,
+        near_miss=base & ~papers_ok,
+        minutes=minutes,
+        missing_certs=np.where(exempt, 0, missing).astype(np.int32),
+        missing_licence=~exempt & missing_licence,
+    )

@@ -1,0 +1,48 @@
+"""A ranker over the packaged ESCO artifact, built once per test session (cached on disk)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from services.matcher.adapters.esco_store import load_ranker
+from services.matcher.domain.catalogue import Catalogue
+from services.matcher.domain.ranking import Ranker
+from shared.contracts import CitizenProfile, Opportunity
+from tests.samples import opportunity_payload, profile_payload
+
+
+@pytest.fixture(scope="session")
+def ranker() -> Ranker:
+    return load_ranker()
+
+
+def profile(**overrides: Any) -> CitizenProfile:
+    return CitizenProfile.model_validate(profile_payload(**overrides))
+
+
+def opportunity(**overrides: Any) -> Opportunity:
+    return Opportunity.model_validate(opportunity_payload(**overrides))
+
+
+def catalogue(*opps: Opportunity) -> tuple[Catalogue, list[uuid.UUID]]:
+    cat = Catalogue()
+    ids = [uuid.uuid4() for _ in opps]
+    for oid, opp in zip(ids, opps, strict=True):
+        cat.upsert(oid, opp)
+    return cat, ids
+
+
+def association(**overrides: Any) -> Opportunity:
+    base: dict[str, Any] = {
+        "kind": "association_activity",
+        "owner": {"type": "association", "association_id": "holbaek-if", "name": "Holbæk IF"},
+        "title": "Fodbold for alle",
+        "occupation_text": None,
+        "skills": [],
+        "association": {"activity_type": "sports", "language_friendly": True},
+    }
+    base.update(overrides)
+    return opportunity(**base)

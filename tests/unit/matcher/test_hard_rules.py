@@ -1,0 +1,72 @@
+"""Each test offers a perfectly matching opportunity that breaks one hard rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.matcher.domain.ranking import Ranker
+from tests.unit.matcher.conftest import catalogue, opportunity, profile
+
+
+def _proposed(ranker: Ranker, opp_overrides: dict[str, Any], **profile_overrides: Any) -> bool:
+    cat, ids = catalogue(opportunity(**opp_overrides))
+    result = ranker.rank(profile(**profile_overrides), cat, top_n=10)
+    return ids[0] in {p.opportunity_id for p in result.proposals + result.associations}
+
+
+def test_the_matching_job_itself_is_proposed(ranker: Ranker) -> None:
+    assert _proposed(ranker, {})
+
+
+def test_no_proposal_without_consent_for_that_kind(ranker: Ranker) -> None:
+    consent = {
+        "ordinary_job": False,
+        "language_placement": True,
+        "education_step": True,
+        "association_activity": True,
+    }
+    assert not _proposed(ranker, {}, consent=consent)
+
+
+def test_no_job_needing_more_danish_unless_it_offers_a_mentor(ranker: Ranker) -> None:
+    assert not _proposed(ranker, {"min_danish_level": "B2"})
+    assert _proposed(ranker, {"min_danish_level": "B2", "danish_mentor": True})
+
+
+def test_no_commute_beyond_the_citizens_maximum(ranker: Ranker) -> None:
+    far = {"town": "Nakskov", "postcode": "4900", "point": {"lat": 54.83, "lon": 11.13}}
+    assert not _proposed(ranker, {"location": far})
+
+
+def test_no_hours_that_collide_with_danish_classes(ranker: Ranker) -> None:
+    slots = [{"day": "tue", "start": "09:00", "end": "12:00"}]  # class is tue 08:30-11:45
+    assert not _proposed(ranker, {"schedule": {"hours_per_week": 20, "slots": slots}})
+
+
+def test_no_job_needing_a_certificate_the_citizen_lacks(ranker: Ranker) -> None:
+    assert not _proposed(ranker, {"required_certificates": ["forklift"]})
+    assert _proposed(ranker, {"required_certificates": ["forklift"]}, certificates=["forklift"])
+
+
+def test_no_job_needing_a_driving_licence_the_citizen_lacks(ranker: Ranker) -> None:
+    assert not _proposed(ranker, {"required_driving_licence": "C"})
+
+
+def test_igu_only_within_its_legal_age_limit(ranker: Ranker) -> None:
+    igu = {"kind": "language_placement", "placement_type": "igu"}
+    old = {"gender": "female", "origin_group": "refugee", "age_band": "50-64"}
+    assert not _proposed(ranker, igu, audit=old)
+    assert _proposed(ranker, igu, audit={**old, "age_band": "25-29"})
+
+
+def test_women_only_activities_only_for_those_who_asked(ranker: Ranker) -> None:
+    women: dict[str, Any] = {
+        "kind": "association_activity",
+        "title": "Kvindernes syklub",
+        "occupation_text": None,
+        "owner": {"type": "association", "association_id": "syklub", "name": "Syklubben"},
+        "association": {"activity_type": "womens_network", "women_only": True},
+        "skills": [],
+    }
+    assert not _proposed(ranker, women)
+    assert _proposed(ranker, women, wants_women_only_activities=True)

@@ -1,0 +1,27 @@
+import re
+
+from services.matcher.domain.ranking import Ranker
+from tests.unit.matcher.conftest import association, catalogue, opportunity, profile
+
+
+def test_every_proposal_has_one_plain_sentence_in_danish_and_english(ranker: Ranker) -> None:
+    cat, _ = catalogue(opportunity(), association())
+    result = ranker.rank(profile(), cat)
+    for item in result.proposals + result.associations:
+        for sentence in (item.reasons.text_da, item.reasons.text_en):
+            assert sentence.endswith(".")
+            assert sentence.count(". ") == 0  # one sentence
+            assert not re.search(r"None|\{|\}|_", sentence)
+    job = result.proposals[0].reasons
+    assert "almindeligt job" in job.text_da and "ordinary job" in job.text_en
+    assert "rengøring" in job.text_da
+
+
+def test_reasons_carry_the_data_behind_the_sentence(ranker: Ranker) -> None:
+    cat, _ = catalogue(opportunity())
+    reasons = ranker.rank(profile(), cat).proposals[0].reasons
+    assert reasons.matched_skills and reasons.matched_skill_uris
+    assert reasons.commute_km is not None and reasons.commute_minutes is not None
+    assert f"{reasons.commute_minutes:.0f} minutter" in reasons.text_da
+    assert reasons.danish_level == "A2" and reasons.required_danish_level == "A1"
+    assert reasons.hours_fit and reasons.rule == "ordinary_employment_first"
