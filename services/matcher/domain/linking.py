@@ -119,6 +119,10 @@ class Linker:
         self._max_links = max_links
         self._memo: dict[tuple[ConceptKind, str], LinkedText] = {}
 
+    def forget(self) -> None:
+        """Drop remembered links (benchmarks use it to time texts never seen before)."""
+        self._memo.clear()
+
     def occupations(self, texts: Sequence[str]) -> list[LinkedText]:
         return self._link("occupation", texts)
 

@@ -28,7 +28,7 @@ from services.matcher.domain.gaps import GapPlan, missing_essentials, plan_gaps
 from services.matcher.domain.linking import Linker
 from services.matcher.domain.model import RankedOpportunity, RankingResult
 from services.matcher.domain.rules import Verdict, check
-from services.matcher.domain.screening import commute_minutes, screen
+from services.matcher.domain.screening import Screen, screen
 from services.matcher.domain.strategy import (
     PER_COMMUTE_MINUTE,
     RULES,
@@ -91,7 +91,7 @@ class Ranker:
             for i, v in picked
         ]
         return RankingResult(
-            proposals=proposals, associations=self._associations(profile, ci, sc.allowed, top_n)
+            proposals=proposals, associations=self._associations(profile, ci, sc, top_n)
         )
 
     def _pick(
@@ -209,9 +209,10 @@ class Ranker:
         self,
         profile: CitizenProfile,
         ci: CatalogueIndex,
-        allowed: npt.NDArray[np.bool_],
+        sc: Screen,
         top_n: int,
     ) -> list[RankedOpportunity]:
+        allowed = sc.allowed
         if self._assoc is None or self._assoc[0] is not ci:
             self._assoc = (ci, build_association_index(self.linker.encoder, ci))
         ai = self._assoc[1]
@@ -221,7 +222,7 @@ class Ranker:
         bonus = np.where(
             ai.language_friendly, LANGUAGE_FRIENDLY_BONUS if low_danish(profile) else 0.05, 0
         )
-        minutes = np.nan_to_num(commute_minutes(profile, ci)[ai.positions])
+        minutes = np.nan_to_num(sc.minutes[ai.positions])
         score = np.full(len(ci), -np.inf)
         score[ai.positions] = interest + bonus - PER_COMMUTE_MINUTE * minutes
         by_pos = {int(p): m for p, m in zip(ai.positions, matched, strict=True)}
