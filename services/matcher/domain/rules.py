@@ -46,7 +46,7 @@ def distance_km(a: GeoPoint, b: GeoPoint) -> float:
 
 def best_commute(profile: CitizenProfile, destination: GeoPoint) -> Commute | None:
     """The fastest way the citizen can get there, or None when their home is not known."""
-    home = profile.personal.home
+    home = profile.personal_data().home  # raises if still sealed: open it before ranking
     if home is None:
         return None
     km = distance_km(home, destination) * DETOUR

@@ -35,7 +35,7 @@ class Screen:
 
 
 def commute_minutes(profile: CitizenProfile, ci: CatalogueIndex) -> npt.NDArray[np.float64]:
-    home = profile.personal.home
+    home = profile.personal_data().home  # raises if still sealed: open it before ranking
     if home is None:
         return np.full(len(ci), np.nan)
     lat0, lon0 = np.radians(home.lat), np.radians(home.lon)
