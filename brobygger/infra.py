@@ -205,6 +205,8 @@ class LocalInfra:
                     str(self.data_dir),
                     "--appendonly",
                     "yes",
+                    "--appendfsync",
+                    "always",
                     "--save",
                     "",
                     "--daemonize",

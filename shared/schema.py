@@ -6,6 +6,7 @@ from typing import Any
 
 from shared.contracts import (
     ALL_EVENTS,
+    AuditRecorded,
     CitizenErased,
     CitizenProfileSubmitted,
     CitizenProfileUpdated,
@@ -40,6 +41,7 @@ _CHANNELS: dict[str, tuple[str, str, tuple[type[Event], ...]]] = {
     ),
     "proposals": ("proposals", "citizen id", (MatchProposed,)),
     "notifications": ("notifications", "citizen id", (NotificationSent,)),
+    "audit": ("audit", "citizen id", (AuditRecorded,)),
     "deadLetters": ("dead_letters", "the failed record's key", (DeadLetter,)),
 }
 
@@ -54,6 +56,7 @@ _OPERATIONS: list[tuple[str, str, str]] = [
     ("notifier", "receive", "citizens"),
     ("notifier", "receive", "proposals"),
     ("notifier", "send", "notifications"),
+    ("intake", "send", "audit"),
 ]
 
 

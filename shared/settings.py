@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Literal
 
 from pydantic import Field, SecretStr
@@ -35,6 +36,9 @@ class RedisSettings(BaseSettings):
     url: SecretStr = Field(description="redis:// or rediss:// URL; may carry a password.")
 
 
+LOCAL_INTERNAL_TOKEN = "local-only-internal-token"  # refused in production mode
+
+
 class CommonSettings(BaseSettings):
     """`BROBYGGER_*`: settings every service reads."""
 
@@ -47,6 +51,21 @@ class CommonSettings(BaseSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_each_message: bool = Field(default=False, description="Per-message INFO logging; off by default.")
+    mode: Literal["local", "production"] = Field(
+        default="local", description="`production` refuses default secrets and public API docs."
+    )
+    internal_token: SecretStr = Field(
+        default=SecretStr(LOCAL_INTERNAL_TOKEN),
+        description="Shared secret on the services' internal endpoints (export for the right of access).",
+    )
+
+    def internal_token_matches(self, presented: str | None) -> bool:
+        return presented is not None and hmac.compare_digest(presented, self.internal_token.get_secret_value())
+
+    def refuse_local_defaults(self) -> None:
+        """In production, refuse to start with a secret everyone can read in this repository."""
+        if self.mode == "production" and self.internal_token.get_secret_value() == LOCAL_INTERNAL_TOKEN:
+            raise ValueError("BROBYGGER_INTERNAL_TOKEN must be set to a secret of your own in production mode")
 
     @property
     def topics(self) -> Topics:

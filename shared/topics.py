@@ -34,11 +34,15 @@ class Topics:
         return f"{self.prefix}brobygger.notifications.v1"
 
     @property
+    def audit(self) -> str:
+        return f"{self.prefix}brobygger.audit.v1"
+
+    @property
     def dead_letters(self) -> str:
         return f"{self.prefix}brobygger.deadletter.v1"
 
     def all(self) -> tuple[str, ...]:
-        return (self.citizens, self.opportunities, self.proposals, self.notifications, self.dead_letters)
+        return (self.citizens, self.opportunities, self.proposals, self.notifications, self.audit, self.dead_letters)
 
     def group(self, service: str, purpose: str) -> str:
         """Consumer group id: one per service and subscription, so groups never mix topics."""

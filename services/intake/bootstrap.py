@@ -9,12 +9,14 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from services.intake.adapters.publisher import KafkaEventPublisher
+from services.intake.adapters.sealing import SealingPublisher
 from services.intake.adapters.store import IntakeStore
 from services.intake.config import IntakeSettings
 from services.intake.entrypoints.api import ESCO_ATTRIBUTION, include_routers
 from services.intake.entrypoints.errors import BodyLimit, install_error_handlers
 from services.intake.entrypoints.stream import register_subscribers
 from services.intake.handlers import IntakeDeps
+from shared.crypto import KeyStore
 from shared.messaging import MessageGuard, build_broker
 from shared.settings import CommonSettings, KafkaSettings, RedisSettings
 
@@ -46,7 +48,9 @@ def bootstrap(
     broker = build_broker(kafka, "brobygger-intake", log_each_message=common.log_each_message)
     redis_client = Redis.from_url(redis_settings.url.get_secret_value(), socket_timeout=5)
     deps = IntakeDeps(
-        publisher=KafkaEventPublisher(broker, settings.publish_timeout_s),
+        publisher=SealingPublisher(
+            KafkaEventPublisher(broker, settings.publish_timeout_s), KeyStore(redis_client, common.namespace)
+        ),
         store=IntakeStore(redis_client, common.namespace),
         topics=common.topics,
         idempotency_ttl_s=settings.idempotency_ttl_s,

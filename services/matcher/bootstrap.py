@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -20,6 +22,7 @@ from services.matcher.entrypoints.api import include_routers
 from services.matcher.entrypoints.stream import catalogue_applier, register_subscribers
 from services.matcher.handlers import MatcherDeps
 from shared.contracts import CitizenProfile, Event
+from shared.crypto import CitizenErased, KeyStore
 from shared.messaging import MessageGuard, build_broker
 from shared.settings import CommonSettings, KafkaSettings, RedisSettings
 
@@ -40,10 +43,12 @@ def bootstrap(
     kafka = kafka or KafkaSettings()
     redis_settings = redis or RedisSettings()
     settings = settings or MatcherSettings()
+    common.refuse_local_defaults()
 
     broker = build_broker(kafka, "brobygger-matcher", log_each_message=common.log_each_message)
     redis_client = Redis.from_url(redis_settings.url.get_secret_value(), socket_timeout=5)
     profiles = ProfileStore(redis_client, common.namespace, settings.processed_ttl_s)
+    keys = KeyStore(redis_client, common.namespace)
 
     async def publish(topic: str, key: str, event: Event) -> None:
         await broker.publish(
@@ -58,6 +63,7 @@ def bootstrap(
         catalogue=Catalogue(),
         catalogue_ready=catalogue_ready,
         profiles=profiles,
+        keys=keys,
         publish=publish,
         rank=_not_loaded,
         topics=common.topics,
@@ -105,7 +111,17 @@ def bootstrap(
     def stats() -> dict[str, object]:
         return {"catalogue_size": len(deps.catalogue), "catalogue_records": follower.records_applied, **guard.counters}
 
+    async def export(citizen_id: uuid.UUID) -> dict[str, object]:
+        stored = await profiles.load(citizen_id)
+        profile = None
+        if stored is not None:
+            with contextlib.suppress(CitizenErased):
+                profile = (await keys.open_profile(citizen_id, stored)).model_dump(mode="json")
+        return {"service": "matcher", "profile": profile}
+
     app = FastAPI(title="Brobygger matcher", version="0.1.0", lifespan=lifespan)
+    app.state.common = common
+    app.state.export = export
     app.state.readiness = readiness
     app.state.stats = stats
     app.state.deps = deps

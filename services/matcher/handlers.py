@@ -27,6 +27,7 @@ from shared.contracts import (
     Proposal,
     derive_id,
 )
+from shared.crypto import CitizenErased as CitizenGone
 from shared.messaging import Unprocessable
 from shared.topics import Topics
 
@@ -37,6 +38,11 @@ Rank = Callable[[CitizenProfile, Catalogue, int], RankingResult]
 
 class Publisher(Protocol):
     async def __call__(self, topic: str, key: str, event: Event) -> None: ...
+
+
+class Keys(Protocol):
+    async def open_profile(self, citizen_id: uuid.UUID, profile: CitizenProfile) -> CitizenProfile: ...
+    async def is_erased(self, citizen_id: uuid.UUID) -> bool: ...
 
 
 class Profiles(Protocol):
@@ -52,6 +58,7 @@ class MatcherDeps:
     catalogue: Catalogue
     catalogue_ready: asyncio.Event
     profiles: Profiles
+    keys: Keys
     publish: Publisher
     rank: Rank
     topics: Topics
@@ -105,7 +112,12 @@ async def _rank_and_publish(
         await asyncio.wait_for(deps.catalogue_ready.wait(), deps.replay_wait_s)
     except TimeoutError as exc:
         raise RuntimeError("the opportunity catalogue has not been replayed yet") from exc
-    result = deps.rank(profile, deps.catalogue, top_n)
+    try:
+        opened = await deps.keys.open_profile(citizen_id, profile)
+    except CitizenGone:
+        log.info("citizen %s was erased; no ranking", citizen_id)
+        return
+    result = deps.rank(opened, deps.catalogue, top_n)
     event = build_match_proposed(trigger, citizen_id, profile, result, len(deps.catalogue))
     await deps.publish(deps.topics.proposals, str(citizen_id), event)
     log.info(
@@ -121,7 +133,10 @@ async def on_citizen_event(deps: MatcherDeps, event: CitizenEvent) -> None:
     """Store profiles, rank on a new intake or a match request, forget on erasure."""
     if await deps.profiles.was_processed(event.event_id):
         return
-    if isinstance(event, CitizenProfileSubmitted):
+    if not isinstance(event, CitizenErased) and await deps.keys.is_erased(event.citizen_id):
+        # Anything still in flight about an erased citizen is dropped, never acted on.
+        await deps.profiles.erase(event.citizen_id)
+    elif isinstance(event, CitizenProfileSubmitted):
         await deps.profiles.save(event.citizen_id, event.profile)
         await _rank_and_publish(deps, event, event.citizen_id, event.profile, deps.top_n)
     elif isinstance(event, CitizenProfileUpdated):

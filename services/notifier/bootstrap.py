@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,6 +17,7 @@ from services.notifier.entrypoints.api import include_routers
 from services.notifier.entrypoints.stream import register_subscribers
 from services.notifier.handlers import NotifierDeps
 from shared.contracts import Event
+from shared.crypto import CitizenErased, KeyStore, unseal
 from shared.messaging import MessageGuard, build_broker
 from shared.settings import CommonSettings, KafkaSettings, RedisSettings
 
@@ -31,10 +34,12 @@ def bootstrap(
     kafka = kafka or KafkaSettings()
     redis_settings = redis or RedisSettings()
     settings = settings or NotifierSettings()
+    common.refuse_local_defaults()
 
     broker = build_broker(kafka, "brobygger-notifier", log_each_message=common.log_each_message)
     redis_client = Redis.from_url(redis_settings.url.get_secret_value(), socket_timeout=5)
     store = NotifierStore(redis_client, common.namespace)
+    keys = KeyStore(redis_client, common.namespace)
 
     async def publish(topic: str, key: str, event: Event) -> None:
         await broker.publish(
@@ -46,6 +51,7 @@ def bootstrap(
 
     deps = NotifierDeps(
         store=store,
+        keys=keys,
         mail=mail or SmtpSender(settings),
         publish=publish,
         topics=common.topics,
@@ -77,7 +83,20 @@ def bootstrap(
     def stats() -> dict[str, object]:
         return dict(guard.counters)
 
+    async def export(citizen_id: uuid.UUID) -> dict[str, object]:
+        contact: dict[str, object] | None = None
+        stored = await store.contact(citizen_id)
+        if stored is not None:
+            sealed, language, channel = stored
+            with contextlib.suppress(CitizenErased):
+                _, key = await keys.for_reading(citizen_id)
+                personal = unseal(sealed, key, citizen_id)
+                contact = {"email": personal.email, "name": personal.name, "language": language, "channel": channel}
+        return {"service": "notifier", "contact": contact, "deliveries": await store.deliveries_of(citizen_id)}
+
     app = FastAPI(title="Brobygger notifier", version="0.1.0", lifespan=lifespan)
+    app.state.common = common
+    app.state.export = export
     app.state.readiness = readiness
     app.state.stats = stats
     app.state.deps = deps

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
-from typing import Any, Protocol
+from typing import Protocol
 
 from services.notifier.adapters.smtp import MailSender
 from services.notifier.adapters.store import NotifierStore
@@ -23,8 +23,11 @@ from shared.contracts import (
     Event,
     MatchProposed,
     NotificationSent,
+    SealedPersonal,
     derive_id,
 )
+from shared.crypto import CitizenErased as CitizenGone
+from shared.crypto import KeyStore, unseal
 from shared.messaging import Unprocessable
 from shared.topics import Topics
 
@@ -38,6 +41,7 @@ class Publisher(Protocol):
 @dataclass
 class NotifierDeps:
     store: NotifierStore
+    keys: KeyStore
     mail: MailSender
     publish: Publisher
     topics: Topics
@@ -49,29 +53,28 @@ class NotifierDeps:
 
 
 async def on_citizen_event(deps: NotifierDeps, event: CitizenEvent) -> None:
-    """Keep only what is needed to reach the citizen; forget it on erasure."""
+    """Keep only what is needed to reach the citizen, sealed; forget it on erasure."""
     if isinstance(event, CitizenProfileSubmitted | CitizenProfileUpdated):
-        p = event.profile
-        channel = "private" if p.preferred_channel == "private" or p.personal.social_control_concern else "email"
+        if await deps.keys.is_erased(event.citizen_id):
+            return
+        sealed = event.profile.personal
+        if not isinstance(sealed, SealedPersonal):
+            raise Unprocessable(f"citizen {event.citizen_id}: the personal part arrived unsealed")
+        opened = await deps.keys.open_profile(event.citizen_id, event.profile)
+        private = event.profile.preferred_channel == "private" or opened.personal_data().social_control_concern
         await deps.store.save_contact(
-            event.citizen_id,
-            {
-                "email": p.personal.email,
-                "first_name": p.personal.name.split()[0],
-                "language": p.preferred_language,
-                "channel": channel,
-            },
+            event.citizen_id, sealed, event.profile.preferred_language, "private" if private else "email"
         )
     elif isinstance(event, CitizenErased):
         await deps.store.erase(event.citizen_id)
 
 
-async def _wait_for_contact(deps: NotifierDeps, citizen_id: uuid.UUID) -> dict[str, Any] | None:
+async def _wait_for_contact(deps: NotifierDeps, citizen_id: uuid.UUID) -> tuple[SealedPersonal, str, str] | None:
     # The profile and the ranking travel on different topics; the profile may still be on its way.
     deadline = time.monotonic() + deps.contact_wait_s
     while True:
         contact = await deps.store.contact(citizen_id)
-        if contact is not None or time.monotonic() >= deadline:
+        if contact is not None or time.monotonic() >= deadline or await deps.keys.is_erased(citizen_id):
             return contact
         await asyncio.sleep(0.1)
 
@@ -86,22 +89,32 @@ async def on_match_proposed(deps: NotifierDeps, event: MatchProposed) -> None:
     earlier = await deps.store.delivery(event.event_id)
     if earlier is not None and earlier["state"] != "sending":
         return
-    if await deps.store.is_erased(event.citizen_id):
+    if await deps.keys.is_erased(event.citizen_id):
         return
     contact = await _wait_for_contact(deps, event.citizen_id)
     if contact is None:
+        if await deps.keys.is_erased(event.citizen_id):
+            return
         raise Unprocessable(f"no contact details for citizen {event.citizen_id} after {deps.contact_wait_s:g} s")
+    sealed, _language, channel = contact
+    try:
+        _, key = await deps.keys.for_reading(event.citizen_id)
+    except CitizenGone:
+        return  # erased meanwhile: nothing is ever sent about an erased citizen
+    personal = unseal(sealed, key, event.citizen_id)
     mid = message_id(deps, event.event_id)
-    if contact["channel"] == "private" or not contact.get("email"):
+    if channel == "private" or not personal.email:
         # The caseworker passes it on in person: nothing is sent that others could see.
-        await deps.store.record_delivery(event.event_id, {"state": "held_for_caseworker", "message_id": None})
+        await deps.store.record_delivery(
+            event.citizen_id, event.event_id, {"state": "held_for_caseworker", "message_id": None}
+        )
         log.info("ranking %s for citizen %s held for the caseworker", event.event_id, event.citizen_id)
         return
-    await deps.store.record_delivery(event.event_id, {"state": "sending", "message_id": mid})
-    letter = compose(event, contact["first_name"], deps.rights_url_da, deps.rights_url_en)
+    await deps.store.record_delivery(event.citizen_id, event.event_id, {"state": "sending", "message_id": mid})
+    letter = compose(event, personal.name.split()[0], deps.rights_url_da, deps.rights_url_en)
     msg = EmailMessage()
     msg["From"] = deps.mail_from
-    msg["To"] = contact["email"]
+    msg["To"] = personal.email
     msg["Subject"] = letter.subject
     msg["Message-ID"] = mid
     msg["Date"] = formatdate(localtime=False)
@@ -110,7 +123,9 @@ async def on_match_proposed(deps: NotifierDeps, event: MatchProposed) -> None:
     await deps.mail.send(msg)
     sent_at = dt.datetime.now(dt.UTC)
     await deps.store.record_delivery(
-        event.event_id, {"state": "sent", "message_id": mid, "channel": "email", "sent_at": sent_at.isoformat()}
+        event.citizen_id,
+        event.event_id,
+        {"state": "sent", "message_id": mid, "channel": "email", "sent_at": sent_at.isoformat()},
     )
     notice = NotificationSent(
         event_id=derive_id("notification-sent", event.event_id),

@@ -3,6 +3,7 @@
 from shared.contracts.common import CefrLevel, Certificate, DrivingLicence, GeoPoint, OpportunityKind, WeeklySlot
 from shared.contracts.events import (
     ALL_EVENTS,
+    AuditRecorded,
     CitizenErased,
     CitizenEvent,
     CitizenProfileSubmitted,
@@ -23,15 +24,17 @@ from shared.contracts.events import (
     opportunity_event_adapter,
 )
 from shared.contracts.opportunity import Opportunity
-from shared.contracts.profile import CitizenProfile
+from shared.contracts.profile import CitizenProfile, CitizenProfileInput, PersonalData, SealedPersonal
 
 __all__ = [
     "ALL_EVENTS",
+    "AuditRecorded",
     "CefrLevel",
     "Certificate",
     "CitizenErased",
     "CitizenEvent",
     "CitizenProfile",
+    "CitizenProfileInput",
     "CitizenProfileSubmitted",
     "CitizenProfileUpdated",
     "DeadLetter",
@@ -47,8 +50,10 @@ __all__ = [
     "OpportunityRegistered",
     "OpportunityUpdated",
     "OpportunityWithdrawn",
+    "PersonalData",
     "Proposal",
     "Reasons",
+    "SealedPersonal",
     "WeeklySlot",
     "citizen_event_adapter",
     "derive_id",

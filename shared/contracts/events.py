@@ -143,6 +143,18 @@ class NotificationSent(Event):
     proposal_ids: list[uuid.UUID]
 
 
+class AuditRecorded(Event):
+    """Who did what to which citizen's data, when and why. Append-only; never edited or deleted."""
+
+    event_type: Literal["AuditRecorded"] = "AuditRecorded"
+    actor_role: Literal["caseworker", "company", "association", "citizen", "admin", "system"]
+    actor_id: str = Field(max_length=100, description="The token's subject (an id, never a name).")
+    action: Literal["read", "export", "erase", "approve", "override", "update"]
+    citizen_id: uuid.UUID | None = None
+    resource: str = Field(max_length=200, description="What was touched, e.g. `proposals` or a proposal id.")
+    reason: str = Field(default="", max_length=1000, description="Why; required for overrides.")
+
+
 class DeadLetter(Event):
     """A message that could not be processed, with the reason. Holds no personal data beyond ids."""
 
@@ -179,5 +191,6 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     OpportunityWithdrawn,
     MatchProposed,
     NotificationSent,
+    AuditRecorded,
     DeadLetter,
 )

@@ -39,6 +39,15 @@ class PersonalData(Contract):
     )
 
 
+class SealedPersonal(Contract):
+    """The personal part, encrypted with the citizen's own key (crypto-shredding: erasure deletes the key)."""
+
+    alg: Literal["AES-256-GCM"] = "AES-256-GCM"
+    key_id: str = Field(max_length=100, description="Which of the citizen's keys sealed it.")
+    nonce: str = Field(max_length=64, description="Base64 nonce.")
+    ciphertext: str = Field(max_length=64_000, description="Base64 AEAD ciphertext of the PersonalData JSON.")
+
+
 class DanishCourse(Contract):
     course: Literal["DU1", "DU2", "DU3"] | None = Field(
         default=None, description="Danish course (danskuddannelse).", examples=["DU2"]
@@ -118,7 +127,9 @@ class AuditOnly(Contract):
 class CitizenProfile(Contract):
     """A citizen's profile as registered at intake."""
 
-    personal: PersonalData = Field(description="The personal part; the only part that identifies the person.")
+    personal: PersonalData | SealedPersonal = Field(
+        description="The personal part; the only part that identifies the person. Sealed on every event."
+    )
     municipality_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{3}$")] = Field(
         default="316", description="Municipality code (Holbæk is 316).", examples=["316"]
     )
@@ -145,3 +156,15 @@ class CitizenProfile(Contract):
     hide_associations: bool = Field(default=False, description="Never recommend associations.")
     wants_women_only_activities: bool = Field(default=False, description="Asked for women-only activities.")
     audit: AuditOnly = Field(default_factory=AuditOnly)
+
+    def personal_data(self) -> PersonalData:
+        """The opened personal part; services open it with the citizen's key before they use it."""
+        if not isinstance(self.personal, PersonalData):
+            raise ValueError("the personal part is sealed; open it with the citizen's key first")
+        return self.personal
+
+
+class CitizenProfileInput(CitizenProfile):
+    """A profile as a caseworker submits it over HTTP: the personal part in plain form."""
+
+    personal: PersonalData = Field(description="The personal part; the only part that identifies the person.")

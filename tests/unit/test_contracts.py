@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from shared.contracts import (
     ALL_EVENTS,
+    AuditRecorded,
     CitizenErased,
     CitizenProfile,
     CitizenProfileSubmitted,
@@ -68,6 +69,15 @@ def _examples() -> list[Event]:
             channel="email",
             message_id="<x@y>",
             proposal_ids=[proposal.proposal_id],
+        ),
+        AuditRecorded(
+            correlation_id=corr,
+            actor_role="caseworker",
+            actor_id="cw-1",
+            action="override",
+            citizen_id=cid,
+            resource=str(proposal.proposal_id),
+            reason="Borgeren har fået job.",
         ),
         DeadLetter(
             correlation_id=corr,

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from services.intake import handlers
 from services.intake.entrypoints.deps import Deps, Req
-from shared.contracts import CitizenProfile, Opportunity, Proposal
+from shared.contracts import CitizenProfileInput, Opportunity, Proposal
 
 ESCO_ATTRIBUTION = "This service uses the ESCO classification of the European Commission."
 
@@ -50,14 +50,14 @@ citizens = APIRouter(prefix="/v1/citizens", tags=["citizens"])
 
 
 @citizens.post("", status_code=202, response_model=CitizenAccepted)
-async def submit_citizen(profile: CitizenProfile, request: Request, deps: Deps, req: Req) -> dict[str, str]:
+async def submit_citizen(profile: CitizenProfileInput, request: Request, deps: Deps, req: Req) -> dict[str, str]:
     """Register a citizen's intake; matching starts at once."""
     return _accepted(request, await handlers.submit_profile(deps, req, profile, await request.body()))
 
 
 @citizens.put("/{citizen_id}", status_code=202, response_model=CitizenAccepted)
 async def update_citizen(
-    citizen_id: uuid.UUID, profile: CitizenProfile, request: Request, deps: Deps, req: Req
+    citizen_id: uuid.UUID, profile: CitizenProfileInput, request: Request, deps: Deps, req: Req
 ) -> dict[str, str]:
     """Replace a citizen's profile."""
     return _accepted(request, await handlers.update_profile(deps, req, citizen_id, profile, await request.body()))

@@ -48,9 +48,7 @@ def _read(path: Path, model: type[M], role: str) -> Iterator[tuple[str, M]]:
             try:
                 data = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise InputError(
-                    f"{path} line {n}: not JSON: {exc.msg} (column {exc.colno})"
-                ) from exc
+                raise InputError(f"{path} line {n}: not JSON: {exc.msg} (column {exc.colno})") from exc
             if not isinstance(data, dict):
                 raise InputError(f"{path} line {n}: expected a JSON object")
             raw_id = data.pop("id", None)
@@ -107,16 +105,12 @@ def run(
         )
 
 
-def _take(
-    group: list[RankedOpportunity], ledger: InMemoryCapacity, pid: str, top: int
-) -> list[RankedOpportunity]:
+def _take(group: list[RankedOpportunity], ledger: InMemoryCapacity, pid: str, top: int) -> list[RankedOpportunity]:
     taken: list[RankedOpportunity] = []
     for item in group:
         if len(taken) == top:
             break
-        if ledger.try_reserve(
-            item.opportunity_id, derive_id(pid, item.opportunity_id), item.opportunity.capacity
-        ):
+        if ledger.try_reserve(item.opportunity_id, derive_id(pid, item.opportunity_id), item.opportunity.capacity):
             taken.append(item)
     return taken
 
@@ -126,12 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     if args_in[:1] == ["rank"]:
         args_in = args_in[1:]
     parser = argparse.ArgumentParser(prog="brobygger rank", description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--opportunities", type=Path, required=True, help="JSON Lines of opportunities"
-    )
-    parser.add_argument(
-        "--profiles", type=Path, required=True, help="JSON Lines of citizen profiles"
-    )
+    parser.add_argument("--opportunities", type=Path, required=True, help="JSON Lines of opportunities")
+    parser.add_argument("--profiles", type=Path, required=True, help="JSON Lines of citizen profiles")
     parser.add_argument("--top", type=int, default=10, help="proposals per list (default 10)")
     parser.add_argument("--capacity", action="store_true", help="count open proposals per place")
     parser.add_argument(

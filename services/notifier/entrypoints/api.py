@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 
 health = APIRouter(tags=["health"])
@@ -32,5 +34,20 @@ async def stats(request: Request) -> dict[str, object]:
     return produce()
 
 
+internal = APIRouter(prefix="/internal", tags=["internal"])
+
+
+@internal.get("/citizens/{citizen_id}/export")
+async def export_citizen(
+    citizen_id: uuid.UUID, request: Request, x_internal_token: Annotated[str | None, Header()] = None
+) -> JSONResponse:
+    """Everything the notifier holds about one citizen (right of access); internal token required."""
+    if not request.app.state.common.internal_token_matches(x_internal_token):
+        return JSONResponse(status_code=401, content={"error": "unauthorized", "message": "internal token required"})
+    export: Callable[[uuid.UUID], Awaitable[dict[str, object]]] = request.app.state.export
+    return JSONResponse(content=await export(citizen_id))
+
+
 def include_routers(app: FastAPI) -> None:
     app.include_router(health)
+    app.include_router(internal)
