@@ -153,6 +153,11 @@ class CitizenProfile(Contract):
     preferred_channel: Literal["email", "private"] = Field(
         default="email", description="`private`: only through the caseworker, never a message others might see."
     )
+    igu_eligible: bool | None = Field(
+        default=None,
+        description="The caseworker's judgement that the citizen meets IGU's legal conditions (age, residence "
+        "status). Unset: the matcher does not propose IGU placements.",
+    )
     hide_associations: bool = Field(default=False, description="Never recommend associations.")
     wants_women_only_activities: bool = Field(default=False, description="Asked for women-only activities.")
     audit: AuditOnly = Field(default_factory=AuditOnly)
