@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
+from services.matcher.adapters.capacity import RedisCapacity
 from services.matcher.adapters.catalogue_follower import CatalogueFollower
 from services.matcher.adapters.esco_store import load_ranker
 from services.matcher.adapters.profile_store import ProfileStore
@@ -64,6 +65,9 @@ def bootstrap(
         catalogue_ready=catalogue_ready,
         profiles=profiles,
         keys=keys,
+        capacity=RedisCapacity(
+            redis_client, common.namespace, per_place=settings.capacity_per_place, hold_s=settings.capacity_hold_s
+        ),
         publish=publish,
         rank=_not_loaded,
         topics=common.topics,

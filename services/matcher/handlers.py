@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from services.matcher.domain.capacity import CapacityLedger, take_with_capacity
 from services.matcher.domain.catalogue import Catalogue
 from services.matcher.domain.model import RankedOpportunity, RankingResult
 from shared.contracts import (
@@ -51,6 +52,8 @@ class Profiles(Protocol):
     async def erase(self, citizen_id: uuid.UUID) -> None: ...
     async def was_processed(self, event_id: uuid.UUID) -> bool: ...
     async def mark_processed(self, event_id: uuid.UUID) -> None: ...
+    async def holds(self, citizen_id: uuid.UUID) -> list[tuple[uuid.UUID, uuid.UUID]]: ...
+    async def save_holds(self, citizen_id: uuid.UUID, holds: list[tuple[uuid.UUID, uuid.UUID]]) -> None: ...
 
 
 @dataclass
@@ -59,6 +62,7 @@ class MatcherDeps:
     catalogue_ready: asyncio.Event
     profiles: Profiles
     keys: Keys
+    capacity: CapacityLedger
     publish: Publisher
     rank: Rank
     topics: Topics
@@ -66,12 +70,26 @@ class MatcherDeps:
     replay_wait_s: float
 
 
-def apply_opportunity_event(catalogue: Catalogue, event: OpportunityEvent) -> None:
-    """Keep the in-memory catalogue in step with the opportunity topic."""
+async def apply_opportunity_event(deps: MatcherDeps, event: OpportunityEvent) -> None:
+    """Keep the in-memory catalogue in step with the opportunity topic; a withdrawal frees its holds."""
     if isinstance(event, OpportunityRegistered | OpportunityUpdated):
-        catalogue.upsert(event.opportunity_id, event.opportunity)
+        deps.catalogue.upsert(event.opportunity_id, event.opportunity)
     elif isinstance(event, OpportunityWithdrawn):
-        catalogue.remove(event.opportunity_id)
+        deps.catalogue.remove(event.opportunity_id)
+        await deps.capacity.release_all(event.opportunity_id)
+
+
+CANDIDATES_PER_PROPOSAL = 4
+
+
+def _proposal_id(trigger: Event, item: RankedOpportunity) -> uuid.UUID:
+    return derive_id("proposal", trigger.event_id, item.opportunity_id)
+
+
+async def _release_holds(deps: MatcherDeps, citizen_id: uuid.UUID) -> None:
+    for opportunity_id, proposal_id in await deps.profiles.holds(citizen_id):
+        await deps.capacity.release(opportunity_id, proposal_id)
+    await deps.profiles.save_holds(citizen_id, [])
 
 
 def _proposal(trigger: uuid.UUID, position: int, item: RankedOpportunity) -> Proposal:
@@ -117,7 +135,12 @@ async def _rank_and_publish(
     except CitizenGone:
         log.info("citizen %s was erased; no ranking", citizen_id)
         return
-    result = deps.rank(opened, deps.catalogue, top_n)
+    # Rank more than needed: some of the best may already have all the open proposals their places allow.
+    ranked = deps.rank(opened, deps.catalogue, top_n * CANDIDATES_PER_PROPOSAL)
+    await _release_holds(deps, citizen_id)  # a new ranking replaces the citizen's earlier proposals
+    taken = await take_with_capacity(ranked.proposals, deps.capacity, lambda item: _proposal_id(trigger, item), top_n)
+    await deps.profiles.save_holds(citizen_id, [(r.opportunity_id, _proposal_id(trigger, r)) for r in taken])
+    result = RankingResult(proposals=taken, associations=ranked.associations[:top_n])
     event = build_match_proposed(trigger, citizen_id, profile, result, len(deps.catalogue))
     await deps.publish(deps.topics.proposals, str(citizen_id), event)
     log.info(
@@ -149,5 +172,6 @@ async def on_citizen_event(deps: MatcherDeps, event: CitizenEvent) -> None:
             )
         await _rank_and_publish(deps, event, event.citizen_id, profile, event.top_n)
     elif isinstance(event, CitizenErased):
+        await _release_holds(deps, event.citizen_id)
         await deps.profiles.erase(event.citizen_id)
     await deps.profiles.mark_processed(event.event_id)

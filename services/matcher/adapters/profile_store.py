@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 from redis.asyncio import Redis
@@ -26,7 +27,15 @@ class ProfileStore:
         return CitizenProfile.model_validate_json(raw) if raw else None
 
     async def erase(self, citizen_id: uuid.UUID) -> None:
-        await self._r.delete(f"{self._p}profile:{citizen_id}")
+        await self._r.delete(f"{self._p}profile:{citizen_id}", f"{self._p}holds:{citizen_id}")
+
+    async def holds(self, citizen_id: uuid.UUID) -> list[tuple[uuid.UUID, uuid.UUID]]:
+        """The capacity slots the citizen's current proposals hold: (opportunity id, proposal id)."""
+        raw = await self._r.get(f"{self._p}holds:{citizen_id}")
+        return [(uuid.UUID(o), uuid.UUID(p)) for o, p in json.loads(raw)] if raw else []
+
+    async def save_holds(self, citizen_id: uuid.UUID, holds: list[tuple[uuid.UUID, uuid.UUID]]) -> None:
+        await self._r.set(f"{self._p}holds:{citizen_id}", json.dumps([[str(o), str(p)] for o, p in holds]))
 
     async def was_processed(self, event_id: uuid.UUID) -> bool:
         return bool(await self._r.exists(f"{self._p}done:{event_id}"))

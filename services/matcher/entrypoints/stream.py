@@ -34,7 +34,7 @@ def catalogue_applier(deps: MatcherDeps, guard: MessageGuard):  # type: ignore[n
 
     async def apply(record: ConsumerRecord[bytes, bytes]) -> None:
         async def handle(body: bytes) -> None:
-            handlers.apply_opportunity_event(deps.catalogue, opportunity_event_adapter.validate_json(body))
+            await handlers.apply_opportunity_event(deps, opportunity_event_adapter.validate_json(body))
 
         while True:
             try:
