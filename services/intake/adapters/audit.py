@@ -36,8 +36,9 @@ class AuditLog:
             batch = await self._r.xrevrange(self._stream, max=last, min="-", count=500)
             if not batch:
                 break
-            for entry_id, fields in batch:
-                raw = fields.get(b"event") or fields.get("event")
+            for _entry_id, fields in batch:
+                fields = fields or {}
+                raw = fields.get(b"event") or fields.get("event") or b"{}"
                 entry = AuditRecorded.model_validate_json(raw)
                 if citizen_id is not None and entry.citizen_id != citizen_id:
                     continue
@@ -47,5 +48,5 @@ class AuditLog:
                 if len(out) >= limit:
                     break
             last_id = batch[-1][0]
-            last = "(" + (last_id.decode() if isinstance(last_id, bytes) else last_id)
+            last = "(" + (last_id.decode() if isinstance(last_id, bytes) else str(last_id))
         return out
