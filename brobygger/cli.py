@@ -71,6 +71,12 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _token(argv: list[str]) -> int:
+    from brobygger.token import main as token_main
+
+    return token_main(argv)
+
+
 def _rank(argv: list[str]) -> int:
     from services.matcher.entrypoints.offline import main as offline_main
 
@@ -81,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["rank"]:
         return _rank(argv[1:])
+    if argv[:1] == ["token"]:
+        return _token(argv[1:])
     parser = argparse.ArgumentParser(prog="brobygger", description="Brobygger: matching for integration work.")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -109,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         sub.add_parser(name, help=f"run the {name} service (settings from the environment)").set_defaults(func=_serve)
 
     sub.add_parser("rank", help="rank offline: rank --opportunities FILE --profiles FILE --top N")
+    sub.add_parser("token", help="print a local bearer token: token --role ROLE --subject ID [--municipality CODE]")
 
     args = parser.parse_args(argv)
     result: int = args.func(args)

@@ -8,7 +8,11 @@ from typing import Any
 
 import httpx
 
+from brobygger.token import mint
+
 DEMO_FILE = "holbaek_demo.json"
+# A fixed subject: idempotency keys are scoped to the caller, so a second load must come from the same one.
+DEMO_SUBJECT = "brobygger-demo-loader"
 
 
 def load_demo_data() -> dict[str, Any]:
@@ -16,11 +20,18 @@ def load_demo_data() -> dict[str, Any]:
     return data
 
 
-def load_demo(api: str, *, intakes: int | None = None, timeout_s: float = 30.0, echo: bool = True) -> dict[str, int]:
-    """POST every opportunity, then the sample intakes. Idempotency keys make a second load a no-op."""
+def load_demo(
+    api: str, *, intakes: int | None = None, timeout_s: float = 30.0, echo: bool = True, token: str | None = None
+) -> dict[str, int]:
+    """POST every opportunity, then the sample intakes. Idempotency keys make a second load a no-op.
+
+    Without `token` it mints a short-lived local admin token (local mode, the local key).
+    """
     data = load_demo_data()
     counts = {"opportunities": 0, "intakes": 0}
-    with httpx.Client(base_url=api.rstrip("/"), timeout=timeout_s) as client:
+    token = token or mint("admin", DEMO_SUBJECT, ttl_minutes=30)
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=api.rstrip("/"), timeout=timeout_s, headers=headers) as client:
         for item in data["opportunities"]:
             response = client.post(
                 "/v1/opportunities", json=item["payload"], headers={"Idempotency-Key": f"demo-opportunity-{item['id']}"}

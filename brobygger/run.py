@@ -16,6 +16,7 @@ import httpx
 from brobygger.demo import load_demo
 from brobygger.infra import LocalInfra, _die_with_parent, free_port, stop_process
 from brobygger.smtp_sink import start_sink
+from brobygger.token import mint
 
 ESCO_LINE = "This service uses the ESCO classification of the European Commission."
 DANISH_LABELS_LINE = (
@@ -55,6 +56,10 @@ def _wait_ready(name: str, url: str, proc: subprocess.Popen[bytes], timeout_s: f
     raise RuntimeError(f"{name} was not ready within {timeout_s:g} s ({url}/readyz)")
 
 
+def _demo_token() -> str:
+    return mint("caseworker", "caseworker-demo", municipality="316", ttl_minutes=12 * 60)
+
+
 def run(workdir: Path, api_port: int, demo: bool, ready_timeout_s: float = 120.0) -> int:
     signal.signal(signal.SIGINT, _raise_stop)
     signal.signal(signal.SIGTERM, _raise_stop)
@@ -79,6 +84,7 @@ def run(workdir: Path, api_port: int, demo: bool, ready_timeout_s: float = 120.0
         env.update(
             {
                 "INTAKE_PORT": str(ports["intake"]),
+                "INTAKE_METRICS_PORT": str(free_port()),
                 "MATCHER_PORT": str(ports["matcher"]),
                 "NOTIFIER_PORT": str(ports["notifier"]),
                 "NOTIFIER_SMTP_HOST": "127.0.0.1",
@@ -104,6 +110,10 @@ def run(workdir: Path, api_port: int, demo: bool, ready_timeout_s: float = 120.0
                     "Brobygger is running.",
                     f"  API docs:        {api}/docs",
                     f"  Health:          {api}/healthz  {api}/readyz",
+                    f"  Metrics:         http://127.0.0.1:{env['INTAKE_METRICS_PORT']}/metrics  (internal)",
+                    f"  Caseworker token (Holbæk, 12 h): {_demo_token()}",
+                    "    use it as `Authorization: Bearer <token>`; mint others with",
+                    "    brobygger token --role ROLE --subject ID [--municipality CODE] [--ttl MINUTES]",
                     f"  E-mail folder:   {mail_dir}  (each e-mail sent is an .eml file)",
                     f"  Kafka:           {env['KAFKA_BOOTSTRAP_SERVERS']}",
                     "  Redis:           " + env["REDIS_URL"].split("@")[-1],

@@ -1,13 +1,16 @@
-"""Bounded waiting and raw topic reading for tests."""
+"""Bounded waiting, raw topic reading and bearer tokens for tests."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
+import jwt
 from kafka import KafkaConsumer, TopicPartition
+
+from services.intake.config import DEFAULT_JWT_AUDIENCE, LOCAL_JWT_ISSUER, LOCAL_JWT_SECRET
 
 T = TypeVar("T")
 
@@ -52,3 +55,37 @@ def read_topic(bootstrap: str, topic: str) -> list[tuple[bytes | None, bytes]]:
         return records
     finally:
         consumer.close()
+
+
+def token(
+    role: str = "admin",
+    subject: str = "test-admin",
+    municipality: str | None = None,
+    *,
+    expires_in_s: int = 600,
+    secret: str = LOCAL_JWT_SECRET,
+    audience: str = DEFAULT_JWT_AUDIENCE,
+    issuer: str = LOCAL_JWT_ISSUER,
+    **extra: Any,
+) -> str:
+    """A bearer token like the local intake's; every part can be made wrong on purpose."""
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "iss": issuer,
+        "aud": audience,
+        "sub": subject,
+        "role": role,
+        "iat": now,
+        "exp": now + expires_in_s,
+        **extra,
+    }
+    if municipality is not None:
+        claims["municipality"] = municipality
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def bearer(
+    role: str = "admin", subject: str = "test-admin", municipality: str | None = None, **kw: Any
+) -> dict[str, str]:
+    """`Authorization` header for `token(...)`."""
+    return {"Authorization": f"Bearer {token(role, subject, municipality, **kw)}"}

@@ -2,27 +2,43 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
+from services.intake.adapters.metrics import CountingPublisher, IntakeMetrics, RequestMetrics
 from services.intake.adapters.publisher import KafkaEventPublisher
+from services.intake.adapters.ratelimit import RedisRateLimiter
 from services.intake.adapters.sealing import SealingPublisher
 from services.intake.adapters.store import IntakeStore
-from services.intake.config import IntakeSettings
+from services.intake.adapters.tokens import TokenVerifier
+from services.intake.config import IntakeSettings, UnsafeSettings
 from services.intake.entrypoints.api import ESCO_ATTRIBUTION, include_routers
-from services.intake.entrypoints.errors import BodyLimit, install_error_handlers
+from services.intake.entrypoints.errors import ERROR_RESPONSES, BodyLimit, install_error_handlers
+from services.intake.entrypoints.security import Gate
 from services.intake.entrypoints.stream import register_subscribers
 from services.intake.handlers import IntakeDeps
 from shared.crypto import KeyStore
 from shared.messaging import MessageGuard, build_broker
 from shared.settings import CommonSettings, KafkaSettings, RedisSettings
 
+log = logging.getLogger(__name__)
+
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})
+DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
+
 DESCRIPTION = f"""
 Brobygger intake: register citizens (intake / competence clarification) and opportunities, ask for
 matches, and read ranked proposals with their reasons.
+
+Every endpoint but the health checks needs `Authorization: Bearer <JWT>` (locally:
+`brobygger token --role caseworker --subject cw-1 --municipality 316`). Roles: caseworker (own
+municipality), company (own CVR), association (own id), citizen (themself), admin. Outside one's
+scope the answer is 404, exactly as for something that does not exist; a role that may never use an
+endpoint gets 403. Writes are rate-limited per token (429 with `Retry-After`).
 
 Events are published to Kafka keyed by the citizen or opportunity id. Invalid input is answered
 422 with the field and the problem; a body over the limit 413; a broker that does not confirm in
@@ -44,12 +60,24 @@ def bootstrap(
     kafka = kafka or KafkaSettings()
     redis_settings = redis or RedisSettings()
     settings = settings or IntakeSettings()
+    problems = settings.problems_for(common.mode)
+    try:
+        common.refuse_local_defaults()
+    except ValueError as exc:
+        problems.append(str(exc))
+    if problems:
+        raise UnsafeSettings("refusing to start in production mode (BROBYGGER_MODE=production): " + "; ".join(problems))
+    docs_public = settings.docs_public(common.mode)
+    metrics = IntakeMetrics()
 
     broker = build_broker(kafka, "brobygger-intake", log_each_message=common.log_each_message)
     redis_client = Redis.from_url(redis_settings.url.get_secret_value(), socket_timeout=5)
     deps = IntakeDeps(
-        publisher=SealingPublisher(
-            KafkaEventPublisher(broker, settings.publish_timeout_s), KeyStore(redis_client, common.namespace)
+        publisher=CountingPublisher(
+            SealingPublisher(
+                KafkaEventPublisher(broker, settings.publish_timeout_s), KeyStore(redis_client, common.namespace)
+            ),
+            metrics,
         ),
         store=IntakeStore(redis_client, common.namespace),
         topics=common.topics,
@@ -60,14 +88,36 @@ def bootstrap(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await broker.start()
+        app.state.metrics_port = metrics.serve(settings.metrics_host, settings.metrics_port)
+        log.info(
+            "intake starting in %s mode: tokens %s from issuer %s for audience %s; docs %s; metrics on %s:%d",
+            common.mode,
+            "/".join(verifier.algorithms),
+            settings.jwt_issuer,
+            settings.jwt_audience,
+            "public" if docs_public else "off",
+            settings.metrics_host,
+            app.state.metrics_port,
+        )
         try:
+            await broker.start()
             yield
         finally:
             await broker.stop()
             await redis_client.aclose()
+            metrics.stop()
 
-    app = FastAPI(title="Brobygger intake", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    verifier = TokenVerifier(settings)
+    app = FastAPI(
+        title="Brobygger intake",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
+        docs_url="/docs" if docs_public else None,
+        redoc_url="/redoc" if docs_public else None,
+        openapi_url="/openapi.json" if docs_public else None,
+    )
     app.state.deps = deps
     app.state.guard = guard
 
@@ -77,5 +127,11 @@ def bootstrap(
     app.state.broker_ping = broker_ping
     install_error_handlers(app)
     include_routers(app)
+    # Outermost last: metrics see every answer; the gate turns away strangers before a body is read.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    limiter = RedisRateLimiter(redis_client, common.namespace, settings.rate_limit_per_minute)
+    public = PUBLIC_PATHS | (DOCS_PATHS if docs_public else frozenset())
+    app.add_middleware(Gate, verifier=verifier, limiter=limiter, public=public)
+    app.add_middleware(RequestMetrics, metrics=metrics, router=app.router)
+    app.state.metrics = metrics
     return app

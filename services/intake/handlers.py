@@ -1,4 +1,4 @@
-"""Intake's use cases: each validates nothing itself (the contracts do) and publishes one event."""
+"""Intake's use cases: the contracts validate, the access policy decides who may, and one event is published."""
 
 from __future__ import annotations
 
@@ -11,6 +11,12 @@ from typing import Any
 
 from services.intake.adapters.publisher import EventPublisher
 from services.intake.adapters.store import IntakeStore
+from services.intake.domain import access
+from services.intake.domain.access import Forbidden as Forbidden  # re-exported for the API's 403
+from services.intake.domain.access import NotFound as NotFound  # re-exported for the API's 404
+from services.intake.domain.access import OpportunityScope, Principal
+from services.intake.domain.candidates import Candidate, candidates_in
+from services.intake.domain.privacy import reject_personal_numbers
 from shared.contracts import (
     CitizenProfile,
     CitizenProfileSubmitted,
@@ -28,10 +34,6 @@ from shared.topics import Topics
 log = logging.getLogger(__name__)
 
 
-class NotFound(Exception):
-    """The resource does not exist (or is not visible)."""
-
-
 class IdempotencyConflict(Exception):
     """An Idempotency-Key was reused for a different request."""
 
@@ -41,13 +43,17 @@ class Request:
     """What every write carries: who asked, and how to recognise a retry."""
 
     correlation_id: str
+    caller: Principal
     idempotency_key: str | None = None
 
     def new_id(self, *purpose: object) -> uuid.UUID:
-        """A fresh id, or one derived from the Idempotency-Key so that a retry reuses it."""
+        """A fresh id, or one derived from the caller's Idempotency-Key so that a retry reuses it.
+
+        The caller is part of the derivation: two tenants sending the same key never share an id.
+        """
         if self.idempotency_key is None:
             return uuid.uuid4()
-        return derive_id("idempotency", self.idempotency_key, *purpose)
+        return derive_id("idempotency", self.caller.tenant, self.idempotency_key, *purpose)
 
 
 @dataclass
@@ -64,7 +70,7 @@ async def _once(
     """Run `act` once per Idempotency-Key; a retry gets the first answer back."""
     if req.idempotency_key is None:
         return await act()
-    key = hashlib.sha256(f"{operation}\x00{req.idempotency_key}".encode()).hexdigest()
+    key = hashlib.sha256(f"{req.caller.tenant}\x00{operation}\x00{req.idempotency_key}".encode()).hexdigest()
     fingerprint = hashlib.sha256(body).hexdigest()
     earlier = await deps.store.idempotent_response(key)
     if earlier is not None:
@@ -79,8 +85,27 @@ async def _once(
     return result
 
 
+async def authorize_citizen(
+    caller: Principal, citizen_id: uuid.UUID, store: IntakeStore, *, allow_citizen_self: bool
+) -> None:
+    """Raise `Forbidden` (403) for a role that may never use the endpoint, `NotFound` (404) for a citizen
+    that is unknown or outside the caller's scope; return quietly when the caller may go on."""
+    municipality = await store.citizen_municipality(citizen_id)
+    access.check_citizen(caller, citizen_id, municipality, allow_citizen_self=allow_citizen_self)
+
+
+async def authorize_opportunity(caller: Principal, opportunity_id: uuid.UUID, store: IntakeStore) -> OpportunityScope:
+    """Like `authorize_citizen`, for an opportunity: its owner, a caseworker of its municipality, or an admin."""
+    scope = await store.opportunity_scope(opportunity_id)
+    access.check_opportunity(caller, opportunity_id, scope)
+    assert scope is not None
+    return scope
+
+
 async def submit_profile(deps: IntakeDeps, req: Request, profile: CitizenProfile, body: bytes) -> dict[str, Any]:
     """Register a new citizen; matching starts as soon as the matcher reads the event."""
+    access.check_profile_municipality(req.caller, profile.municipality_code)
+    reject_personal_numbers(profile)
 
     async def act() -> dict[str, Any]:
         citizen_id = req.new_id("citizen")
@@ -102,8 +127,9 @@ async def update_profile(
     deps: IntakeDeps, req: Request, citizen_id: uuid.UUID, profile: CitizenProfile, body: bytes
 ) -> dict[str, Any]:
     """Replace a citizen's profile."""
-    if not await deps.store.citizen_exists(citizen_id):
-        raise NotFound(f"citizen {citizen_id}")
+    await authorize_citizen(req.caller, citizen_id, deps.store, allow_citizen_self=False)
+    access.check_profile_municipality(req.caller, profile.municipality_code)
+    reject_personal_numbers(profile)
 
     async def act() -> dict[str, Any]:
         event = CitizenProfileUpdated(
@@ -113,6 +139,7 @@ async def update_profile(
             profile=profile,
         )
         await deps.publisher.publish(deps.topics.citizens, str(citizen_id), event)
+        await deps.store.remember_citizen(citizen_id, profile.municipality_code)
         return {"citizen_id": str(citizen_id), "event_id": str(event.event_id)}
 
     return await _once(deps, req, f"update_profile:{citizen_id}", body, act)
@@ -122,8 +149,7 @@ async def request_match(
     deps: IntakeDeps, req: Request, citizen_id: uuid.UUID, top_n: int, body: bytes
 ) -> dict[str, Any]:
     """Ask the matcher for a fresh ranking."""
-    if not await deps.store.citizen_exists(citizen_id):
-        raise NotFound(f"citizen {citizen_id}")
+    await authorize_citizen(req.caller, citizen_id, deps.store, allow_citizen_self=False)
 
     async def act() -> dict[str, Any]:
         event = MatchRequested(
@@ -138,12 +164,17 @@ async def request_match(
     return await _once(deps, req, f"request_match:{citizen_id}", body, act)
 
 
-def _owner_ref(o: Opportunity) -> str:
-    return o.owner.cvr or o.owner.association_id or o.owner.name
+def _check_content(caller: Principal, o: Opportunity) -> None:
+    access.check_opportunity_content(caller, o.owner.cvr, o.owner.association_id, o.municipality_code)
+
+
+async def _remember(store: IntakeStore, opportunity_id: uuid.UUID, o: Opportunity) -> None:
+    await store.remember_opportunity(opportunity_id, o.owner.cvr, o.owner.association_id, o.municipality_code)
 
 
 async def register_opportunity(deps: IntakeDeps, req: Request, opportunity: Opportunity, body: bytes) -> dict[str, Any]:
     """Add a job, placement, education step or association activity to the catalogue."""
+    _check_content(req.caller, opportunity)
 
     async def act() -> dict[str, Any]:
         opportunity_id = req.new_id("opportunity")
@@ -154,7 +185,7 @@ async def register_opportunity(deps: IntakeDeps, req: Request, opportunity: Oppo
             opportunity=opportunity,
         )
         await deps.publisher.publish(deps.topics.opportunities, str(opportunity_id), event)
-        await deps.store.remember_opportunity(opportunity_id, _owner_ref(opportunity))
+        await _remember(deps.store, opportunity_id, opportunity)
         return {"opportunity_id": str(opportunity_id), "event_id": str(event.event_id)}
 
     return await _once(deps, req, "register_opportunity", body, act)
@@ -164,8 +195,9 @@ async def put_opportunity(
     deps: IntakeDeps, req: Request, opportunity_id: uuid.UUID, opportunity: Opportunity, body: bytes
 ) -> dict[str, Any]:
     """Replace an open opportunity."""
-    if await deps.store.opportunity_status(opportunity_id) != "open":
+    if not (await authorize_opportunity(req.caller, opportunity_id, deps.store)).open:
         raise NotFound(f"opportunity {opportunity_id}")
+    _check_content(req.caller, opportunity)
 
     async def act() -> dict[str, Any]:
         event = OpportunityUpdated(
@@ -175,6 +207,7 @@ async def put_opportunity(
             opportunity=opportunity,
         )
         await deps.publisher.publish(deps.topics.opportunities, str(opportunity_id), event)
+        await _remember(deps.store, opportunity_id, opportunity)
         return {"opportunity_id": str(opportunity_id), "event_id": str(event.event_id)}
 
     return await _once(deps, req, f"put_opportunity:{opportunity_id}", body, act)
@@ -184,7 +217,7 @@ async def withdraw_opportunity(
     deps: IntakeDeps, req: Request, opportunity_id: uuid.UUID, reason: str
 ) -> dict[str, Any]:
     """Take an opportunity out of the catalogue."""
-    if await deps.store.opportunity_status(opportunity_id) != "open":
+    if not (await authorize_opportunity(req.caller, opportunity_id, deps.store)).open:
         raise NotFound(f"opportunity {opportunity_id}")
     event = OpportunityWithdrawn(
         event_id=req.new_id("opportunity-withdraw", opportunity_id),
@@ -197,15 +230,22 @@ async def withdraw_opportunity(
     return {"opportunity_id": str(opportunity_id), "event_id": str(event.event_id)}
 
 
-async def proposals_for(deps: IntakeDeps, citizen_id: uuid.UUID) -> MatchProposed | None:
-    """The latest ranking, or None before the first one; NotFound for an unknown citizen."""
-    if not await deps.store.citizen_exists(citizen_id):
-        raise NotFound(f"citizen {citizen_id}")
+async def proposals_for(deps: IntakeDeps, caller: Principal, citizen_id: uuid.UUID) -> MatchProposed | None:
+    """The latest ranking, or None before the first one; NotFound for an unknown or out-of-scope citizen."""
+    await authorize_citizen(caller, citizen_id, deps.store, allow_citizen_self=True)
     return await deps.store.proposals(citizen_id)
 
 
+async def candidates_for(deps: IntakeDeps, caller: Principal, opportunity_id: uuid.UUID) -> list[Candidate]:
+    """The pseudonymous candidates the latest rankings name for this opportunity, best placed first."""
+    await authorize_opportunity(caller, opportunity_id, deps.store)
+    return await deps.store.candidates(opportunity_id)
+
+
 async def on_match_proposed(deps: IntakeDeps, event: MatchProposed) -> None:
-    """Keep the proposals read model up to date."""
+    """Keep the proposals read model and the per-opportunity candidate lists up to date."""
     stored = await deps.store.save_proposals(event)
     if not stored:
         log.info("proposals %s for unknown citizen %s ignored", event.event_id, event.citizen_id)
+        return
+    await deps.store.index_candidates(event.citizen_id, candidates_in(event))

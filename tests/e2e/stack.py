@@ -63,6 +63,7 @@ class Stack:
     matcher: str
     notifier: str
     apps: dict[str, FastAPI]
+    metrics: str = ""
 
     async def matcher_stats(self) -> dict[str, Any]:
         async with httpx.AsyncClient() as client:
@@ -78,13 +79,19 @@ async def running_stack(
     *,
     publish_timeout_s: float = 3.0,
     services: tuple[str, ...] = ("intake", "matcher", "notifier"),
+    intake: dict[str, Any] | None = None,
 ) -> AsyncIterator[Stack]:
+    """`intake` overrides intake settings (e.g. a low `rate_limit_per_minute`); tokens from tests.helpers.bearer."""
     kafka, redis = infra.kafka_settings(), infra.redis_settings()
-    ports = {name: free_port() for name in ("intake", "matcher", "notifier")}
+    ports = {name: free_port() for name in ("intake", "matcher", "notifier", "metrics")}
+    intake_settings = IntakeSettings(
+        port=ports["intake"],
+        publish_timeout_s=publish_timeout_s,
+        metrics_port=ports["metrics"],
+        **(intake or {}),
+    )
     builders = {
-        "intake": lambda: intake_bootstrap(
-            common, kafka, redis, IntakeSettings(port=ports["intake"], publish_timeout_s=publish_timeout_s)
-        ),
+        "intake": lambda: intake_bootstrap(common, kafka, redis, intake_settings),
         "matcher": lambda: matcher_bootstrap(common, kafka, redis, MatcherSettings(port=ports["matcher"])),
         "notifier": lambda: notifier_bootstrap(
             common, kafka, redis, NotifierSettings(port=ports["notifier"], smtp_port=smtp_port, contact_wait_s=10)
@@ -110,6 +117,7 @@ async def running_stack(
             matcher=f"http://127.0.0.1:{ports['matcher']}",
             notifier=f"http://127.0.0.1:{ports['notifier']}",
             apps=apps,
+            metrics=f"http://127.0.0.1:{ports['metrics']}",
         )
 
         async def ready() -> bool:

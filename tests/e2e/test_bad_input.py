@@ -10,7 +10,7 @@ import pytest
 from shared.settings import CommonSettings
 from tests.conftest import InfraHandle
 from tests.e2e.stack import running_stack, smtp_server
-from tests.helpers import read_topic
+from tests.helpers import bearer, read_topic
 from tests.samples import opportunity_payload, profile_payload
 
 pytestmark = pytest.mark.e2e
@@ -61,7 +61,7 @@ async def test_malformed_profiles_and_opportunities_are_refused_and_never_publis
     infra: InfraHandle, common: CommonSettings
 ) -> None:
     async with smtp_server() as (_, smtp_port), running_stack(infra, common, smtp_port, services=("intake",)) as stack:
-        async with httpx.AsyncClient(base_url=stack.api, timeout=10) as client:
+        async with httpx.AsyncClient(base_url=stack.api, timeout=10, headers=bearer()) as client:
             for label, payload, field in BAD_PROFILES:
                 r = await client.post("/v1/citizens", json=payload)
                 assert r.status_code == 422, f"{label}: {r.status_code} {r.text}"

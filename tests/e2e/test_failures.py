@@ -14,7 +14,7 @@ from shared.contracts import MatchProposed
 from shared.settings import CommonSettings
 from tests.conftest import InfraHandle
 from tests.e2e.stack import running_stack, smtp_server
-from tests.helpers import eventually
+from tests.helpers import bearer, eventually
 from tests.samples import opportunity_payload, profile_payload
 
 pytestmark = pytest.mark.e2e
@@ -24,7 +24,7 @@ async def test_the_same_ranking_delivered_twice_gives_one_email_and_one_set_of_p
     infra: InfraHandle, common: CommonSettings
 ) -> None:
     async with smtp_server() as (mail, smtp_port), running_stack(infra, common, smtp_port) as stack:
-        async with httpx.AsyncClient(base_url=stack.api, timeout=10) as client:
+        async with httpx.AsyncClient(base_url=stack.api, timeout=10, headers=bearer()) as client:
             profile = profile_payload()
             citizen_id = (await client.post("/v1/citizens", json=profile)).json()["citizen_id"]
             address = profile["personal"]["email"]
@@ -71,7 +71,7 @@ async def test_a_paused_broker_gives_503_in_bounded_time_and_the_retry_carries_o
         smtp_server() as (mail, smtp_port),
         running_stack(infra, common, smtp_port, publish_timeout_s=2.0) as stack,
     ):
-        async with httpx.AsyncClient(base_url=stack.api, timeout=30) as client:
+        async with httpx.AsyncClient(base_url=stack.api, timeout=30, headers=bearer()) as client:
             r = await client.post("/v1/opportunities", json=opportunity_payload())
             assert r.status_code == 202
             profile = profile_payload()

@@ -11,7 +11,7 @@ import pytest
 from shared.settings import CommonSettings
 from tests.conftest import InfraHandle
 from tests.e2e.stack import running_stack, smtp_server
-from tests.helpers import eventually
+from tests.helpers import bearer, eventually
 from tests.samples import opportunity_payload, profile_payload
 
 pytestmark = pytest.mark.e2e
@@ -35,7 +35,7 @@ async def test_a_new_profile_gets_ranked_proposals_and_exactly_one_email(
     infra: InfraHandle, common: CommonSettings
 ) -> None:
     async with smtp_server() as (mail, smtp_port), running_stack(infra, common, smtp_port) as stack:
-        async with httpx.AsyncClient(base_url=stack.api, timeout=10) as client:
+        async with httpx.AsyncClient(base_url=stack.api, timeout=10, headers=bearer()) as client:
             opportunity_ids = await _register_catalogue(client, stack.matcher_stats, 3)
             profile = profile_payload()
             r = await client.post("/v1/citizens", json=profile)
@@ -70,7 +70,7 @@ async def test_proposals_answer_404_for_an_unknown_citizen_and_empty_before_rank
     infra: InfraHandle, common: CommonSettings
 ) -> None:
     async with smtp_server() as (_, smtp_port), running_stack(infra, common, smtp_port, services=("intake",)) as stack:
-        async with httpx.AsyncClient(base_url=stack.api, timeout=10) as client:
+        async with httpx.AsyncClient(base_url=stack.api, timeout=10, headers=bearer()) as client:
             r = await client.get(f"/v1/citizens/{uuid.uuid4()}/proposals")
             assert r.status_code == 404
             r = await client.post("/v1/citizens", json=profile_payload())

@@ -1,4 +1,4 @@
-"""Intake's own read models and idempotency records in Redis."""
+"""Intake's own read models, access records and idempotency records in Redis."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from services.intake.domain.access import OpportunityScope
+from services.intake.domain.candidates import Candidate
 from shared.contracts import MatchProposed
+
+
+def _text(value: bytes | str | None) -> str | None:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 class IntakeStore:
@@ -28,13 +34,39 @@ class IntakeStore:
     async def citizen_exists(self, citizen_id: uuid.UUID) -> bool:
         return bool(await self._r.exists(f"{self._p}citizen:{citizen_id}"))
 
+    async def citizen_municipality(self, citizen_id: uuid.UUID) -> str | None:
+        """The municipality the citizen belongs to; None for an unknown (or erased) citizen."""
+        return _text(await self._r.hget(f"{self._p}citizen:{citizen_id}", "municipality"))
+
     # opportunities
-    async def remember_opportunity(self, opportunity_id: uuid.UUID, owner: str) -> None:
-        await self._r.hset(f"{self._p}opportunity:{opportunity_id}", mapping={"owner": owner, "status": "open"})
+    async def remember_opportunity(
+        self, opportunity_id: uuid.UUID, owner_cvr: str | None, owner_association_id: str | None, municipality: str
+    ) -> None:
+        """Record (or, after a PUT, re-record) who the open opportunity belongs to."""
+        await self._r.hset(
+            f"{self._p}opportunity:{opportunity_id}",
+            mapping={
+                "owner_cvr": owner_cvr or "",
+                "owner_association_id": owner_association_id or "",
+                "municipality": municipality,
+                "status": "open",
+            },
+        )
+
+    async def opportunity_scope(self, opportunity_id: uuid.UUID) -> OpportunityScope | None:
+        raw = await self._r.hgetall(f"{self._p}opportunity:{opportunity_id}")
+        if not raw:
+            return None
+        fields = {_text(k): _text(v) for k, v in raw.items()}
+        return OpportunityScope(
+            owner_cvr=fields.get("owner_cvr") or None,
+            owner_association_id=fields.get("owner_association_id") or None,
+            municipality=fields.get("municipality") or None,
+            open=fields.get("status") == "open",
+        )
 
     async def opportunity_status(self, opportunity_id: uuid.UUID) -> str | None:
-        status = await self._r.hget(f"{self._p}opportunity:{opportunity_id}", "status")
-        return status.decode() if isinstance(status, bytes) else status
+        return _text(await self._r.hget(f"{self._p}opportunity:{opportunity_id}", "status"))
 
     async def withdraw_opportunity(self, opportunity_id: uuid.UUID) -> None:
         await self._r.hset(f"{self._p}opportunity:{opportunity_id}", "status", "withdrawn")
@@ -50,6 +82,32 @@ class IntakeStore:
     async def proposals(self, citizen_id: uuid.UUID) -> MatchProposed | None:
         raw = await self._r.get(f"{self._p}proposals:{citizen_id}")
         return MatchProposed.model_validate_json(raw) if raw else None
+
+    # candidates per opportunity: `candidates:<opportunity>` maps pseudonym -> entry, and
+    # `candidate-of:<citizen>` maps opportunity -> pseudonym, so a citizen can be taken out again.
+    async def index_candidates(self, citizen_id: uuid.UUID, current: dict[uuid.UUID, Candidate]) -> None:
+        """Make the citizen a candidate of exactly the opportunities of their latest ranking."""
+        own = f"{self._p}candidate-of:{citizen_id}"
+        before = {_text(k): _text(v) for k, v in (await self._r.hgetall(own)).items()}
+        async with self._r.pipeline(transaction=True) as pipe:
+            for opportunity, pseudonym in before.items():
+                if opportunity is not None and pseudonym is not None and uuid.UUID(opportunity) not in current:
+                    pipe.hdel(f"{self._p}candidates:{opportunity}", pseudonym)
+                    pipe.hdel(own, opportunity)
+            for opportunity_id, entry in current.items():
+                pipe.hset(f"{self._p}candidates:{opportunity_id}", entry.pseudonym, entry.model_dump_json())
+                pipe.hset(own, str(opportunity_id), entry.pseudonym)
+            await pipe.execute()
+
+    async def forget_candidates(self, citizen_id: uuid.UUID) -> None:
+        """Take the citizen out of every opportunity's candidate list (erasure)."""
+        await self.index_candidates(citizen_id, {})
+        await self._r.delete(f"{self._p}candidate-of:{citizen_id}")
+
+    async def candidates(self, opportunity_id: uuid.UUID) -> list[Candidate]:
+        raw = await self._r.hvals(f"{self._p}candidates:{opportunity_id}")
+        entries = [Candidate.model_validate_json(value) for value in raw]
+        return sorted(entries, key=lambda c: (c.rank, c.pseudonym))
 
     # idempotency
     async def idempotent_response(self, key: str) -> dict[str, Any] | None:

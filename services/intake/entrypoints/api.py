@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from services.intake import handlers
-from services.intake.entrypoints.deps import Deps, Req
+from services.intake.domain.candidates import Candidate
+from services.intake.entrypoints.deps import Caller, Deps, Req
 from shared.contracts import CitizenProfileInput, Opportunity, Proposal
 
 ESCO_ATTRIBUTION = "This service uses the ESCO classification of the European Commission."
@@ -40,6 +41,13 @@ class ProposalsView(BaseModel):
     ranked_at: str | None = None
     proposals: list[Proposal]
     associations: list[Proposal]
+
+
+class CandidatesView(BaseModel):
+    opportunity_id: uuid.UUID
+    candidates: list[Candidate] = Field(
+        description="Citizens the latest rankings propose for it, by pseudonym: no id, name or contact."
+    )
 
 
 def _accepted(request: Request, result: dict[str, str]) -> dict[str, str]:
@@ -77,9 +85,9 @@ async def match_citizen(
 
 
 @citizens.get("/{citizen_id}/proposals", response_model=ProposalsView)
-async def citizen_proposals(citizen_id: uuid.UUID, deps: Deps) -> ProposalsView:
+async def citizen_proposals(citizen_id: uuid.UUID, deps: Deps, caller: Caller) -> ProposalsView:
     """The latest ranked proposals with their reasons (an empty list before the first ranking)."""
-    event = await handlers.proposals_for(deps, citizen_id)
+    event = await handlers.proposals_for(deps, caller, citizen_id)
     if event is None:
         return ProposalsView(citizen_id=citizen_id, status="pending", proposals=[], associations=[])
     return ProposalsView(
@@ -116,6 +124,13 @@ async def withdraw_opportunity(opportunity_id: uuid.UUID, request: Request, deps
     return _accepted(
         request, await handlers.withdraw_opportunity(deps, req, opportunity_id, reason="withdrawn by owner")
     )
+
+
+@opportunities.get("/{opportunity_id}/candidates", response_model=CandidatesView)
+async def opportunity_candidates(opportunity_id: uuid.UUID, deps: Deps, caller: Caller) -> CandidatesView:
+    """Pseudonymous candidates proposed for this opportunity (for its owner, the municipality and admins)."""
+    found = await handlers.candidates_for(deps, caller, opportunity_id)
+    return CandidatesView(opportunity_id=opportunity_id, candidates=found)
 
 
 health = APIRouter(tags=["health"])
