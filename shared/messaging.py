@@ -18,7 +18,7 @@ from faststream.kafka import KafkaBroker
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 from pydantic import ValidationError
 
-from shared.contracts import DeadLetter
+from shared.contracts import DeadLetter, Event
 from shared.settings import KafkaSettings
 from shared.topics import Topics
 
@@ -66,6 +66,19 @@ def consumer_options(settings: KafkaSettings, group_id: str) -> dict[str, object
         "heartbeat_interval_ms": settings.heartbeat_interval_ms,
         "fetch_max_wait_ms": settings.fetch_max_wait_ms,
     }
+
+
+async def publish_event(broker: KafkaBroker, topic: str, key: str, event: Event) -> None:
+    """Publish one event as JSON, keyed, with its type and correlation id as headers (acks=all)."""
+    await broker.publish(
+        event.model_dump_json().encode(),
+        topic=topic,
+        key=key.encode(),
+        headers={
+            "event-type": getattr(event, "event_type", type(event).__name__),
+            "correlation-id": event.correlation_id,
+        },
+    )
 
 
 class Unprocessable(Exception):

@@ -19,12 +19,12 @@ from services.matcher.config import MatcherSettings
 from services.matcher.domain.catalogue import Catalogue
 from services.matcher.domain.model import RankingResult
 from services.matcher.domain.ranking import Ranker
-from services.matcher.entrypoints.api import include_routers
 from services.matcher.entrypoints.stream import catalogue_applier, register_subscribers
 from services.matcher.handlers import MatcherDeps
 from shared.contracts import CitizenProfile, Event
 from shared.crypto import CitizenErased, KeyStore
-from shared.messaging import MessageGuard, build_broker
+from shared.messaging import MessageGuard, build_broker, publish_event
+from shared.ops import ops_app
 from shared.settings import CommonSettings, KafkaSettings, RedisSettings
 
 
@@ -52,12 +52,7 @@ def bootstrap(
     keys = KeyStore(redis_client, common.namespace)
 
     async def publish(topic: str, key: str, event: Event) -> None:
-        await broker.publish(
-            event.model_dump_json().encode(),
-            topic=topic,
-            key=key.encode(),
-            headers={"event-type": getattr(event, "event_type", ""), "correlation-id": event.correlation_id},
-        )
+        await publish_event(broker, topic, key, event)
 
     catalogue_ready = asyncio.Event()
     deps = MatcherDeps(
@@ -123,11 +118,6 @@ def bootstrap(
                 profile = (await keys.open_profile(citizen_id, stored)).model_dump(mode="json")
         return {"service": "matcher", "profile": profile}
 
-    app = FastAPI(title="Brobygger matcher", version="0.1.0", lifespan=lifespan)
-    app.state.common = common
-    app.state.export = export
-    app.state.readiness = readiness
-    app.state.stats = stats
+    app = ops_app("Brobygger matcher", lifespan, common, readiness, stats, export)
     app.state.deps = deps
-    include_routers(app)
     return app

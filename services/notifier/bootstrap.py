@@ -13,12 +13,12 @@ from redis.asyncio import Redis
 from services.notifier.adapters.smtp import MailSender, SmtpSender
 from services.notifier.adapters.store import NotifierStore
 from services.notifier.config import NotifierSettings
-from services.notifier.entrypoints.api import include_routers
 from services.notifier.entrypoints.stream import register_subscribers
 from services.notifier.handlers import NotifierDeps
 from shared.contracts import Event
 from shared.crypto import CitizenErased, KeyStore, unseal
-from shared.messaging import MessageGuard, build_broker
+from shared.messaging import MessageGuard, build_broker, publish_event
+from shared.ops import ops_app
 from shared.settings import CommonSettings, KafkaSettings, RedisSettings
 
 
@@ -42,12 +42,7 @@ def bootstrap(
     keys = KeyStore(redis_client, common.namespace)
 
     async def publish(topic: str, key: str, event: Event) -> None:
-        await broker.publish(
-            event.model_dump_json().encode(),
-            topic=topic,
-            key=key.encode(),
-            headers={"event-type": getattr(event, "event_type", ""), "correlation-id": event.correlation_id},
-        )
+        await publish_event(broker, topic, key, event)
 
     deps = NotifierDeps(
         store=store,
@@ -94,11 +89,6 @@ def bootstrap(
                 contact = {"email": personal.email, "name": personal.name, "language": language, "channel": channel}
         return {"service": "notifier", "contact": contact, "deliveries": await store.deliveries_of(citizen_id)}
 
-    app = FastAPI(title="Brobygger notifier", version="0.1.0", lifespan=lifespan)
-    app.state.common = common
-    app.state.export = export
-    app.state.readiness = readiness
-    app.state.stats = stats
+    app = ops_app("Brobygger notifier", lifespan, common, readiness, stats, export)
     app.state.deps = deps
-    include_routers(app)
     return app

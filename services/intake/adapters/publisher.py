@@ -8,6 +8,7 @@ from typing import Protocol
 from faststream.kafka import KafkaBroker
 
 from shared.contracts import Event
+from shared.messaging import publish_event
 
 
 class BrokerUnavailable(Exception):
@@ -25,17 +26,8 @@ class KafkaEventPublisher:
 
     async def publish(self, topic: str, key: str, event: Event) -> None:
         """Wait for the broker's acknowledgement (acks=all), or raise `BrokerUnavailable`."""
-        event_type = getattr(event, "event_type", type(event).__name__)
         try:
-            await asyncio.wait_for(
-                self._broker.publish(
-                    event.model_dump_json().encode(),
-                    topic=topic,
-                    key=key.encode(),
-                    headers={"event-type": event_type, "correlation-id": event.correlation_id},
-                ),
-                timeout=self._timeout_s,
-            )
+            await asyncio.wait_for(publish_event(self._broker, topic, key, event), timeout=self._timeout_s)
         except (TimeoutError, OSError, ConnectionError) as exc:
             raise BrokerUnavailable(f"the event broker did not confirm within {self._timeout_s:g} s") from exc
         except Exception as exc:  # aiokafka raises its own KafkaError family

@@ -1,13 +1,19 @@
-"""The matcher's HTTP surface: liveness, readiness and counters."""
+"""The operational HTTP surface every stream service shares: liveness, readiness, counters, export.
+
+The matcher and the notifier have no public API; this is all they serve, on an internal port.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
+
+from shared.settings import CommonSettings
 
 health = APIRouter(tags=["health"])
 
@@ -41,13 +47,27 @@ internal = APIRouter(prefix="/internal", tags=["internal"])
 async def export_citizen(
     citizen_id: uuid.UUID, request: Request, x_internal_token: Annotated[str | None, Header()] = None
 ) -> JSONResponse:
-    """Everything the matcher holds about one citizen (right of access); internal token required."""
+    """Everything this service holds about one citizen (right of access); internal token required."""
     if not request.app.state.common.internal_token_matches(x_internal_token):
         return JSONResponse(status_code=401, content={"error": "unauthorized", "message": "internal token required"})
     export: Callable[[uuid.UUID], Awaitable[dict[str, object]]] = request.app.state.export
     return JSONResponse(content=await export(citizen_id))
 
 
-def include_routers(app: FastAPI) -> None:
+def ops_app(
+    title: str,
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]],
+    common: CommonSettings,
+    readiness: Callable[[], Awaitable[dict[str, bool]]],
+    stats: Callable[[], dict[str, object]],
+    export: Callable[[uuid.UUID], Awaitable[dict[str, object]]],
+) -> FastAPI:
+    """The ASGI app of a stream service: its lifespan runs the consumers, its routes report on them."""
+    app = FastAPI(title=title, version="0.1.0", lifespan=lifespan)
+    app.state.common = common
+    app.state.readiness = readiness
+    app.state.stats = stats
+    app.state.export = export
     app.include_router(health)
     app.include_router(internal)
+    return app
