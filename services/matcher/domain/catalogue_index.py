@@ -32,6 +32,8 @@ class OppRow:
     indices: npt.NDArray[np.int32]
     values: npt.NDArray[np.float32]
     occupations: tuple[int, ...]
+    #: What relevance takes the best of: one (indices, values) per reading of an ambiguous title.
+    readings: tuple[tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]], ...]
 
 
 def cert_bits(certs: list[Certificate]) -> int:
@@ -70,7 +72,10 @@ class CatalogueIndex:
     grants_certs: npt.NDArray[np.int32]
     grants_licence: npt.NDArray[np.int8]
     hours: npt.NDArray[np.float32]
-    features_t: sp.csr_matrix  # features × opportunities, for one citizen's product
+    #: features × reading rows, for one citizen's product; opportunity i owns the reading rows
+    #: starts[i]:starts[i + 1] (one row unless its title is ambiguous).
+    features_t: sp.csr_matrix
+    starts: npt.NDArray[np.intp]
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -99,7 +104,8 @@ class CatalogueIndexer:
         if row is None:
             enc = self.space.opportunity(opportunity)
             idx, val = self.space.row(enc)
-            row = OppRow(idx, val, tuple(dict.fromkeys(enc.occupations)))
+            readings = tuple(self.space.reading_rows(enc))
+            row = OppRow(idx, val, tuple(dict.fromkeys(enc.occupations)), readings)
             if len(self._by_key) > 500_000:
                 self._by_key.clear()
             self._by_key[key] = row
@@ -119,11 +125,15 @@ class CatalogueIndexer:
             rows.append(row)
         self._rows = fresh  # withdrawn opportunities drop out here
         n = len(ids)
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        indptr[1:] = np.cumsum([len(r.indices) for r in rows])
-        data = np.concatenate([r.values for r in rows]) if n else np.zeros(0, np.float32)
-        cols = np.concatenate([r.indices for r in rows]) if n else np.zeros(0, np.int32)
-        matrix = sp.csr_matrix((data, cols, indptr), shape=(n, self.space.size))
+        per_opp = np.array([len(r.readings) for r in rows], dtype=np.intp)
+        starts = np.zeros(n, dtype=np.intp)
+        starts[1:] = np.cumsum(per_opp)[:-1]
+        flat = [reading for r in rows for reading in r.readings]
+        indptr = np.zeros(len(flat) + 1, dtype=np.int64)
+        indptr[1:] = np.cumsum([len(idx) for idx, _ in flat])
+        data = np.concatenate([val for _, val in flat]) if n else np.zeros(0, np.float32)
+        cols = np.concatenate([idx for idx, _ in flat]) if n else np.zeros(0, np.int32)
+        matrix = sp.csr_matrix((data, cols, indptr), shape=(len(flat), self.space.size))
 
         def arr(
             values: list[float] | list[int] | list[bool], dtype: type
@@ -154,4 +164,5 @@ class CatalogueIndexer:
             ),
             hours=np.array([o.schedule.hours_per_week for o in opps], dtype=np.float32),
             features_t=sp.csr_matrix(matrix.T),
+            starts=starts,
         )

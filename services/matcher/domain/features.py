@@ -9,7 +9,6 @@ caseworker's note or a social-control concern.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,15 +17,20 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfTransformer
 
 from services.matcher.domain.esco import EscoIndex
-from services.matcher.domain.linking import Link, LinkedText, Linker
+from services.matcher.domain.linking import ConceptKind, LinkedText, Linker
 from shared.contracts import CitizenProfile, Opportunity
 
 OCCUPATION_WEIGHT = 1.0
 ESSENTIAL_WEIGHT = 0.5
 OPTIONAL_WEIGHT = 0.15
 SKILL_WEIGHT = 0.8
-#: Links this close to the best one are kept too: an ambiguous title spreads over its readings.
-_NEAR_BEST = 0.05
+#: How much an ambiguous title's relevance is discounted per e-fold of readings it has.
+AMBIGUITY_DISCOUNT = 0.1
+
+
+def ambiguity_discount(readings: int) -> float:
+    """1 for a precise title, ~0.93 for two readings, ~0.65 for 32."""
+    return 1.0 - AMBIGUITY_DISCOUNT * float(np.log(max(readings, 1)))
 
 
 @dataclass
@@ -39,6 +43,7 @@ class Encoded:
     essential: set[int] = field(default_factory=set)  # what the opportunity's occupation needs
     own_words: dict[int, str] = field(default_factory=dict)  # feature -> the text it came from
     unlinked: list[str] = field(default_factory=list)
+    readings: list[Encoded] = field(default_factory=list)  # one per reading of an ambiguous title
 
     def add(self, feature: int, weight: float) -> None:
         self.weights[feature] = max(self.weights.get(feature, 0.0), weight)
@@ -86,66 +91,86 @@ class FeatureSpace:
         enc.skills.add(skill)
         enc.own_words.setdefault(self.n_occ + skill, text)
 
-    def _links(self, linked: LinkedText) -> list[Link]:
-        best = linked.best
-        return (
-            []
-            if best is None
-            else [lk for lk in linked.links if lk.confidence >= best.confidence - _NEAR_BEST]
-        )
-
-    def _occupation_texts(self, enc: Encoded, texts: Iterable[str]) -> None:
-        for linked in self.linker.occupations(list(texts)):
-            links = self._links(linked)
-            if not links:
-                enc.unlinked.append(linked.text)
-            for lk in links:
+    def _add_linked(self, enc: Encoded, kind: ConceptKind, linked: LinkedText) -> None:
+        if not linked.readings:
+            enc.unlinked.append(linked.text)
+        for lk in linked.readings:
+            if kind == "occupation":
                 self.add_occupation(enc, lk.index, lk.confidence, linked.text)
-
-    def _skill_texts(self, enc: Encoded, texts: Iterable[str]) -> None:
-        for linked in self.linker.skills(list(texts)):
-            links = self._links(linked)
-            if not links:
-                enc.unlinked.append(linked.text)
-            for lk in links:
+            else:
                 self.add_skill(enc, lk.index, lk.confidence, linked.text)
+
+    def _texts(self, enc: Encoded, requests: list[tuple[ConceptKind, str]]) -> None:
+        """Link all of one side's free texts in one call to the linker."""
+        for (kind, _), linked in zip(requests, self.linker.link(requests), strict=True):
+            self._add_linked(enc, kind, linked)
 
     def profile(self, p: CitizenProfile) -> Encoded:
         enc = Encoded()
-        by_uri = self.index.occupation_by_uri
+        by_uri, skill_by_uri = self.index.occupation_by_uri, self.index.skill_by_uri
+        requests: list[tuple[ConceptKind, str]] = []
         for job in p.previous_jobs:
             if job.esco_occupation in by_uri:
                 self.add_occupation(enc, by_uri[job.esco_occupation], 1.0, job.title)
-        self._occupation_texts(
-            enc, [j.title for j in p.previous_jobs if j.esco_occupation not in by_uri]
-        )
+            else:
+                requests.append(("occupation", job.title))
         for claim in p.skills:
-            if claim.esco_skill in self.index.skill_by_uri:
-                self.add_skill(
-                    enc, self.index.skill_by_uri[claim.esco_skill], 1.0, claim.text or ""
-                )
-        self._skill_texts(
-            enc,
-            [c.text for c in p.skills if c.text and c.esco_skill not in self.index.skill_by_uri],
-        )
+            if claim.esco_skill in skill_by_uri:
+                self.add_skill(enc, skill_by_uri[claim.esco_skill], 1.0, claim.text or "")
+            elif claim.text:
+                requests.append(("skill", claim.text))
+        self._texts(enc, requests)
         return enc
 
     def opportunity(self, o: Opportunity) -> Encoded:
+        """The opportunity over all its readings, and (when its title is ambiguous) each reading.
+
+        A title several occupations carry ("Grossist", "Procesoperatør") is not spread into one
+        vague vector for relevance: each reading becomes its own vector (that occupation and the
+        opportunity's own skills), and relevance takes the best of them, discounted for the
+        ambiguity (`AMBIGUITY_DISCOUNT`). The union is kept for reasons and skill gaps.
+        """
         enc = Encoded()
-        if o.esco_occupation in self.index.occupation_by_uri:
-            self.add_occupation(enc, self.index.occupation_by_uri[o.esco_occupation], 1.0, o.title)
+        requests: list[tuple[ConceptKind, str]] = []
+        occ = self.index.occupation_by_uri.get(o.esco_occupation or "")
+        precise = occ is not None
+        if occ is not None:
+            self.add_occupation(enc, occ, 1.0, o.title)
         else:
-            self._occupation_texts(enc, [o.occupation_text or o.title])
+            requests.append(("occupation", o.occupation_text or o.title))
         uris = list(o.esco_skills)
         texts = list(o.skills)
         if o.education:
             uris += o.education.teaches_skills
             texts += o.education.teaches_skill_texts
-        for uri in uris:
-            if uri in self.index.skill_by_uri:
-                self.add_skill(enc, self.index.skill_by_uri[uri], 1.0, "")
-        self._skill_texts(enc, texts)
+        skills = [self.index.skill_by_uri[u] for u in uris if u in self.index.skill_by_uri]
+        requests += [("skill", t) for t in texts]
+        linked = self.linker.link(requests)
+        for (kind, _), lt in zip(requests, linked, strict=True):
+            self._add_linked(enc, kind, lt)
+        for s in skills:
+            self.add_skill(enc, s, 1.0, "")
+        title = None if precise else linked[0]
+        if title is not None and len(title.readings) > 1:
+            for lk in title.readings:
+                reading = Encoded()
+                self.add_occupation(reading, lk.index, lk.confidence, title.text)
+                for (kind, _), lt in zip(requests[1:], linked[1:], strict=True):
+                    self._add_linked(reading, kind, lt)
+                for s in skills:
+                    self.add_skill(reading, s, 1.0, "")
+                enc.readings.append(reading)
         return enc
+
+    def reading_rows(
+        self, enc: Encoded
+    ) -> list[tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]]:
+        """The rows relevance is the best of: one per reading, discounted, or just the one."""
+        if not enc.readings:
+            return [self.row(enc)]
+        discount = np.float32(ambiguity_discount(len(enc.readings)))
+        rows = [self.row(r) for r in enc.readings]
+        return [(idx, val * discount) for idx, val in rows]
 
     def row(self, enc: Encoded) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]:
         """IDF-weighted, unit-length (indices, values) of one encoded side."""

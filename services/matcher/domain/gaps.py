@@ -86,7 +86,8 @@ def plan_gaps(
         if not missing:
             continue
         feats = np.array(sorted(space.skill_feature(s) for s in missing), dtype=np.intp)
-        teaches = np.asarray((ci.features_t[feats] != 0).sum(axis=0)).ravel() > 0
+        per_reading = np.asarray((ci.features_t[feats] != 0).sum(axis=0)).ravel()
+        teaches = np.add.reduceat(per_reading, ci.starts) > 0
         for e in np.flatnonzero(education & teaches):
             opens(int(e), int(j))
             row = ci.rows[e]

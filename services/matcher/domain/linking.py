@@ -8,6 +8,7 @@ best match is below `MIN_CONFIDENCE` stays unlinked and is kept as raw text.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -17,11 +18,18 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from services.matcher.domain.esco import EscoIndex
-from services.matcher.domain.text import TextEncoder
+from services.matcher.domain.text import TextEncoder, normalise
 
 ConceptKind = Literal["occupation", "skill"]
 MIN_CONFIDENCE = 0.5
 MAX_LABEL_SHARE = 0.03
+#: Links this close to the best one are readings too: an ambiguous text spreads over them.
+NEAR_BEST = 0.05
+#: At most this many readings of one text (a STAR title can be shared by 80 occupations).
+MAX_READINGS = 32
+DEFAULT_CACHE_SIZE = 50_000
+_SAME_LABEL = 1e-3
+_BATCH = 256
 #: Weight of a label by where it comes from; hidden labels and crosswalk titles are a bit looser.
 _PREFERRED, _ALTERNATIVE, _LOOSE = 1.0, 0.97, 0.93
 
@@ -39,10 +47,15 @@ class LinkedText:
 
     text: str
     links: tuple[Link, ...]
+    n_readings: int = 0  # the first n links are what the text most likely means
 
     @property
     def best(self) -> Link | None:
         return self.links[0] if self.links else None
+
+    @property
+    def readings(self) -> tuple[Link, ...]:
+        return self.links[: self.n_readings]
 
 
 @dataclass(frozen=True)
@@ -110,38 +123,96 @@ def build_linker_state(index: EscoIndex) -> LinkerState:
 
 
 class Linker:
-    """Links texts to ESCO concepts; remembers each distinct text it has seen."""
+    """Links texts to ESCO concepts; remembers recent texts in a bounded LRU cache.
 
-    def __init__(self, index: EscoIndex, state: LinkerState, *, max_links: int = 3) -> None:
+    The cache is keyed on the normalised text (case, punctuation and filler words do not make a
+    new entry), so the same words typed by another citizen are linked once. All texts a caller
+    hands over at once are encoded together and linked with one sparse product per concept kind.
+    """
+
+    def __init__(
+        self,
+        index: EscoIndex,
+        state: LinkerState,
+        *,
+        max_links: int = 3,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+    ) -> None:
         self.index = index
         self.state = state
         self.encoder = TextEncoder(state.idf)
         self._max_links = max_links
-        self._memo: dict[tuple[ConceptKind, str], LinkedText] = {}
+        self._cache_size = cache_size
+        self._cache: OrderedDict[tuple[ConceptKind, str], tuple[Link, ...]] = OrderedDict()
+        self._readings: dict[tuple[ConceptKind, str], int] = {}
+        self.hits = 0
+        self.misses = 0
 
     def forget(self) -> None:
         """Drop remembered links (benchmarks use it to time texts never seen before)."""
-        self._memo.clear()
+        self._cache.clear()
+        self._readings.clear()
+
+    def __len__(self) -> int:
+        return len(self._cache)
 
     def occupations(self, texts: Sequence[str]) -> list[LinkedText]:
-        return self._link("occupation", texts)
+        return self.link([("occupation", t) for t in texts])
 
     def skills(self, texts: Sequence[str]) -> list[LinkedText]:
-        return self._link("skill", texts)
+        return self.link([("skill", t) for t in texts])
 
-    def _link(self, kind: ConceptKind, texts: Sequence[str]) -> list[LinkedText]:
-        todo = sorted({t for t in texts if (kind, t) not in self._memo})
-        table = self.state.occupations if kind == "occupation" else self.state.skills
-        for start in range(0, len(todo), 256):  # bounded batches keep the product's memory small
-            batch = todo[start : start + 256]
-            sims = sp.csr_matrix(self.encoder.encode(batch) @ table.matrix_t)
-            for row, text in enumerate(batch):
-                lo, hi = sims.indptr[row], sims.indptr[row + 1]
-                links = self._best(kind, table, sims.indices[lo:hi], sims.data[lo:hi])
-                self._memo[(kind, text)] = LinkedText(text, links)
-        if len(self._memo) > 200_000:  # a bounded memo; a flood of unique texts must not grow it
-            self._memo.clear()
-        return [self._memo.get((kind, t)) or self._link(kind, [t])[0] for t in texts]
+    def link(self, requests: Sequence[tuple[ConceptKind, str]]) -> list[LinkedText]:
+        """Link every (kind, text) at once: cached ones from the cache, the rest in one batch."""
+        keys = [(kind, normalise(text)) for kind, text in requests]
+        found: dict[tuple[ConceptKind, str], tuple[tuple[Link, ...], int]] = {}
+        todo: list[tuple[ConceptKind, str]] = []
+        for key in keys:
+            if key in found:
+                continue
+            links = self._cache.get(key)
+            if links is None:
+                todo.append(key)
+                found[key] = ((), 0)
+            else:
+                self._cache.move_to_end(key)
+                found[key] = (links, self._readings[key])
+                self.hits += 1
+        for start in range(0, len(todo), _BATCH):  # bounded batches keep the products small
+            for key, linked in self._link_batch(todo[start : start + _BATCH]):
+                found[key] = linked
+                self._remember(key, *linked)
+        self.misses += len(todo)
+        return [
+            LinkedText(text, found[key][0], found[key][1])
+            for (_, text), key in zip(requests, keys, strict=True)
+        ]
+
+    def _remember(self, key: tuple[ConceptKind, str], links: tuple[Link, ...], readings: int) -> None:
+        self._cache[key] = links
+        self._readings[key] = readings
+        while len(self._cache) > self._cache_size:
+            old, _ = self._cache.popitem(last=False)
+            del self._readings[old]
+
+    def _link_batch(
+        self, keys: list[tuple[ConceptKind, str]]
+    ) -> list[tuple[tuple[ConceptKind, str], tuple[tuple[Link, ...], int]]]:
+        encoded = self.encoder.encode([text for _, text in keys])
+        out: list[tuple[tuple[ConceptKind, str], tuple[tuple[Link, ...], int]]] = []
+        tables: tuple[tuple[ConceptKind, LabelTable], ...] = (
+            ("occupation", self.state.occupations),
+            ("skill", self.state.skills),
+        )
+        for kind, table in tables:
+            rows = [i for i, (k, _) in enumerate(keys) if k == kind]
+            if not rows:
+                continue
+            sims = sp.csr_matrix(encoded[rows] @ table.matrix_t)
+            for r, i in enumerate(rows):
+                lo, hi = sims.indptr[r], sims.indptr[r + 1]
+                out.append((keys[i], self._best(kind, table, sims.indices[lo:hi], sims.data[lo:hi])))
+        return out
 
     def _best(
         self,
@@ -149,17 +220,29 @@ class Linker:
         table: LabelTable,
         labels: npt.NDArray[np.int32],
         sims: npt.NDArray[np.float32],
-    ) -> tuple[Link, ...]:
-        if sims.size == 0:
-            return ()
+    ) -> tuple[tuple[Link, ...], int]:
+        """The concepts of the nearest labels, best first, and how many of them are readings.
+
+        Readings are the concepts the text most likely means: those scoring near the best, and
+        every concept that carries the best-matching label itself (a title several occupations
+        share, such as a STAR job title, is ambiguous: it links to all of them, up to a cap).
+        """
         scored = sims * table.weight[labels]
-        top = np.argsort(-scored)[: 8 * self._max_links]
-        best: dict[int, float] = {}
-        for j in top:
-            score = float(scored[j])
-            if score < MIN_CONFIDENCE:
-                break
-            best.setdefault(int(table.concept[labels[j]]), score)
-            if len(best) == self._max_links:
-                break
-        return tuple(Link(kind, c, round(min(s, 1.0), 3)) for c, s in best.items())
+        keep = np.flatnonzero(scored >= MIN_CONFIDENCE)
+        if keep.size == 0:
+            return (), 0
+        keep = keep[np.argsort(-scored[keep], kind="stable")]
+        concepts = table.concept[labels[keep]]
+        _, first = np.unique(concepts, return_index=True)
+        first.sort()  # each concept once, by its best label, best first
+        keep = keep[first]
+        score, sim = scored[keep], sims[keep]
+        reading = (score >= score[0] - NEAR_BEST) | (sim >= float(sim.max()) - _SAME_LABEL)
+        reading[MAX_READINGS:] = False
+        chosen = np.flatnonzero(reading)
+        others = np.flatnonzero(~reading)[: max(0, self._max_links - chosen.size)]
+        links = tuple(
+            Link(kind, int(table.concept[labels[keep[j]]]), round(min(float(score[j]), 1.0), 3))
+            for j in (*chosen, *others)
+        )
+        return links, int(chosen.size)

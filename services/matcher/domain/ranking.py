@@ -4,7 +4,8 @@
     result = ranker.rank(profile, catalogue, top_n=10)
 
 Relevance is the cosine between the citizen's and each opportunity's IDF-weighted ESCO vector
-(one sparse product over the whole catalogue); hard rules are applied as numpy masks and then
+(one sparse product over the whole catalogue; an opportunity whose title several occupations share
+has one vector per reading, discounted, and counts with its best); hard rules are applied as numpy masks and then
 exactly (`rules.check`) on the few that make the list. Protected fields (gender, origin group, age
 band, social-control concern, caseworker's note) are never read here.
 """
@@ -56,7 +57,10 @@ class Ranker:
 
     def relevance(self, citizen: Encoded, ci: CatalogueIndex) -> npt.NDArray[np.float64]:
         vec = self.space.vector(citizen)
-        return np.asarray((vec @ ci.features_t).toarray(), dtype=np.float64).ravel()
+        per_reading = np.asarray((vec @ ci.features_t).toarray(), dtype=np.float64).ravel()
+        if per_reading.size == len(ci):
+            return per_reading
+        return np.maximum.reduceat(per_reading, ci.starts)  # the best reading of each
 
     def rank(
         self, profile: CitizenProfile, catalogue: Catalogue, *, top_n: int = 10

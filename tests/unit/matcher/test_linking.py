@@ -1,3 +1,4 @@
+from services.matcher.domain.linking import ConceptKind, Linker
 from services.matcher.domain.ranking import Ranker
 
 
@@ -34,3 +35,39 @@ def test_danish_skill_words_link_through_the_glossary(ranker: Ranker) -> None:
 def test_unknown_text_stays_unlinked_and_keeps_its_raw_text(ranker: Ranker) -> None:
     linked = ranker.linker.occupations(["xyzzy qwerty"])[0]
     assert linked.links == () and linked.text == "xyzzy qwerty"
+
+
+def test_a_title_several_occupations_share_links_to_all_of_them(ranker: Ranker) -> None:
+    linked = ranker.linker.occupations(["Grossist"])[0]
+    readings = {ranker.linker.index.occupations[lk.index].label_en for lk in linked.readings}
+    assert len(readings) > 10
+    assert "wholesale merchant in tobacco products" in readings
+
+
+def test_a_precise_title_has_one_reading(ranker: Ranker) -> None:
+    linked = ranker.linker.occupations(["operatør af broderimaskine"])[0]
+    assert [ranker.linker.index.occupations[lk.index].label_en for lk in linked.readings] == [
+        "embroidery machine operator"
+    ]
+
+
+def test_the_cache_is_keyed_on_normalised_text_and_bounded(ranker: Ranker) -> None:
+    linker = Linker(ranker.linker.index, ranker.linker.state, cache_size=2)
+    first = linker.link([("occupation", "Rengøringsassistent"), ("skill", "kørsel med truck")])
+    again = linker.link([("occupation", "  rengøringsassistent!"), ("skill", "Kørsel med truck.")])
+    assert (linker.hits, linker.misses) == (2, 2)
+    assert [lt.links for lt in again] == [lt.links for lt in first]
+    assert again[0].text == "  rengøringsassistent!"  # the raw text is kept, not the cache key
+    linker.skills(["opvask", "svejsning"])
+    assert len(linker) == 2
+
+
+def test_one_call_links_both_kinds_like_separate_calls(ranker: Ranker) -> None:
+    texts: list[tuple[ConceptKind, str]] = [
+        ("occupation", "lagerarbejder"),
+        ("skill", "rengøring"),
+        ("occupation", "kok"),
+    ]
+    together = Linker(ranker.linker.index, ranker.linker.state).link(texts)
+    apart = [ranker.linker.link([t])[0] for t in texts]
+    assert [lt.links for lt in together] == [lt.links for lt in apart]
