@@ -1,19 +1,17 @@
 """Legal eligibility rules of employment instruments, where they apply.
 
-IGU (integrationsgrunduddannelse) is open to people aged 18 to 40 when they start. The profile
-holds age only as an audit band, so this is the one place that reads it, and only for this legal
-rule; an undisclosed or straddling band (40-49) is not eligible, so the rule is never broken.
-Ranking code never reads it.
+IGU (integrationsgrunduddannelse) has legal conditions (age 18 to 40 at the start, residence
+status) that the caseworker judges and records as `CitizenProfile.igu_eligible`. The matcher
+proposes IGU placements only when that judgement is `True`; unset or `False`, it proposes none.
+Nothing here, and no ranking code, reads the audit fields (age band included).
 """
 
 from __future__ import annotations
 
 from shared.contracts import CitizenProfile, Opportunity
 
-IGU_AGE_BANDS = frozenset({"18-24", "25-29", "30-39"})
-
 
 def legally_eligible(profile: CitizenProfile, opp: Opportunity) -> bool:
     if opp.placement_type == "igu":
-        return profile.audit.age_band in IGU_AGE_BANDS
+        return profile.igu_eligible is True
     return True

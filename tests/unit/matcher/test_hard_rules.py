@@ -52,21 +52,16 @@ def test_no_job_needing_a_driving_licence_the_citizen_lacks(ranker: Ranker) -> N
     assert not _proposed(ranker, {"required_driving_licence": "C"})
 
 
-def test_igu_only_within_its_legal_age_limit(ranker: Ranker) -> None:
+def test_igu_only_for_citizens_the_caseworker_judged_eligible(ranker: Ranker) -> None:
     igu = {"kind": "language_placement", "placement_type": "igu"}
-    old = {"gender": "female", "origin_group": "refugee", "age_band": "50-64"}
-    assert not _proposed(ranker, igu, audit=old)
-    assert _proposed(ranker, igu, audit={**old, "age_band": "25-29"})
+    assert not _proposed(ranker, igu)  # unset: no IGU proposals
+    assert not _proposed(ranker, igu, igu_eligible=False)
+    assert _proposed(ranker, igu, igu_eligible=True)
 
 
-def test_women_only_activities_only_for_those_who_asked(ranker: Ranker) -> None:
-    women: dict[str, Any] = {
-        "kind": "association_activity",
-        "title": "Kvindernes syklub",
-        "occupation_text": None,
-        "owner": {"type": "association", "association_id": "syklub", "name": "Syklubben"},
-        "association": {"activity_type": "womens_network", "women_only": True},
-        "skills": [],
-    }
-    assert not _proposed(ranker, women)
-    assert _proposed(ranker, women, wants_women_only_activities=True)
+def test_igu_eligibility_never_comes_from_the_audit_age_band(ranker: Ranker) -> None:
+    igu = {"kind": "language_placement", "placement_type": "igu"}
+    young = {"gender": "female", "origin_group": "refugee", "age_band": "25-29"}
+    old = {**young, "age_band": "50-64"}
+    assert not _proposed(ranker, igu, audit=young)
+    assert _proposed(ranker, igu, audit=old, igu_eligible=True)
