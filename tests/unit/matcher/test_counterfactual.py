@@ -36,7 +36,7 @@ def _catalogue() -> Catalogue:
 
 def _ranking(
     ranker: Ranker, cat: Catalogue, **overrides: Any
-) -> list[tuple[object, float, str, str]]:
+) -> list[tuple[object, float, str]]:
     base = profile(
         personal={"name": "Fast Navn", "home": {"lat": 55.7158, "lon": 11.7128}}, igu_eligible=True
     )
