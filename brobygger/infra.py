@@ -107,10 +107,18 @@ def _wait_port(port: int, proc: subprocess.Popen[bytes], timeout_s: float) -> bo
     return False
 
 
+def _still_alive(proc: subprocess.Popen[bytes], grace_s: float = 0.05) -> bool:
+    """A server that lost the race for its port exits within milliseconds of binding."""
+    time.sleep(grace_s)
+    return proc.poll() is None
+
+
 def _cluster_id(bootstrap: str) -> str | None:
     from kafka.admin import KafkaAdminClient
 
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000, client_id="brobygger-infra")
+    admin = KafkaAdminClient(
+        bootstrap_servers=bootstrap, request_timeout_ms=3000, bootstrap_timeout_ms=3000, client_id="brobygger-infra"
+    )
     try:
         description = admin.describe_cluster()
         return str(description.get("cluster_id"))
@@ -180,9 +188,9 @@ class LocalInfra:
                 self.data_dir / "tansu.log",
             )
             # A port already taken makes Tansu exit quietly: check it is alive and it is ours.
-            if _wait_port(port, proc, 5.0):
+            if _wait_port(port, proc, 5.0) and _still_alive(proc):
                 with contextlib.suppress(Exception):
-                    if proc.poll() is None and _cluster_id(f"127.0.0.1:{port}") == cluster:
+                    if _cluster_id(f"127.0.0.1:{port}") == cluster:
                         self._procs["kafka"] = proc
                         self.kafka_bootstrap = f"127.0.0.1:{port}"
                         return
@@ -216,7 +224,7 @@ class LocalInfra:
                 ],
                 self.data_dir / "redis.log",
             )
-            if _wait_port(port, proc, 5.0) and self._redis_answers(port):
+            if _wait_port(port, proc, 5.0) and _still_alive(proc) and self._redis_answers(port):
                 self._procs["redis"] = proc
                 self.redis_url = f"redis://127.0.0.1:{port}/0"
                 return
@@ -227,10 +235,10 @@ class LocalInfra:
     def _redis_answers(port: int) -> bool:
         import redis
 
-        client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=2)
+        client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=0.5)
         try:
-            for _ in range(50):
-                with contextlib.suppress(redis.ConnectionError, redis.BusyLoadingError):
+            for _ in range(20):
+                with contextlib.suppress(redis.RedisError):
                     if client.ping():
                         return True
                 time.sleep(0.05)
