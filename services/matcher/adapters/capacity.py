@@ -9,10 +9,11 @@ the score) and all at once when the opportunity is withdrawn.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from redis.asyncio import Redis
 
-from services.matcher.domain.capacity import DEFAULT_PER_PLACE
+from services.matcher.domain.capacity import DEFAULT_PER_PLACE, Hold
 
 DEFAULT_HOLD_S = 14 * 24 * 3600  # an unanswered proposal stops counting after two weeks
 
@@ -26,6 +27,31 @@ local hold = tonumber(ARGV[3])
 redis.call('ZADD', KEYS[1], now + hold, ARGV[1])
 redis.call('PEXPIRE', KEYS[1], hold)
 return 1
+"""
+
+
+#: The same, for a ranked list: walk it in order, hold until ARGV[2] are held, return the
+#: 1-based positions held. KEYS[i] goes with ARGV[2 + 2i - 1] (proposal id) and ARGV[2 + 2i]
+#: (limit). One script call, so one round trip, and atomic across matcher instances.
+_RESERVE_FIRST = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local hold = tonumber(ARGV[1])
+local wanted = tonumber(ARGV[2])
+local held = {}
+for i, key in ipairs(KEYS) do
+  if #held >= wanted then break end
+  local member = ARGV[1 + 2 * i]
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+  if redis.call('ZSCORE', key, member) then
+    held[#held + 1] = i
+  elseif redis.call('ZCARD', key) < tonumber(ARGV[2 + 2 * i]) then
+    redis.call('ZADD', key, now + hold, member)
+    redis.call('PEXPIRE', key, hold)
+    held[#held + 1] = i
+  end
+end
+return held
 """
 
 
@@ -45,6 +71,7 @@ class RedisCapacity:
         self.per_place = per_place
         self._hold_ms = hold_s * 1000
         self._script = redis.register_script(_RESERVE)
+        self._first = redis.register_script(_RESERVE_FIRST)
 
     def _key(self, opportunity_id: uuid.UUID) -> str:
         return f"{self._prefix}{opportunity_id}"
@@ -55,6 +82,19 @@ class RedisCapacity:
             keys=[self._key(opportunity_id)], args=[str(proposal_id), limit, self._hold_ms]
         )
         return bool(held)
+
+    async def reserve_first(self, wanted: Sequence[Hold], top_n: int) -> list[int]:
+        """Hold slots down the ranked list until `top_n` are held, in one script call.
+
+        Every key is in one Redis (not a cluster: a cluster would need the keys in one hash slot).
+        """
+        if not wanted or top_n <= 0:
+            return []
+        args: list[str | int] = [self._hold_ms, top_n]
+        for h in wanted:
+            args += [str(h.proposal_id), h.places * self.per_place]
+        held = await self._first(keys=[self._key(h.opportunity_id) for h in wanted], args=args)
+        return [int(i) - 1 for i in held]
 
     async def release(self, opportunity_id: uuid.UUID, proposal_id: uuid.UUID) -> None:
         await self._redis.zrem(self._key(opportunity_id), str(proposal_id))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from services.matcher.domain.model import RankedOpportunity
@@ -16,9 +17,20 @@ from services.matcher.domain.model import RankedOpportunity
 DEFAULT_PER_PLACE = 3
 
 
+@dataclass(frozen=True)
+class Hold:
+    opportunity_id: uuid.UUID
+    proposal_id: uuid.UUID
+    places: int
+
+
 class CapacityLedger(Protocol):
     async def reserve(self, opportunity_id: uuid.UUID, proposal_id: uuid.UUID, places: int) -> bool:
         """Hold a slot for this proposal if fewer than places × per_place are open (idempotent)."""
+        ...
+
+    async def reserve_first(self, wanted: Sequence[Hold], top_n: int) -> list[int]:
+        """Reserve, in order, until `top_n` are held; the positions held. One round trip."""
         ...
 
     async def release(self, opportunity_id: uuid.UUID, proposal_id: uuid.UUID) -> None: ...
@@ -49,6 +61,15 @@ class InMemoryCapacity:
     async def reserve(self, opportunity_id: uuid.UUID, proposal_id: uuid.UUID, places: int) -> bool:
         return self.try_reserve(opportunity_id, proposal_id, places)
 
+    async def reserve_first(self, wanted: Sequence[Hold], top_n: int) -> list[int]:
+        held: list[int] = []
+        for i, h in enumerate(wanted):
+            if len(held) == top_n:
+                break
+            if self.try_reserve(h.opportunity_id, h.proposal_id, h.places):
+                held.append(i)
+        return held
+
     async def release(self, opportunity_id: uuid.UUID, proposal_id: uuid.UUID) -> None:
         self._open.get(opportunity_id, set()).discard(proposal_id)
 
@@ -62,11 +83,10 @@ async def take_with_capacity(
     proposal_id: ProposalIdFn,
     top_n: int,
 ) -> list[RankedOpportunity]:
-    """The first `top_n` candidates (best first) that still have room; holds a slot for each."""
-    taken: list[RankedOpportunity] = []
-    for item in candidates:
-        if len(taken) == top_n:
-            break
-        if await ledger.reserve(item.opportunity_id, proposal_id(item), item.opportunity.capacity):
-            taken.append(item)
-    return taken
+    """The first `top_n` candidates (best first) that still have room; holds a slot for each.
+
+    One call to the ledger for the whole list (one Redis round trip in the service), not one per
+    candidate: when the best places are full, a ranking walks far down its candidates.
+    """
+    wanted = [Hold(c.opportunity_id, proposal_id(c), c.opportunity.capacity) for c in candidates]
+    return [candidates[i] for i in await ledger.reserve_first(wanted, top_n)]

@@ -16,7 +16,7 @@ import pytest
 from redis.asyncio import Redis
 
 from services.matcher.adapters.capacity import RedisCapacity
-from services.matcher.domain.capacity import InMemoryCapacity
+from services.matcher.domain.capacity import Hold, InMemoryCapacity
 
 
 def _redis_binary() -> str | None:
@@ -113,3 +113,37 @@ def test_the_in_memory_ledger_counts_per_place() -> None:
     ledger = InMemoryCapacity(per_place=3)
     opp = uuid.uuid4()
     assert [ledger.try_reserve(opp, uuid.uuid4(), 1) for _ in range(4)] == [True, True, True, False]
+
+
+async def test_reserving_down_a_ranked_list_skips_full_places_and_stops_at_top_n(
+    two_instances: tuple[RedisCapacity, RedisCapacity],
+) -> None:
+    first, second = two_instances
+    full, free, also_free, spare = (uuid.uuid4() for _ in range(4))
+    for _ in range(3):
+        assert await first.reserve(full, uuid.uuid4(), places=1)
+    wanted = [Hold(opp, uuid.uuid4(), 1) for opp in (full, free, also_free, spare)]
+    assert await second.reserve_first(wanted, top_n=2) == [1, 2]
+    assert await first.open_count(spare) == 0  # not touched once two were held
+    assert await second.reserve_first(wanted, top_n=2) == [1, 2]  # idempotent
+    assert await first.open_count(free) == 1
+
+
+async def test_two_instances_reserving_ranked_lists_at_once_never_exceed_capacity(
+    two_instances: tuple[RedisCapacity, RedisCapacity],
+) -> None:
+    first, second = two_instances
+    opps = [uuid.uuid4() for _ in range(3)]
+    lists = [[Hold(opp, uuid.uuid4(), 1) for opp in opps] for _ in range(8)]
+    await asyncio.gather(
+        *((first if n % 2 else second).reserve_first(w, top_n=2) for n, w in enumerate(lists))
+    )
+    assert [await first.open_count(opp) for opp in opps] == [3, 3, 3]
+
+
+async def test_the_in_memory_ledger_reserves_down_a_list_like_redis() -> None:
+    ledger = InMemoryCapacity(per_place=1)
+    opp, other = uuid.uuid4(), uuid.uuid4()
+    assert ledger.try_reserve(opp, uuid.uuid4(), 1)
+    wanted = [Hold(opp, uuid.uuid4(), 1), Hold(other, uuid.uuid4(), 1), Hold(other, uuid.uuid4(), 1)]
+    assert await ledger.reserve_first(wanted, top_n=5) == [1]
