@@ -6,6 +6,8 @@ Interests and activities are matched with the same character n-grams as the ESCO
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,7 +15,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from services.matcher.domain.catalogue_index import KINDS, CatalogueIndex
-from services.matcher.domain.text import TextEncoder
+from services.matcher.domain.text import TextEncoder, normalise
 from shared.contracts import CitizenProfile, Opportunity, OpportunityKind
 
 _ACTIVITY_WORDS = {
@@ -54,8 +56,29 @@ def build_association_index(encoder: TextEncoder, ci: CatalogueIndex) -> Associa
     )
 
 
+class InterestEncoder:
+    """Encodes a citizen's interests, remembering recent lists (the same few recur a lot)."""
+
+    def __init__(self, encoder: TextEncoder, cache_size: int = 10_000) -> None:
+        self.encoder = encoder
+        self._cache: OrderedDict[tuple[str, ...], sp.csr_matrix] = OrderedDict()
+        self._size = cache_size
+
+    def encode(self, interests: Sequence[str]) -> sp.csr_matrix:
+        key = tuple(normalise(t) for t in interests)
+        rows = self._cache.get(key)
+        if rows is None:
+            rows = self.encoder.encode(list(interests))
+            self._cache[key] = rows
+            if len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        return rows
+
+
 def interest_match(
-    encoder: TextEncoder, profile: CitizenProfile, ai: AssociationIndex
+    encoder: TextEncoder | InterestEncoder, profile: CitizenProfile, ai: AssociationIndex
 ) -> tuple[npt.NDArray[np.float64], list[list[str]]]:
     """Best interest similarity per association, and which of the citizen's interests matched."""
     n = len(ai.positions)

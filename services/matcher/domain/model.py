@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from shared.contracts import Opportunity, Reasons
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RankedOpportunity:
+    """One ranked opportunity. Its reasons may be given as a function, built on first access:
+    the service ranks several candidates per proposal it sends, and explains only those it sends.
+    """
+
     opportunity_id: uuid.UUID
     opportunity: Opportunity
     score: float
-    reasons: Reasons
+    explain: Reasons | Callable[[], Reasons] = field(repr=False)
+
+    @property
+    def reasons(self) -> Reasons:
+        if not isinstance(self.explain, Reasons):
+            object.__setattr__(self, "explain", self.explain())
+        assert isinstance(self.explain, Reasons)
+        return self.explain
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from services.matcher.domain import reasons as text
 from services.matcher.domain.associations import (
     LANGUAGE_FRIENDLY_BONUS,
     AssociationIndex,
+    InterestEncoder,
     build_association_index,
     interest_match,
 )
@@ -50,6 +51,7 @@ class Ranker:
         self.space = FeatureSpace(linker)
         self.indexer = CatalogueIndexer(self.space)
         self._assoc: tuple[CatalogueIndex, AssociationIndex] | None = None
+        self._interests = InterestEncoder(linker.encoder)
 
     @property
     def attribution(self) -> str:
@@ -136,6 +138,24 @@ class Ranker:
         gaps: GapPlan,
         relevance: npt.NDArray[np.float64],
     ) -> RankedOpportunity:
+        return RankedOpportunity(
+            ci.ids[i],
+            ci.opportunities[i],
+            round(score, 4),
+            lambda: self._reasons(profile, citizen, ci, i, v, rule, gaps, relevance),
+        )
+
+    def _reasons(
+        self,
+        profile: CitizenProfile,
+        citizen: Encoded,
+        ci: CatalogueIndex,
+        i: int,
+        v: Verdict,
+        rule: str,
+        gaps: GapPlan,
+        relevance: npt.NDArray[np.float64],
+    ) -> Reasons:
         opp = ci.opportunities[i]
         row = ci.rows[i]
         space, esco = self.space, self.linker.index
@@ -185,7 +205,7 @@ class Ranker:
             gap_en=gap_en,
             opens_job=opens_job,
         )
-        reasons = Reasons(
+        return Reasons(
             matched_skills=words[:_MAX_NAMED],
             missing_skills=missing,
             matched_skill_uris=[esco.skills[s].uri for s in matched_skills[:_MAX_NAMED]],
@@ -202,7 +222,6 @@ class Ranker:
             text_da=da,
             text_en=en,
         )
-        return RankedOpportunity(ci.ids[i], opp, round(score, 4), reasons)
 
     def _label(self, feature: int, language: str) -> str:
         if feature < self.space.n_occ:
@@ -222,7 +241,7 @@ class Ranker:
         ai = self._assoc[1]
         if ai.positions.size == 0 or not allowed[ai.positions].any():
             return []
-        interest, matched = interest_match(self.linker.encoder, profile, ai)
+        interest, matched = interest_match(self._interests, profile, ai)
         bonus = np.where(
             ai.language_friendly, LANGUAGE_FRIENDLY_BONUS if low_danish(profile) else 0.05, 0
         )
