@@ -100,14 +100,14 @@ async def _wait_ready(url: str, timeout_s: float = 120.0) -> float:
     raise TimeoutError(f"the matcher at {url} was not ready in {timeout_s:.0f} s")
 
 
-def _profiles(kind: str, n: int) -> list[CitizenProfile]:
+def _profiles(kind: str, n: int, seed: int) -> list[CitizenProfile]:
     if kind == "demo":
         intakes = load_demo_data()["intakes"]
         return [CitizenProfile.model_validate(intakes[i % len(intakes)]) for i in range(n)]
     from benchmarks.generate import generate
     from services.matcher.adapters.esco_store import load_index
 
-    bench = generate(load_index(), seed=23, n_profiles=n)
+    bench = generate(load_index(), seed=seed, n_profiles=n)  # a new seed per run: new texts
     return [CitizenProfile.model_validate(c.payload) for c in bench.cases]
 
 
@@ -229,13 +229,15 @@ async def main_async(args: argparse.Namespace) -> int:
             flush=True,
         )
         del ready
-        warm = _profiles(args.texts, 20)
+        warm = _profiles(args.texts, 20, seed=1)
         await _run(producer, consumer, common, keys, warm, args.timeout)  # warm-up, not counted
         rates: list[float] = []
         print("| run | sent | received | publish s | elapsed s | MatchProposed/s |")
         print("|---|---|---|---|---|---|")
         for run in range(1, args.runs + 1):
-            result = await _run(producer, consumer, common, keys, _profiles(args.texts, args.profiles), args.timeout)
+            result = await _run(
+                producer, consumer, common, keys, _profiles(args.texts, args.profiles, seed=100 + run), args.timeout
+            )
             rates.append(result["rate"])
             print(
                 f"| {run} | {result['sent']:.0f} | {result['received']:.0f} | {result['publish_s']:.2f} | "
