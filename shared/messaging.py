@@ -74,11 +74,12 @@ async def publish_event(broker: KafkaBroker, topic: str, key: str, event: Event)
         event.model_dump_json().encode(),
         topic=topic,
         key=key.encode(),
-        headers={
-            "event-type": getattr(event, "event_type", type(event).__name__),
-            "correlation-id": event.correlation_id,
-        },
+        headers=event_headers(event),
     )
+
+
+def event_headers(event: Event) -> dict[str, str]:
+    return {"event-type": getattr(event, "event_type", type(event).__name__), "correlation-id": event.correlation_id}
 
 
 class Unprocessable(Exception):

@@ -21,9 +21,9 @@ from services.matcher.domain.model import RankingResult
 from services.matcher.domain.ranking import Ranker
 from services.matcher.entrypoints.stream import catalogue_applier, register_subscribers
 from services.matcher.handlers import MatcherDeps
-from shared.contracts import CitizenProfile, Event
+from shared.contracts import CitizenProfile
 from shared.crypto import CitizenErased, KeyStore
-from shared.messaging import MessageGuard, build_broker, publish_event
+from shared.messaging import MessageGuard, build_broker
 from shared.ops import ops_app
 from shared.settings import CommonSettings, KafkaSettings, RedisSettings
 
@@ -51,9 +51,6 @@ def bootstrap(
     profiles = ProfileStore(redis_client, common.namespace, settings.processed_ttl_s)
     keys = KeyStore(redis_client, common.namespace)
 
-    async def publish(topic: str, key: str, event: Event) -> None:
-        await publish_event(broker, topic, key, event)
-
     catalogue_ready = asyncio.Event()
     deps = MatcherDeps(
         catalogue=Catalogue(),
@@ -63,7 +60,6 @@ def bootstrap(
         capacity=RedisCapacity(
             redis_client, common.namespace, per_place=settings.capacity_per_place, hold_s=settings.capacity_hold_s
         ),
-        publish=publish,
         rank=_not_loaded,
         topics=common.topics,
         top_n=settings.top_n,
@@ -73,7 +69,7 @@ def bootstrap(
     follower = CatalogueFollower(
         kafka, common.topics.opportunities, catalogue_applier(deps, guard), "brobygger-matcher-catalogue"
     )
-    register_subscribers(broker, deps, guard, kafka)
+    register_subscribers(broker, deps, guard, kafka, profiles)
 
     async def mirror_readiness() -> None:
         await follower.ready.wait()

@@ -37,8 +37,11 @@ log = logging.getLogger(__name__)
 Rank = Callable[[CitizenProfile, Catalogue, int], RankingResult]
 
 
-class Publisher(Protocol):
-    async def __call__(self, topic: str, key: str, event: Event) -> None: ...
+class Outbox(Protocol):
+    """Collects what an event sends and marks it processed once that is confirmed."""
+
+    async def publish(self, topic: str, key: str, event: Event) -> None: ...
+    def processed(self, event_id: uuid.UUID) -> None: ...
 
 
 class Keys(Protocol):
@@ -63,7 +66,6 @@ class MatcherDeps:
     profiles: Profiles
     keys: Keys
     capacity: CapacityLedger
-    publish: Publisher
     rank: Rank
     topics: Topics
     top_n: int
@@ -124,7 +126,7 @@ def build_match_proposed(
 
 
 async def _rank_and_publish(
-    deps: MatcherDeps, trigger: Event, citizen_id: uuid.UUID, profile: CitizenProfile, top_n: int
+    deps: MatcherDeps, outbox: Outbox, trigger: Event, citizen_id: uuid.UUID, profile: CitizenProfile, top_n: int
 ) -> None:
     try:
         await asyncio.wait_for(deps.catalogue_ready.wait(), deps.replay_wait_s)
@@ -142,7 +144,7 @@ async def _rank_and_publish(
     await deps.profiles.save_holds(citizen_id, [(r.opportunity_id, _proposal_id(trigger, r)) for r in taken])
     result = RankingResult(proposals=taken, associations=ranked.associations[:top_n])
     event = build_match_proposed(trigger, citizen_id, profile, result, len(deps.catalogue))
-    await deps.publish(deps.topics.proposals, str(citizen_id), event)
+    await outbox.publish(deps.topics.proposals, str(citizen_id), event)
     log.info(
         "citizen %s: %d proposals, %d associations (event %s)",
         citizen_id,
@@ -152,7 +154,7 @@ async def _rank_and_publish(
     )
 
 
-async def on_citizen_event(deps: MatcherDeps, event: CitizenEvent) -> None:
+async def on_citizen_event(deps: MatcherDeps, event: CitizenEvent, outbox: Outbox) -> None:
     """Store profiles, rank on a new intake or a match request, forget on erasure."""
     if await deps.profiles.was_processed(event.event_id):
         return
@@ -161,7 +163,7 @@ async def on_citizen_event(deps: MatcherDeps, event: CitizenEvent) -> None:
         await deps.profiles.erase(event.citizen_id)
     elif isinstance(event, CitizenProfileSubmitted):
         await deps.profiles.save(event.citizen_id, event.profile)
-        await _rank_and_publish(deps, event, event.citizen_id, event.profile, deps.top_n)
+        await _rank_and_publish(deps, outbox, event, event.citizen_id, event.profile, deps.top_n)
     elif isinstance(event, CitizenProfileUpdated):
         await deps.profiles.save(event.citizen_id, event.profile)
     elif isinstance(event, MatchRequested):
@@ -170,8 +172,8 @@ async def on_citizen_event(deps: MatcherDeps, event: CitizenEvent) -> None:
             raise Unprocessable(
                 f"match requested for citizen {event.citizen_id}, whose profile the matcher does not hold"
             )
-        await _rank_and_publish(deps, event, event.citizen_id, profile, event.top_n)
+        await _rank_and_publish(deps, outbox, event, event.citizen_id, profile, event.top_n)
     elif isinstance(event, CitizenErased):
         await _release_holds(deps, event.citizen_id)
         await deps.profiles.erase(event.citizen_id)
-    await deps.profiles.mark_processed(event.event_id)
+    outbox.processed(event.event_id)

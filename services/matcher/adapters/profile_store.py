@@ -41,4 +41,10 @@ class ProfileStore:
         return bool(await self._r.exists(f"{self._p}done:{event_id}"))
 
     async def mark_processed(self, event_id: uuid.UUID) -> None:
-        await self._r.set(f"{self._p}done:{event_id}", b"1", ex=self._ttl)
+        await self.mark_processed_many([event_id])
+
+    async def mark_processed_many(self, event_ids: list[uuid.UUID]) -> None:
+        async with self._r.pipeline(transaction=False) as pipe:
+            for event_id in event_ids:
+                pipe.set(f"{self._p}done:{event_id}", b"1", ex=self._ttl)
+            await pipe.execute()

@@ -8,25 +8,39 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from services.matcher import handlers
+from services.matcher.adapters.outbox import Outbox, ProcessedMarks
 from services.matcher.handlers import MatcherDeps
 from shared.contracts import citizen_event_adapter, opportunity_event_adapter
 from shared.messaging import MessageGuard, consumer_options
 from shared.settings import KafkaSettings
 
+BATCH = 64
 
-def register_subscribers(broker: KafkaBroker, deps: MatcherDeps, guard: MessageGuard, kafka: KafkaSettings) -> None:
+
+def register_subscribers(
+    broker: KafkaBroker, deps: MatcherDeps, guard: MessageGuard, kafka: KafkaSettings, profiles: ProcessedMarks
+) -> None:
     @broker.subscriber(  # type: ignore[call-overload,untyped-decorator]
         deps.topics.citizens,
         **consumer_options(kafka, deps.topics.group("matcher", "citizens")),
         ack_policy=AckPolicy.NACK_ON_ERROR,
+        batch=True,
+        max_records=BATCH,
         title="matcher.citizens",
         description="Ranks on CitizenProfileSubmitted and MatchRequested; keeps profiles; forgets on CitizenErased.",
     )
-    async def on_citizen(message: KafkaMessage) -> None:
-        async def handle(body: bytes) -> None:
-            await handlers.on_citizen_event(deps, citizen_event_adapter.validate_json(body))
+    async def on_citizens(message: KafkaMessage) -> None:
+        # Records are handled one after another (order per citizen holds); what they send is
+        # confirmed together, and only then is the batch committed.
+        outbox = Outbox(broker, profiles)
 
-        await guard.run(message.raw_message, handle)
+        async def handle(body: bytes) -> None:
+            await handlers.on_citizen_event(deps, citizen_event_adapter.validate_json(body), outbox)
+
+        records = message.raw_message if isinstance(message.raw_message, tuple) else (message.raw_message,)
+        for record in records:
+            await guard.run(record, handle)
+        await outbox.flush()
 
 
 def catalogue_applier(deps: MatcherDeps, guard: MessageGuard):  # type: ignore[no-untyped-def]

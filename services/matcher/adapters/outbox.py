@@ -1,0 +1,51 @@
+"""What one batch of citizen events sends, confirmed together before the batch's offsets are committed.
+
+Publishing one ranking at a time and waiting for each acknowledgement (acks=all) caps a matcher at
+a hundred-odd rankings a second; the outbox sends them all at once and waits for the
+acknowledgements together. Events are marked processed only after their rankings are confirmed,
+so a crash in between re-runs them, with the same derived ids.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any, Protocol
+
+from faststream.kafka import KafkaBroker
+
+from shared.contracts import Event
+from shared.messaging import event_headers
+
+
+class ProcessedMarks(Protocol):
+    async def mark_processed_many(self, event_ids: list[uuid.UUID]) -> None: ...
+
+
+class Outbox:
+    def __init__(self, broker: KafkaBroker, marks: ProcessedMarks) -> None:
+        self._broker = broker
+        self._marks = marks
+        self._pending: list[asyncio.Future[Any]] = []
+        self._processed: list[uuid.UUID] = []
+
+    async def publish(self, topic: str, key: str, event: Event) -> None:
+        future = await self._broker.publish(
+            event.model_dump_json().encode(),
+            topic=topic,
+            key=key.encode(),
+            headers=event_headers(event),
+            no_confirm=True,
+        )
+        self._pending.append(future)
+
+    def processed(self, event_id: uuid.UUID) -> None:
+        self._processed.append(event_id)
+
+    async def flush(self) -> None:
+        """Wait for every acknowledgement, then remember the events as processed."""
+        pending, self._pending = self._pending, []
+        await asyncio.gather(*pending)
+        processed, self._processed = self._processed, []
+        if processed:
+            await self._marks.mark_processed_many(processed)
