@@ -177,7 +177,7 @@ async def main_async(args: argparse.Namespace) -> int:
     namespace = f"bench{uuid.uuid4().hex[:8]}."
     common = CommonSettings(namespace=namespace)
     infra = LocalInfra().start()
-    child: multiprocessing.process.BaseProcess | None = None
+    children: list[multiprocessing.process.BaseProcess] = []
     stop: Any = None
     server_task: asyncio.Task[None] | None = None
     server: Any = None
@@ -196,7 +196,8 @@ async def main_async(args: argparse.Namespace) -> int:
             fetch_max_wait_ms=50,
         )
         await consumer.start()
-        port = free_port()
+        ports = [free_port() for _ in range(args.instances)]
+        port = ports[0]
         t0 = time.perf_counter()
         if args.in_process:
             import uvicorn
@@ -215,16 +216,19 @@ async def main_async(args: argparse.Namespace) -> int:
         else:
             ctx = multiprocessing.get_context("spawn")
             stop = ctx.Event()
-            child = ctx.Process(
-                target=_serve_matcher,
-                args=(infra.kafka_bootstrap, infra.redis_url, namespace, port, stop, args.profile),
-                daemon=True,
-            )
-            child.start()
-        ready = await _wait_ready(f"http://127.0.0.1:{port}")
+            for n, p in enumerate(ports):
+                child = ctx.Process(
+                    target=_serve_matcher,
+                    args=(infra.kafka_bootstrap, infra.redis_url, namespace, p, stop, args.profile if n == 0 else None),
+                    daemon=True,
+                )
+                child.start()
+                children.append(child)
+        for p in ports:
+            ready = await _wait_ready(f"http://127.0.0.1:{p}")
         print(
             f"# demo catalogue: {n_opps} opportunities; matcher ready after {time.perf_counter() - t0:.1f} s "
-            f"({'in this process' if args.in_process else 'own process'}); profiles: {args.texts}, "
+            f"({'in this process' if args.in_process else f'{args.instances} process(es)'}); profiles: {args.texts}, "
             f"{args.profiles} per run",
             flush=True,
         )
@@ -252,8 +256,9 @@ async def main_async(args: argparse.Namespace) -> int:
         if server is not None and server_task is not None:
             server.should_exit = True
             await asyncio.gather(server_task, return_exceptions=True)
-        if child is not None:
+        if children:
             stop.set()
+        for child in children:
             child.join(60)
             if child.is_alive():
                 child.terminate()
@@ -269,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--texts", choices=("demo", "fresh"), default="demo")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for one run's proposals")
     parser.add_argument("--in-process", action="store_true", help="serve the matcher in this process, as the tests do")
+    parser.add_argument(
+        "--instances", type=int, default=1, help="matcher processes in one consumer group (own-process mode)"
+    )
     parser.add_argument("--profile", default=None, help="write the matcher process's cProfile stats to this file")
     return asyncio.run(main_async(parser.parse_args(argv)))
 

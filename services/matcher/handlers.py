@@ -89,9 +89,9 @@ def _proposal_id(trigger: Event, item: RankedOpportunity) -> uuid.UUID:
 
 
 async def _release_holds(deps: MatcherDeps, citizen_id: uuid.UUID) -> None:
+    # The caller overwrites or deletes the list of holds right after; releasing twice is harmless.
     for opportunity_id, proposal_id in await deps.profiles.holds(citizen_id):
         await deps.capacity.release(opportunity_id, proposal_id)
-    await deps.profiles.save_holds(citizen_id, [])
 
 
 def _proposal(trigger: uuid.UUID, position: int, item: RankedOpportunity) -> Proposal:

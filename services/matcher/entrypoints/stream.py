@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections import defaultdict
+
 from aiokafka.structs import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
@@ -30,16 +33,27 @@ def register_subscribers(
         description="Ranks on CitizenProfileSubmitted and MatchRequested; keeps profiles; forgets on CitizenErased.",
     )
     async def on_citizens(message: KafkaMessage) -> None:
-        # Records are handled one after another (order per citizen holds); what they send is
-        # confirmed together, and only then is the batch committed.
+        # Records of one partition are handled in order (order per citizen holds); what they send
+        # is confirmed together, and only then is the batch committed.
         outbox = Outbox(broker, profiles)
 
         async def handle(body: bytes) -> None:
             await handlers.on_citizen_event(deps, citizen_event_adapter.validate_json(body), outbox)
 
         records = message.raw_message if isinstance(message.raw_message, tuple) else (message.raw_message,)
+        by_partition: dict[int, list[ConsumerRecord[bytes, bytes]]] = defaultdict(list)
         for record in records:
-            await guard.run(record, handle)
+            by_partition[record.partition].append(record)
+
+        async def in_order(partition_records: list[ConsumerRecord[bytes, bytes]]) -> None:
+            for record in partition_records:
+                await guard.run(record, handle)
+
+        # Partitions are independent (keyed by citizen), so their waits on Redis overlap.
+        results = await asyncio.gather(*(in_order(rs) for rs in by_partition.values()), return_exceptions=True)
+        failures = [r for r in results if isinstance(r, BaseException)]
+        if failures:
+            raise failures[0]
         await outbox.flush()
 
 
