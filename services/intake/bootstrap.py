@@ -132,6 +132,6 @@ def bootstrap(
     limiter = RedisRateLimiter(redis_client, common.namespace, settings.rate_limit_per_minute)
     public = PUBLIC_PATHS | (DOCS_PATHS if docs_public else frozenset())
     app.add_middleware(Gate, verifier=verifier, limiter=limiter, public=public)
-    app.add_middleware(RequestMetrics, metrics=metrics, router=app.router)
+    app.add_middleware(RequestMetrics, metrics=metrics, templates=lambda: app.openapi()["paths"].keys())
     app.state.metrics = metrics
     return app

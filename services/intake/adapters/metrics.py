@@ -7,11 +7,12 @@ Labels are route templates and event types, never ids.
 from __future__ import annotations
 
 import logging
+import re
 import threading
+from collections.abc import Callable, Iterable
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, start_http_server
-from starlette.routing import Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.intake.adapters.publisher import BrokerUnavailable, EventPublisher
@@ -79,10 +80,11 @@ class CountingPublisher:
 class RequestMetrics:
     """Counts every answer by route template; outermost, so it also sees 401, 413 and 429."""
 
-    def __init__(self, app: ASGIApp, metrics: IntakeMetrics, router: Router) -> None:
+    def __init__(self, app: ASGIApp, metrics: IntakeMetrics, templates: Callable[[], Iterable[str]]) -> None:
         self.app = app
         self.metrics = metrics
-        self.router = router
+        self._templates = templates
+        self._patterns: list[tuple[re.Pattern[str], str]] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -102,12 +104,19 @@ class RequestMetrics:
             self.metrics.requests.labels(scope["method"], self._route(scope), str(status)).inc()
 
     def _route(self, scope: Scope) -> str:
-        route = scope.get("route")
-        if route is None:  # answered before routing (401, 413, 429): find the template ourselves
-            for candidate in self.router.routes:
-                match, _ = candidate.matches(scope)
-                if match is not Match.NONE:
-                    route = candidate
-                    break
-        path = getattr(route, "path", None)
-        return path if isinstance(path, str) else "unmatched"
+        path = getattr(scope.get("route"), "path", None)
+        if isinstance(path, str):
+            return path
+        # Answered before routing (401, 413, 429): find the template among the documented paths.
+        if self._patterns is None:
+            self._patterns = [(_template_pattern(t), t) for t in self._templates()]
+        for pattern, template in self._patterns:
+            if pattern.match(scope["path"]):
+                return template
+        return "unmatched"
+
+
+def _template_pattern(template: str) -> re.Pattern[str]:
+    """`/v1/citizens/{citizen_id}` matches `/v1/citizens/<anything but a slash>`."""
+    parts = re.split(r"\{[^}]+\}", template)
+    return re.compile("^" + "[^/]+".join(re.escape(p) for p in parts) + "$")
