@@ -48,7 +48,8 @@ async def test_fuzzing_every_operation_finds_no_server_error_and_no_answer_outsi
     intake = {"rate_limit_per_minute": 1_000_000}
     async with (
         smtp_server() as (_, smtp_port),
-        running_stack(infra, common, smtp_port, services=("intake",), intake=intake) as stack,
+        # All three services: the export asks the matcher and the notifier what they hold.
+        running_stack(infra, common, smtp_port, intake=intake) as stack,
     ):
         async with httpx.AsyncClient(base_url=stack.api, timeout=10, headers=bearer("admin", "fuzzer")) as client:
             document = (await client.get("/openapi.json")).json()
