@@ -1,0 +1,81 @@
+"""The access policy on its own: pure functions, no server."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from services.intake.domain.access import (
+    Forbidden,
+    InvalidClaims,
+    NotFound,
+    OpportunityScope,
+    Principal,
+    Role,
+    check_citizen,
+    check_opportunity,
+    principal_from_claims,
+)
+from services.intake.domain.candidates import pseudonym
+
+CITIZEN = uuid.uuid4()
+
+
+def test_a_caseworker_token_without_a_municipality_describes_no_caller() -> None:
+    with pytest.raises(InvalidClaims, match="municipality"):
+        principal_from_claims({"sub": "cw", "role": "caseworker"})
+    with pytest.raises(InvalidClaims, match="role"):
+        principal_from_claims({"sub": "cw", "role": "root"})
+    with pytest.raises(InvalidClaims, match="municipality"):
+        principal_from_claims({"sub": "cw", "role": "caseworker", "municipality": "31"})
+
+
+def test_a_role_that_may_never_read_a_citizen_is_forbidden_even_for_a_citizen_that_does_not_exist() -> None:
+    with pytest.raises(Forbidden):
+        check_citizen(Principal("12345678", Role.COMPANY), CITIZEN, None, allow_citizen_self=True)
+
+
+def test_another_municipalitys_citizen_looks_exactly_like_a_missing_one() -> None:
+    caseworker = Principal("cw", Role.CASEWORKER, "316")
+    with pytest.raises(NotFound) as outside:
+        check_citizen(caseworker, CITIZEN, "101", allow_citizen_self=False)
+    with pytest.raises(NotFound) as missing:
+        check_citizen(caseworker, CITIZEN, None, allow_citizen_self=False)
+    assert str(outside.value) == str(missing.value)
+
+
+def test_a_citizen_sees_themself_only_where_the_endpoint_allows_it() -> None:
+    me = Principal(str(CITIZEN), Role.CITIZEN)
+    check_citizen(me, CITIZEN, "316", allow_citizen_self=True)
+    with pytest.raises(Forbidden):
+        check_citizen(me, CITIZEN, "316", allow_citizen_self=False)
+    with pytest.raises(NotFound):
+        check_citizen(me, uuid.uuid4(), "316", allow_citizen_self=True)
+
+
+def test_an_opportunity_belongs_to_its_owner_its_municipality_and_admins() -> None:
+    scope = OpportunityScope(owner_cvr="12345678", owner_association_id=None, municipality="316", open=True)
+    opportunity = uuid.uuid4()
+    for allowed in (
+        Principal("12345678", Role.COMPANY),
+        Principal("cw", Role.CASEWORKER, "316"),
+        Principal("root", Role.ADMIN),
+    ):
+        check_opportunity(allowed, opportunity, scope)
+    for outsider in (
+        Principal("87654321", Role.COMPANY),
+        Principal("cw", Role.CASEWORKER, "101"),
+        Principal("12345678", Role.ASSOCIATION),
+    ):
+        with pytest.raises(NotFound):
+            check_opportunity(outsider, opportunity, scope)
+    with pytest.raises(Forbidden):
+        check_opportunity(Principal(str(CITIZEN), Role.CITIZEN), opportunity, scope)
+
+
+def test_a_candidate_pseudonym_is_stable_per_opportunity_and_unlinkable_across_them() -> None:
+    first, second = uuid.uuid4(), uuid.uuid4()
+    assert pseudonym(first, CITIZEN) == pseudonym(first, CITIZEN)
+    assert pseudonym(first, CITIZEN) != pseudonym(second, CITIZEN)
+    assert str(CITIZEN) not in pseudonym(first, CITIZEN)
