@@ -86,6 +86,8 @@ def run(workdir: Path, api_port: int, demo: bool, ready_timeout_s: float = 120.0
                 "INTAKE_PORT": str(ports["intake"]),
                 "INTAKE_METRICS_PORT": str(free_port()),
                 "MATCHER_PORT": str(ports["matcher"]),
+                "INTAKE_MATCHER_URL": f"http://127.0.0.1:{ports['matcher']}",
+                "INTAKE_NOTIFIER_URL": f"http://127.0.0.1:{ports['notifier']}",
                 "NOTIFIER_PORT": str(ports["notifier"]),
                 "NOTIFIER_SMTP_HOST": "127.0.0.1",
                 "NOTIFIER_SMTP_PORT": str(smtp_port),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from pathlib import Path
@@ -27,6 +28,8 @@ class FolderHandler:
 
 def start_sink(folder: Path, port: int, host: str = "127.0.0.1") -> Controller:
     """Start the sink in a background thread; call `.stop()` on the result."""
+    # aiosmtpd logs every recipient at DEBUG; the sink's own log stays free of addresses.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     controller = Controller(FolderHandler(folder), hostname=host, port=port)
     controller.start()
     return controller

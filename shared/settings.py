@@ -44,6 +44,10 @@ class CommonSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="BROBYGGER_", extra="ignore")
 
+    mode: Literal["local", "production"] = Field(
+        default="local",
+        description="`production` refuses local default secrets and public API docs at start-up.",
+    )
     namespace: str = Field(
         default="",
         pattern=r"^[a-z0-9\-]*\.?$",
@@ -51,9 +55,6 @@ class CommonSettings(BaseSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_each_message: bool = Field(default=False, description="Per-message INFO logging; off by default.")
-    mode: Literal["local", "production"] = Field(
-        default="local", description="`production` refuses default secrets and public API docs."
-    )
     internal_token: SecretStr = Field(
         default=SecretStr(LOCAL_INTERNAL_TOKEN),
         description="Shared secret on the services' internal endpoints (export for the right of access).",
@@ -70,6 +71,3 @@ class CommonSettings(BaseSettings):
     @property
     def topics(self) -> Topics:
         return Topics(prefix=self.namespace)
-
-    def redis_key(self, *parts: str) -> str:
-        return self.namespace + ":".join(parts)

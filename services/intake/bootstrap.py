@@ -9,7 +9,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
+from services.intake.adapters.audit import AuditLog
 from services.intake.adapters.metrics import CountingPublisher, IntakeMetrics, RequestMetrics
+from services.intake.adapters.privacy_store import PrivacyStore
 from services.intake.adapters.publisher import KafkaEventPublisher
 from services.intake.adapters.ratelimit import RedisRateLimiter
 from services.intake.adapters.sealing import SealingPublisher
@@ -18,9 +20,11 @@ from services.intake.adapters.tokens import TokenVerifier
 from services.intake.config import IntakeSettings, UnsafeSettings
 from services.intake.entrypoints.api import ESCO_ATTRIBUTION, include_routers
 from services.intake.entrypoints.errors import ERROR_RESPONSES, BodyLimit, install_error_handlers
+from services.intake.entrypoints.privacy_api import router as privacy_router
 from services.intake.entrypoints.security import Gate
 from services.intake.entrypoints.stream import register_subscribers
 from services.intake.handlers import IntakeDeps
+from services.intake.privacy import PrivacyDeps
 from shared.crypto import KeyStore
 from shared.messaging import MessageGuard, build_broker
 from shared.settings import CommonSettings, KafkaSettings, RedisSettings
@@ -83,6 +87,17 @@ def bootstrap(
         topics=common.topics,
         idempotency_ttl_s=settings.idempotency_ttl_s,
     )
+    privacy = PrivacyDeps(
+        publisher=deps.publisher,
+        store=deps.store,
+        privacy=PrivacyStore(redis_client, common.namespace),
+        keys=KeyStore(redis_client, common.namespace),
+        audit=AuditLog(redis_client, common.namespace, deps.publisher, common.topics.audit),
+        topics=common.topics,
+        export_sources={"matcher": settings.matcher_url, "notifier": settings.notifier_url},
+        internal_token=common.internal_token.get_secret_value(),
+        http_timeout_s=settings.export_timeout_s,
+    )
     guard = MessageGuard(broker, common.topics, "intake")
     register_subscribers(broker, deps, guard, kafka)
 
@@ -119,6 +134,7 @@ def bootstrap(
         openapi_url="/openapi.json" if docs_public else None,
     )
     app.state.deps = deps
+    app.state.privacy = privacy
     app.state.guard = guard
 
     async def broker_ping() -> bool:
@@ -127,6 +143,7 @@ def bootstrap(
     app.state.broker_ping = broker_ping
     install_error_handlers(app)
     include_routers(app)
+    app.include_router(privacy_router)
     # Outermost last: metrics see every answer; the gate turns away strangers before a body is read.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     limiter = RedisRateLimiter(redis_client, common.namespace, settings.rate_limit_per_minute)

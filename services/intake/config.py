@@ -43,6 +43,13 @@ class IntakeSettings(BaseSettings):
     )
     rate_limit_per_minute: int = Field(default=600, ge=1, description="Write requests per token subject per minute.")
     metrics_host: str = Field(default="127.0.0.1", description="Internal address of the Prometheus endpoint.")
+    matcher_url: str = Field(
+        default="http://127.0.0.1:8001", description="The matcher's internal address, for the right-of-access export."
+    )
+    notifier_url: str = Field(
+        default="http://127.0.0.1:8002", description="The notifier's internal address, for the right-of-access export."
+    )
+    export_timeout_s: float = Field(default=5.0, gt=0, description="How long the export waits for each service.")
     metrics_port: int = Field(
         default=9464, ge=0, le=65535, description="Internal Prometheus port (not the API port); 0 picks a free one."
     )

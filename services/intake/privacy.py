@@ -84,11 +84,11 @@ async def export_citizen(deps: PrivacyDeps, actor: Actor, citizen_id: uuid.UUID,
     """Everything every service holds about the citizen, as JSON (right of access)."""
     await _audit(deps, actor, "export", citizen_id, "export", correlation)
     intake: dict[str, Any] = {}
-    record = await deps.privacy.citizen_record(citizen_id)
-    if record:
+    municipality = await deps.store.citizen_municipality(citizen_id)
+    if municipality is not None:
         latest = await deps.store.proposals(citizen_id)
         intake = {
-            "citizen": record,
+            "citizen": {"citizen_id": str(citizen_id), "municipality": municipality},
             "proposals": latest.model_dump(mode="json") if latest else None,
             "overrides": await deps.privacy.overrides(citizen_id),
         }
@@ -122,6 +122,7 @@ async def erase_citizen(
     await _audit(deps, actor, "erase", citizen_id, "citizen", correlation)
     await deps.keys.shred(citizen_id)
     await deps.privacy.forget(citizen_id, municipality)
+    await deps.store.forget_candidates(citizen_id)
     log.info("citizen %s erased (event %s)", citizen_id, event.event_id)
     return {"citizen_id": str(citizen_id), "event_id": str(event.event_id)}
 

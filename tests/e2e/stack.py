@@ -88,6 +88,8 @@ async def running_stack(
         port=ports["intake"],
         publish_timeout_s=publish_timeout_s,
         metrics_port=ports["metrics"],
+        matcher_url=f"http://127.0.0.1:{ports['matcher']}",
+        notifier_url=f"http://127.0.0.1:{ports['notifier']}",
         **(intake or {}),
     )
     builders = {

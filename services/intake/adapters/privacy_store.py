@@ -23,13 +23,6 @@ class PrivacyStore:
         raw = await self._r.hgetall(f"{self._p}overrides:{citizen_id}")
         return {(k.decode() if isinstance(k, bytes) else k): json.loads(v) for k, v in raw.items()}
 
-    async def citizen_record(self, citizen_id: uuid.UUID) -> dict[str, str]:
-        raw = await self._r.hgetall(f"{self._p}citizen:{citizen_id}")
-        return {
-            (k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
-            for k, v in raw.items()
-        }
-
     async def erased_municipality(self, citizen_id: uuid.UUID) -> str | None:
         """The municipality of an erased citizen (kept so the export can still answer, empty)."""
         raw = await self._r.get(f"{self._p}erased:{citizen_id}")

@@ -17,9 +17,7 @@ WINDOW_S = 60
 
 
 class RedisRateLimiter:
-    def __init__(
-        self, redis: Redis, prefix: str, per_minute: int, clock: Callable[[], float] = time.time
-    ) -> None:
+    def __init__(self, redis: Redis, prefix: str, per_minute: int, clock: Callable[[], float] = time.time) -> None:
         self._r = redis
         self._p = f"{prefix}intake:ratelimit:"
         self.per_minute = per_minute

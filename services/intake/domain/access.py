@@ -128,9 +128,7 @@ def check_opportunity_content(
     if caller.role is Role.COMPANY and owner_cvr != caller.subject:
         raise Forbidden("field `owner.cvr`: a company may register opportunities only under its own CVR number")
     if caller.role is Role.ASSOCIATION and owner_association_id != caller.subject:
-        raise Forbidden(
-            "field `owner.association_id`: an association may register activities only under its own id"
-        )
+        raise Forbidden("field `owner.association_id`: an association may register activities only under its own id")
     if caller.role is Role.CASEWORKER and municipality_code != caller.municipality:
         raise Forbidden(
             f"field `municipality_code`: a caseworker of municipality {caller.municipality} "

@@ -10,8 +10,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from services.intake import handlers
+from services.intake import privacy as privacy_use_cases
 from services.intake.domain.candidates import Candidate
 from services.intake.entrypoints.deps import Caller, Deps, Req
+from services.intake.entrypoints.privacy_api import Privacy, actor
 from shared.contracts import CitizenProfileInput, Opportunity, Proposal
 
 ESCO_ATTRIBUTION = "This service uses the ESCO classification of the European Commission."
@@ -85,9 +87,12 @@ async def match_citizen(
 
 
 @citizens.get("/{citizen_id}/proposals", response_model=ProposalsView)
-async def citizen_proposals(citizen_id: uuid.UUID, deps: Deps, caller: Caller) -> ProposalsView:
+async def citizen_proposals(
+    citizen_id: uuid.UUID, deps: Deps, caller: Caller, privacy: Privacy, req: Req
+) -> ProposalsView:
     """The latest ranked proposals with their reasons (an empty list before the first ranking)."""
     event = await handlers.proposals_for(deps, caller, citizen_id)
+    await privacy_use_cases.record_staff_read(privacy, actor(caller), citizen_id, "proposals", req.correlation_id)
     if event is None:
         return ProposalsView(citizen_id=citizen_id, status="pending", proposals=[], associations=[])
     return ProposalsView(

@@ -28,9 +28,9 @@ def actor(caller: Principal) -> Actor:
 
 async def _municipality(deps: PrivacyDeps, citizen_id: uuid.UUID) -> tuple[str | None, bool]:
     """The citizen's municipality, and whether they were erased (an erased citizen keeps only that)."""
-    record = await deps.privacy.citizen_record(citizen_id)
-    if record:
-        return record.get("municipality"), False
+    municipality = await deps.store.citizen_municipality(citizen_id)
+    if municipality is not None:
+        return municipality, False
     erased = await deps.privacy.erased_municipality(citizen_id)
     return erased, erased is not None
 
