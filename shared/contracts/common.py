@@ -11,8 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 #: Every schedule in the contracts is wall-clock time in this zone.
 TIMEZONE = "Europe/Copenhagen"
 
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+# No control characters (NUL, escape sequences, …): they break logs, e-mails and other systems.
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")
+]
+LongText = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=4000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
+]
 EscoUri = Annotated[
     str,
     StringConstraints(

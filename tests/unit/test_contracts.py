@@ -159,3 +159,18 @@ def test_an_unknown_danish_level_is_named_in_the_error() -> None:
     with pytest.raises(ValidationError) as err:
         CitizenProfile.model_validate(profile_payload(danish={"level": "B9"}))
     assert err.value.errors()[0]["loc"] == ("danish", "level")
+
+
+@pytest.mark.parametrize("bad", ["Amina\x00Hassan", "Amina\x1b[31m", "Amina\nHassan"])
+def test_control_characters_in_a_name_are_refused(bad: str) -> None:
+    payload = profile_payload()
+    payload["personal"]["name"] = bad
+    with pytest.raises(ValidationError) as err:
+        CitizenProfile.model_validate(payload)
+    assert err.value.errors()[0]["loc"][:2] == ("personal", "PersonalData") or "name" in str(err.value)
+
+
+def test_a_caseworker_note_may_span_lines() -> None:
+    payload = profile_payload()
+    payload["personal"]["caseworker_note"] = "Første linje.\nAnden linje."
+    assert CitizenProfile.model_validate(payload).personal_data().caseworker_note.count("\n") == 1
