@@ -79,6 +79,16 @@ class Verdict:
     commute: Commute | None = None
 
 
+def _grants_only_what_is_held(profile: CitizenProfile, opp: Opportunity) -> bool:
+    """A course for a licence or certificates the citizen already holds is no step forward."""
+    edu = opp.education
+    if edu is None or (edu.grants_driving_licence is None and not edu.grants_certificates):
+        return False
+    held = profile.transport.driving_licences
+    licence_held = edu.grants_driving_licence is None or edu.grants_driving_licence in held
+    return licence_held and set(edu.grants_certificates) <= set(profile.certificates)
+
+
 def check(profile: CitizenProfile, opp: Opportunity) -> Verdict:
     """Apply every hard rule; the first one broken names the verdict."""
     if not profile.consent.allows(opp.kind):
@@ -92,6 +102,8 @@ def check(profile: CitizenProfile, opp: Opportunity) -> Verdict:
             and not profile.wants_women_only_activities
         ):
             return Verdict(False, "women_only_not_requested")
+    if opp.kind == OpportunityKind.EDUCATION_STEP and _grants_only_what_is_held(profile, opp):
+        return Verdict(False, "already_held")
     if (
         opp.min_danish_level is not None
         and level_rank(profile.danish.level) < level_rank(opp.min_danish_level)

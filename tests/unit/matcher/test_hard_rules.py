@@ -65,3 +65,14 @@ def test_igu_eligibility_never_comes_from_the_audit_age_band(ranker: Ranker) -> 
     old = {**young, "age_band": "50-64"}
     assert not _proposed(ranker, igu, audit=young)
     assert _proposed(ranker, igu, audit=old, igu_eligible=True)
+
+
+def test_no_course_for_a_licence_or_certificate_the_citizen_already_holds(ranker: Ranker) -> None:
+    course = {
+        "kind": "education_step",
+        "owner": {"type": "education_provider", "name": "Køreskolen (fiktiv)"},
+        "education": {"education_type": "driving_licence", "grants_driving_licence": "C"},
+    }
+    holds_c = {"bike": True, "public_transport": True, "max_commute_minutes": 45, "driving_licences": ["B", "C"]}
+    assert _proposed(ranker, course)
+    assert not _proposed(ranker, course, transport=holds_c)
