@@ -14,9 +14,10 @@ from types import FrameType
 import httpx
 
 from brobygger.demo import load_demo
-from brobygger.infra import LocalInfra, _die_with_parent, free_port, stop_process
+from brobygger.infra import LocalInfra, create_topics, die_with_parent, free_port, stop_process
 from brobygger.smtp_sink import start_sink
 from brobygger.token import mint
+from shared.settings import CommonSettings
 
 ESCO_LINE = "This service uses the ESCO classification of the European Commission."
 DANISH_LABELS_LINE = (
@@ -72,6 +73,8 @@ def run(workdir: Path, api_port: int, demo: bool, ready_timeout_s: float = 120.0
         env = dict(os.environ)
         if env.get("KAFKA_BOOTSTRAP_SERVERS") and env.get("REDIS_URL"):
             print("Using KAFKA_BOOTSTRAP_SERVERS and REDIS_URL from the environment.", flush=True)
+            # Topics must exist before the matcher replays the catalogue; creating them is idempotent.
+            create_topics(env["KAFKA_BOOTSTRAP_SERVERS"], list(CommonSettings().topics.all()))
         else:
             print("Starting the local Kafka-protocol broker (Tansu) and Redis ...", flush=True)
             infra = LocalInfra(data_dir=(workdir / "data").resolve()).start()
@@ -97,7 +100,7 @@ def run(workdir: Path, api_port: int, demo: bool, ready_timeout_s: float = 120.0
             procs[name] = subprocess.Popen(
                 [sys.executable, "-m", "brobygger.cli", name],
                 env=env,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
         for name, port in ports.items():
             _wait_ready(name, f"http://127.0.0.1:{port}", procs[name], ready_timeout_s)
