@@ -132,14 +132,22 @@ async def _rank_and_publish(
         await asyncio.wait_for(deps.catalogue_ready.wait(), deps.replay_wait_s)
     except TimeoutError as exc:
         raise RuntimeError("the opportunity catalogue has not been replayed yet") from exc
-    try:
-        opened = await deps.keys.open_profile(citizen_id, profile)
-    except CitizenGone:
+    # Independent reads, so their round trips to Redis overlap.
+    opening, earlier = await asyncio.gather(
+        deps.keys.open_profile(citizen_id, profile), deps.profiles.holds(citizen_id), return_exceptions=True
+    )
+    if isinstance(opening, CitizenGone):
         log.info("citizen %s was erased; no ranking", citizen_id)
         return
+    if isinstance(opening, BaseException):
+        raise opening
+    if isinstance(earlier, BaseException):
+        raise earlier
     # Rank more than needed: some of the best may already have all the open proposals their places allow.
-    ranked = deps.rank(opened, deps.catalogue, top_n * CANDIDATES_PER_PROPOSAL)
-    await _release_holds(deps, citizen_id)  # a new ranking replaces the citizen's earlier proposals
+    ranked = deps.rank(opening, deps.catalogue, top_n * CANDIDATES_PER_PROPOSAL)
+    # A new ranking replaces the citizen's earlier proposals; releasing twice is harmless.
+    for opportunity_id, proposal_id in earlier:
+        await deps.capacity.release(opportunity_id, proposal_id)
     taken = await take_with_capacity(ranked.proposals, deps.capacity, lambda item: _proposal_id(trigger, item), top_n)
     await deps.profiles.save_holds(citizen_id, [(r.opportunity_id, _proposal_id(trigger, r)) for r in taken])
     result = RankingResult(proposals=taken, associations=ranked.associations[:top_n])
@@ -156,14 +164,19 @@ async def _rank_and_publish(
 
 async def on_citizen_event(deps: MatcherDeps, event: CitizenEvent, outbox: Outbox) -> None:
     """Store profiles, rank on a new intake or a match request, forget on erasure."""
-    if await deps.profiles.was_processed(event.event_id):
+    processed, erased = await asyncio.gather(
+        deps.profiles.was_processed(event.event_id), deps.keys.is_erased(event.citizen_id)
+    )
+    if processed:
         return
-    if not isinstance(event, CitizenErased) and await deps.keys.is_erased(event.citizen_id):
+    if not isinstance(event, CitizenErased) and erased:
         # Anything still in flight about an erased citizen is dropped, never acted on.
         await deps.profiles.erase(event.citizen_id)
     elif isinstance(event, CitizenProfileSubmitted):
-        await deps.profiles.save(event.citizen_id, event.profile)
-        await _rank_and_publish(deps, outbox, event, event.citizen_id, event.profile, deps.top_n)
+        await asyncio.gather(
+            deps.profiles.save(event.citizen_id, event.profile),
+            _rank_and_publish(deps, outbox, event, event.citizen_id, event.profile, deps.top_n),
+        )
     elif isinstance(event, CitizenProfileUpdated):
         await deps.profiles.save(event.citizen_id, event.profile)
     elif isinstance(event, MatchRequested):
