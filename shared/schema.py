@@ -18,6 +18,7 @@ from shared.contracts import (
     OpportunityRegistered,
     OpportunityUpdated,
     OpportunityWithdrawn,
+    ProposalDeclined,
 )
 from shared.topics import PARTITIONS, Topics
 
@@ -32,7 +33,7 @@ _CHANNELS: dict[str, tuple[str, str, tuple[type[Event], ...]]] = {
     "citizens": (
         "citizens",
         "citizen id",
-        (CitizenProfileSubmitted, CitizenProfileUpdated, CitizenErased, MatchRequested),
+        (CitizenProfileSubmitted, CitizenProfileUpdated, CitizenErased, MatchRequested, ProposalDeclined),
     ),
     "opportunities": (
         "opportunities",

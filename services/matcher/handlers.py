@@ -26,6 +26,7 @@ from shared.contracts import (
     OpportunityUpdated,
     OpportunityWithdrawn,
     Proposal,
+    ProposalDeclined,
     derive_id,
 )
 from shared.crypto import CitizenErased as CitizenGone
@@ -186,6 +187,8 @@ async def on_citizen_event(deps: MatcherDeps, event: CitizenEvent, outbox: Outbo
                 f"match requested for citizen {event.citizen_id}, whose profile the matcher does not hold"
             )
         await _rank_and_publish(deps, outbox, event, event.citizen_id, profile, event.top_n)
+    elif isinstance(event, ProposalDeclined):
+        await deps.capacity.release(event.opportunity_id, event.proposal_id)
     elif isinstance(event, CitizenErased):
         await _release_holds(deps, event.citizen_id)
         await deps.profiles.erase(event.citizen_id)

@@ -70,6 +70,16 @@ class MatchRequested(Event):
     top_n: int = Field(default=10, ge=1, le=50, description="How many proposals to return.")
 
 
+class ProposalDeclined(Event):
+    """A proposal will not go ahead (the citizen said no, or a caseworker overrode it): its place is free again."""
+
+    event_type: Literal["ProposalDeclined"] = "ProposalDeclined"
+    citizen_id: uuid.UUID
+    proposal_id: uuid.UUID
+    opportunity_id: uuid.UUID
+    by_role: Literal["caseworker", "citizen", "admin"]
+
+
 class OpportunityRegistered(Event):
     event_type: Literal["OpportunityRegistered"] = "OpportunityRegistered"
     opportunity_id: uuid.UUID
@@ -169,7 +179,7 @@ class DeadLetter(Event):
 
 
 CitizenEvent = Annotated[
-    CitizenProfileSubmitted | CitizenProfileUpdated | CitizenErased | MatchRequested,
+    CitizenProfileSubmitted | CitizenProfileUpdated | CitizenErased | MatchRequested | ProposalDeclined,
     Field(discriminator="event_type"),
 ]
 OpportunityEvent = Annotated[
@@ -186,6 +196,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     CitizenProfileUpdated,
     CitizenErased,
     MatchRequested,
+    ProposalDeclined,
     OpportunityRegistered,
     OpportunityUpdated,
     OpportunityWithdrawn,

@@ -80,6 +80,7 @@ async def running_stack(
     publish_timeout_s: float = 3.0,
     services: tuple[str, ...] = ("intake", "matcher", "notifier"),
     intake: dict[str, Any] | None = None,
+    matcher: dict[str, Any] | None = None,
 ) -> AsyncIterator[Stack]:
     """`intake` overrides intake settings (e.g. a low `rate_limit_per_minute`); tokens from tests.helpers.bearer."""
     kafka, redis = infra.kafka_settings(), infra.redis_settings()
@@ -94,7 +95,9 @@ async def running_stack(
     )
     builders = {
         "intake": lambda: intake_bootstrap(common, kafka, redis, intake_settings),
-        "matcher": lambda: matcher_bootstrap(common, kafka, redis, MatcherSettings(port=ports["matcher"])),
+        "matcher": lambda: matcher_bootstrap(
+            common, kafka, redis, MatcherSettings(port=ports["matcher"], **(matcher or {}))
+        ),
         "notifier": lambda: notifier_bootstrap(
             common, kafka, redis, NotifierSettings(port=ports["notifier"], smtp_port=smtp_port, contact_wait_s=10)
         ),

@@ -26,6 +26,7 @@ from shared.contracts import (
     OpportunityUpdated,
     OpportunityWithdrawn,
     Proposal,
+    ProposalDeclined,
     Reasons,
     citizen_event_adapter,
     derive_id,
@@ -56,6 +57,9 @@ def _examples() -> list[Event]:
         CitizenProfileUpdated(correlation_id=corr, citizen_id=cid, profile=profile),
         CitizenErased(correlation_id=corr, citizen_id=cid),
         MatchRequested(correlation_id=corr, citizen_id=cid, top_n=5),
+        ProposalDeclined(
+            correlation_id=corr, citizen_id=cid, proposal_id=uuid.uuid4(), opportunity_id=oid, by_role="citizen"
+        ),
         OpportunityRegistered(correlation_id=corr, opportunity_id=oid, opportunity=opportunity),
         OpportunityUpdated(correlation_id=corr, opportunity_id=oid, opportunity=opportunity),
         OpportunityWithdrawn(correlation_id=corr, opportunity_id=oid, reason="filled"),
@@ -112,6 +116,7 @@ def test_citizen_and_opportunity_topics_decode_by_event_type() -> None:
             "CitizenProfileUpdated",
             "CitizenErased",
             "MatchRequested",
+            "ProposalDeclined",
         }:
             assert citizen_event_adapter.validate_json(raw) == event
         if type(event).__name__.startswith("Opportunity"):
