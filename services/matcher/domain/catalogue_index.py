@@ -7,7 +7,7 @@ opportunity and reused while the opportunity is unchanged; identical texts share
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -72,13 +72,37 @@ class CatalogueIndex:
     grants_certs: npt.NDArray[np.int32]
     grants_licence: npt.NDArray[np.int8]
     hours: npt.NDArray[np.float32]
-    #: features × reading rows, for one citizen's product; opportunity i owns the reading rows
-    #: starts[i]:starts[i + 1] (one row unless its title is ambiguous).
+    #: The opportunity's home as a unit vector (x, y, z): commute needs no trigonometry per row.
+    xyz: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]
+    #: features × readings, for one citizen's product (one reading per opportunity unless its
+    #: title is ambiguous). Columns come in layers so that the best reading of each opportunity
+    #: is a few contiguous maxima: layer 0 (columns 0..n-1) is every opportunity's first reading in
+    #: catalogue order; layer j ≥ 1 holds the (j+1)-th reading of ambiguous[:layers[j]] and starts
+    #: at column layer_starts[j] (`ambiguous`: opportunities with several readings, most first).
     features_t: sp.csr_matrix
-    starts: npt.NDArray[np.intp]
+    ambiguous: npt.NDArray[np.intp]
+    layers: npt.NDArray[np.intp]
+    layer_starts: npt.NDArray[np.intp]
+    #: Column -> the opportunity (catalogue position) it is a reading of.
+    owner: npt.NDArray[np.intp]
+    #: Arrays derived per catalogue by the policy modules (strategy masks etc.), built on first use.
+    derived: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def best_reading(self, per_reading: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+        """The best of each opportunity's readings (one value per column), in catalogue order."""
+        n = len(self.ids)
+        out = np.asarray(per_reading[:n], dtype=np.float64)
+        if self.layers.size > 1:
+            m = int(self.layers[1])
+            s = int(self.layer_starts[1])
+            best = np.maximum(per_reading[s : s + m], per_reading[self.ambiguous])
+            for m, s in zip(self.layers[2:].tolist(), self.layer_starts[2:].tolist(), strict=True):
+                np.maximum(best[:m], per_reading[s : s + m], out=best[:m])
+            out[self.ambiguous] = best
+        return out
 
 
 class CatalogueIndexer:
@@ -126,14 +150,22 @@ class CatalogueIndexer:
         self._rows = fresh  # withdrawn opportunities drop out here
         n = len(ids)
         per_opp = np.array([len(r.readings) for r in rows], dtype=np.intp)
-        starts = np.zeros(n, dtype=np.intp)
-        starts[1:] = np.cumsum(per_opp)[:-1]
-        flat = [reading for r in rows for reading in r.readings]
+        ambiguous = np.flatnonzero(per_opp > 1)
+        ambiguous = ambiguous[np.argsort(-per_opp[ambiguous], kind="stable")]
+        most = int(per_opp.max()) if n else 0
+        layers = np.array([int(np.count_nonzero(per_opp > j)) for j in range(most)], dtype=np.intp)
+        layer_starts = np.zeros(most, dtype=np.intp)
+        layer_starts[1:] = np.cumsum(layers)[:-1]
+        flat = [r.readings[0] for r in rows]
+        flat += [rows[i].readings[j] for j, m in enumerate(layers[1:].tolist(), 1) for i in ambiguous[:m]]
+        owner = np.concatenate([np.arange(n, dtype=np.intp), *(ambiguous[:m] for m in layers[1:].tolist())])
         indptr = np.zeros(len(flat) + 1, dtype=np.int64)
         indptr[1:] = np.cumsum([len(idx) for idx, _ in flat])
         data = np.concatenate([val for _, val in flat]) if n else np.zeros(0, np.float32)
         cols = np.concatenate([idx for idx, _ in flat]) if n else np.zeros(0, np.int32)
         matrix = sp.csr_matrix((data, cols, indptr), shape=(len(flat), self.space.size))
+        lat = np.radians(np.array([o.location.point.lat for o in opps], dtype=np.float64))
+        lon = np.radians(np.array([o.location.point.lon for o in opps], dtype=np.float64))
 
         def arr(
             values: list[float] | list[int] | list[bool], dtype: type
@@ -147,8 +179,8 @@ class CatalogueIndexer:
             kind=np.array([KINDS.index(o.kind) for o in opps], dtype=np.int8),
             min_danish=np.array([level_rank(o.min_danish_level) for o in opps], dtype=np.int8),
             mentor=np.array([o.danish_mentor for o in opps], dtype=np.bool_),
-            lat=np.radians(np.array([o.location.point.lat for o in opps], dtype=np.float64)),
-            lon=np.radians(np.array([o.location.point.lon for o in opps], dtype=np.float64)),
+            lat=lat,
+            lon=lon,
             certs=np.array([cert_bits(o.required_certificates) for o in opps], dtype=np.int32),
             licence=np.array([_licence(o.required_driving_licence) for o in opps], dtype=np.int8),
             grants_certs=np.array(
@@ -163,6 +195,10 @@ class CatalogueIndexer:
                 dtype=np.int8,
             ),
             hours=np.array([o.schedule.hours_per_week for o in opps], dtype=np.float32),
+            xyz=(np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)),
             features_t=sp.csr_matrix(matrix.T),
-            starts=starts,
+            ambiguous=ambiguous,
+            layers=layers,
+            layer_starts=layer_starts,
+            owner=owner.astype(np.intp),
         )

@@ -86,8 +86,9 @@ def plan_gaps(
         if not missing:
             continue
         feats = np.array(sorted(space.skill_feature(s) for s in missing), dtype=np.intp)
-        per_reading = np.asarray((ci.features_t[feats] != 0).sum(axis=0)).ravel()
-        teaches = np.add.reduceat(per_reading, ci.starts) > 0
+        rows = ci.features_t[feats]
+        teaches = np.zeros(len(ci), dtype=np.bool_)
+        teaches[ci.owner[rows.indices[rows.data != 0]]] = True  # some reading has the skill
         for e in np.flatnonzero(education & teaches):
             opens(int(e), int(j))
             row = ci.rows[e]

@@ -58,11 +58,16 @@ class Ranker:
         return self.linker.index.attribution
 
     def relevance(self, citizen: Encoded, ci: CatalogueIndex) -> npt.NDArray[np.float64]:
-        vec = self.space.vector(citizen)
-        per_reading = np.asarray((vec @ ci.features_t).toarray(), dtype=np.float64).ravel()
-        if per_reading.size == len(ci):
-            return per_reading
-        return np.maximum.reduceat(per_reading, ci.starts)  # the best reading of each
+        """Cosine with every reading, then the best reading of each opportunity.
+
+        Only the matrix rows of the citizen's own features are read (a row slice and one
+        mat-vec), which gives exactly the sparse product's sums in the same order.
+        """
+        idx, val = self.space.row(citizen)
+        if idx.size == 0:
+            return np.zeros(len(ci))
+        per_reading = np.asarray(ci.features_t[idx].T @ val).ravel()
+        return ci.best_reading(per_reading)
 
     def rank(
         self, profile: CitizenProfile, catalogue: Catalogue, *, top_n: int = 10
@@ -108,23 +113,36 @@ class Ranker:
         mask: npt.NDArray[np.bool_],
         top_n: int,
     ) -> list[tuple[int, Verdict]]:
-        """Best first among those the exact hard rules allow; checks only as many as it needs."""
-        cand = np.flatnonzero(mask)
-        k = min(cand.size, max(4 * top_n, 32))
-        while cand.size:
-            part = cand if k >= cand.size else cand[np.argpartition(-score[cand], k - 1)[:k]]
-            order = part[np.lexsort((part, -score[part]))]
-            picked: list[tuple[int, Verdict]] = []
-            for i in order:
+        """Best first (ties by position) among those the exact hard rules allow.
+
+        Candidates are taken in slices of falling score, the first holding at least
+        max(4 * top_n, 32) of them, each next one four times as many; only those are sorted and
+        checked, until top_n pass.
+        """
+        picked: list[tuple[int, Verdict]] = []
+        if top_n <= 0:
+            return picked
+        masked = np.where(mask, score, -np.inf)
+        k = max(4 * top_n, 32)
+        above = np.inf  # scores at or above this were checked in an earlier slice
+        while True:
+            cut = _kth_bound(masked, k)
+            if cut is None:
+                cand = np.flatnonzero(mask & (score < above))
+            elif above == np.inf:
+                cand = np.flatnonzero(masked >= cut)
+            else:
+                cand = np.flatnonzero((masked >= cut) & (masked < above))
+            for i in cand[np.lexsort((cand, -score[cand]))]:
                 verdict = check(profile, ci.opportunities[i])
                 if verdict.allowed:
                     picked.append((int(i), verdict))
                     if len(picked) == top_n:
                         return picked
-            if k >= cand.size:
+            if cut is None:
                 return picked
-            k = min(cand.size, 4 * k)
-        return []
+            above = cut
+            k *= 4
 
     def _ranked(
         self,
@@ -284,6 +302,31 @@ class Ranker:
                 )
             )
         return out
+
+
+_BLOCK = 256
+
+
+def _kth_bound(values: npt.NDArray[np.float64], k: int) -> float | None:
+    """A finite value with at least k of `values` at or above it, not far below the k-th largest.
+
+    The k-th largest of the block maxima is such a bound (k blocks each hold one at least that
+    high), and costs one pass; None when fewer than k blocks hold a finite value.
+    """
+    n = values.size
+    if n <= k:
+        return None
+    whole = n - n % _BLOCK
+    maxima = values[:whole].reshape(-1, _BLOCK).max(axis=1)
+    if whole < n:
+        maxima = np.append(maxima, values[whole:].max())
+    if maxima.size <= k:
+        finite = values[values > -np.inf]
+        if finite.size <= k:
+            return None
+        return float(np.partition(finite, finite.size - k)[finite.size - k])
+    cut = float(np.partition(maxima, maxima.size - k)[maxima.size - k])
+    return None if cut == -np.inf else cut
 
 
 def _hours_fit(profile: CitizenProfile, opp: Opportunity) -> bool:

@@ -35,18 +35,31 @@ class Screen:
 
 
 def commute_minutes(profile: CitizenProfile, ci: CatalogueIndex) -> npt.NDArray[np.float64]:
+    """Fastest commute to every opportunity, in minutes (NaN when the home is not known).
+
+    The great-circle distance comes from the chord between unit vectors (haversine's h is
+    chord² / 4), so no trigonometry runs per opportunity; it agrees with `rules.distance_km`.
+    """
     home = profile.personal_data().home  # raises if still sealed: open it before ranking
     if home is None:
         return np.full(len(ci), np.nan)
     lat0, lon0 = np.radians(home.lat), np.radians(home.lon)
-    h = (
-        np.sin((ci.lat - lat0) / 2) ** 2
-        + np.cos(lat0) * np.cos(ci.lat) * np.sin((ci.lon - lon0) / 2) ** 2
-    )
-    km = 2 * _EARTH_KM * np.arcsin(np.sqrt(h)) * DETOUR
-    minutes: npt.NDArray[np.float64] = np.min(
-        [km / SPEED_KMH[m] * 60 + OVERHEAD_MIN[m] for m in available_modes(profile)], axis=0
-    )
+    x, y, z = ci.xyz
+    d = x - np.cos(lat0) * np.cos(lon0)
+    h = np.square(d, out=d)
+    d = y - np.cos(lat0) * np.sin(lon0)
+    h += np.square(d, out=d)
+    d = z - np.sin(lat0)
+    h += np.square(d, out=d)
+    h *= 0.25
+    km = np.sqrt(h, out=h)
+    np.arcsin(km, out=km)
+    km *= 2 * _EARTH_KM * DETOUR
+    minutes: npt.NDArray[np.float64] | None = None
+    for m in available_modes(profile):
+        t = km / SPEED_KMH[m] * 60 + OVERHEAD_MIN[m]
+        minutes = t if minutes is None else np.minimum(minutes, t, out=minutes)
+    assert minutes is not None  # walking is always available
     return minutes
 
 

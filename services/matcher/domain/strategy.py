@@ -8,6 +8,7 @@ fit cost a little. The rule that placed each opportunity is kept for its reasons
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -43,25 +44,43 @@ def low_danish(profile: CitizenProfile) -> bool:
     return level_rank(profile.danish.level) <= LOW_DANISH
 
 
+_ByKind = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64] | None, npt.NDArray[np.int8]]
+
+
+def _by_kind(ci: CatalogueIndex, low: bool) -> _ByKind:
+    """Factor, bonus (None when there is none) and rule per opportunity; kept per catalogue index."""
+    key = "strategy.low" if low else "strategy"
+    cached = ci.derived.get(key)
+    if cached is None:
+        factor = np.ones(len(ci))
+        bonus = np.zeros(len(ci))
+        rule = np.zeros(len(ci), dtype=np.int8)
+        job = ci.kind == _JOB
+        rule[job] = RULES.index("ordinary_employment_first")
+        placement = ci.kind == _PLACEMENT
+        if low:
+            steer = placement & ci.mentor
+            factor[steer] = 1.25
+            bonus[steer] = 0.1  # even without a skills match, Danish at work comes first
+            rule[steer] = RULES.index("danish_at_work_first")
+            factor[placement & ~ci.mentor] = 0.9
+        else:
+            factor[placement] = 0.85  # ordinary employment first when the citizen qualifies
+        factor[ci.kind == _EDUCATION] = 0.6
+        cached = (factor, bonus if bonus.any() else None, rule)
+        ci.derived[key] = cached
+    return cast(_ByKind, cached)
+
+
 def apply_strategy(
     profile: CitizenProfile, ci: CatalogueIndex, relevance: npt.NDArray[np.float64], sc: Screen
 ) -> Scored:
-    low = low_danish(profile)
-    factor = np.ones(len(ci))
-    bonus = np.zeros(len(ci))
-    rule = np.zeros(len(ci), dtype=np.int8)
-    job = ci.kind == _JOB
-    rule[job] = RULES.index("ordinary_employment_first")
-    placement = ci.kind == _PLACEMENT
-    if low:
-        steer = placement & ci.mentor
-        factor[steer] = 1.25
-        bonus[steer] = 0.1  # even without a skills match, Danish at work comes first
-        rule[steer] = RULES.index("danish_at_work_first")
-        factor[placement & ~ci.mentor] = 0.9
-    else:
-        factor[placement] = 0.85  # ordinary employment first when the citizen qualifies
-    factor[ci.kind == _EDUCATION] = 0.6
-    minutes = np.nan_to_num(sc.minutes, nan=0.0)
-    hours = np.where(ci.hours > profile.availability.hours_per_week, HOURS_PENALTY, 0.0)
-    return Scored(relevance * factor + bonus - PER_COMMUTE_MINUTE * minutes - hours, rule)
+    factor, bonus, rule = _by_kind(ci, low_danish(profile))
+    # relevance * factor + bonus - PER_COMMUTE_MINUTE * minutes - hours, term by term in place
+    score = relevance * factor
+    if bonus is not None:
+        score += bonus
+    if not np.isnan(sc.minutes[:1]).any():  # NaN everywhere when the home is not known
+        score -= PER_COMMUTE_MINUTE * sc.minutes
+    np.subtract(score, HOURS_PENALTY, out=score, where=ci.hours > profile.availability.hours_per_week)
+    return Scored(score, rule.copy())
