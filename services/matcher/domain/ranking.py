@@ -336,20 +336,4 @@ def _hours_fit(profile: CitizenProfile, opp: Opportunity) -> bool:
     return not any(s.overlaps(b) for s in opp.schedule.slots for b in busy)
 
 
-_default: list[Ranker] = []
-
-
-def rank(profile: CitizenProfile, catalogue: Catalogue, *, top_n: int = 10) -> RankingResult:
-    """Rank with a process-wide default `Ranker` over the packaged ESCO artifact.
-
-    Kept so existing callers work; the artifact is loaded (by the adapter) on the first call. A
-    service should rather build `esco_store.load_ranker()` at start-up and call `.rank()`.
-    """
-    if not _default:
-        from services.matcher.adapters.esco_store import load_ranker  # the one lazy I/O edge
-
-        _default.append(load_ranker())
-    return _default[0].rank(profile, catalogue, top_n=top_n)
-
-
-__all__ = ["Ranker", "rank"]
+__all__ = ["Ranker"]
