@@ -14,7 +14,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from aiokafka.structs import ConsumerRecord
+from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 from pydantic import ValidationError
 
@@ -80,6 +82,30 @@ async def publish_event(broker: KafkaBroker, topic: str, key: str, event: Event)
 
 def event_headers(event: Event) -> dict[str, str]:
     return {"event-type": getattr(event, "event_type", type(event).__name__), "correlation-id": event.correlation_id}
+
+
+def subscribe(
+    broker: KafkaBroker,
+    guard: MessageGuard,
+    kafka: KafkaSettings,
+    *,
+    topic: str,
+    group_id: str,
+    handle: Callable[[bytes], Awaitable[None]],
+    title: str,
+    description: str,
+) -> None:
+    """One record at a time in a consumer group; the offset is committed after `handle` (or the dead letter)."""
+
+    @broker.subscriber(  # type: ignore[call-overload,untyped-decorator]
+        topic,
+        **consumer_options(kafka, group_id),
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        title=title,
+        description=description,
+    )
+    async def consume(message: KafkaMessage) -> None:
+        await guard.run(message.raw_message, handle)
 
 
 class Unprocessable(Exception):

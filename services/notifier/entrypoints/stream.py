@@ -2,40 +2,39 @@
 
 from __future__ import annotations
 
-from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 
 from services.notifier import handlers
 from services.notifier.handlers import NotifierDeps
 from shared.contracts import MatchProposed, citizen_event_adapter
-from shared.messaging import MessageGuard, consumer_options
+from shared.messaging import MessageGuard, subscribe
 from shared.settings import KafkaSettings
 
 
 def register_subscribers(broker: KafkaBroker, deps: NotifierDeps, guard: MessageGuard, kafka: KafkaSettings) -> None:
-    @broker.subscriber(  # type: ignore[call-overload,untyped-decorator]
-        deps.topics.citizens,
-        **consumer_options(kafka, deps.topics.group("notifier", "citizens")),
-        ack_policy=AckPolicy.NACK_ON_ERROR,
+    async def on_citizen(body: bytes) -> None:
+        await handlers.on_citizen_event(deps, citizen_event_adapter.validate_json(body))
+
+    async def on_proposals(body: bytes) -> None:
+        await handlers.on_match_proposed(deps, MatchProposed.model_validate_json(body))
+
+    subscribe(
+        broker,
+        guard,
+        kafka,
+        topic=deps.topics.citizens,
+        group_id=deps.topics.group("notifier", "citizens"),
+        handle=on_citizen,
         title="notifier.citizens",
         description="Keeps each citizen's contact details and channel; forgets them on CitizenErased.",
     )
-    async def on_citizen(message: KafkaMessage) -> None:
-        async def handle(body: bytes) -> None:
-            await handlers.on_citizen_event(deps, citizen_event_adapter.validate_json(body))
-
-        await guard.run(message.raw_message, handle)
-
-    @broker.subscriber(  # type: ignore[call-overload,untyped-decorator]
-        deps.topics.proposals,
-        **consumer_options(kafka, deps.topics.group("notifier", "proposals")),
-        ack_policy=AckPolicy.NACK_ON_ERROR,
+    subscribe(
+        broker,
+        guard,
+        kafka,
+        topic=deps.topics.proposals,
+        group_id=deps.topics.group("notifier", "proposals"),
+        handle=on_proposals,
         title="notifier.proposals",
         description="E-mails the citizen once per MatchProposed, Danish first with English below.",
     )
-    async def on_proposals(message: KafkaMessage) -> None:
-        async def handle(body: bytes) -> None:
-            await handlers.on_match_proposed(deps, MatchProposed.model_validate_json(body))
-
-        await guard.run(message.raw_message, handle)
