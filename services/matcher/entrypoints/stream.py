@@ -11,6 +11,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from services.matcher import handlers
+from services.matcher.adapters.catalogue_follower import Apply
 from services.matcher.adapters.outbox import Outbox, ProcessedMarks
 from services.matcher.handlers import MatcherDeps
 from shared.contracts import citizen_event_adapter, opportunity_event_adapter
@@ -57,7 +58,7 @@ def register_subscribers(
         await outbox.flush()
 
 
-def catalogue_applier(deps: MatcherDeps, guard: MessageGuard):  # type: ignore[no-untyped-def]
+def catalogue_applier(deps: MatcherDeps, guard: MessageGuard) -> Apply:
     """The function the catalogue follower calls for each opportunity record."""
 
     async def apply(record: ConsumerRecord[bytes, bytes]) -> None:
