@@ -15,7 +15,7 @@ import httpx
 
 from services.intake.adapters.audit import AuditLog
 from services.intake.adapters.privacy_store import PrivacyStore
-from services.intake.adapters.publisher import BrokerUnavailable, EventPublisher
+from services.intake.adapters.publisher import EventPublisher
 from services.intake.adapters.store import IntakeStore
 from shared.contracts import AuditRecorded, CitizenErased, ProposalDeclined
 from shared.crypto import KeyStore
@@ -33,7 +33,7 @@ class Actor:
     subject: str
 
 
-class ExportIncomplete(BrokerUnavailable):
+class ExportIncomplete(Exception):
     """A service that holds data about the citizen did not answer; a partial export is never given."""
 
 

@@ -20,6 +20,7 @@ from services.intake.adapters.tokens import KeysUnavailable, Unauthenticated
 from services.intake.domain.access import Forbidden
 from services.intake.domain.privacy import PersonalNumberFound
 from services.intake.handlers import IdempotencyConflict, NotFound
+from services.intake.privacy import ExportIncomplete
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +145,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(IdempotencyConflict)
     async def conflict(_: Request, exc: IdempotencyConflict) -> JSONResponse:
         return JSONResponse(status_code=409, content={"error": "idempotency_conflict", "message": str(exc)})
+
+    @app.exception_handler(ExportIncomplete)
+    async def export_incomplete(_: Request, exc: ExportIncomplete) -> JSONResponse:
+        return JSONResponse(
+            status_code=503,
+            headers={"Retry-After": "5"},
+            content={"error": "export_incomplete", "message": f"{exc}; no partial export is given, try again shortly"},
+        )
 
     @app.exception_handler(BrokerUnavailable)
     async def unavailable(_: Request, exc: BrokerUnavailable) -> JSONResponse:

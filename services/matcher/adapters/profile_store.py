@@ -40,9 +40,6 @@ class ProfileStore:
     async def was_processed(self, event_id: uuid.UUID) -> bool:
         return bool(await self._r.exists(f"{self._p}done:{event_id}"))
 
-    async def mark_processed(self, event_id: uuid.UUID) -> None:
-        await self.mark_processed_many([event_id])
-
     async def mark_processed_many(self, event_ids: list[uuid.UUID]) -> None:
         async with self._r.pipeline(transaction=False) as pipe:
             for event_id in event_ids:
