@@ -12,6 +12,8 @@ band, social-control concern, caseworker's note) are never read here.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
@@ -29,7 +31,7 @@ from services.matcher.domain.features import Encoded, FeatureSpace
 from services.matcher.domain.gaps import GapPlan, missing_essentials, plan_gaps
 from services.matcher.domain.linking import Linker
 from services.matcher.domain.model import RankedOpportunity, RankingResult
-from services.matcher.domain.rules import Verdict, check
+from services.matcher.domain.rules import Commute, Verdict, check
 from services.matcher.domain.screening import Screen, screen
 from services.matcher.domain.strategy import (
     PER_COMMUTE_MINUTE,
@@ -69,9 +71,7 @@ class Ranker:
         per_reading = np.asarray(ci.features_t[idx].T @ val).ravel()
         return ci.best_reading(per_reading)
 
-    def rank(
-        self, profile: CitizenProfile, catalogue: Catalogue, *, top_n: int = 10
-    ) -> RankingResult:
+    def rank(self, profile: CitizenProfile, catalogue: Catalogue, *, top_n: int = 10) -> RankingResult:
         ci = self.indexer.index(catalogue)
         if len(ci) == 0:
             return RankingResult()
@@ -84,9 +84,7 @@ class Ranker:
             if s > scored.score[e]:
                 scored.score[e] = s - PER_COMMUTE_MINUTE * np.nan_to_num(sc.minutes[e])
                 scored.rule[e] = RULES.index("closes_skill_gap")
-        picked = self._pick(
-            profile, ci, scored.score, sc.allowed & (ci.kind != _ASSOCIATION), top_n
-        )
+        picked = self._pick(profile, ci, scored.score, sc.allowed & (ci.kind != _ASSOCIATION), top_n)
         proposals = [
             self._ranked(
                 profile,
@@ -101,9 +99,7 @@ class Ranker:
             )
             for i, v in picked
         ]
-        return RankingResult(
-            proposals=proposals, associations=self._associations(profile, ci, sc, top_n)
-        )
+        return RankingResult(proposals=proposals, associations=self._associations(profile, ci, sc, top_n))
 
     def _pick(
         self,
@@ -180,10 +176,7 @@ class Ranker:
         shared = [int(f) for f in row.indices if int(f) in citizen.weights]
         shared.sort(key=lambda f: -citizen.weights[f] * float(space.idf[f]))
         words = list(
-            dict.fromkeys(
-                citizen.own_words.get(f) or self._label(f, profile.preferred_language)
-                for f in shared
-            )
+            dict.fromkeys(citizen.own_words.get(f) or self._label(f, profile.preferred_language) for f in shared)
         )
         matched_skills = [f - space.n_occ for f in shared if f >= space.n_occ]
         gap_da: list[str] = []
@@ -228,15 +221,9 @@ class Ranker:
             missing_skills=missing,
             matched_skill_uris=[esco.skills[s].uri for s in matched_skills[:_MAX_NAMED]],
             missing_skill_uris=missing_uris,
-            commute_km=commute.km if commute else None,
-            commute_minutes=commute.minutes if commute else None,
-            commute_mode=commute.mode if commute else None,
-            danish_level=profile.danish.level,
-            required_danish_level=opp.min_danish_level,
-            danish_mentor=opp.danish_mentor,
-            hours_fit=_hours_fit(profile, opp),
             rule=rule,
             closes_gap_for=opens_ids,
+            **_fit(profile, opp, commute),
             text_da=da,
             text_en=en,
         )
@@ -260,9 +247,7 @@ class Ranker:
         if ai.positions.size == 0 or not allowed[ai.positions].any():
             return []
         interest, matched = interest_match(self._interests, profile, ai)
-        bonus = np.where(
-            ai.language_friendly, LANGUAGE_FRIENDLY_BONUS if low_danish(profile) else 0.05, 0
-        )
+        bonus = np.where(ai.language_friendly, LANGUAGE_FRIENDLY_BONUS if low_danish(profile) else 0.05, 0)
         minutes = np.nan_to_num(sc.minutes[ai.positions])
         score = np.full(len(ci), -np.inf)
         score[ai.positions] = interest + bonus - PER_COMMUTE_MINUTE * minutes
@@ -288,14 +273,8 @@ class Ranker:
                     round(float(score[i]), 4),
                     Reasons(
                         matched_skills=words,
-                        commute_km=c.km if c else None,
-                        commute_minutes=c.minutes if c else None,
-                        commute_mode=c.mode if c else None,
-                        danish_level=profile.danish.level,
-                        required_danish_level=opp.min_danish_level,
-                        danish_mentor=opp.danish_mentor,
-                        hours_fit=_hours_fit(profile, opp),
                         rule="association_interest",
+                        **_fit(profile, opp, c),
                         text_da=da,
                         text_en=en,
                     ),
@@ -327,6 +306,19 @@ def _kth_bound(values: npt.NDArray[np.float64], k: int) -> float | None:
         return float(np.partition(finite, finite.size - k)[finite.size - k])
     cut = float(np.partition(maxima, maxima.size - k)[maxima.size - k])
     return None if cut == -np.inf else cut
+
+
+def _fit(profile: CitizenProfile, opp: Opportunity, commute: Commute | None) -> dict[str, Any]:
+    """The reasons every proposal carries: commute, Danish level against the requirement, hours."""
+    return {
+        "commute_km": commute.km if commute else None,
+        "commute_minutes": commute.minutes if commute else None,
+        "commute_mode": commute.mode if commute else None,
+        "danish_level": profile.danish.level,
+        "required_danish_level": opp.min_danish_level,
+        "danish_mentor": opp.danish_mentor,
+        "hours_fit": _hours_fit(profile, opp),
+    }
 
 
 def _hours_fit(profile: CitizenProfile, opp: Opportunity) -> bool:
