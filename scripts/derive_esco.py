@@ -56,6 +56,38 @@ def _unique(labels: list[str], exclude: set[str]) -> list[str]:
     return out
 
 
+def top_groups(source: Path) -> dict[str, set[str]]:
+    """Each skill's top groups in the ESCO skills hierarchy: S1–S8, T1–T6, L1/L2, K00–K99.
+
+    Knowledge hangs under the ISCED-F fields (`…/isced-f/04` becomes K04). A skill with several
+    broader concepts can reach more than one top group; all are kept.
+    """
+    top: dict[str, str] = {}
+    for r in _rows(source / "skillsHierarchy_en.csv"):
+        uri = r["Level 1 URI"]
+        if uri and not r["Level 2 URI"]:
+            code = r["Level 1 code"] or "K" + uri.rsplit("/", 1)[-1]
+            top[uri] = code
+    broader: dict[str, list[str]] = {}
+    for r in _rows(source / "broaderRelationsSkillPillar.csv"):
+        broader.setdefault(r["conceptUri"], []).append(r["broaderUri"])
+    memo: dict[str, set[str]] = {}
+
+    def walk(uri: str, seen: frozenset[str]) -> set[str]:
+        if uri in top:
+            return {top[uri]}
+        if uri in memo:
+            return memo[uri]
+        found: set[str] = set()
+        for parent in broader.get(uri, []):
+            if parent not in seen:
+                found |= walk(parent, seen | {uri})
+        memo[uri] = found
+        return found
+
+    return {uri: walk(uri, frozenset()) for uri in broader}
+
+
 def _step(message: str, started: float) -> None:
     print(f"[{time.perf_counter() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
 
