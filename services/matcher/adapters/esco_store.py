@@ -1,7 +1,8 @@
 """Load the packaged ESCO artifact, and cache the fitted linker on disk so it is built once.
 
 The cache directory is `$BROBYGGER_CACHE_DIR`, else `~/.cache/brobygger`; a cache entry is named by
-the artifact's hash and the cache format, so a new artifact or code never reads a stale one.
+a hash of the artifact, the Danish word table, the linker's version and the cache format, so a new
+artifact, word table or linker never reads a stale one (worktrees may share one cache directory).
 """
 
 from __future__ import annotations
@@ -19,15 +20,35 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from services.matcher.domain.esco import EscoIndex
-from services.matcher.domain.linking import LabelTable, Linker, LinkerState, build_linker_state
+from services.matcher.domain.linking import (
+    LINKER_VERSION,
+    LabelTable,
+    Linker,
+    LinkerState,
+    build_linker_state,
+)
 from services.matcher.domain.ranking import Ranker
 
 ARTIFACT = "esco_compact.json.gz"
-_CACHE_FORMAT = 4
+WORDS = "da_words.json.gz"
+_CACHE_FORMAT = 5
 
 
 def artifact_bytes() -> bytes:
     return resources.files("services.matcher.data").joinpath(ARTIFACT).read_bytes()
+
+
+def words_bytes() -> bytes:
+    return resources.files("services.matcher.data").joinpath(WORDS).read_bytes()
+
+
+def load_words(raw: bytes | None = None) -> dict[str, float]:
+    """Danish words and their Zipf frequency (scripts/derive_da_words.py), for compounds."""
+    data = json.loads(gzip.decompress(raw if raw is not None else words_bytes()))
+    words = data.get("words") if isinstance(data, dict) else None
+    if not isinstance(words, dict):
+        raise ValueError(f"{WORDS}: `words` must be an object of word -> Zipf frequency")
+    return {str(w): float(z) for w, z in words.items()}
 
 
 def load_index(raw: bytes | None = None) -> EscoIndex:
@@ -43,13 +64,14 @@ def default_cache_dir() -> Path:
 
 def load_linker(cache_dir: Path | None = None) -> Linker:
     """The linker over the packaged artifact: from the disk cache, or built (~5 s) and cached."""
-    raw = artifact_bytes()
+    raw, words = artifact_bytes(), words_bytes()
     index = load_index(raw)
-    digest = hashlib.sha256(raw).hexdigest()[:16]
-    path = (cache_dir or default_cache_dir()) / f"linker-{digest}-v{_CACHE_FORMAT}.npz"
+    key = hashlib.sha256(raw + b"\0" + words + f"\0{LINKER_VERSION}".encode())
+    name = f"linker-{key.hexdigest()[:16]}-v{_CACHE_FORMAT}.npz"
+    path = (cache_dir or default_cache_dir()) / name
     state = _read(path)
     if state is None:
-        state = build_linker_state(index)
+        state = build_linker_state(index, load_words(words))
         _write(path, state)
     return Linker(index, state)
 
@@ -63,7 +85,10 @@ def _read(path: Path) -> LinkerState | None:
     try:
         with np.load(path) as z:
             return LinkerState(
-                idf=z["idf"], occupations=_table(z, "occ"), skills=_table(z, "skill")
+                idf=z["idf"],
+                occupations=_table(z, "occ"),
+                skills=_table(z, "skill"),
+                words=dict(zip(z["words"].tolist(), z["zipf"].tolist(), strict=True)),
             )
     except (OSError, KeyError, ValueError):
         return None  # absent or unreadable: rebuild
@@ -78,7 +103,11 @@ def _table(z: np.lib.npyio.NpzFile, name: str) -> LabelTable:
 
 
 def _write(path: Path, state: LinkerState) -> None:
-    arrays: dict[str, npt.NDArray[np.generic]] = {"idf": state.idf}
+    arrays: dict[str, npt.NDArray[np.generic]] = {
+        "idf": state.idf,
+        "words": np.array(list(state.words), dtype=np.str_),
+        "zipf": np.array(list(state.words.values()), dtype=np.float64),
+    }
     for name, t in (("occ", state.occupations), ("skill", state.skills)):
         arrays |= {
             f"{name}_data": t.matrix_t.data,
