@@ -10,7 +10,8 @@ ESCO top group (S1–S8, K00–K10, A1/A2 attitudes, L1 languages; K99 "unclassi
 
 Figures: exact concept at 1 and at 5 (phrase set only), top-group accuracy (the best link's top
 groups in the ESCO skills hierarchy include the gold one; a skill hanging under two top groups
-counts for both; an attitude (A1/A2) is right when the best link is a transversal skill), and the
+counts for both; an attitude (A1/A2) is right when the linker flags the text as an attitude, i.e.
+its best link is a transversal skill, `Skill.transversal`), and the
 unlinked rate (no link above the linker's confidence floor). Top groups come from the hierarchy
 files in `--esco`, so the figures do not depend on what the artifact carries.
 """
@@ -57,10 +58,6 @@ def read_phrases(path: Path, split: str) -> list[tuple[str, str]]:
     return [(r["phrase"], r["esco_skill"]) for r in rows if split in ("all", r["split"])]
 
 
-def _is_attitude(groups: set[str]) -> bool:
-    return any(g.startswith("T") for g in groups)
-
-
 def score_phrases(
     linker: Linker, phrases: list[tuple[str, str]], groups: dict[str, set[str]]
 ) -> tuple[Score, list[str]]:
@@ -100,7 +97,7 @@ def score_kompetencer(linker: Linker, path: Path, groups: dict[str, set[str]]) -
             unl += 1
             continue
         best = groups.get(linker.index.skills[lt.best.index].uri, set())
-        grp += _is_attitude(best) if gold.startswith("A") else gold in best
+        grp += lt.attitude if gold.startswith("A") else gold in best
     n = len(rows)
     return Score(n, float("nan"), float("nan"), grp / n, unl / n)
 

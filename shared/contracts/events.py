@@ -102,6 +102,12 @@ class Reasons(Contract):
     """Why an opportunity was proposed, as data and as one plain sentence in Danish and English."""
 
     matched_skills: list[str] = Field(default_factory=list, description="Skills the citizen has that it asks for.")
+    attitudes: list[str] = Field(
+        default_factory=list,
+        description="The citizen's personal qualities in their own words (ESCO transversal skills and "
+        "attitudes such as 'selvstændig' or 'godt humør'), for the caseworker; weighted lightly in ranking.",
+        examples=[["selvstændig", "godt humør"]],
+    )
     missing_skills: list[str] = Field(default_factory=list, description="Essential skills or certificates missing.")
     matched_skill_uris: list[EscoUri] = Field(default_factory=list)
     missing_skill_uris: list[EscoUri] = Field(default_factory=list)

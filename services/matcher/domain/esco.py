@@ -41,8 +41,13 @@ class Skill:
 
     @property
     def transversal(self) -> bool:
-        """An attitude or personal quality ("selvstændig", "fleksibel"), not a trade skill."""
-        return any(g.startswith("T") for g in self.groups)
+        """An attitude or personal quality ("selvstændig", "fleksibel"), not a trade skill.
+
+        ESCO files these only under the transversal groups T2–T6 (thinking, self-management,
+        social, physical, life skills); T1 holds languages and numeracy, so it does not count,
+        and a skill that also hangs under a skill group (S1–S8) is a trade skill.
+        """
+        return bool(self.groups) and all(g.startswith("T") and g != "T1" for g in self.groups)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,9 @@ OCCUPATION_WEIGHT = 1.0
 ESSENTIAL_WEIGHT = 0.5
 OPTIONAL_WEIGHT = 0.15
 SKILL_WEIGHT = 0.8
+#: An attitude or personal quality (an ESCO transversal skill: "selvstændig", "godt humør") counts
+#: this share of a trade skill: it is shown, never decisive.
+ATTITUDE_SHARE = 0.25
 #: How much an ambiguous title's relevance is discounted per e-fold of readings it has.
 AMBIGUITY_DISCOUNT = 0.1
 
@@ -43,6 +46,7 @@ class Encoded:
     essential: set[int] = field(default_factory=set)  # what the opportunity's occupation needs
     own_words: dict[int, str] = field(default_factory=dict)  # feature -> the text it came from
     unlinked: list[str] = field(default_factory=list)
+    attitudes: list[str] = field(default_factory=list)  # own words naming a personal quality
     readings: list[Encoded] = field(default_factory=list)  # one per reading of an ambiguous title
 
     def add(self, feature: int, weight: float) -> None:
@@ -87,13 +91,16 @@ class FeatureSpace:
             enc.add(self.n_occ + s, OPTIONAL_WEIGHT * confidence)
 
     def add_skill(self, enc: Encoded, skill: int, confidence: float, text: str) -> None:
-        enc.add(self.n_occ + skill, SKILL_WEIGHT * confidence)
+        share = ATTITUDE_SHARE if self.index.skills[skill].transversal else 1.0
+        enc.add(self.n_occ + skill, SKILL_WEIGHT * share * confidence)
         enc.skills.add(skill)
         enc.own_words.setdefault(self.n_occ + skill, text)
 
     def _add_linked(self, enc: Encoded, kind: ConceptKind, linked: LinkedText) -> None:
         if not linked.readings:
             enc.unlinked.append(linked.text)
+        elif kind == "skill" and linked.attitude:
+            enc.attitudes.append(linked.text)
         for lk in linked.readings:
             if kind == "occupation":
                 self.add_occupation(enc, lk.index, lk.confidence, linked.text)

@@ -31,7 +31,7 @@ from services.matcher.domain.text import (
 
 ConceptKind = Literal["occupation", "skill"]
 #: Bump when what the linker fits changes, so a cached state of an older linker is never loaded.
-LINKER_VERSION = 2
+LINKER_VERSION = 3
 MIN_CONFIDENCE = 0.5
 MAX_LABEL_SHARE = 0.03
 #: Links this close to the best one are readings too: an ambiguous text spreads over them.

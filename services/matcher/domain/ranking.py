@@ -190,7 +190,7 @@ class Ranker:
                 gap_da.append(text.licence_name(opp.education.grants_driving_licence, "da"))
                 gap_en.append(text.licence_name(opp.education.grants_driving_licence, "en"))
             skills = sorted(gaps.closes_skills.get(i, set()))[:_MAX_NAMED]
-            gap_da += [esco.skills[s].label_en for s in skills]
+            gap_da += [esco.skill_label(s, "da") for s in skills]
             gap_en += [esco.skills[s].label_en for s in skills]
             jobs = sorted(gaps.opens.get(i, []), key=lambda j: -relevance[j])
             opens_job = ci.opportunities[jobs[0]].title if jobs else ""
@@ -218,6 +218,7 @@ class Ranker:
         )
         return Reasons(
             matched_skills=words[:_MAX_NAMED],
+            attitudes=list(dict.fromkeys(citizen.attitudes))[:_MAX_NAMED],
             missing_skills=missing,
             matched_skill_uris=[esco.skills[s].uri for s in matched_skills[:_MAX_NAMED]],
             missing_skill_uris=missing_uris,
@@ -231,7 +232,7 @@ class Ranker:
     def _label(self, feature: int, language: str) -> str:
         if feature < self.space.n_occ:
             return self.linker.index.occupation_label(feature, language)
-        return self.linker.index.skills[feature - self.space.n_occ].label_en
+        return self.linker.index.skill_label(feature - self.space.n_occ, language)
 
     def _associations(
         self,

@@ -34,7 +34,8 @@ _FILLER = frozenset(
     varetage varetager varetagelse sørge sørger kendskab viden evne evner evnen lyst mulighed
     god gode godt stor store rigtig meget mere særligt især bla fx herunder
     indenfor blandt efter under alle andre anden andet nogle ting opgaver opgave
-    relevant relevante tidligere mindst minimum fokus
+    relevant relevante tidligere mindst minimum fokus kundskab kundskaber færdigheder
+    kompetence kompetencer
     """.split()
 )
 N_FEATURES = 2**20
@@ -45,11 +46,33 @@ MIN_SHORT_HEAD_ZIPF = 3.5
 #: Zipf frequency given to a word that occurs in the Danish ESCO labels but not in the table.
 LABEL_WORD_ZIPF = 3.0
 _MIN_COMPOUND = 7
+#: Danish nouns made from verbs, stripped after the Snowball stem so the noun a caseworker writes
+#: meets the verb in ESCO's labels: "svejsning"/"svejse", "rengøring"/"rengøre", "kørsel"/"køre".
+_NOUN_SUFFIXES = ("ning", "ing", "else", "sel")
+_MIN_STEM = 3
+#: Endings that are words in the frequency table but never the tail of a compound.
+_NOT_A_TAIL = frozenset({"ning", "else", "ende", "ere", "hed", "heden", "lig", "lige", "isk", "iske", "skab"})
+
+
+def _fold_accents() -> dict[int, str]:
+    """é → e, ü → u (people type "ide" for "idé"), but æ, ø and å are letters of their own."""
+    table: dict[int, str] = {}
+    for code in range(0xC0, 0x250):
+        ch = chr(code)
+        if ch in "åÅæÆøØ":
+            continue
+        base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+        if base and base != ch:
+            table[code] = base
+    return table
+
+
+_ACCENTS = _fold_accents()
 
 
 def normalise(text: str) -> str:
-    """Lower case, NFKC, punctuation to spaces, filler words out; keeps æ, ø and å."""
-    text = unicodedata.normalize("NFKC", text).casefold()
+    """Lower case, NFKC, accents folded, punctuation to spaces, filler words out; keeps æ, ø, å."""
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_ACCENTS)
     words = _NON_WORD.sub(" ", text).replace("_", " ").split()
     kept = [w for w in words if w not in _FILLER]
     return " ".join(kept or words)
@@ -57,7 +80,8 @@ def normalise(text: str) -> str:
 
 def words_of(text: str) -> list[str]:
     """The words of a text as `normalise` sees them, filler included (for building tables)."""
-    return _NON_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold()).split()
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_ACCENTS)
+    return _NON_WORD.sub(" ", text).split()
 
 
 class DanishAnalyser:
@@ -80,12 +104,25 @@ class DanishAnalyser:
         """Known parts of a compound, or [] when it does not split ("lagererfaring" → 2 parts)."""
         return self._split(word, depth=2)
 
-    def _analyse_word(self, word: str) -> str:
+    def stem(self, word: str) -> str:
+        """Snowball's Danish stem, then a verbal-noun ending off ("rengøring" → "rengør")."""
         stem = self._stemmer.stemWord(word)
-        parts = [p for p in self.split(word) if p not in _FILLER]
-        if not parts:
+        for suffix in _NOUN_SUFFIXES:
+            if stem.endswith(suffix) and len(stem) - len(suffix) >= _MIN_STEM:
+                return stem[: -len(suffix)]
+        return stem
+
+    def _analyse_word(self, word: str) -> str:
+        """The word's stem and its parts' stems; a part that is filler takes the whole word with
+        it ("lagererfaring" → "lager", "flisearbejde" → "flise"), so only what was done is left."""
+        stem = self.stem(word)
+        parts = self.split(word)
+        kept = [self.stem(p) for p in parts if p not in _FILLER]
+        if not kept:
             return stem
-        return " ".join([stem, *(self._stemmer.stemWord(p) for p in parts)])
+        if len(kept) < len(parts):
+            return " ".join(kept)
+        return " ".join([stem, *kept])
 
     def _split(self, word: str, depth: int) -> list[str]:
         if len(word) < _MIN_COMPOUND or depth == 0 or not word.isalpha():
@@ -95,6 +132,8 @@ class DanishAnalyser:
             head, tail = word[:i], word[i:]
             head_zipf = self._head_zipf(head)
             if head_zipf is None:
+                continue
+            if tail in _NOT_A_TAIL:
                 continue
             tail_zipf = self._zipf.get(tail, 0.0)
             if tail_zipf >= MIN_PART_ZIPF:
