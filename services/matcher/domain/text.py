@@ -26,17 +26,20 @@ _NON_WORD = re.compile(r"[^\w]+")
 #: the phrasing of Danish job ads and case notes ("du har erfaring med", "varetage", "sørge for",
 #: "kendskab til", "evne til at", "lyst til at"): they say how, not what.
 _FILLER = frozenset(
-    """
-    i a an the and of with as at in on for to my have has had worked working years year experience
-    jeg har haft arbejdet arbejde arbejdede arbejder med som og på til en et af år års erfaring
-    erfaringer erfaren inden du dig din dit dine vi os vores er være været skal kan kunne vil
-    gerne samt eller også både den det de der her man sig sin sit sine hos ved om fra
-    varetage varetager varetagelse sørge sørger kendskab viden evne evner evnen lyst mulighed
-    god gode godt stor store rigtig meget mere særligt især bla fx herunder
-    indenfor blandt efter under alle andre anden andet nogle ting opgaver opgave
-    relevant relevante tidligere mindst minimum fokus kundskab kundskaber færdigheder
-    kompetence kompetencer
-    """.split()
+    (
+        "i", "a", "an", "the", "and", "of", "with", "as", "at", "in", "on", "for", "to", "my", "have",
+        "has", "had", "worked", "working", "years", "year", "experience", "jeg", "har", "haft",
+        "arbejdet", "arbejde", "arbejdede", "arbejder", "med", "som", "og", "på", "til", "en", "et",
+        "af", "år", "års", "erfaring", "erfaringer", "erfaren", "inden", "du", "dig", "din", "dit",
+        "dine", "vi", "os", "vores", "er", "være", "været", "skal", "kan", "kunne", "vil", "gerne",
+        "samt", "eller", "også", "både", "den", "det", "de", "der", "her", "man", "sig", "sin", "sit",
+        "sine", "hos", "ved", "om", "fra", "varetage", "varetager", "varetagelse", "sørge", "sørger",
+        "kendskab", "viden", "evne", "evner", "evnen", "lyst", "mulighed", "god", "gode", "godt",
+        "stor", "store", "rigtig", "meget", "mere", "særligt", "især", "bla", "fx", "herunder",
+        "indenfor", "blandt", "efter", "under", "alle", "andre", "anden", "andet", "nogle", "ting",
+        "opgaver", "opgave", "relevant", "relevante", "tidligere", "mindst", "minimum", "fokus",
+        "kundskab", "kundskaber", "færdigheder", "kompetence", "kompetencer",
+    )
 )
 N_FEATURES = 2**20
 #: Compound parts must be at least this common (Zipf scale: 3 is once per million words).
@@ -106,7 +109,7 @@ class DanishAnalyser:
 
     def stem(self, word: str) -> str:
         """Snowball's Danish stem, then a verbal-noun ending off ("rengøring" → "rengør")."""
-        stem = self._stemmer.stemWord(word)
+        stem = str(self._stemmer.stemWord(word))
         for suffix in _NOUN_SUFFIXES:
             if stem.endswith(suffix) and len(stem) - len(suffix) >= _MIN_STEM:
                 return stem[: -len(suffix)]
