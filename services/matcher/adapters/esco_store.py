@@ -1,14 +1,16 @@
 """Load the packaged ESCO artifact, and cache the fitted linker on disk so it is built once.
 
 The cache directory is `$BROBYGGER_CACHE_DIR`, else `~/.cache/brobygger`; a cache entry is named by
-a hash of the artifact, the Danish word table, the linker's version and the cache format, so a new
-artifact, word table or linker never reads a stale one (worktrees may share one cache directory).
+a hash of the artifact, the Danish word table, the linker's version and the source of the linking
+and text modules, so a new artifact, word table or linker code never reads a stale one (worktrees
+may share one cache directory).
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import inspect
 import json
 import os
 import tempfile
@@ -19,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from services.matcher.domain import linking, text
 from services.matcher.domain.esco import EscoIndex
 from services.matcher.domain.linking import (
     LINKER_VERSION,
@@ -66,7 +69,8 @@ def load_linker(cache_dir: Path | None = None) -> Linker:
     """The linker over the packaged artifact: from the disk cache, or built (~5 s) and cached."""
     raw, words = artifact_bytes(), words_bytes()
     index = load_index(raw)
-    key = hashlib.sha256(raw + b"\0" + words + f"\0{LINKER_VERSION}".encode())
+    code = "".join(inspect.getsource(m) for m in (linking, text)) + f"\0{LINKER_VERSION}"
+    key = hashlib.sha256(raw + b"\0" + words + b"\0" + code.encode())
     name = f"linker-{key.hexdigest()[:16]}-v{_CACHE_FORMAT}.npz"
     path = (cache_dir or default_cache_dir()) / name
     state = _read(path)
