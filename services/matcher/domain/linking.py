@@ -116,7 +116,9 @@ def _skill_labels(index: EscoIndex) -> list[tuple[str, int, float]]:
         rows += [(label, i, _ALTERNATIVE) for label in s.labels_en]
         if s.label_da:
             rows.append((s.label_da, i, _PREFERRED))
-        rows += [(label, i, _ALTERNATIVE) for label in s.labels_da]
+        # The Danish alternatives are the words caseworkers and job ads use ("truckkørsel"), as
+        # good as the preferred label: an exact one must beat a preferred label with extra words.
+        rows += [(label, i, _PREFERRED) for label in s.labels_da]
     for entry in index.glossary:
         rows += [(term, i, _PREFERRED) for term in entry.terms_da for i in entry.skills]
     return rows
