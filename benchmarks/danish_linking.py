@@ -28,6 +28,7 @@ from types import ModuleType
 
 from services.matcher.adapters.esco_store import load_linker
 from services.matcher.domain.linking import Linker
+from services.matcher.domain.text import normalise
 
 ROOT = Path(__file__).resolve().parent.parent
 PHRASES = ROOT / "benchmarks" / "data" / "skill_phrases_da.tsv"
@@ -86,6 +87,14 @@ def score_phrases(
     return Score(n, at1 / n, at5 / n, grp / n, unl / n), misses
 
 
+def indexed_danish(linker: Linker) -> set[str]:
+    """Normalised Danish skill labels the linker indexes (vocabulary and glossary)."""
+    labels = {t for e in linker.index.glossary for t in e.terms_da}
+    for s in linker.index.skills:
+        labels |= {s.label_da, *s.labels_da}
+    return {normalise(t) for t in labels if t}
+
+
 def score_kompetencer(linker: Linker, path: Path, groups: dict[str, set[str]]) -> Score:
     with path.open(encoding="utf-8") as fh:
         rows = [line.rstrip("\n").split("\t") for line in fh if line.strip()]
@@ -124,6 +133,13 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"| phrase set ({args.split}) | {score.n} | {score.at1:.3f} | {score.at5:.3f} | "
         f"{score.group:.3f} | {score.unlinked:.3f} |"
+    )
+    indexed = indexed_danish(linker)
+    unseen = [(p, g) for p, g in phrases if normalise(p) not in indexed]
+    u, _ = score_phrases(linker, unseen, groups)
+    print(
+        f"| phrase set ({args.split}), not equal to an indexed label | {u.n} | {u.at1:.3f} | "
+        f"{u.at5:.3f} | {u.group:.3f} | {u.unlinked:.3f} |"
     )
     if args.kompetencer.exists():
         k = score_kompetencer(linker, args.kompetencer, groups)

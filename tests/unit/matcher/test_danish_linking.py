@@ -1,10 +1,18 @@
 """A caseworker writes skills in Danish, the way job ads and case notes phrase them."""
 
+import json
+import uuid
+from pathlib import Path
+
+from services.matcher.domain.catalogue import Catalogue
 from services.matcher.domain.features import ATTITUDE_SHARE, FeatureSpace
 from services.matcher.domain.linking import LinkedText
 from services.matcher.domain.ranking import Ranker
 from services.matcher.domain.text import DanishAnalyser
+from shared.contracts import CitizenProfile, Opportunity
 from tests.unit.matcher.conftest import catalogue, opportunity, profile
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _skill(ranker: Ranker, text: str) -> LinkedText:
@@ -92,3 +100,21 @@ def test_danish_skill_labels_are_marked_unofficial(ranker: Ranker) -> None:
 
 def _uri(ranker: Ranker, label_en: str) -> str:
     return next(s.uri for s in ranker.linker.index.skills if s.label_en == label_en)
+
+
+def test_the_demo_intakes_rank_in_danish_and_reasons_quote_their_own_words(ranker: Ranker) -> None:
+    demo = json.loads((ROOT / "brobygger" / "data" / "holbaek_demo.json").read_text(encoding="utf-8"))
+    cat = Catalogue()
+    for item in demo["opportunities"]:
+        cat.upsert(uuid.UUID(item["id"]), Opportunity.model_validate(item["payload"]))
+    quoted = 0
+    for intake in demo["intakes"]:
+        own = {s["text"] for s in intake["skills"]}
+        linked = ranker.linker.skills(sorted(own))
+        assert sum(1 for lt in linked if lt.readings) >= len(own) - 1, own
+        proposals = ranker.rank(CitizenProfile.model_validate(intake), cat, top_n=5).proposals
+        assert proposals, intake["personal"]["name"]
+        words = {w for p in proposals for w in p.reasons.matched_skills}
+        quoted += bool(own & words)
+        assert all(p.reasons.text_da for p in proposals)
+    assert quoted >= len(demo["intakes"]) - 2
