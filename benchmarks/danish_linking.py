@@ -36,7 +36,8 @@ DEFAULT_ESCO = ROOT.parent / "shared" / "data" / "esco"
 DEFAULT_KOMPETENCER = ROOT.parent / "shared" / "data" / "kompetencer" / "da_train.tsv"
 
 
-def _derive_module() -> ModuleType:
+def derive_module() -> ModuleType:
+    """scripts/derive_esco.py as a module (it is a script, not a package)."""
     spec = importlib.util.spec_from_file_location("derive_esco", ROOT / "scripts" / "derive_esco.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
@@ -118,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kompetencer", type=Path, default=DEFAULT_KOMPETENCER)
     parser.add_argument("--misses", action="store_true", help="list every miss")
     args = parser.parse_args(argv)
-    groups = _derive_module().top_groups(args.esco)
+    groups = derive_module().top_groups(args.esco)
     t0 = time.perf_counter()
     base = load_linker()
     linker = Linker(base.index, base.state, max_links=5)

@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from benchmarks.danish_linking import derive_module
 from services.matcher.adapters.esco_store import load_index
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 URI = "http://data.europa.eu/esco/skill/"
-
-
-def _derive() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("derive_esco", ROOT / "scripts" / "derive_esco.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _skill_rows() -> list[dict[str, str]]:
@@ -33,7 +24,7 @@ def _skill_rows() -> list[dict[str, str]]:
 
 def test_without_an_official_file_the_unofficial_labels_are_used(tmp_path: Path) -> None:
     rows = _skill_rows()
-    labels, source = _derive().danish_skill_labels(tmp_path, rows)
+    labels, source = derive_module().danish_skill_labels(tmp_path, rows)
     assert source == "unofficial"
     assert labels[rows[0]["conceptUri"]][0] == "lede personale"
 
@@ -51,7 +42,7 @@ def test_an_official_danish_csv_takes_the_place_of_the_unofficial_labels(tmp_pat
                 "hiddenLabels": "",
             }
         )
-    labels, source = _derive().danish_skill_labels(tmp_path, rows)
+    labels, source = derive_module().danish_skill_labels(tmp_path, rows)
     assert source == "official"
     assert labels == {rows[0]["conceptUri"]: ("lede medarbejdere", ["personaleledelse", "lede personale"])}
 
@@ -60,7 +51,7 @@ def test_a_row_whose_english_label_does_not_match_esco_is_refused(tmp_path: Path
     rows = _skill_rows()
     rows[1]["preferredLabel"] = "something else"
     with pytest.raises(SystemExit, match="is not the ESCO skill"):
-        _derive().danish_skill_labels(tmp_path, rows)
+        derive_module().danish_skill_labels(tmp_path, rows)
 
 
 def test_the_packaged_artifact_says_its_danish_skill_labels_are_unofficial() -> None:
