@@ -30,7 +30,8 @@ from services.matcher.domain.text import (
 )
 
 ConceptKind = Literal["occupation", "skill"]
-#: Bump when what the linker fits changes, so a cached state of an older linker is never loaded.
+#: Part of the disk cache key, beside a hash of this module's and `text`'s source: bump it for a
+#: change in what the linker fits that lives elsewhere.
 LINKER_VERSION = 3
 MIN_CONFIDENCE = 0.5
 MAX_LABEL_SHARE = 0.03
