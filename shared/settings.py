@@ -34,6 +34,11 @@ class RedisSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REDIS_", extra="ignore")
 
     url: SecretStr = Field(description="redis:// or rediss:// URL; may carry a password.")
+    max_connections: int = Field(default=100, ge=1, description="Connections per process (a blocking pool).")
+    pool_timeout_s: float = Field(
+        default=5.0, gt=0, description="How long a caller waits for a free connection before failing."
+    )
+    socket_timeout_s: float = Field(default=5.0, gt=0, description="Connect and read timeout of one command.")
 
 
 LOCAL_INTERNAL_TOKEN = "local-only-internal-token"  # refused in production mode

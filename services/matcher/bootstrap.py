@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from redis.asyncio import Redis
 
 from services.matcher.adapters.capacity import RedisCapacity
 from services.matcher.adapters.catalogue_follower import CatalogueFollower
@@ -25,6 +24,7 @@ from shared.contracts import CitizenProfile
 from shared.crypto import CitizenErased, KeyStore
 from shared.messaging import MessageGuard, build_broker
 from shared.ops import ops_app
+from shared.redis_client import redis_client
 from shared.settings import CommonSettings, KafkaSettings, RedisSettings
 
 
@@ -47,9 +47,9 @@ def bootstrap(
     common.refuse_local_defaults()
 
     broker = build_broker(kafka, "brobygger-matcher", log_each_message=common.log_each_message)
-    redis_client = Redis.from_url(redis_settings.url.get_secret_value(), socket_timeout=5)
-    profiles = ProfileStore(redis_client, common.namespace, settings.processed_ttl_s)
-    keys = KeyStore(redis_client, common.namespace)
+    store_client = redis_client(redis_settings)
+    profiles = ProfileStore(store_client, common.namespace, settings.processed_ttl_s)
+    keys = KeyStore(store_client, common.namespace)
 
     catalogue_ready = asyncio.Event()
     deps = MatcherDeps(
@@ -58,7 +58,7 @@ def bootstrap(
         profiles=profiles,
         keys=keys,
         capacity=RedisCapacity(
-            redis_client, common.namespace, per_place=settings.capacity_per_place, hold_s=settings.capacity_hold_s
+            store_client, common.namespace, per_place=settings.capacity_per_place, hold_s=settings.capacity_hold_s
         ),
         rank=_not_loaded,
         topics=common.topics,
@@ -90,7 +90,7 @@ def bootstrap(
             mirror.cancel()
             await broker.stop()
             await follower.stop()
-            await redis_client.aclose()
+            await store_client.aclose()
 
     async def readiness() -> dict[str, bool]:
         try:

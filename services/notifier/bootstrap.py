@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from redis.asyncio import Redis
 
 from services.notifier.adapters.smtp import MailSender, SmtpSender
 from services.notifier.adapters.store import NotifierStore
@@ -19,6 +18,7 @@ from shared.contracts import Event
 from shared.crypto import CitizenErased, KeyStore, unseal
 from shared.messaging import MessageGuard, build_broker, publish_event
 from shared.ops import ops_app
+from shared.redis_client import redis_client
 from shared.settings import CommonSettings, KafkaSettings, RedisSettings
 
 
@@ -37,9 +37,9 @@ def bootstrap(
     common.refuse_local_defaults()
 
     broker = build_broker(kafka, "brobygger-notifier", log_each_message=common.log_each_message)
-    redis_client = Redis.from_url(redis_settings.url.get_secret_value(), socket_timeout=5)
-    store = NotifierStore(redis_client, common.namespace)
-    keys = KeyStore(redis_client, common.namespace)
+    store_client = redis_client(redis_settings)
+    store = NotifierStore(store_client, common.namespace)
+    keys = KeyStore(store_client, common.namespace)
 
     async def publish(topic: str, key: str, event: Event) -> None:
         await publish_event(broker, topic, key, event)
@@ -66,7 +66,7 @@ def bootstrap(
             yield
         finally:
             await broker.stop()
-            await redis_client.aclose()
+            await store_client.aclose()
 
     async def readiness() -> dict[str, bool]:
         try:
