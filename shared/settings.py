@@ -26,6 +26,16 @@ class KafkaSettings(BaseSettings):
     heartbeat_interval_ms: int = Field(default=1000, ge=100)
     fetch_max_wait_ms: int = Field(default=100, ge=0)
     request_timeout_ms: int = Field(default=10000, ge=1000)
+    max_record_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="Largest record a service publishes or accepts; a larger one is dead-lettered.",
+    )
+    retry_initial_s: float = Field(default=0.2, gt=0, description="First backoff after a transient failure.")
+    retry_max_s: float = Field(default=30.0, gt=0, description="Longest backoff between retries.")
+    shutdown_timeout_s: float = Field(
+        default=10.0, gt=0, description="On SIGTERM, how long in-flight records may take before the process exits."
+    )
 
 
 class RedisSettings(BaseSettings):
