@@ -102,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     schema.add_argument("--asyncapi", action="store_true", help="print the AsyncAPI 3.0 document instead")
     schema.set_defaults(func=_schema)
 
+    from brobygger.dlq import add_parser as add_dlq
+
+    add_dlq(sub)
+
     demo = sub.add_parser("demo", help="load the Holbæk demo catalogue and sample intakes through the API")
     demo.add_argument("--api", required=True, help="intake base URL, e.g. http://127.0.0.1:8000")
     demo.add_argument("--intakes", type=int, default=None, help="how many sample intakes (default: all)")

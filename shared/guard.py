@@ -65,6 +65,8 @@ def permanent_reason(exc: BaseException) -> str | None:
     """Why the record can never be processed, or None when the failure is transient."""
     if isinstance(exc, KafkaError) and not isinstance(exc, MessageSizeTooLargeError):
         return None
+    if isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPSenderRefused):
+        return "mail server refused the recipient or sender"  # its text names the address: never kept
     if isinstance(exc, smtplib.SMTPResponseException):
         return f"mail server refused it: {exc.smtp_code}" if exc.smtp_code >= 500 else None
     if isinstance(exc, _TRANSIENT):

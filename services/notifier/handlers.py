@@ -131,8 +131,8 @@ async def on_match_proposed(deps: NotifierDeps, event: MatchProposed) -> None:
     msg.set_content(letter.body)
     try:
         await deps.mail.send(msg)
-    except (ConnectionRefusedError, smtplib.SMTPConnectError):
-        # The server was never reached: this send does not count against the one resend.
+    except (ConnectionRefusedError, smtplib.SMTPConnectError, smtplib.SMTPRecipientsRefused):
+        # Known not to have gone out: this send does not count against the one resend.
         await deps.store.record_delivery(
             event.citizen_id, event.event_id, {"state": "not_sent", "message_id": mid, "sends": sends - 1}
         )
