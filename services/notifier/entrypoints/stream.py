@@ -9,7 +9,7 @@ from faststream.kafka import KafkaBroker
 
 from services.notifier import handlers
 from services.notifier.handlers import NotifierDeps
-from shared.contracts import CitizenEvent, MatchProposed
+from shared.contracts import CitizenEvent, MatchProposed, NotificationSent
 from shared.messaging import MessageGuard, subscribe
 from shared.settings import KafkaSettings
 
@@ -43,4 +43,10 @@ def register_subscribers(broker: KafkaBroker, deps: NotifierDeps, guard: Message
         title="notifier.proposals",
         description="E-mails the citizen once per MatchProposed, Danish first with English below "
         "(at most one resend after a crash, with the same Message-ID).",
+    )
+    broker.publisher(
+        deps.topics.notifications,
+        schema=NotificationSent,
+        title="notifier.notifications",
+        description="One NotificationSent per ranking e-mailed; its id derives from the ranking.",
     )
