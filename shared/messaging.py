@@ -144,8 +144,7 @@ def subscribe(
     if contract is None:
 
         async def consume_bytes(message: KafkaMessage) -> None:
-            decode_record(message.body, limit)
-            await handle(message.body)
+            await handle(message.body)  # `checked` has already decoded it once: it is JSON, in size and version
 
         consumer: Callable[..., Awaitable[None]] = consume_bytes
     else:
@@ -163,7 +162,7 @@ def subscribe(
     broker.subscriber(  # type: ignore[call-overload]
         topic,
         **consumer_options(kafka, group_id),
-        decoder=checked if contract is not None else None,
+        decoder=checked,
         title=title,
         description=description,
     )(consumer)

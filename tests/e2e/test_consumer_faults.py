@@ -187,6 +187,8 @@ async def test_a_stalled_redis_pauses_the_partitions_without_dead_letters_and_ev
                 metrics = (await probe.get(f"{stack.matcher}/metrics")).text
             assert 'brobygger_records_retried_total{service="matcher"' in metrics
             assert "brobygger_partitions_paused" in metrics and "brobygger_consumer_lag_records" in metrics
+            produced = f'brobygger_records_produced_total{{service="matcher",topic="{common.topics.proposals}"}}'
+            assert produced in metrics
 
 
 async def _retried_at_least(stack: Stack, n: int) -> bool:
