@@ -11,23 +11,18 @@ import asyncio
 import json
 import os
 import signal
-import threading
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from kafka import KafkaProducer
 
 from brobygger.cli import main as cli
-from brobygger.infra import free_port
 from shared.contracts import DeadLetter, MatchRequested
 from shared.settings import CommonSettings, KafkaSettings
 from tests.conftest import InfraHandle
+from tests.e2e.smtp_handlers import RefusingMail, serving
 from tests.e2e.stack import Stack, running_stack, smtp_server
 from tests.helpers import bearer, eventually, read_topic
 from tests.samples import profile_payload
@@ -195,41 +190,6 @@ async def _retried_at_least(stack: Stack, n: int) -> bool:
     return int((await _stats(stack.matcher)).get("retried", 0)) >= n
 
 
-@dataclass
-class RefusingMail:
-    """An SMTP handler that refuses some recipients (550) until told to take them."""
-
-    refusing: set[str] = field(default_factory=set)
-    received: list[str] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
-        if address in self.refusing:
-            return "550 no such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        with self.lock:
-            self.received.extend(envelope.rcpt_tos)
-        return "250 OK"
-
-    def count(self, address: str) -> int:
-        with self.lock:
-            return self.received.count(address)
-
-
-@asynccontextmanager
-async def refusing_smtp() -> AsyncIterator[tuple[RefusingMail, int]]:
-    handler, port = RefusingMail(), free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
-
-
 async def test_a_dead_letter_replayed_after_the_fix_is_processed_once_and_a_second_replay_changes_nothing(
     infra: InfraHandle, common: CommonSettings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -241,7 +201,7 @@ async def test_a_dead_letter_replayed_after_the_fix_is_processed_once_and_a_seco
         "KAFKA_HEARTBEAT_INTERVAL_MS": "300",
     }.items():
         monkeypatch.setenv(key, value)
-    async with refusing_smtp() as (mail, smtp_port), running_stack(infra, common, smtp_port) as stack:
+    async with serving(RefusingMail()) as (mail, smtp_port), running_stack(infra, common, smtp_port) as stack:
         async with httpx.AsyncClient(base_url=stack.api, timeout=10, headers=bearer()) as client:
             profile = profile_payload()
             address = profile["personal"]["email"]
