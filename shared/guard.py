@@ -75,6 +75,8 @@ def permanent_reason(exc: BaseException) -> str | None:
         return f"invalid message: {describe(exc)}"
     if isinstance(exc, Unprocessable):
         return str(exc)
+    if isinstance(exc, UnicodeDecodeError):
+        return "invalid message: text that is not UTF-8"
     if isinstance(exc, RecursionError):
         return "nested too deeply to process"
     return f"unexpected error: {type(exc).__name__}: {exc}"

@@ -19,7 +19,7 @@ import pytest
 from kafka import KafkaProducer
 
 from brobygger.cli import main as cli
-from shared.contracts import DeadLetter, MatchRequested
+from shared.contracts import DeadLetter, MatchRequested, ProposalDeclined
 from shared.settings import CommonSettings, KafkaSettings
 from tests.conftest import InfraHandle
 from tests.e2e.smtp_handlers import RefusingMail, serving
@@ -85,6 +85,20 @@ async def test_poison_records_are_dead_lettered_once_each_and_every_valid_profil
                 # The same key as a valid citizen: the poison shares its partition with real work.
                 key = before[len(kind) % len(before)][0].encode()
                 producer.send(common.topics.citizens, key=key, value=value, headers=[("kind", kind.encode())]).get(30)
+            # A valid event whose header is not UTF-8: headers are metadata, so it is processed, not poison.
+            declined = ProposalDeclined(
+                correlation_id="bad-header",
+                citizen_id=before[0][0],
+                proposal_id=uuid.uuid4(),
+                opportunity_id=uuid.uuid4(),
+                by_role="caseworker",
+            )
+            producer.send(
+                common.topics.citizens,
+                key=before[0][0].encode(),
+                value=declined.model_dump_json().encode(),
+                headers=[("trace", b"\xff\xfe\xfa")],
+            ).get(30)
             producer.close()
             after = [await _submit(client) for _ in range(3)]
 
