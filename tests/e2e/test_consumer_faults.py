@@ -261,3 +261,55 @@ async def test_a_dead_letter_replayed_after_the_fix_is_processed_once_and_a_seco
             shown = json.loads(capsys.readouterr().out)
             assert shown["outcome"]["status"] == "applied"
             assert shown["original_headers"]["event-type"] == "MatchProposed"
+
+
+async def test_replay_skips_a_record_superseded_by_a_newer_one_for_the_same_key_and_says_when_the_source_is_gone(
+    infra: InfraHandle, common: CommonSettings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for key, value in {
+        "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap,
+        "REDIS_URL": infra.redis_url,
+        "BROBYGGER_NAMESPACE": common.namespace,
+    }.items():
+        monkeypatch.setenv(key, value)
+    async with smtp_server() as (_, smtp_port), running_stack(infra, common, smtp_port) as stack:
+        async with httpx.AsyncClient(base_url=stack.api, timeout=10, headers=bearer()) as client:
+            citizen_id, _ = await _submit(client)
+            await _ranked(client, citizen_id)
+        first = await _stats(stack.matcher)
+
+        newer_version = MatchRequested(correlation_id="too-new", citizen_id=citizen_id).model_dump(mode="json")
+        newer_version["schema_version"] = 2
+        fresh = MatchRequested(correlation_id="fresh", citizen_id=citizen_id)
+        producer = KafkaProducer(bootstrap_servers=infra.kafka_bootstrap, acks="all")
+        for value in (json.dumps(newer_version).encode(), fresh.model_dump_json().encode()):
+            producer.send(common.topics.citizens, key=citizen_id.encode(), value=value).get(30)
+
+        async def both_consumed() -> bool:
+            now = await _stats(stack.matcher)
+            return bool(now["processed"] >= first["processed"] + 1 and now["dead_lettered"] >= 1)
+
+        await eventually(both_consumed, 60, "the matcher to dead-letter the first and apply the second")
+        # A dead letter whose source record is no longer on its topic (as after retention).
+        gone = DeadLetter(
+            correlation_id="gone",
+            service="matcher",
+            source_topic=common.topics.citizens,
+            source_partition=0,
+            source_offset=1_000_000,
+            key=None,
+            reason="invalid message: test",
+            payload_size=1,
+        )
+        producer.send(common.topics.dead_letters, value=gone.model_dump_json().encode()).get(30)
+        producer.close()
+
+        assert await asyncio.to_thread(cli, ["dlq", "replay", "--all", "--service", "matcher"]) == 0
+        out = capsys.readouterr().out
+        (superseded,) = [d for d in _letters(infra, common).values() if d.service == "matcher" and d.key]
+        assert f"{superseded.event_id}: skipped: a newer record for the same key" in out
+        assert f"{gone.event_id}: the source record" in out and "is gone from the topic" in out
+
+        assert await asyncio.to_thread(cli, ["dlq", "list", "--service", "matcher", "--reason", "schema_version"]) == 0
+        (line,) = capsys.readouterr().out.splitlines()
+        assert str(superseded.event_id) in line and " skipped " in line
