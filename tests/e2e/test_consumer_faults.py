@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import signal
 import uuid
@@ -20,6 +21,7 @@ from kafka import KafkaProducer
 
 from brobygger.cli import main as cli
 from shared.contracts import DeadLetter, MatchRequested, ProposalDeclined
+from shared.logging import CorrelationFilter
 from shared.settings import CommonSettings, KafkaSettings
 from tests.conftest import InfraHandle
 from tests.e2e.smtp_handlers import RefusingMail, serving
@@ -313,3 +315,22 @@ async def test_replay_skips_a_record_superseded_by_a_newer_one_for_the_same_key_
         assert await asyncio.to_thread(cli, ["dlq", "list", "--service", "matcher", "--reason", "schema_version"]) == 0
         (line,) = capsys.readouterr().out.splitlines()
         assert str(superseded.event_id) in line and " skipped " in line
+
+
+async def test_one_correlation_id_follows_one_intake_through_the_matcher_to_the_email(
+    infra: InfraHandle, common: CommonSettings, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.handler.addFilter(CorrelationFilter())
+    caplog.set_level(logging.INFO)
+    trace = f"trace-{uuid.uuid4().hex[:12]}"
+    async with smtp_server() as (mail, smtp_port), running_stack(infra, common, smtp_port) as stack:
+        async with httpx.AsyncClient(base_url=stack.api, timeout=10, headers=bearer()) as client:
+            profile = profile_payload()
+            r = await client.post("/v1/citizens", json=profile, headers={"X-Correlation-ID": trace})
+            assert r.status_code == 202, r.text
+            address = profile["personal"]["email"]
+            await eventually(lambda: asyncio.sleep(0, mail.to(address)), 60, "the e-mail")
+
+    mine = [rec for rec in caplog.records if getattr(rec, "correlation_id", None) == trace]
+    assert any(rec.name == "services.matcher.handlers" and "proposals" in rec.getMessage() for rec in mine)
+    assert any(rec.name == "services.notifier.handlers" and "e-mailed" in rec.getMessage() for rec in mine)
