@@ -206,9 +206,8 @@ async def _retried_at_least(stack: Stack, n: int) -> bool:
     return int((await _stats(stack.matcher)).get("retried", 0)) >= n
 
 
-async def test_a_dead_letter_replayed_after_the_fix_is_processed_once_and_a_second_replay_changes_nothing(
-    infra: InfraHandle, common: CommonSettings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _cli_environment(infra: InfraHandle, common: CommonSettings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What `brobygger dlq` reads, as an operator's shell would have it."""
     for key, value in {
         "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap,
         "REDIS_URL": infra.redis_url,
@@ -217,6 +216,12 @@ async def test_a_dead_letter_replayed_after_the_fix_is_processed_once_and_a_seco
         "KAFKA_HEARTBEAT_INTERVAL_MS": "300",
     }.items():
         monkeypatch.setenv(key, value)
+
+
+async def test_a_dead_letter_replayed_after_the_fix_is_processed_once_and_a_second_replay_changes_nothing(
+    infra: InfraHandle, common: CommonSettings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _cli_environment(infra, common, monkeypatch)
     async with serving(RefusingMail()) as (mail, smtp_port), running_stack(infra, common, smtp_port) as stack:
         async with httpx.AsyncClient(base_url=stack.api, timeout=10, headers=bearer()) as client:
             profile = profile_payload()
@@ -268,12 +273,7 @@ async def test_a_dead_letter_replayed_after_the_fix_is_processed_once_and_a_seco
 async def test_replay_skips_a_record_superseded_by_a_newer_one_for_the_same_key_and_says_when_the_source_is_gone(
     infra: InfraHandle, common: CommonSettings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for key, value in {
-        "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap,
-        "REDIS_URL": infra.redis_url,
-        "BROBYGGER_NAMESPACE": common.namespace,
-    }.items():
-        monkeypatch.setenv(key, value)
+    _cli_environment(infra, common, monkeypatch)
     async with smtp_server() as (_, smtp_port), running_stack(infra, common, smtp_port) as stack:
         async with httpx.AsyncClient(base_url=stack.api, timeout=10, headers=bearer()) as client:
             citizen_id, _ = await _submit(client)
