@@ -26,6 +26,17 @@ OPTIONAL_WEIGHT = 0.15
 SKILL_WEIGHT = 0.8
 #: How much an ambiguous title's relevance is discounted per e-fold of readings it has.
 AMBIGUITY_DISCOUNT = 0.1
+#: Coverage, added to the cosine: the share of the citizen's stated skills (each weighted by its
+#: link confidence and its IDF, so a skill few occupations carry counts most) that the
+#: opportunity's occupation needs; a skill that is only optional there counts `OPTIONAL_COVERAGE`.
+#: The cosine alone divides by the opportunity's length, so a small sibling occupation sharing two
+#: of five stated skills could beat the one needing all five.
+COVERAGE = 0.1
+OPTIONAL_COVERAGE = 0.3
+
+Row = tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]
+#: A reading's row and its coverage values (same indices): 1 needed, `OPTIONAL_COVERAGE`, 0.
+Reading = tuple[npt.NDArray[np.int32], npt.NDArray[np.float32], npt.NDArray[np.float32]]
 
 
 def ambiguity_discount(readings: int) -> float:
@@ -42,6 +53,7 @@ class Encoded:
     skills: set[int] = field(default_factory=set)  # skill positions, explicit or implied
     essential: set[int] = field(default_factory=set)  # what the opportunity's occupation needs
     own_words: dict[int, str] = field(default_factory=dict)  # feature -> the text it came from
+    stated: dict[int, float] = field(default_factory=dict)  # skill feature -> link confidence
     unlinked: list[str] = field(default_factory=list)
     readings: list[Encoded] = field(default_factory=list)  # one per reading of an ambiguous title
 
@@ -88,6 +100,8 @@ class FeatureSpace:
 
     def add_skill(self, enc: Encoded, skill: int, confidence: float, text: str) -> None:
         enc.add(self.n_occ + skill, SKILL_WEIGHT * confidence)
+        f = self.n_occ + skill
+        enc.stated[f] = max(enc.stated.get(f, 0.0), confidence)
         enc.skills.add(skill)
         enc.own_words.setdefault(self.n_occ + skill, text)
 
@@ -162,15 +176,29 @@ class FeatureSpace:
                 enc.readings.append(reading)
         return enc
 
-    def reading_rows(
-        self, enc: Encoded
-    ) -> list[tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]]:
+    def reading_rows(self, enc: Encoded) -> list[Reading]:
         """The rows relevance is the best of: one per reading, discounted, or just the one."""
         if not enc.readings:
-            return [self.row(enc)]
+            return [self.reading(enc)]
         discount = np.float32(ambiguity_discount(len(enc.readings)))
-        rows = [self.row(r) for r in enc.readings]
-        return [(idx, val * discount) for idx, val in rows]
+        rows = [self.reading(r) for r in enc.readings]
+        return [(idx, val * discount, cover * discount) for idx, val, cover in rows]
+
+    def reading(self, enc: Encoded) -> Reading:
+        """One opportunity reading's unit row and, on the same indices, its coverage values."""
+        idx, val = self.row(enc)
+        raw = np.fromiter((enc.weights[int(f)] for f in idx), dtype=np.float32, count=idx.size)
+        needed = np.where(raw >= ESSENTIAL_WEIGHT, np.float32(1.0), np.float32(OPTIONAL_COVERAGE))
+        return idx, val, np.where(idx >= self.n_occ, needed, np.float32(0.0)).astype(np.float32)
+
+    def stated_row(self, enc: Encoded) -> Row:
+        """The citizen's stated skills, weighted by confidence × IDF, summing to `COVERAGE`."""
+        if not enc.stated:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+        idx = np.fromiter(sorted(enc.stated), dtype=np.int32, count=len(enc.stated))
+        val = np.fromiter((enc.stated[int(f)] for f in idx), dtype=np.float32, count=idx.size)
+        val *= self.idf[idx]
+        return idx, val * np.float32(COVERAGE / float(val.sum()))
 
     def row(self, enc: Encoded) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]:
         """IDF-weighted, unit-length (indices, values) of one encoded side."""

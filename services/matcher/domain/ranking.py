@@ -69,6 +69,9 @@ class Ranker:
         if idx.size == 0:
             return np.zeros(len(ci))
         per_reading = np.asarray(ci.features_t[idx].T @ val).ravel()
+        sidx, sval = self.space.stated_row(citizen)
+        if sidx.size:
+            per_reading += np.asarray(ci.cover_t[sidx].T @ sval).ravel()
         return ci.best_reading(per_reading)
 
     def rank(self, profile: CitizenProfile, catalogue: Catalogue, *, top_n: int = 10) -> RankingResult:
