@@ -54,6 +54,9 @@ class Encoded:
     essential: set[int] = field(default_factory=set)  # what the opportunity's occupation needs
     own_words: dict[int, str] = field(default_factory=dict)  # feature -> the text it came from
     stated: dict[int, float] = field(default_factory=dict)  # skill feature -> link confidence
+    #: Skill positions something the citizen stated or did covers: every link of a stated skill
+    #: (not only the best), every essential and optional skill of a previous occupation.
+    covers: set[int] = field(default_factory=set)
     unlinked: list[str] = field(default_factory=list)
     readings: list[Encoded] = field(default_factory=list)  # one per reading of an ambiguous title
 
@@ -97,12 +100,15 @@ class FeatureSpace:
             enc.essential.add(s)
         for s in o.optional:
             enc.add(self.n_occ + s, OPTIONAL_WEIGHT * confidence)
+        enc.covers.update(o.essential)
+        enc.covers.update(o.optional)
 
     def add_skill(self, enc: Encoded, skill: int, confidence: float, text: str) -> None:
         enc.add(self.n_occ + skill, SKILL_WEIGHT * confidence)
         f = self.n_occ + skill
         enc.stated[f] = max(enc.stated.get(f, 0.0), confidence)
         enc.skills.add(skill)
+        enc.covers.add(skill)
         enc.own_words.setdefault(self.n_occ + skill, text)
 
     def _add_linked(self, enc: Encoded, kind: ConceptKind, linked: LinkedText) -> None:
@@ -113,6 +119,8 @@ class FeatureSpace:
                 self.add_occupation(enc, lk.index, lk.confidence, linked.text)
             else:
                 self.add_skill(enc, lk.index, lk.confidence, linked.text)
+        if kind == "skill":
+            enc.covers.update(lk.index for lk in linked.links)
 
     def _texts(self, enc: Encoded, requests: list[tuple[ConceptKind, str]]) -> None:
         """Link all of one side's free texts in one call to the linker."""
