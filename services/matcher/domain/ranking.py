@@ -306,9 +306,7 @@ class Ranker:
                 gap_da.append(text.licence_name(opp.education.grants_driving_licence, "da"))
                 gap_en.append(text.licence_name(opp.education.grants_driving_licence, "en"))
             closes = sorted(gaps.closes_skills.get(i, set()))[:_MAX_NAMED]
-            if closes:  # no Danish ESCO skill labels yet: phrased around them in Danish
-                gap_da.append("noget af det, jobbet kræver" if not gap_da else "mere af det, jobbet kræver")
-                gap_en += [esco.skills[s].label_en for s in closes]
+            gap_en += [esco.skills[s].label_en for s in closes]  # in Danish: phrased around them
             jobs = sorted(gaps.opens.get(i, []), key=lambda j: -relevance[j])
             opens_job = ci.opportunities[jobs[0]].title if jobs else ""
             opens_ids = [ci.ids[j] for j in jobs]
@@ -362,6 +360,7 @@ class Ranker:
         row = ci.rows[i]
         out: list[SkillReason] = []
         seen: set[int] = set()
+        said: set[str] = set()
         shared = [int(f) for f in row.indices if int(f) >= space.n_occ and int(f) in citizen.weights]
         shared.sort(key=lambda f: (f not in citizen.stated, -citizen.weights[f] * float(space.idf[f])))
         n_inferred = 0
@@ -370,7 +369,9 @@ class Ranker:
             skill = esco.skills[s]
             if f in citizen.stated:
                 words = citizen.own_words.get(f) or skill.label_en
-                out.append(SkillReason(provenance="stated", words=words, label_en=skill.label_en, uri=skill.uri))
+                if words not in said:  # one entry per thing the citizen said, its best link
+                    said.add(words)
+                    out.append(SkillReason(provenance="stated", words=words, label_en=skill.label_en, uri=skill.uri))
             else:
                 if n_inferred >= _MAX_NAMED:
                     continue

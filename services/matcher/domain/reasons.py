@@ -136,46 +136,39 @@ def sentences(
     c_da, c_en = _commute(minutes, mode, from_postcode)
     head_da = f"{opp.title} hos {opp.owner.name} i {opp.location.town}{c_da}"
     head_en = f"{opp.title} at {opp.owner.name} in {opp.location.town}{c_en}"
-    skills_da = _join(matched[:3], "og") if matched else ""
-    skills_en = _join(matched[:3], "and") if matched else ""
-    if not matched and inferred_from:
-        skills_da = f"som tidligere {inferred_from} kender du sikkert meget af arbejdet"
-        skills_en = f"as a former {inferred_from} you likely know " + (
+    if matched:
+        fit_da = f"det passer til det, du kan: {_join(matched[:3], 'og')}"
+        fit_en = f"it fits what you can do: {_join(matched[:3], 'and')}"
+    elif inferred_from:
+        fit_da = f"som tidligere {inferred_from} kender du sikkert meget af arbejdet"
+        fit_en = f"as a former {inferred_from} you likely know " + (
             _join(inferred_en[:2], "and") if inferred_en else "much of the work"
         )
-        matched = [inferred_from]
-    if rule == "closes_skill_gap" and gap_da:
+    else:
+        fit_da = fit_en = ""
+    if rule == "closes_skill_gap" and (gap_da or gap_en):
+        need_da = f"her kan du få {_join(gap_da, 'og')}, som" if gap_da else "her lærer du noget af det, som"
         return (
-            f"{head_da}: her kan du få {_join(gap_da, 'og')}, "
-            f"som du mangler til jobbet {opens_job}.",
-            f"{head_en}: here you can get {_join(gap_en, 'and')}, which you need for the job "
-            f"{opens_job}.",
+            f"{head_da}: {need_da} du mangler til jobbet {opens_job}.",
+            f"{head_en}: here you can get {_join(gap_en, 'and')}, which you need for the job {opens_job}.",
         )
     if rule == "danish_at_work_first":
         return (
-            f"{head_da}: her lærer du dansk på arbejdet med en mentor"
-            + (f", og du kan bruge det, du kan: {skills_da}." if matched else "."),
-            f"{head_en}: here you learn Danish at work with a mentor"
-            + (f", and you can use what you can do: {skills_en}." if matched else "."),
+            f"{head_da}: her lærer du dansk på arbejdet med en mentor" + (f", og {fit_da}." if fit_da else "."),
+            f"{head_en}: here you learn Danish at work with a mentor" + (f", and {fit_en}." if fit_en else "."),
         )
     if rule == "ordinary_employment_first":
         return (
-            f"{head_da}: et almindeligt job"
-            + (f", som passer til det, du kan: {skills_da}." if matched else "."),
-            f"{head_en}: an ordinary job"
-            + (f" that fits what you can do: {skills_en}." if matched else "."),
+            f"{head_da}: et almindeligt job" + (f", og {fit_da}." if fit_da else "."),
+            f"{head_en}: an ordinary job" + (f", and {fit_en}." if fit_en else "."),
         )
     if rule == "association_interest":
-        like_da = (
-            f", og den passer til din interesse for {_join(matched[:2], 'og')}" if matched else ""
-        )
-        like_en = (
-            f", and it matches your interest in {_join(matched[:2], 'and')}" if matched else ""
-        )
+        like_da = f", og den passer til din interesse for {_join(matched[:2], 'og')}" if matched else ""
+        like_en = f", and it matches your interest in {_join(matched[:2], 'and')}" if matched else ""
         return (f"{head_da}{like_da}.", f"{head_en}{like_en}.")
     return (
-        head_da + (f", og det passer til det, du kan: {skills_da}." if matched else "."),
-        head_en + (f", and it fits what you can do: {skills_en}." if matched else "."),
+        head_da + (f", og {fit_da}." if fit_da else "."),
+        head_en + (f", and {fit_en}." if fit_en else "."),
     )
 
 
