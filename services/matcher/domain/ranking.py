@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
 from services.matcher.domain import reasons as text
 from services.matcher.domain.associations import (
@@ -63,6 +64,13 @@ FLAG_PENALTY = 0.05
 #: How many "why not" near misses are kept, and how many of the best excluded are checked for them.
 NEAR_MISSES = 5
 _NEAR_MISS_POOL = 60
+#: A needed skill counts as covered when its label is this close (character n-gram cosine) to one
+#: the citizen has: "obey traffic rules" is covered by "road traffic laws" (0.31), while
+#: "operate forklift" is not covered by "operate crane" (0.04).
+SIMILAR_LABEL = 0.28
+#: A stated skill is named as a match only when its words linked this surely to the ESCO skill the
+#: opportunity needs ("tømrerarbejde" reaching "pick orders for dispatching" at 0.52 is not named).
+CITE_CONFIDENCE = 0.6
 
 
 class Ranker:
@@ -75,6 +83,7 @@ class Ranker:
         self.indexer = CatalogueIndexer(self.space)
         self._assoc: tuple[CatalogueIndex, AssociationIndex] | None = None
         self._interests = InterestEncoder(linker.encoder)
+        self._skill_rows: dict[int, sp.csr_matrix] = {}
 
     @property
     def attribution(self) -> str:
@@ -118,7 +127,8 @@ class Ranker:
             (float(scored.score[i]) - FLAG_PENALTY * bool(_busy(profile, ci.opportunities[i])), i, v)
             for i, v in picked
         ]
-        ranked.sort(key=lambda t: -t[0])  # stable: a flag moves a proposal down, never out
+        ranked = [t for t in ranked if t[0] > MIN_SCORE]
+        ranked.sort(key=lambda t: -t[0])  # stable: a flag moves a proposal down
         proposals = [
             self._ranked(profile, citizen, ci, i, v, score, RULES[scored.rule[i]], gaps, relevance)
             for score, i, v in ranked
@@ -368,6 +378,8 @@ class Ranker:
             s = f - space.n_occ
             skill = esco.skills[s]
             if f in citizen.stated:
+                if citizen.stated[f] < CITE_CONFIDENCE:
+                    continue
                 words = citizen.own_words.get(f) or skill.label_en
                 if words not in said:  # one entry per thing the citizen said, its best link
                     said.add(words)
@@ -391,14 +403,27 @@ class Ranker:
             seen.add(s)
         if rule != "closes_skill_gap" and row.occupations:
             need = set(esco.occupations[row.occupations[0]].essential) - citizen.covers - seen
+            need -= self._similar(need, citizen.covers)
             for s in sorted(need, key=lambda s: (-float(space.idf[space.skill_feature(s)]), s))[:_MAX_NAMED]:
                 out.append(SkillReason(provenance="missing", label_en=esco.skills[s].label_en, uri=esco.skills[s].uri))
         return out
 
-    def _label(self, feature: int, language: str) -> str:
-        if feature < self.space.n_occ:
-            return self.linker.index.occupation_label(feature, language)
-        return self.linker.index.skills[feature - self.space.n_occ].label_en
+    def _similar(self, need: set[int], has: set[int]) -> set[int]:
+        """The needed skills whose label is close to the label of a skill the citizen has."""
+        if not need or not has:
+            return set()
+        wanted, held = sorted(need), sorted(has)
+        sims = self._rows(wanted) @ self._rows(held).T
+        best = np.asarray(sims.max(axis=1).todense()).ravel()
+        return {s for s, b in zip(wanted, best, strict=True) if b >= SIMILAR_LABEL}
+
+    def _rows(self, skills: list[int]) -> sp.csr_matrix:
+        todo = [s for s in skills if s not in self._skill_rows]
+        if todo:
+            encoded = self.linker.encoder.encode([self.linker.index.skills[s].label_en for s in todo])
+            for k, s in enumerate(todo):
+                self._skill_rows[s] = encoded[k]
+        return sp.vstack([self._skill_rows[s] for s in skills], format="csr")
 
     def _associations(
         self,
