@@ -122,7 +122,8 @@ class Ranker:
                 scored.score[e] = s - PER_COMMUTE_MINUTE * np.nan_to_num(sc.minutes[e])
                 scored.rule[e] = RULES.index("closes_skill_gap")
         floor = (fit >= MIN_RELEVANCE) & (scored.score > MIN_SCORE) & (ci.kind != _ASSOCIATION)
-        picked = self._pick(profile, ci, scored.score, sc.allowed & floor, top_n)
+        refused: list[tuple[int, Verdict]] = []
+        picked = self._pick(profile, ci, scored.score, sc.allowed & floor, top_n, refused)
         ranked = [
             (float(scored.score[i]) - FLAG_PENALTY * bool(_busy(profile, ci.opportunities[i])), i, v)
             for i, v in picked
@@ -133,8 +134,7 @@ class Ranker:
             self._ranked(profile, citizen, ci, i, v, score, RULES[scored.rule[i]], gaps, relevance)
             for score, i, v in ranked
         ]
-        taken = {i for i, _ in picked}
-        near = self._near_misses(profile, ci, scored.score, floor & ~taken_mask(len(ci), taken), gaps)
+        near = self._near_misses(profile, ci, scored.score, floor & ~sc.allowed, refused, gaps)
         return RankingResult(
             proposals=proposals,
             associations=self._associations(profile, ci, sc, top_n),
@@ -148,23 +148,33 @@ class Ranker:
         profile: CitizenProfile,
         ci: CatalogueIndex,
         score: npt.NDArray[np.float64],
-        mask: npt.NDArray[np.bool_],
+        screened_out: npt.NDArray[np.bool_],
+        refused: list[tuple[int, Verdict]],
         gaps: GapPlan,
     ) -> list[NearMissItem]:
-        """The best few that a hard rule excluded, each with what would open it."""
+        """The best few that a hard rule excluded, each with what would open it.
+
+        Two sources: what the exact rules refused while picking (already checked), and the best
+        of what screening refused (checked here, for the rule's name).
+        """
         consent = np.array([profile.consent.allows(k) for k in KINDS], dtype=np.bool_)[ci.kind]
-        cand = np.flatnonzero(mask & consent)
-        cand = cand[np.lexsort((cand, -score[cand]))][:_NEAR_MISS_POOL]
+        masked = np.where(screened_out & consent, score, -np.inf)
+        cut = _kth_bound(masked, _NEAR_MISS_POOL)
+        pool = np.flatnonzero(masked > -np.inf if cut is None else masked >= cut)
+        pool = pool[np.lexsort((pool, -score[pool]))][:_NEAR_MISS_POOL]
+        found = [(i, v) for i, v in refused if v.rule in text.NEAR_MISS_RULES]
+        for p in pool.tolist():
+            if len(found) >= NEAR_MISSES and score[p] < sorted(score[[i for i, _ in found]])[-NEAR_MISSES]:
+                break  # the pool is best first: nothing further can enter the best few
+            v = check(profile, ci.opportunities[p], self.postcodes)
+            if not v.allowed and v.rule in text.NEAR_MISS_RULES:
+                found.append((p, v))
+        found.sort(key=lambda t: (-score[t[0]], t[0]))
         out: list[NearMissItem] = []
-        for i in cand:
+        for i, v in found[:NEAR_MISSES]:
             opp = ci.opportunities[i]
-            v = check(profile, opp, self.postcodes)
-            if v.allowed or v.rule not in text.NEAR_MISS_RULES:
-                continue
-            da, en = text.why_not(opp, v.rule, *self._opens(profile, ci, int(i), v, gaps))
+            da, en = text.why_not(opp, v.rule, *self._opens(profile, ci, i, v, gaps))
             out.append(NearMissItem(ci.ids[i], opp, round(float(score[i]), 4), v.rule, da, en))
-            if len(out) == NEAR_MISSES:
-                break
         return out
 
     def _opens(self, profile: CitizenProfile, ci: CatalogueIndex, i: int, v: Verdict, gaps: GapPlan) -> tuple[str, str]:
@@ -229,6 +239,7 @@ class Ranker:
         score: npt.NDArray[np.float64],
         mask: npt.NDArray[np.bool_],
         top_n: int,
+        refused: list[tuple[int, Verdict]] | None = None,
     ) -> list[tuple[int, Verdict]]:
         """Best first (ties by position) among those the exact hard rules allow.
 
@@ -256,6 +267,8 @@ class Ranker:
                     picked.append((int(i), verdict))
                     if len(picked) == top_n:
                         return picked
+                elif refused is not None:
+                    refused.append((int(i), verdict))
             if cut is None:
                 return picked
             above = cut
@@ -530,12 +543,6 @@ def _busy(profile: CitizenProfile, opp: Opportunity) -> list[WeeklySlot]:
     if overlap_hours(opp.schedule.slots, profile.availability.unavailable) <= 0:
         return []
     return _overlapping(opp.schedule.slots, profile.availability.unavailable)
-
-
-def taken_mask(n: int, positions: set[int]) -> npt.NDArray[np.bool_]:
-    mask = np.zeros(n, dtype=np.bool_)
-    mask[list(positions)] = True
-    return mask
 
 
 __all__ = ["Ranker"]
