@@ -20,7 +20,8 @@ and a profiles line:
    "language_placement": true, "education_step": true, "association_activity": true}}
 
 (each on one line). Output: one JSON line per profile, in input order:
-{"profile_id", "proposals": [{"opportunity_id", "kind", "score", "reasons"}, ...], "notes": [...],
+{"profile_id", "proposals": [{"proposal_id", "opportunity_id", "kind", "score", "reasons"}, ...],
+"notes": [...],
 "near_misses": [...]}; proposals best first, associations after the other kinds; notes say which
 kinds have nothing that fits well yet; near misses are what a hard rule excluded (for the
 caseworker). The ranking, capacity and proposal ids are the service's own
@@ -44,7 +45,7 @@ from pydantic import BaseModel, ValidationError
 from services.matcher.domain.capacity import DEFAULT_PER_PLACE, CapacityLedger, InMemoryCapacity, Unlimited
 from services.matcher.domain.catalogue import Catalogue
 from services.matcher.domain.model import RankedOpportunity, RankingResult
-from services.matcher.domain.proposing import kind_notes, near_misses, propose
+from services.matcher.domain.proposing import kind_notes, near_misses, proposal_id, propose
 from services.matcher.domain.ranking import Ranker
 from shared.contracts import CitizenProfile, Opportunity, derive_id
 
@@ -84,8 +85,9 @@ def _read(path: Path, model: type[M], role: str) -> Iterator[tuple[str, M]]:
             )
 
 
-def _proposal_json(item: RankedOpportunity, ids: dict[uuid.UUID, str]) -> dict[str, object]:
+def _proposal_json(item: RankedOpportunity, ids: dict[uuid.UUID, str], trigger: uuid.UUID) -> dict[str, object]:
     return {
+        "proposal_id": str(proposal_id(trigger, item.opportunity_id)),
         "opportunity_id": ids[item.opportunity_id],
         "kind": item.opportunity.kind.value,
         "score": item.score,
@@ -119,7 +121,7 @@ def run(
         items: list[RankedOpportunity] = [*result.proposals, *result.associations]
         line = {
             "profile_id": pid,
-            "proposals": [_proposal_json(i, ids) for i in items],
+            "proposals": [_proposal_json(i, ids, trigger) for i in items],
             "notes": [
                 {**n.model_dump(mode="json"), "opener_id": ids[n.opener_id] if n.opener_id else None}
                 for n in kind_notes(result)
