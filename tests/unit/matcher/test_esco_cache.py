@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
+from types import ModuleType
+
 import pytest
 
 from services.matcher.adapters import esco_store
+from services.matcher.domain import linking
 
 
 def test_the_cache_key_changes_with_the_artifact() -> None:
@@ -13,13 +17,13 @@ def test_the_cache_key_changes_with_the_artifact() -> None:
 
 def test_the_cache_key_changes_with_the_code_that_builds_the_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     before = esco_store.cache_key(b"artifact")
-    real = esco_store.inspect.getsource
+    real = inspect.getsource
 
-    def edited(module: object) -> str:
-        source = real(module)  # type: ignore[arg-type]
-        return source + "\n# edited" if module is esco_store.linking else source
+    def edited(module: ModuleType) -> str:
+        source = real(module)
+        return source + "\n# edited" if module is linking else source
 
-    monkeypatch.setattr(esco_store.inspect, "getsource", edited)
+    monkeypatch.setattr(inspect, "getsource", edited)
     assert esco_store.cache_key(b"artifact") != before
 
 
