@@ -25,10 +25,12 @@ from services.matcher.domain import esco, linking, text
 from services.matcher.domain.esco import EscoIndex
 from services.matcher.domain.linking import LabelTable, Linker, LinkerState, build_linker_state
 from services.matcher.domain.ranking import Ranker
+from services.matcher.domain.text import normalise
 from shared.contracts import GeoPoint
 
 ARTIFACT = "esco_compact.json.gz"
 POSTCODES = "postcodes_dk.csv"
+TITLES = "titles_da.json"
 _CACHE_FORMAT = 4
 
 
@@ -75,9 +77,22 @@ def load_postcodes() -> dict[str, GeoPoint]:
     return {r["postcode"]: GeoPoint(lat=float(r["lat"]), lon=float(r["lon"])) for r in rows}
 
 
+def load_titles(index: EscoIndex) -> dict[str, int]:
+    """The reviewed Danish job titles (normalised) -> occupation position; an unknown label is an error."""
+    data = json.loads(resources.files("services.matcher.data").joinpath(TITLES).read_text("utf-8"))
+    by_label = {o.label_en: i for i, o in enumerate(index.occupations)}
+    out: dict[str, int] = {}
+    for title, (label, _why) in data["titles"].items():
+        if label not in by_label:
+            raise ValueError(f"{TITLES}: title {title!r}: {label!r} is not an ESCO occupation's preferred label")
+        out[normalise(title)] = by_label[label]
+    return out
+
+
 def load_ranker(cache_dir: Path | None = None) -> Ranker:
     """The default ranker: build once at start-up and reuse for every event."""
-    return Ranker(load_linker(cache_dir), load_postcodes())
+    linker = load_linker(cache_dir)
+    return Ranker(linker, load_postcodes(), load_titles(linker.index))
 
 
 def _read(path: Path) -> LinkerState | None:

@@ -9,6 +9,7 @@ caseworker's note or a social-control concern.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +19,7 @@ from sklearn.feature_extraction.text import TfidfTransformer
 
 from services.matcher.domain.esco import EscoIndex
 from services.matcher.domain.linking import ConceptKind, LinkedText, Linker
+from services.matcher.domain.text import normalise
 from shared.contracts import CitizenProfile, Opportunity
 
 OCCUPATION_WEIGHT = 1.0
@@ -67,8 +69,10 @@ class Encoded:
 class FeatureSpace:
     """Feature j < n_occ is occupation j; feature n_occ + k is skill k."""
 
-    def __init__(self, linker: Linker) -> None:
+    def __init__(self, linker: Linker, titles: Mapping[str, int] | None = None) -> None:
         self.linker = linker
+        #: Reviewed Danish job titles (normalised) -> their occupation, ahead of the linker.
+        self.titles: Mapping[str, int] = titles or {}
         self.index: EscoIndex = linker.index
         self.n_occ = len(self.index.occupations)
         self.size = self.n_occ + len(self.index.skills)
@@ -85,6 +89,9 @@ class FeatureSpace:
         )
         tfidf = TfidfTransformer(smooth_idf=True).fit(profiles)
         return np.asarray(tfidf.idf_, dtype=np.float32)
+
+    def reviewed_title(self, title: str) -> int | None:
+        return self.titles.get(normalise(title)) if self.titles else None
 
     def skill_feature(self, skill: int) -> int:
         return self.n_occ + skill
@@ -134,6 +141,8 @@ class FeatureSpace:
         for job in p.previous_jobs:
             if job.esco_occupation in by_uri:
                 self.add_occupation(enc, by_uri[job.esco_occupation], 1.0, job.title)
+            elif (reviewed := self.reviewed_title(job.title)) is not None:
+                self.add_occupation(enc, reviewed, 1.0, job.title)
             else:
                 requests.append(("occupation", job.title))
         for claim in p.skills:
@@ -155,6 +164,8 @@ class FeatureSpace:
         enc = Encoded()
         requests: list[tuple[ConceptKind, str]] = []
         occ = self.index.occupation_by_uri.get(o.esco_occupation or "")
+        if occ is None:
+            occ = self.reviewed_title(o.occupation_text or o.title)
         precise = occ is not None
         if occ is not None:
             self.add_occupation(enc, occ, 1.0, o.title)

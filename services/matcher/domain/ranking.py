@@ -76,10 +76,15 @@ CITE_CONFIDENCE = 0.6
 class Ranker:
     """Built once per process around the ESCO linker; caches catalogue matrices by version."""
 
-    def __init__(self, linker: Linker, postcodes: Mapping[str, GeoPoint] = NO_POSTCODES) -> None:
+    def __init__(
+        self,
+        linker: Linker,
+        postcodes: Mapping[str, GeoPoint] = NO_POSTCODES,
+        titles: Mapping[str, int] | None = None,
+    ) -> None:
         self.linker = linker
         self.postcodes = postcodes
-        self.space = FeatureSpace(linker)
+        self.space = FeatureSpace(linker, titles)
         self.indexer = CatalogueIndexer(self.space)
         self._assoc: tuple[CatalogueIndex, AssociationIndex] | None = None
         self._interests = InterestEncoder(linker.encoder)
