@@ -35,6 +35,13 @@ AMBIGUITY_DISCOUNT = 0.1
 #: of five stated skills could beat the one needing all five.
 COVERAGE = 0.1
 OPTIONAL_COVERAGE = 0.3
+#: A stated skill whose words have k readings (likely ESCO skills) gives each k^-READING_SPLIT of
+#: its weight: one phrase is not counted k times against an opportunity asking for those skills.
+READING_SPLIT = 0.5
+#: The weight of a skill an opportunity names itself (its occupation's skills weigh as above): as an
+#: essential one, so an English vacancy listing three skills is not ahead of a Danish one that
+#: names only its occupation.
+OPP_SKILL_WEIGHT = 0.5
 
 Row = tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]
 #: A reading's row and its coverage values (same indices): 1 needed, `OPTIONAL_COVERAGE`, 0.
@@ -56,11 +63,16 @@ class Encoded:
     essential: set[int] = field(default_factory=set)  # what the opportunity's occupation needs
     own_words: dict[int, str] = field(default_factory=dict)  # feature -> the text it came from
     stated: dict[int, float] = field(default_factory=dict)  # skill feature -> link confidence
+    cover: dict[int, float] = field(default_factory=dict)  # skill feature -> its weight in coverage
     #: Skill positions something the citizen stated or did covers: every link of a stated skill
     #: (not only the best), every essential and optional skill of a previous occupation.
     covers: set[int] = field(default_factory=set)
     unlinked: list[str] = field(default_factory=list)
     readings: list[Encoded] = field(default_factory=list)  # one per reading of an ambiguous title
+    wanted: bool = False  # the opportunity's side: its skills are asked for, not stated
+    #: One entry per skill the citizen stated: the skill positions it most likely means.
+    claims: list[tuple[int, ...]] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)  # the previous job titles
 
     def add(self, feature: int, weight: float) -> None:
         self.weights[feature] = max(self.weights.get(feature, 0.0), weight)
@@ -110,10 +122,11 @@ class FeatureSpace:
         enc.covers.update(o.essential)
         enc.covers.update(o.optional)
 
-    def add_skill(self, enc: Encoded, skill: int, confidence: float, text: str) -> None:
-        enc.add(self.n_occ + skill, SKILL_WEIGHT * confidence)
+    def add_skill(self, enc: Encoded, skill: int, confidence: float, text: str, share: float = 1.0) -> None:
         f = self.n_occ + skill
+        enc.add(f, (OPP_SKILL_WEIGHT if enc.wanted else SKILL_WEIGHT) * confidence * share)
         enc.stated[f] = max(enc.stated.get(f, 0.0), confidence)
+        enc.cover[f] = max(enc.cover.get(f, 0.0), confidence * share)
         enc.skills.add(skill)
         enc.covers.add(skill)
         enc.own_words.setdefault(self.n_occ + skill, text)
@@ -121,13 +134,16 @@ class FeatureSpace:
     def _add_linked(self, enc: Encoded, kind: ConceptKind, linked: LinkedText) -> None:
         if not linked.readings:
             enc.unlinked.append(linked.text)
+        share = len(linked.readings) ** -READING_SPLIT if linked.readings else 1.0
         for lk in linked.readings:
             if kind == "occupation":
                 self.add_occupation(enc, lk.index, lk.confidence, linked.text)
             else:
-                self.add_skill(enc, lk.index, lk.confidence, linked.text)
+                self.add_skill(enc, lk.index, lk.confidence, linked.text, share)
         if kind == "skill":
             enc.covers.update(lk.index for lk in linked.links)
+            if linked.readings and not enc.wanted:
+                enc.claims.append(tuple(lk.index for lk in linked.readings))
 
     def _texts(self, enc: Encoded, requests: list[tuple[ConceptKind, str]]) -> None:
         """Link all of one side's free texts in one call to the linker."""
@@ -139,6 +155,7 @@ class FeatureSpace:
         by_uri, skill_by_uri = self.index.occupation_by_uri, self.index.skill_by_uri
         requests: list[tuple[ConceptKind, str]] = []
         for job in p.previous_jobs:
+            enc.titles.append(job.title)
             if job.esco_occupation in by_uri:
                 self.add_occupation(enc, by_uri[job.esco_occupation], 1.0, job.title)
             elif (reviewed := self.reviewed_title(job.title)) is not None:
@@ -148,6 +165,7 @@ class FeatureSpace:
         for claim in p.skills:
             if claim.esco_skill in skill_by_uri:
                 self.add_skill(enc, skill_by_uri[claim.esco_skill], 1.0, claim.text or "")
+                enc.claims.append((skill_by_uri[claim.esco_skill],))
             elif claim.text:
                 requests.append(("skill", claim.text))
         self._texts(enc, requests)
@@ -161,7 +179,7 @@ class FeatureSpace:
         opportunity's own skills), and relevance takes the best of them, discounted for the
         ambiguity (`AMBIGUITY_DISCOUNT`). The union is kept for reasons and skill gaps.
         """
-        enc = Encoded()
+        enc = Encoded(wanted=True)
         requests: list[tuple[ConceptKind, str]] = []
         occ = self.index.occupation_by_uri.get(o.esco_occupation or "")
         if occ is None:
@@ -186,7 +204,7 @@ class FeatureSpace:
         title = None if precise else linked[0]
         if title is not None and len(title.readings) > 1:
             for lk in title.readings:
-                reading = Encoded()
+                reading = Encoded(wanted=True)
                 self.add_occupation(reading, lk.index, lk.confidence, title.text)
                 for (kind, _), lt in zip(requests[1:], linked[1:], strict=True):
                     self._add_linked(reading, kind, lt)
@@ -212,10 +230,10 @@ class FeatureSpace:
 
     def stated_row(self, enc: Encoded) -> Row:
         """The citizen's stated skills, weighted by confidence × IDF, summing to `COVERAGE`."""
-        if not enc.stated:
+        if not enc.cover:
             return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
-        idx = np.fromiter(sorted(enc.stated), dtype=np.int32, count=len(enc.stated))
-        val = np.fromiter((enc.stated[int(f)] for f in idx), dtype=np.float32, count=idx.size)
+        idx = np.fromiter(sorted(enc.cover), dtype=np.int32, count=len(enc.cover))
+        val = np.fromiter((enc.cover[int(f)] for f in idx), dtype=np.float32, count=idx.size)
         val *= self.idf[idx]
         return idx, val * np.float32(COVERAGE / float(val.sum()))
 

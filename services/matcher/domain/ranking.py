@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from services.matcher.domain import likelihood
 from services.matcher.domain import reasons as text
 from services.matcher.domain.associations import (
     LANGUAGE_FRIENDLY_BONUS,
@@ -64,6 +65,8 @@ FLAG_PENALTY = 0.05
 #: How many "why not" near misses are kept, and how many of the best excluded are checked for them.
 NEAR_MISSES = 5
 _NEAR_MISS_POOL = 60
+#: How many of the best get the second look (`likelihood`), at least.
+_SECOND_LOOK = 40
 #: A needed skill counts as covered when its label is this close (character n-gram cosine) to one
 #: the citizen has: "obey traffic rules" is covered by "road traffic laws" (0.31), while
 #: "operate forklift" is not covered by "operate crane" (0.04).
@@ -89,6 +92,7 @@ class Ranker:
         self._assoc: tuple[CatalogueIndex, AssociationIndex] | None = None
         self._interests = InterestEncoder(linker.encoder)
         self._skill_rows: dict[int, sp.csr_matrix] = {}
+        self.likelihood = likelihood.Likelihood(linker.index)
 
     @property
     def attribution(self) -> str:
@@ -127,6 +131,7 @@ class Ranker:
                 scored.score[e] = s - PER_COMMUTE_MINUTE * np.nan_to_num(sc.minutes[e])
                 scored.rule[e] = RULES.index("closes_skill_gap")
         floor = (fit >= MIN_RELEVANCE) & (scored.score > MIN_SCORE) & (ci.kind != _ASSOCIATION)
+        self._second_look(citizen, ci, scored.score, sc.allowed & floor, top_n)
         refused: list[tuple[int, Verdict]] = []
         picked = self._pick(profile, ci, scored.score, sc.allowed & floor, top_n, refused)
         ranked = [
@@ -147,6 +152,33 @@ class Ranker:
             opener=self._opener(profile, ci, gaps),
             consented=consented,
         )
+
+    def _second_look(
+        self,
+        citizen: Encoded,
+        ci: CatalogueIndex,
+        score: npt.NDArray[np.float64],
+        mask: npt.NDArray[np.bool_],
+        top_n: int,
+    ) -> None:
+        """Among the best few, add how likely each one's occupation makes the stated skills."""
+        if not citizen.claims or likelihood.WEIGHT == 0:
+            return
+        k = max(4 * top_n, _SECOND_LOOK)
+        masked = np.where(mask, score, -np.inf)
+        cut = _kth_bound(masked, k)
+        pool = np.flatnonzero(masked > -np.inf if cut is None else masked >= cut)
+        pool = pool[np.lexsort((pool, -score[pool]))][: 2 * k]
+        found = {
+            int(i): max(self.likelihood.mean_log(o, citizen.claims) for o in ci.rows[i].occupations)
+            for i in pool
+            if ci.rows[i].occupations
+        }
+        w = likelihood.weight(len(citizen.claims), len(citizen.titles))
+        if found and w:
+            best = max(found.values())
+            for i, ll in found.items():
+                score[i] += w * (ll - best)
 
     def _near_misses(
         self,
