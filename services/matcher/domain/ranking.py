@@ -168,12 +168,16 @@ class Ranker:
         masked = np.where(mask, score, -np.inf)
         cut = _kth_bound(masked, k)
         pool = np.flatnonzero(masked > -np.inf if cut is None else masked >= cut)
-        pool = pool[np.lexsort((pool, -score[pool]))][: 2 * k]
-        found = {
-            int(i): max(self.likelihood.mean_log(o, citizen.claims) for o in ci.rows[i].occupations)
-            for i in pool
-            if ci.rows[i].occupations
-        }
+        pool = pool[np.lexsort((pool, -score[pool]))][:k]
+        by_occ: dict[int, float] = {}  # opportunities share occupations: each is scored once
+        found: dict[int, float] = {}
+        for i in pool.tolist():
+            occs = ci.rows[i].occupations
+            for o in occs:
+                if o not in by_occ:
+                    by_occ[o] = self.likelihood.mean_log(o, citizen.claims)
+            if occs:
+                found[i] = max(by_occ[o] for o in occs)
         w = likelihood.weight(len(citizen.claims), len(citizen.titles))
         if found and w:
             best = max(found.values())
