@@ -8,6 +8,7 @@ import pytest
 
 from services.matcher.domain.proposing import proposal_id
 from services.matcher.domain.ranking import Ranker
+from services.matcher.entrypoints import offline
 from services.matcher.entrypoints.offline import InputError, main, run
 from shared.contracts import derive_id
 from tests.samples import opportunity_payload, profile_payload
@@ -96,3 +97,14 @@ def test_rank_help_documents_the_input_format_with_an_example_line(capsys: pytes
     helptext = capsys.readouterr().out
     assert '"kind": "ordinary_job"' in helptext and '"consent"' in helptext
     assert "--capacity" in helptext and "one JSON line per profile" in helptext
+
+
+def test_the_example_lines_in_rank_help_are_valid_input(ranker: Ranker, tmp_path: Path) -> None:
+    doc = offline.__doc__ or ""
+    blocks = [b for b in doc.split("\n\n") if b.startswith("  {")]
+    opp_line, profile_line = (json.loads(" ".join(line.strip() for line in b.splitlines())) for b in blocks)
+    opps = _write(tmp_path / "o.jsonl", [opp_line])
+    profs = _write(tmp_path / "p.jsonl", [profile_line])
+    out = io.StringIO()
+    run(ranker, opps, profs, top=5, capacity=False, per_place=3, out=out)
+    assert json.loads(out.getvalue())["profile_id"] == "c-1"
