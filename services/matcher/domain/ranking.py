@@ -65,8 +65,6 @@ FLAG_PENALTY = 0.05
 #: How many "why not" near misses are kept, and how many of the best excluded are checked for them.
 NEAR_MISSES = 5
 _NEAR_MISS_POOL = 60
-#: How many of the best get the second look (`likelihood`), at least.
-_SECOND_LOOK = 40
 #: A needed skill counts as covered when its label is this close (character n-gram cosine) to one
 #: the citizen has: "obey traffic rules" is covered by "road traffic laws" (0.31), while
 #: "operate forklift" is not covered by "operate crane" (0.04).
@@ -131,9 +129,10 @@ class Ranker:
                 scored.score[e] = s - PER_COMMUTE_MINUTE * np.nan_to_num(sc.minutes[e])
                 scored.rule[e] = RULES.index("closes_skill_gap")
         floor = (fit >= MIN_RELEVANCE) & (scored.score > MIN_SCORE) & (ci.kind != _ASSOCIATION)
-        self._second_look(citizen, ci, scored.score, sc.allowed & floor, top_n)
+        masked = np.where(sc.allowed & floor, scored.score, -np.inf)
+        self._second_look(citizen, ci, scored.score, masked, top_n)
         refused: list[tuple[int, Verdict]] = []
-        picked = self._pick(profile, ci, scored.score, sc.allowed & floor, top_n, refused)
+        picked = self._pick(profile, ci, scored.score, masked, top_n, refused)
         ranked = [
             (float(scored.score[i]) - FLAG_PENALTY * bool(_busy(profile, ci.opportunities[i])), i, v)
             for i, v in picked
@@ -158,14 +157,17 @@ class Ranker:
         citizen: Encoded,
         ci: CatalogueIndex,
         score: npt.NDArray[np.float64],
-        mask: npt.NDArray[np.bool_],
+        masked: npt.NDArray[np.float64],
         top_n: int,
     ) -> None:
-        """Among the best few, add how likely each one's occupation makes the stated skills."""
-        if not citizen.claims or likelihood.WEIGHT == 0:
+        """Among the best few, add how likely each one's occupation makes the stated skills.
+
+        `masked` is the score where the opportunity may be proposed, else -inf; both change in place.
+        """
+        w = likelihood.weight(len(citizen.claims), len(citizen.titles))
+        if w == 0:
             return
-        k = max(4 * top_n, _SECOND_LOOK)
-        masked = np.where(mask, score, -np.inf)
+        k = _first_slice(top_n)
         cut = _kth_bound(masked, k)
         pool = np.flatnonzero(masked > -np.inf if cut is None else masked >= cut)
         pool = pool[np.lexsort((pool, -score[pool]))][:k]
@@ -178,11 +180,11 @@ class Ranker:
                     by_occ[o] = self.likelihood.mean_log(o, citizen.claims)
             if occs:
                 found[i] = max(by_occ[o] for o in occs)
-        w = likelihood.weight(len(citizen.claims), len(citizen.titles))
-        if found and w:
+        if found:
             best = max(found.values())
             for i, ll in found.items():
                 score[i] += w * (ll - best)
+                masked[i] = score[i]
 
     def _near_misses(
         self,
@@ -278,26 +280,26 @@ class Ranker:
         profile: CitizenProfile,
         ci: CatalogueIndex,
         score: npt.NDArray[np.float64],
-        mask: npt.NDArray[np.bool_],
+        masked: npt.NDArray[np.float64],
         top_n: int,
         refused: list[tuple[int, Verdict]] | None = None,
     ) -> list[tuple[int, Verdict]]:
         """Best first (ties by position) among those the exact hard rules allow.
 
-        Candidates are taken in slices of falling score, the first holding at least
-        max(4 * top_n, 32) of them, each next one four times as many; only those are sorted and
-        checked, until top_n pass.
+        `masked` is the score of each candidate, -inf for the rest. Candidates are taken in slices
+        of falling score, the first holding at least max(4 * top_n, 32) of them, each next one four
+        times as many; only those are sorted and checked, until top_n pass. What the exact rules
+        refuse is added to `refused`.
         """
         picked: list[tuple[int, Verdict]] = []
         if top_n <= 0:
             return picked
-        masked = np.where(mask, score, -np.inf)
-        k = max(4 * top_n, 32)
+        k = _first_slice(top_n)
         above = np.inf  # scores at or above this were checked in an earlier slice
         while True:
             cut = _kth_bound(masked, k)
             if cut is None:
-                cand = np.flatnonzero(mask & (score < above))
+                cand = np.flatnonzero((masked > -np.inf) & (masked < above))
             elif above == np.inf:
                 cand = np.flatnonzero(masked >= cut)
             else:
@@ -501,7 +503,7 @@ class Ranker:
         out: list[RankedOpportunity] = []
         mask = np.zeros(len(ci), dtype=np.bool_)
         mask[ai.positions] = allowed[ai.positions]
-        for i, v in self._pick(profile, ci, score, mask, top_n):
+        for i, v in self._pick(profile, ci, score, np.where(mask, score, -np.inf), top_n):
             opp = ci.opportunities[i]
             words = by_pos[i]
             c = v.commute
@@ -531,6 +533,10 @@ class Ranker:
 
 
 _BLOCK = 256
+
+
+def _first_slice(top_n: int) -> int:
+    return max(4 * top_n, 32)
 
 
 def _kth_bound(values: npt.NDArray[np.float64], k: int) -> float | None:
