@@ -122,17 +122,20 @@ class Ranker:
         sc = screen(profile, ci, home)
         scored = apply_strategy(profile, ci, relevance, sc)
         gaps = plan_gaps(self.space, ci, relevance, sc, citizen.skills)
-        fit = relevance.copy()
         for e, s in gaps.score.items():
-            fit[e] = max(fit[e], max(float(relevance[j]) for j in gaps.opens[e]))
             if s > scored.score[e]:
                 scored.score[e] = s - PER_COMMUTE_MINUTE * np.nan_to_num(sc.minutes[e])
                 scored.rule[e] = RULES.index("closes_skill_gap")
-        floor = (fit >= MIN_RELEVANCE) & (scored.score > MIN_SCORE) & (ci.kind != _ASSOCIATION)
-        masked = np.where(sc.allowed & floor, scored.score, -np.inf)
-        self._second_look(citizen, ci, scored.score, masked, top_n)
+        # The floor, as positions: relevant enough (an education step that closes a near-miss job's
+        # gap counts with that job, always above it), scored above MIN_SCORE, not an association.
+        cand = np.flatnonzero(relevance >= MIN_RELEVANCE)
+        if gaps.score:
+            cand = np.union1d(cand, np.fromiter(gaps.score, dtype=np.intp, count=len(gaps.score)))
+        cand = cand[(ci.kind[cand] != _ASSOCIATION) & (scored.score[cand] > MIN_SCORE)]
+        may = sc.allowed[cand]
+        self._second_look(citizen, ci, scored.score, cand[may], top_n)
         refused: list[tuple[int, Verdict]] = []
-        picked = self._pick(profile, ci, scored.score, masked, top_n, refused)
+        picked = self._pick(profile, ci, scored.score, cand[may], top_n, refused)
         ranked = [
             (float(scored.score[i]) - FLAG_PENALTY * bool(_busy(profile, ci.opportunities[i])), i, v)
             for i, v in picked
@@ -143,7 +146,7 @@ class Ranker:
             self._ranked(profile, citizen, ci, i, v, score, RULES[scored.rule[i]], gaps, relevance)
             for score, i, v in ranked
         ]
-        near = self._near_misses(profile, ci, scored.score, floor & ~sc.allowed, refused, gaps)
+        near = self._near_misses(profile, ci, scored.score, cand[~may], refused, gaps)
         return RankingResult(
             proposals=proposals,
             associations=self._associations(profile, ci, sc, top_n),
@@ -157,20 +160,14 @@ class Ranker:
         citizen: Encoded,
         ci: CatalogueIndex,
         score: npt.NDArray[np.float64],
-        masked: npt.NDArray[np.float64],
+        cand: npt.NDArray[np.intp],
         top_n: int,
     ) -> None:
-        """Among the best few, add how likely each one's occupation makes the stated skills.
-
-        `masked` is the score where the opportunity may be proposed, else -inf; both change in place.
-        """
+        """Among the best few candidates, add how likely each one's occupation makes the stated skills."""
         w = likelihood.weight(len(citizen.claims), len(citizen.titles))
-        if w == 0:
+        if w == 0 or cand.size == 0:
             return
-        k = _first_slice(top_n)
-        cut = _kth_bound(masked, k)
-        pool = np.flatnonzero(masked > -np.inf if cut is None else masked >= cut)
-        pool = pool[np.lexsort((pool, -score[pool]))][:k]
+        pool = _best(cand, score, _first_slice(top_n))
         by_occ: dict[int, float] = {}  # opportunities share occupations: each is scored once
         found: dict[int, float] = {}
         for i in pool.tolist():
@@ -184,14 +181,13 @@ class Ranker:
             best = max(found.values())
             for i, ll in found.items():
                 score[i] += w * (ll - best)
-                masked[i] = score[i]
 
     def _near_misses(
         self,
         profile: CitizenProfile,
         ci: CatalogueIndex,
         score: npt.NDArray[np.float64],
-        screened_out: npt.NDArray[np.bool_],
+        screened_out: npt.NDArray[np.intp],
         refused: list[tuple[int, Verdict]],
         gaps: GapPlan,
     ) -> list[NearMissItem]:
@@ -200,11 +196,8 @@ class Ranker:
         Two sources: what the exact rules refused while picking (already checked), and the best
         of what screening refused (checked here, for the rule's name).
         """
-        consent = np.array([profile.consent.allows(k) for k in KINDS], dtype=np.bool_)[ci.kind]
-        masked = np.where(screened_out & consent, score, -np.inf)
-        cut = _kth_bound(masked, _NEAR_MISS_POOL)
-        pool = np.flatnonzero(masked > -np.inf if cut is None else masked >= cut)
-        pool = pool[np.lexsort((pool, -score[pool]))][:_NEAR_MISS_POOL]
+        consent = np.array([profile.consent.allows(k) for k in KINDS], dtype=np.bool_)
+        pool = _best(screened_out[consent[ci.kind[screened_out]]], score, _NEAR_MISS_POOL)
         found = [(i, v) for i, v in refused if v.rule in text.NEAR_MISS_RULES]
         for p in pool.tolist():
             if len(found) >= NEAR_MISSES and score[p] < sorted(score[[i for i, _ in found]])[-NEAR_MISSES]:
@@ -280,31 +273,31 @@ class Ranker:
         profile: CitizenProfile,
         ci: CatalogueIndex,
         score: npt.NDArray[np.float64],
-        masked: npt.NDArray[np.float64],
+        cand: npt.NDArray[np.intp],
         top_n: int,
         refused: list[tuple[int, Verdict]] | None = None,
     ) -> list[tuple[int, Verdict]]:
-        """Best first (ties by position) among those the exact hard rules allow.
+        """Best first (ties by position) among the candidates (positions) the exact rules allow.
 
-        `masked` is the score of each candidate, -inf for the rest. Candidates are taken in slices
-        of falling score, the first holding at least max(4 * top_n, 32) of them, each next one four
-        times as many; only those are sorted and checked, until top_n pass. What the exact rules
-        refuse is added to `refused`.
+        Candidates are taken in slices of falling score, the first holding at least
+        max(4 * top_n, 32) of them, each next one four times as many; only those are sorted and
+        checked, until top_n pass. What the exact rules refuse is added to `refused`.
         """
         picked: list[tuple[int, Verdict]] = []
-        if top_n <= 0:
+        if top_n <= 0 or cand.size == 0:
             return picked
+        sub = score[cand]
         k = _first_slice(top_n)
         above = np.inf  # scores at or above this were checked in an earlier slice
         while True:
-            cut = _kth_bound(masked, k)
+            cut = _kth_bound(sub, k)
             if cut is None:
-                cand = np.flatnonzero((masked > -np.inf) & (masked < above))
+                part = cand[sub < above]
             elif above == np.inf:
-                cand = np.flatnonzero(masked >= cut)
+                part = cand[sub >= cut]
             else:
-                cand = np.flatnonzero((masked >= cut) & (masked < above))
-            for i in cand[np.lexsort((cand, -score[cand]))]:
+                part = cand[(sub >= cut) & (sub < above)]
+            for i in part[np.lexsort((part, -score[part]))]:
                 verdict = check(profile, ci.opportunities[i], self.postcodes)
                 if verdict.allowed:
                     picked.append((int(i), verdict))
@@ -503,7 +496,7 @@ class Ranker:
         out: list[RankedOpportunity] = []
         mask = np.zeros(len(ci), dtype=np.bool_)
         mask[ai.positions] = allowed[ai.positions]
-        for i, v in self._pick(profile, ci, score, np.where(mask, score, -np.inf), top_n):
+        for i, v in self._pick(profile, ci, score, np.flatnonzero(mask), top_n):
             opp = ci.opportunities[i]
             words = by_pos[i]
             c = v.commute
@@ -537,6 +530,13 @@ _BLOCK = 256
 
 def _first_slice(top_n: int) -> int:
     return max(4 * top_n, 32)
+
+
+def _best(cand: npt.NDArray[np.intp], score: npt.NDArray[np.float64], k: int) -> npt.NDArray[np.intp]:
+    """The k best-scored of the candidate positions, best first (ties by position)."""
+    if cand.size > k:
+        cand = cand[np.argpartition(-score[cand], k - 1)[:k]]
+    return cand[np.lexsort((cand, -score[cand]))]
 
 
 def _kth_bound(values: npt.NDArray[np.float64], k: int) -> float | None:
