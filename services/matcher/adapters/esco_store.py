@@ -1,13 +1,14 @@
 """Load the packaged ESCO artifact, and cache the fitted linker on disk so it is built once.
 
 The cache directory is `$BROBYGGER_CACHE_DIR`, else `~/.cache/brobygger`; a cache entry is named by
-a hash of the artifact, the Danish word table, the linker's version and the source of the linking
-and text modules, so a new artifact, word table or linker code never reads a stale one (worktrees
-may share one cache directory).
+the artifact's hash, the Danish word table, the cache format, the linker's version and the source
+of the code that builds what is cached (the linking, text and ESCO modules), so a new artifact, word
+table or changed code never reads a stale one (worktrees may share one cache directory).
 """
 
 from __future__ import annotations
 
+import csv
 import gzip
 import hashlib
 import inspect
@@ -21,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from services.matcher.domain import linking, text
+from services.matcher.domain import esco, linking, text
 from services.matcher.domain.esco import EscoIndex
 from services.matcher.domain.linking import (
     LINKER_VERSION,
@@ -31,10 +32,14 @@ from services.matcher.domain.linking import (
     build_linker_state,
 )
 from services.matcher.domain.ranking import Ranker
+from services.matcher.domain.text import normalise
+from shared.contracts import GeoPoint
 
 ARTIFACT = "esco_compact.json.gz"
 WORDS = "da_words.json.gz"
-_CACHE_FORMAT = 5
+POSTCODES = "postcodes_dk.csv"
+TITLES = "titles_da.json"
+_CACHE_FORMAT = 6
 
 
 def artifact_bytes() -> bytes:
@@ -69,10 +74,8 @@ def load_linker(cache_dir: Path | None = None) -> Linker:
     """The linker over the packaged artifact: from the disk cache, or built (~5 s) and cached."""
     raw, words = artifact_bytes(), words_bytes()
     index = load_index(raw)
-    code = "".join(inspect.getsource(m) for m in (linking, text)) + f"\0{LINKER_VERSION}"
-    key = hashlib.sha256(raw + b"\0" + words + b"\0" + code.encode())
-    name = f"linker-{key.hexdigest()[:16]}-v{_CACHE_FORMAT}.npz"
-    path = (cache_dir or default_cache_dir()) / name
+    digest = cache_key(raw, words)
+    path = (cache_dir or default_cache_dir()) / f"linker-{digest}-v{_CACHE_FORMAT}.npz"
     state = _read(path)
     if state is None:
         state = build_linker_state(index, load_words(words))
@@ -80,9 +83,38 @@ def load_linker(cache_dir: Path | None = None) -> Linker:
     return Linker(index, state)
 
 
+def cache_key(raw: bytes, words: bytes = b"") -> str:
+    """The artifact's and word table's bytes, the linker's version and the source of every module
+    whose code shapes the cached state."""
+    h = hashlib.sha256(raw + b"\0" + words + b"\0" + str(LINKER_VERSION).encode())
+    for module in (esco, linking, text):
+        h.update(inspect.getsource(module).encode())
+    return h.hexdigest()[:16]
+
+
+def load_postcodes() -> dict[str, GeoPoint]:
+    """Postcode -> its point (scripts/derive_postcodes.py), for homes known only by postcode."""
+    lines = resources.files("services.matcher.data").joinpath(POSTCODES).read_text("utf-8").splitlines()
+    rows = csv.DictReader(line for line in lines if not line.startswith("#"))
+    return {r["postcode"]: GeoPoint(lat=float(r["lat"]), lon=float(r["lon"])) for r in rows}
+
+
+def load_titles(index: EscoIndex) -> dict[str, int]:
+    """The reviewed Danish job titles (normalised) -> occupation position; an unknown label is an error."""
+    data = json.loads(resources.files("services.matcher.data").joinpath(TITLES).read_text("utf-8"))
+    by_label = {o.label_en: i for i, o in enumerate(index.occupations)}
+    out: dict[str, int] = {}
+    for title, (label, _why) in data["titles"].items():
+        if label not in by_label:
+            raise ValueError(f"{TITLES}: title {title!r}: {label!r} is not an ESCO occupation's preferred label")
+        out[normalise(title)] = by_label[label]
+    return out
+
+
 def load_ranker(cache_dir: Path | None = None) -> Ranker:
     """The default ranker: build once at start-up and reuse for every event."""
-    return Ranker(load_linker(cache_dir))
+    linker = load_linker(cache_dir)
+    return Ranker(linker, load_postcodes(), load_titles(linker.index))
 
 
 def _read(path: Path) -> LinkerState | None:

@@ -112,8 +112,10 @@ def test_the_demo_intakes_rank_in_danish_and_reasons_quote_their_own_words(ranke
         own = {s["text"] for s in intake["skills"]}
         linked = ranker.linker.skills(sorted(own))
         assert sum(1 for lt in linked if lt.readings) >= len(own) - 1, own
-        proposals = ranker.rank(CitizenProfile.model_validate(intake), cat, top_n=5).proposals
-        assert proposals, intake["personal"]["name"]
+        ranked = ranker.rank(CitizenProfile.model_validate(intake), cat, top_n=5)
+        proposals = ranked.proposals
+        # The relevance floor may leave a citizen with no work proposal (near misses say why), never with nothing.
+        assert proposals or ranked.associations, intake["personal"]["name"]
         words = {w for p in proposals for w in p.reasons.matched_skills}
         quoted += bool(own & words)
         assert all(p.reasons.text_da for p in proposals)
