@@ -14,7 +14,7 @@ from shared.contracts import MatchProposed
 from shared.settings import CommonSettings
 from tests.conftest import InfraHandle
 from tests.e2e.stack import running_stack, smtp_server
-from tests.helpers import bearer, eventually
+from tests.helpers import bearer, consumed_everything, eventually
 from tests.samples import opportunity_payload, profile_payload
 
 pytestmark = pytest.mark.e2e
@@ -101,5 +101,6 @@ async def test_a_paused_broker_gives_503_in_bounded_time_and_the_retry_carries_o
             await eventually(ranked, 60, "proposals after the broker came back")
             address = profile["personal"]["email"]
             await eventually(lambda: asyncio.sleep(0, mail.to(address)), 60, "the e-mail after the broker came back")
-            await asyncio.sleep(2.0)
+            topics = (common.topics.citizens, common.topics.proposals)
+            await consumed_everything(stack.notifier, infra.kafka_bootstrap, *topics, timeout_s=60)
             assert len(mail.to(address)) == 1
