@@ -29,12 +29,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from aiosmtpd.controller import Controller
 from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient
 
 from brobygger.infra import LocalInfra, die_with_parent, free_port, stop_process
+from shared.contracts import MatchRequested
 from shared.topics import Topics
-from tests.e2e.stack import MailRecorder, smtp_server
+from tests.e2e.stack import MailRecorder
 from tests.helpers import bearer, eventually, read_topic
 from tests.samples import opportunity_payload, profile_payload
 
@@ -45,6 +47,30 @@ GROUPS: tuple[tuple[str, str, str], ...] = (
     ("notifier", "proposals", "proposals"),
     ("intake", "proposals", "proposals"),
 )
+
+
+@dataclass
+class Mailbox(MailRecorder):
+    """Keeps every e-mail; refuses the addresses in `refusing` (550), as a mailbox that is full does."""
+
+    refusing: set[str] = field(default_factory=set)
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if address in self.refusing:
+            return "550 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+@asynccontextmanager
+async def mail_server() -> AsyncIterator[tuple[Mailbox, int]]:
+    mailbox, port = Mailbox(), free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield mailbox, port
+    finally:
+        controller.stop()
 
 
 @dataclass
@@ -147,7 +173,7 @@ class Verdict:
 class System:
     """Broker, Redis, SMTP and the service processes of one scenario."""
 
-    def __init__(self, workdir: Path, mail: MailRecorder, smtp_port: int) -> None:
+    def __init__(self, workdir: Path, mail: Mailbox, smtp_port: int) -> None:
         self.workdir = workdir
         self.mail = mail
         self.smtp_port = smtp_port
@@ -198,6 +224,18 @@ class System:
     @property
     def api(self) -> str:
         return self.services["intake"].url
+
+    def mentions(self, citizen_id: str, limit: int = 12) -> str:
+        """Log lines of every service about one citizen (by id, or by a correlation id of theirs)."""
+        logs = {n: s.log.read_text(errors="replace").splitlines() for n, s in self.services.items() if s.log.exists()}
+        cids = {m for lines in logs.values() for line in lines if citizen_id in line for m in _cids(line)}
+        found = [
+            f"{name}: {line}"
+            for name, lines in logs.items()
+            for line in lines
+            if citizen_id in line or any(c in line for c in cids)
+        ]
+        return "\n".join(found[:limit])
 
     def logs(self) -> str:
         return "\n".join(f"--- {name} ---\n{s.tail()}" for name, s in self.services.items())
@@ -261,8 +299,19 @@ class System:
         except AssertionError as exc:
             raise AssertionError(f"{exc}; lag {last!r}\n{self.logs()}") from None
 
-    def dead_letters(self) -> list[dict[str, Any]]:
-        return [json.loads(v) for _, v in read_topic(self.infra.kafka_bootstrap, self.topics.dead_letters)]
+    def dead_letters(self) -> dict[str, dict[str, Any]]:
+        """Dead letters by id: one sent twice (a crash before its commit) has one id."""
+        letters = (json.loads(v) for _, v in read_topic(self.infra.kafka_bootstrap, self.topics.dead_letters))
+        return {letter["event_id"]: letter for letter in letters}
+
+    def cli(self, *args: str) -> str:
+        """Run `brobygger <args>` as an operator would, with the services' settings; its output."""
+        done = subprocess.run(
+            [sys.executable, "-m", "brobygger.cli", *args], env=self.env, capture_output=True, timeout=60, check=False
+        )
+        output = done.stdout.decode(errors="replace") + done.stderr.decode(errors="replace")
+        assert done.returncode == 0, f"brobygger {' '.join(args)} exited {done.returncode}:\n{output}"
+        return output
 
     def rankings_by_citizen(self) -> dict[str, set[str]]:
         found: dict[str, set[str]] = defaultdict(set)
@@ -288,7 +337,8 @@ class System:
             ranked = current.get(a.citizen_id)
             if ranked is None or not ids:
                 lost += 1
-                problems.append(f"citizen {a.citizen_id}: ranking {ranked}, e-mails {dict(ids)}")
+                why = self.mentions(a.citizen_id) if lost <= 3 else ""
+                problems.append(f"citizen {a.citizen_id}: ranking {ranked}, e-mails {dict(ids)}\n{why}")
                 continue
             if len(ids) > 1 or len(rankings.get(a.citizen_id, ())) > 1:
                 duplicated += 1
@@ -297,6 +347,9 @@ class System:
                 problems.append(f"citizen {a.citizen_id}: e-mail {next(iter(ids))} is not about ranking {ranked}")
             if max(ids.values()) > 1:
                 resent += 1
+            if max(ids.values()) > 2:  # the rule: at most one resend, with the same Message-ID
+                duplicated += 1
+                problems.append(f"citizen {a.citizen_id}: resent more than once: {dict(ids)}")
         fivexx: Counter[int] = Counter()
         for a in answers:
             for status, n in a.statuses.items():
@@ -334,12 +387,32 @@ class System:
         return dict(pairs)
 
 
+def poison_records(limit: int) -> dict[str, bytes]:
+    """Five records no consumer can ever process, one of each kind the guard must dead-letter at once."""
+    newer = MatchRequested(correlation_id="poison-version", citizen_id=uuid.uuid4()).model_dump(mode="json")
+    newer["schema_version"] = 2
+    return {
+        "not JSON": b"\x00\x01 this is not json",
+        "wrong schema": json.dumps({"event_type": "CitizenErased", "citizen": "nobody"}).encode(),
+        "unknown schema version": json.dumps(newer).encode(),
+        "deeply nested": b"[" * 200_000,
+        "just over the limit": b'{"pad": "' + b"x" * (limit - 10) + b'"}',
+    }
+
+
+def _cids(line: str) -> list[str]:
+    return [word[4:] for word in line.split() if word.startswith("cid=") and word != "cid=-"]
+
+
 class Driver:
     """Sends `n` profiles at `rate` per second; each is retried with its own key until accepted."""
 
-    def __init__(self, api: str, n: int, rate: float, give_up_s: float = 120.0) -> None:
+    def __init__(
+        self, api: str, n: int, rate: float, give_up_s: float = 120.0, payloads: list[dict[str, Any]] | None = None
+    ) -> None:
         self.api = api
         self.n = n
+        self.payloads = payloads or [profile_payload() for _ in range(n)]
         self.rate = rate
         self.give_up_s = give_up_s
         self.answers: list[Answer] = []
@@ -354,7 +427,7 @@ class Driver:
             for i in range(self.n):
                 # A steady rate: the i-th profile leaves at start + i / rate, whatever the others do.
                 await asyncio.sleep(max(0.0, start + i / self.rate - time.monotonic()))
-                payload = profile_payload()
+                payload = self.payloads[i]
                 answer = Answer(email=payload["personal"]["email"], key=f"fault-{uuid.uuid4()}")
                 self.answers.append(answer)
                 tasks.append(asyncio.create_task(self._submit(client, payload, answer)))
@@ -396,7 +469,7 @@ class Driver:
 async def running_system(*, two_matchers: bool = False) -> AsyncIterator[System]:
     """Broker, Redis, SMTP, the three services (optionally a second matcher) and a catalogue."""
     with tempfile.TemporaryDirectory(prefix="brobygger-faults-") as tmp:
-        async with smtp_server() as (mail, smtp_port):
+        async with mail_server() as (mail, smtp_port):
             system = System(Path(tmp), mail, smtp_port)
             try:
                 await asyncio.to_thread(system.start_infra)
@@ -412,9 +485,14 @@ async def running_system(*, two_matchers: bool = False) -> AsyncIterator[System]
 
 
 async def drive_with_fault(
-    system: System, fault: Callable[[Driver], Awaitable[None]], *, n: int = 300, rate: float = 40.0
+    system: System,
+    fault: Callable[[Driver], Awaitable[None]],
+    *,
+    n: int = 300,
+    rate: float = 40.0,
+    payloads: list[dict[str, Any]] | None = None,
 ) -> list[Answer]:
     """Send the stream and strike while it runs; both must finish."""
-    driver = Driver(system.api, n, rate)
+    driver = Driver(system.api, n, rate, payloads=payloads)
     answers, _ = await asyncio.gather(driver.run(), fault(driver))
     return answers
