@@ -54,6 +54,13 @@ class Mailbox(MailRecorder):
     """Keeps every e-mail; refuses the addresses in `refusing` (550), as a mailbox that is full does."""
 
     refusing: set[str] = field(default_factory=set)
+    first_arrival: dict[str, float] = field(default_factory=dict)  # address -> time.monotonic()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        now = time.monotonic()
+        for address in envelope.rcpt_tos:
+            self.first_arrival.setdefault(address, now)
+        return await super().handle_DATA(server, session, envelope)
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
         if address in self.refusing:
@@ -83,6 +90,7 @@ class Service:
     log: Path
     proc: subprocess.Popen[bytes] | None = None
     starts: int = 0
+    profile_to: Path | None = None  # run under cProfile, stats written here on a clean stop
 
     @property
     def url(self) -> str:
@@ -93,8 +101,9 @@ class Service:
         with self.log.open("ab") as out:
             out.write(f"\n===== start {self.starts} =====\n".encode())
             out.flush()
+            profiling = ["-m", "cProfile", "-o", str(self.profile_to)] if self.profile_to else []
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "brobygger.cli", self.name],
+                [sys.executable, *profiling, "-m", "brobygger.cli", self.name],
                 env=self.env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
