@@ -1,14 +1,16 @@
 """Nothing is lost and nothing is doubled when a process crashes, Redis restarts or the broker stalls.
 
-Each scenario sends 300 profiles through the intake API at a steady rate while one thing fails,
-waits until every consumer group has committed to the end, and then counts: every profile has
-exactly one current ranking, and every citizen got exactly the e-mails the notification rule says
-(today one per ranking: one distinct Message-ID; a resend after a crash keeps the Message-ID).
+Each scenario sends 300 profiles (more in the soak run, scripts/soak.py) through the intake API at
+a steady rate while one thing fails, waits until every consumer group has committed to the end, and
+then counts: every profile has exactly one current ranking, and every citizen got exactly the
+e-mails the notification rule says (today one per ranking: one distinct Message-ID; a resend after
+a crash keeps the Message-ID).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import time
 import uuid
@@ -23,8 +25,9 @@ from tests.samples import profile_payload
 
 pytestmark = pytest.mark.faults
 
-N = 300
-RATE = 40.0
+# `scripts/soak.py` runs the same scenarios longer and bigger through these two variables.
+N = int(os.environ.get("BROBYGGER_FAULTS_PROFILES", "300"))
+RATE = float(os.environ.get("BROBYGGER_FAULTS_RATE", "40"))
 
 
 async def _judge(system: System, scenario: str, answers: list, started: float, report: list[Verdict]) -> Verdict:  # type: ignore[type-arg]
