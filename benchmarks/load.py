@@ -35,7 +35,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from brobygger.demo import load_demo
 from brobygger.infra import create_topics
-from tests.faults.harness import Answer, Driver, System, mail_server
+from tests.e2e.stack import smtp_server
+from tests.faults.harness import Answer, Driver, Mailbox, System
 from tests.helpers import eventually
 
 
@@ -91,7 +92,7 @@ async def watch_proposals(bootstrap: str, topic: str, arrivals: dict[str, float]
 
 async def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="brobygger-load-") as tmp:
-        async with mail_server() as (mail, smtp_port):
+        async with smtp_server(Mailbox()) as (mail, smtp_port):
             system = System(Path(tmp), mail, smtp_port)
             try:
                 await asyncio.to_thread(system.start_infra)
@@ -152,9 +153,14 @@ def _print(
     refusals = sum(n for a in answers for code, n in a.statuses.items() if code != 202)
     last = max([arrivals[a.citizen_id] for a in accepted if a.citizen_id in arrivals], default=float("nan"))
     first = min(a.sent_at for a in answers)
-    print(f"rate asked {args.rate:g}/s for {args.seconds:g} s: {len(answers)} profiles sent in {sent_for:.1f} s")
+    print(
+        f"rate asked {args.rate:g}/s for {args.seconds:g} s: {len(answers)} profiles; "
+        f"the last answer came {sent_for:.1f} s after the first POST"
+    )
     print(f"accepted {len(accepted)}; refused answers on the way (429/503, retried) {refusals}; lost {lost}")
-    print(f"end-to-end throughput: {len(to_proposal) / (last - first):.1f} rankings/s (first POST to last ranking)")
+    last_mail = max(system.mail.first_arrival.values(), default=float("nan"))
+    print(f"end-to-end throughput: {len(to_proposal) / (last - first):.1f} rankings/s (first POST to last ranking), "
+          f"{len(to_mail) / (last_mail - first):.1f} e-mails/s (first POST to last e-mail)")
     print(f"POST answered (202):          p50/p95/p99 {percentiles(to_post)}")
     print(f"POST -> MatchProposed stored: p50/p95/p99 {percentiles(to_proposal)}")
     print(f"POST -> e-mail received:      p50/p95/p99 {percentiles(to_mail)}")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -12,6 +14,7 @@ import jwt
 from kafka import KafkaConsumer, TopicPartition
 
 from services.intake.config import DEFAULT_JWT_AUDIENCE, LOCAL_JWT_ISSUER, LOCAL_JWT_SECRET
+from shared.contracts import MatchRequested
 
 T = TypeVar("T")
 
@@ -119,3 +122,16 @@ def bearer(
 ) -> dict[str, str]:
     """`Authorization` header for `token(...)`."""
     return {"Authorization": f"Bearer {token(role, subject, municipality, **kw)}"}
+
+
+def poison_records(limit: int) -> dict[str, bytes]:
+    """Five records no consumer can ever process, one of each kind a consumer must dead-letter at once."""
+    newer = MatchRequested(correlation_id="poison-version", citizen_id=uuid.uuid4()).model_dump(mode="json")
+    newer["schema_version"] = 2
+    return {
+        "not JSON": b"\x00\x01 this is not json",
+        "wrong schema": json.dumps({"event_type": "CitizenErased", "citizen": "nobody"}).encode(),
+        "unknown schema version": json.dumps(newer).encode(),
+        "deeply nested": b"[" * 200_000,
+        "just over the limit": b'{"pad": "' + b"x" * (limit - 10) + b'"}',
+    }

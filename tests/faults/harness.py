@@ -29,14 +29,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from aiosmtpd.controller import Controller
 from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient
 
 from brobygger.infra import LocalInfra, die_with_parent, free_port, stop_process
-from shared.contracts import MatchRequested
 from shared.topics import Topics
-from tests.e2e.stack import MailRecorder
+from tests.e2e.stack import MailRecorder, smtp_server
 from tests.helpers import bearer, eventually, read_topic
 from tests.samples import opportunity_payload, profile_payload
 
@@ -67,17 +65,6 @@ class Mailbox(MailRecorder):
             return "550 mailbox unavailable"
         envelope.rcpt_tos.append(address)
         return "250 OK"
-
-
-@asynccontextmanager
-async def mail_server() -> AsyncIterator[tuple[Mailbox, int]]:
-    mailbox, port = Mailbox(), free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield mailbox, port
-    finally:
-        controller.stop()
 
 
 @dataclass
@@ -396,19 +383,6 @@ class System:
         return dict(pairs)
 
 
-def poison_records(limit: int) -> dict[str, bytes]:
-    """Five records no consumer can ever process, one of each kind the guard must dead-letter at once."""
-    newer = MatchRequested(correlation_id="poison-version", citizen_id=uuid.uuid4()).model_dump(mode="json")
-    newer["schema_version"] = 2
-    return {
-        "not JSON": b"\x00\x01 this is not json",
-        "wrong schema": json.dumps({"event_type": "CitizenErased", "citizen": "nobody"}).encode(),
-        "unknown schema version": json.dumps(newer).encode(),
-        "deeply nested": b"[" * 200_000,
-        "just over the limit": b'{"pad": "' + b"x" * (limit - 10) + b'"}',
-    }
-
-
 def _cids(line: str) -> list[str]:
     return [word[4:] for word in line.split() if word.startswith("cid=") and word != "cid=-"]
 
@@ -474,11 +448,24 @@ class Driver:
             delay = min(delay * 2, 2.0)
 
 
+def crash_and_restart(service: Service, down_while: tuple[int, int]) -> Callable[[Driver], Awaitable[None]]:
+    """A fault: SIGKILL `service` when the stream reaches the first count, start it again at the second."""
+
+    async def crash(driver: Driver) -> None:
+        await driver.reached(down_while[0])
+        service.kill(signal.SIGKILL)
+        await driver.reached(down_while[1])  # the stream goes on while it is down
+        service.start()
+        await service.ready()
+
+    return crash
+
+
 @asynccontextmanager
 async def running_system(*, two_matchers: bool = False) -> AsyncIterator[System]:
     """Broker, Redis, SMTP, the three services (optionally a second matcher) and a catalogue."""
     with tempfile.TemporaryDirectory(prefix="brobygger-faults-") as tmp:
-        async with mail_server() as (mail, smtp_port):
+        async with smtp_server(Mailbox()) as (mail, smtp_port):
             system = System(Path(tmp), mail, smtp_port)
             try:
                 await asyncio.to_thread(system.start_infra)

@@ -19,8 +19,8 @@ import pytest
 from kafka import KafkaProducer
 
 from shared.settings import KafkaSettings
-from tests.faults.harness import Driver, System, Verdict, drive_with_fault, poison_records, running_system
-from tests.helpers import eventually
+from tests.faults.harness import Driver, System, Verdict, crash_and_restart, drive_with_fault, running_system
+from tests.helpers import eventually, poison_records
 from tests.samples import profile_payload
 
 pytestmark = pytest.mark.faults
@@ -43,15 +43,7 @@ async def _judge(system: System, scenario: str, answers: list, started: float, r
 
 async def test_a_matcher_killed_mid_stream_and_restarted_loses_and_doubles_nothing(report: list[Verdict]) -> None:
     async with running_system() as system:
-        matcher = system.services["matcher"]
-
-        async def crash(driver: Driver) -> None:
-            await driver.reached(N // 3)
-            matcher.kill(signal.SIGKILL)
-            await driver.reached(N // 2)  # the stream goes on while it is down
-            matcher.start()
-            await matcher.ready()
-
+        crash = crash_and_restart(system.services["matcher"], down_while=(N // 3, N // 2))
         started = time.monotonic()
         answers = await drive_with_fault(system, crash, n=N, rate=RATE)
         verdict = await _judge(system, "matcher SIGKILL + restart", answers, started, report)
@@ -60,15 +52,7 @@ async def test_a_matcher_killed_mid_stream_and_restarted_loses_and_doubles_nothi
 
 async def test_a_notifier_killed_mid_stream_and_restarted_sends_each_ranking_once(report: list[Verdict]) -> None:
     async with running_system() as system:
-        notifier = system.services["notifier"]
-
-        async def crash(driver: Driver) -> None:
-            await driver.reached(N // 3)
-            notifier.kill(signal.SIGKILL)
-            await driver.reached(N // 2)
-            notifier.start()
-            await notifier.ready()
-
+        crash = crash_and_restart(system.services["notifier"], down_while=(N // 3, N // 2))
         started = time.monotonic()
         answers = await drive_with_fault(system, crash, n=N, rate=RATE)
         verdict = await _judge(system, "notifier SIGKILL + restart", answers, started, report)
