@@ -16,7 +16,7 @@ with their settings from the environment. It loads the Holbæk demo catalogue th
    attempt to (a) the MatchProposed on the topic, stored with `acks=all` (the proposal stored), and
    (b) the e-mail accepted by the SMTP server (the notification). Lost = accepted without either.
 
-With `--profile DIR`, intake and the matcher run under cProfile and their stats go to DIR (read
+With `--profile DIR`, the three services run under cProfile and their stats go to DIR (read
 them with `python -m pstats`). Everything runs on this machine: driver, broker, Redis, services.
 """
 
@@ -97,7 +97,7 @@ async def run(args: argparse.Namespace) -> int:
             try:
                 await asyncio.to_thread(system.start_infra)
                 if args.profile:
-                    for name in ("intake", "matcher"):
+                    for name in ("intake", "matcher", "notifier"):
                         system.services[name].profile_to = args.profile / f"{name}.pstats"
                 started = time.monotonic()
                 await system.start_services("intake", "matcher", "notifier")
@@ -111,7 +111,13 @@ async def run(args: argparse.Namespace) -> int:
                 print(f"broker floor, produce (acks=all) -> consume, one at a time: p50/p95/p99 {percentiles(floor)}")
                 return await _load(system, args)
             finally:
-                await asyncio.to_thread(system.stop)
+                await asyncio.to_thread(system.stop)  # a clean stop: cProfile writes its stats
+                for name, service in system.services.items():
+                    if service.profile_to is not None and service.profile_to.exists():
+                        shares = where_time_goes(service.profile_to)
+                        print(f"{name} CPU time by code ({service.profile_to}):")
+                        for family, share in shares:
+                            print(f"  {share:6.1%}  {family}")
 
 
 async def _load(system: System, args: argparse.Namespace) -> int:
@@ -166,12 +172,40 @@ def _print(
     print(f"POST -> e-mail received:      p50/p95/p99 {percentiles(to_mail)}")
 
 
+# Where a service's CPU time goes, by the code it is spent in (first match wins).
+FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("ranking (matcher domain, numpy, scipy, sklearn)", ("services/matcher/domain", "numpy", "scipy", "sklearn")),
+    ("sealing (shared/crypto, cryptography)", ("shared/crypto", "cryptography")),
+    ("Redis client (redis-py)", ("redis/",)),
+    ("Kafka client (aiokafka, faststream)", ("aiokafka", "faststream", "kafka/")),
+    ("pydantic (validation, JSON)", ("pydantic",)),
+    ("HTTP (uvicorn, starlette, fastapi, h11, httpx)", ("uvicorn", "starlette", "fastapi", "h11", "httpx")),
+    ("JWT (pyjwt)", ("jwt/",)),
+    ("logging", ("logging/",)),
+    ("asyncio event loop, selectors", ("asyncio", "selectors")),
+    ("brobygger services and shared (rest)", ("services/", "shared/")),
+)
+
+
+def where_time_goes(path: Path) -> list[tuple[str, float]]:
+    """Share of a cProfile run's own time (tottime) per family of code, largest first."""
+    import pstats
+
+    stats = pstats.Stats(str(path))
+    totals: dict[str, float] = {}
+    for (filename, _line, _name), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        family = next((f for f, needles in FAMILIES if any(n in filename for n in needles)), "other")
+        totals[family] = totals.get(family, 0.0) + tottime
+    whole = sum(totals.values()) or 1.0
+    return sorted(((f, t / whole) for f, t in totals.items()), key=lambda x: -x[1])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=50.0, help="profiles per second")
     parser.add_argument("--seconds", type=float, default=60.0, help="how long to send")
     parser.add_argument("--drain", type=float, default=120.0, help="longest wait for the last rankings and e-mails")
-    parser.add_argument("--profile", default=None, help="run intake and the matcher under cProfile; stats to DIR")
+    parser.add_argument("--profile", default=None, help="run the three services under cProfile; stats to DIR")
     args = parser.parse_args(argv)
     if args.profile:
         args.profile = Path(args.profile).resolve()

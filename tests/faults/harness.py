@@ -105,6 +105,12 @@ class Service:
         self.proc.wait(timeout=30)
 
     def stop(self) -> None:
+        if self.proc is not None and self.profile_to is not None and self.proc.poll() is None:
+            # uvicorn re-raises SIGTERM after its shutdown, which would end cProfile before it writes;
+            # after SIGINT it raises KeyboardInterrupt, and cProfile writes its stats on the way out.
+            self.proc.send_signal(signal.SIGINT)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=60)
         if self.proc is not None:
             stop_process(self.proc, grace_s=10.0)
 
