@@ -114,8 +114,8 @@ async def run(args: argparse.Namespace) -> int:
                 await asyncio.to_thread(system.stop)  # a clean stop: cProfile writes its stats
                 for name, service in system.services.items():
                     if service.profile_to is not None and service.profile_to.exists():
-                        shares = where_time_goes(service.profile_to)
-                        print(f"{name} CPU time by code ({service.profile_to}):")
+                        idle, busy, shares = where_time_goes(service.profile_to)
+                        print(f"{name}: busy {busy:.1f} s, idle {idle:.1f} s; busy time by code:")
                         for family, share in shares:
                             print(f"  {share:6.1%}  {family}")
 
@@ -173,7 +173,12 @@ def _print(
 
 
 # Where a service's CPU time goes, by the code it is spent in (first match wins).
+IDLE = "idle: waiting in epoll for I/O (not CPU)"
 FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (IDLE, ("select.epoll",)),
+    ("socket send/recv (Redis, Kafka, HTTP round trips)", ("_socket.socket",)),
+    ("start-up (imports, loading the ESCO index)", ("marshal", "importlib", "<frozen", "esco_store", "npyio")),
+    ("JSON (json module)", ("json/",)),
     ("ranking (matcher domain, numpy, scipy, sklearn)", ("services/matcher/domain", "numpy", "scipy", "sklearn")),
     ("sealing (shared/crypto, cryptography)", ("shared/crypto", "cryptography")),
     ("Redis client (redis-py)", ("redis/",)),
@@ -187,17 +192,20 @@ FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-def where_time_goes(path: Path) -> list[tuple[str, float]]:
-    """Share of a cProfile run's own time (tottime) per family of code, largest first."""
+def where_time_goes(path: Path) -> tuple[float, float, list[tuple[str, float]]]:
+    """Idle seconds, busy seconds, and each family's share of the busy time (the main thread only:
+    cProfile does not see worker threads, such as the notifier's SMTP sends)."""
     import pstats
 
     stats = pstats.Stats(str(path))
     totals: dict[str, float] = {}
-    for (filename, _line, _name), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
-        family = next((f for f, needles in FAMILIES if any(n in filename for n in needles)), "other")
+    for (filename, _line, name), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        where = f"{filename}:{name}"
+        family = next((f for f, needles in FAMILIES if any(n in where for n in needles)), "other")
         totals[family] = totals.get(family, 0.0) + tottime
-    whole = sum(totals.values()) or 1.0
-    return sorted(((f, t / whole) for f, t in totals.items()), key=lambda x: -x[1])
+    idle = totals.pop(IDLE, 0.0)
+    busy = sum(totals.values()) or 1.0
+    return idle, busy, sorted(((f, t / busy) for f, t in totals.items()), key=lambda x: -x[1])
 
 
 def main(argv: list[str] | None = None) -> int:
