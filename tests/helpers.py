@@ -33,6 +33,33 @@ async def eventually(probe: Callable[[], Awaitable[T | None]], timeout_s: float 
         delay = min(delay * 1.5, 0.5)
 
 
+def end_offsets(consumer: KafkaConsumer, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
+    """Each partition's true end (last offset + 1), on any broker.
+
+    The local Tansu broker answers "latest offset" with the base offset of the partition's last
+    batch + 1, so after a batch of several records it reports too little (a batch of 5 after one
+    record: 2 instead of 6). Reading from that reported end - 1 returns the whole last batch.
+    """
+    reported = consumer.end_offsets(tps)
+    true = dict(reported)
+    pending = {tp for tp in tps if reported[tp] > 0}
+    if not pending:
+        return true
+    consumer.assign(list(pending))
+    for tp in pending:
+        consumer.seek(tp, reported[tp] - 1)
+    seen: set[TopicPartition] = set()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        got = consumer.poll(timeout_ms=200)
+        for tp, batch in got.items():
+            true[tp] = max(true[tp], *(r.offset + 1 for r in batch))
+            seen.add(tp)
+        if seen >= pending and not got:  # every last batch read, and nothing left buffered
+            break
+    return true
+
+
 def read_topic(bootstrap: str, topic: str) -> list[tuple[bytes | None, bytes]]:
     """Every record on a topic, from the beginning (kafka-python, no consumer group)."""
     consumer = KafkaConsumer(
@@ -48,9 +75,9 @@ def read_topic(bootstrap: str, topic: str) -> list[tuple[bytes | None, bytes]]:
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
         tps = [TopicPartition(topic, p) for p in partitions]
+        end = end_offsets(consumer, tps)
         consumer.assign(tps)
         consumer.seek_to_beginning(*tps)
-        end = consumer.end_offsets(tps)
         records: list[tuple[bytes | None, bytes]] = []
         deadline = time.monotonic() + 10
         while any(consumer.position(tp) < end[tp] for tp in tps) and time.monotonic() < deadline:
@@ -68,7 +95,7 @@ def record_count(bootstrap: str, *topics: str) -> int:
     )
     try:
         tps = [TopicPartition(t, p) for t in topics for p in consumer.partitions_for_topic(t) or set()]
-        return sum(consumer.end_offsets(tps).values())
+        return sum(end_offsets(consumer, tps).values())
     finally:
         consumer.close()
 

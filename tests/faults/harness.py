@@ -35,7 +35,7 @@ from kafka.admin import KafkaAdminClient
 from brobygger.infra import LocalInfra, die_with_parent, free_port, stop_process
 from shared.topics import Topics
 from tests.e2e.stack import MailRecorder, smtp_server
-from tests.helpers import bearer, eventually, read_topic
+from tests.helpers import bearer, end_offsets, eventually, read_topic
 from tests.samples import opportunity_payload, profile_payload
 
 # Consumer groups whose committed offsets say "everything on this topic has had its effect".
@@ -271,7 +271,7 @@ class System:
             for service, purpose, topic in GROUPS:
                 name = getattr(self.topics, topic)
                 tps = [TopicPartition(name, p) for p in consumer.partitions_for_topic(name) or set()]
-                ends = consumer.end_offsets(tps)
+                ends = end_offsets(consumer, tps)
                 group = self.topics.group(service, purpose)
                 committed = admin.list_group_offsets({group: tps}).get(group, {})
                 lags[f"{service}.{purpose}"] = sum(
