@@ -13,6 +13,7 @@ import httpx
 import jwt
 from kafka import KafkaConsumer, TopicPartition
 
+from brobygger.infra import end_offsets
 from services.intake.config import DEFAULT_JWT_AUDIENCE, LOCAL_JWT_ISSUER, LOCAL_JWT_SECRET
 from shared.contracts import MatchRequested
 
@@ -31,33 +32,6 @@ async def eventually(probe: Callable[[], Awaitable[T | None]], timeout_s: float 
             raise AssertionError(f"timed out after {timeout_s:g} s waiting for {what}")
         await asyncio.sleep(delay)
         delay = min(delay * 1.5, 0.5)
-
-
-def end_offsets(consumer: KafkaConsumer, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
-    """Each partition's true end (last offset + 1), on any broker.
-
-    The local Tansu broker answers "latest offset" with the base offset of the partition's last
-    batch + 1, so after a batch of several records it reports too little (a batch of 5 after one
-    record: 2 instead of 6). Reading from that reported end - 1 returns the whole last batch.
-    """
-    reported = consumer.end_offsets(tps)
-    true = dict(reported)
-    pending = {tp for tp in tps if reported[tp] > 0}
-    if not pending:
-        return true
-    consumer.assign(list(pending))
-    for tp in pending:
-        consumer.seek(tp, reported[tp] - 1)
-    seen: set[TopicPartition] = set()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        got = consumer.poll(timeout_ms=200)
-        for tp, batch in got.items():
-            true[tp] = max(true[tp], *(r.offset + 1 for r in batch))
-            seen.add(tp)
-        if seen >= pending and not got:  # every last batch read, and nothing left buffered
-            break
-    return true
 
 
 def read_topic(bootstrap: str, topic: str) -> list[tuple[bytes | None, bytes]]:
