@@ -28,9 +28,10 @@ async def test_a_company_sees_pseudonymous_candidates_for_its_own_opportunity_an
         async with httpx.AsyncClient(base_url=stack.api, timeout=10) as client:
             mine = await _register(client, first, FIRST)
             theirs = await _register(client, second, SECOND)
+            excluded = await _register(client, first, FIRST, required_certificates=["forklift"])
 
             async def catalogue_loaded() -> bool:
-                return bool((await stack.matcher_stats())["catalogue_size"] >= 2)
+                return bool((await stack.matcher_stats())["catalogue_size"] >= 3)
 
             await eventually(catalogue_loaded, 20, "the matcher to read both opportunities")
             profile = profile_payload()
@@ -58,12 +59,21 @@ async def test_a_company_sees_pseudonymous_candidates_for_its_own_opportunity_an
 
             own = await client.get(f"/v1/citizens/{citizen_id}/proposals", headers=bearer("citizen", citizen_id))
             assert own.status_code == 200 and own.json()["status"] == "ready"
+            # "Why not" is for staff: the caseworker sees the job a missing certificate excluded;
+            # the citizen and the job's own company never do.
+            staff = (await client.get(f"/v1/citizens/{citizen_id}/proposals", headers=caseworker)).json()
+            assert [(m["opportunity_id"], m["rule"]) for m in staff["near_misses"]] == [
+                (excluded, "missing_certificate")
+            ]
+            assert own.json()["near_misses"] == [] and excluded not in own.text
+            company_view = (await client.get(f"/v1/opportunities/{excluded}/candidates", headers=first)).json()
+            assert company_view["candidates"] == []
             other_company_on_citizen = await client.get(f"/v1/citizens/{citizen_id}/proposals", headers=first)
             assert other_company_on_citizen.status_code == 403
 
 
-async def _register(client: httpx.AsyncClient, headers: dict[str, str], cvr: str) -> str:
-    payload = opportunity_payload(owner={"type": "company", "cvr": cvr, "name": f"Firma {cvr} (test)"})
+async def _register(client: httpx.AsyncClient, headers: dict[str, str], cvr: str, **overrides: Any) -> str:
+    payload = opportunity_payload(owner={"type": "company", "cvr": cvr, "name": f"Firma {cvr} (test)"}, **overrides)
     r = await client.post("/v1/opportunities", json=payload, headers=headers)
     assert r.status_code == 202, r.text
     return str(r.json()["opportunity_id"])
