@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from shared.topics import PARTITIONS, Topics
 
@@ -140,6 +141,34 @@ def create_topics(bootstrap: str, topics: list[str], partitions: int = PARTITION
         admin.close()
 
 
+def end_offsets(consumer: Any, tps: list[Any]) -> dict[Any, int]:
+    # kafka-python is untyped: `consumer` is a KafkaConsumer, `tps` its TopicPartitions.
+    """Each partition's true end (last offset + 1), on any broker.
+
+    The local Tansu broker answers "latest offset" with the base offset of the partition's last
+    batch + 1, so after a batch of several records it reports too little (a batch of 5 after one
+    record: 2 instead of 6). Reading from that reported end - 1 returns the whole last batch.
+    """
+    reported = consumer.end_offsets(tps)
+    true = dict(reported)
+    pending = {tp for tp in tps if reported[tp] > 0}
+    if not pending:
+        return true
+    consumer.assign(list(pending))
+    for tp in pending:
+        consumer.seek(tp, reported[tp] - 1)
+    seen: set[Any] = set()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        got = consumer.poll(timeout_ms=200)
+        for tp, batch in got.items():
+            true[tp] = max(true[tp], *(r.offset + 1 for r in batch))
+            seen.add(tp)
+        if seen >= pending and not got:  # every last batch read, and nothing left buffered
+            break
+    return true
+
+
 @dataclass
 class LocalInfra:
     """A broker and a Redis for one machine. `start()`, use `kafka_bootstrap` and `redis_url`, `stop()`."""
@@ -198,38 +227,43 @@ class LocalInfra:
         raise InfraError(f"the local Kafka broker did not start in {attempts} attempts; see {self.data_dir}/tansu.log")
 
     def _start_redis(self, attempts: int = 5) -> None:
-        binary = redis_binary()
-        assert self.data_dir is not None
         for _ in range(attempts):
             port = free_port()
-            proc = _spawn(
-                [
-                    binary,
-                    "--port",
-                    str(port),
-                    "--bind",
-                    "127.0.0.1",
-                    "--dir",
-                    str(self.data_dir),
-                    "--appendonly",
-                    "yes",
-                    "--appendfsync",
-                    "always",
-                    "--save",
-                    "",
-                    "--daemonize",
-                    "no",
-                    "--protected-mode",
-                    "yes",
-                ],
-                self.data_dir / "redis.log",
-            )
-            if _wait_port(port, proc, 5.0) and _still_alive(proc) and self._redis_answers(port):
-                self._procs["redis"] = proc
-                self.redis_url = f"redis://127.0.0.1:{port}/0"
+            if self._spawn_redis(port):
                 return
-            stop_process(proc)
         raise InfraError(f"redis-server did not start in {attempts} attempts; see {self.data_dir}/redis.log")
+
+    def _spawn_redis(self, port: int) -> bool:
+        binary = redis_binary()
+        assert self.data_dir is not None
+        proc = _spawn(
+            [
+                binary,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.data_dir),
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--save",
+                "",
+                "--daemonize",
+                "no",
+                "--protected-mode",
+                "yes",
+            ],
+            self.data_dir / "redis.log",
+        )
+        if _wait_port(port, proc, 5.0) and _still_alive(proc) and self._redis_answers(port):
+            self._procs["redis"] = proc
+            self.redis_url = f"redis://127.0.0.1:{port}/0"
+            return True
+        stop_process(proc)
+        return False
 
     @staticmethod
     def _redis_answers(port: int) -> bool:
@@ -252,6 +286,20 @@ class LocalInfra:
 
     def resume_broker(self) -> None:
         os.kill(self._procs["kafka"].pid, signal.SIGCONT)
+
+    def stop_redis(self, sig: signal.Signals) -> None:
+        """Send `sig` (SIGKILL: a crash, SIGTERM: a clean stop) and wait until Redis is gone (failure tests)."""
+        proc = self._procs.pop("redis")
+        proc.send_signal(sig)
+        proc.wait(timeout=30)
+
+    def restart_redis(self) -> None:
+        """Start Redis again on the same port and data folder: it reloads its append-only file."""
+        port = int(self.redis_url.rsplit(":", 1)[1].split("/")[0])
+        for _ in range(20):  # the old socket may linger a moment
+            if self._spawn_redis(port):
+                return
+        raise InfraError(f"redis-server did not restart on port {port}; see {self.data_dir}/redis.log")
 
     def pids(self) -> list[int]:
         return [p.pid for p in self._procs.values()]

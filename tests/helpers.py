@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import httpx
 import jwt
 from kafka import KafkaConsumer, TopicPartition
 
+from brobygger.infra import end_offsets
 from services.intake.config import DEFAULT_JWT_AUDIENCE, LOCAL_JWT_ISSUER, LOCAL_JWT_SECRET
+from shared.contracts import MatchRequested
 
 T = TypeVar("T")
 
@@ -44,9 +49,9 @@ def read_topic(bootstrap: str, topic: str) -> list[tuple[bytes | None, bytes]]:
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
         tps = [TopicPartition(topic, p) for p in partitions]
+        end = end_offsets(consumer, tps)
         consumer.assign(tps)
         consumer.seek_to_beginning(*tps)
-        end = consumer.end_offsets(tps)
         records: list[tuple[bytes | None, bytes]] = []
         deadline = time.monotonic() + 10
         while any(consumer.position(tp) < end[tp] for tp in tps) and time.monotonic() < deadline:
@@ -55,6 +60,35 @@ def read_topic(bootstrap: str, topic: str) -> list[tuple[bytes | None, bytes]]:
         return records
     finally:
         consumer.close()
+
+
+def record_count(bootstrap: str, *topics: str) -> int:
+    """How many records the topics hold now (the sum of their partitions' end offsets)."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, request_timeout_ms=5000
+    )
+    try:
+        tps = [TopicPartition(t, p) for t in topics for p in consumer.partitions_for_topic(t) or set()]
+        return sum(end_offsets(consumer, tps).values())
+    finally:
+        consumer.close()
+
+
+async def consumed_everything(service_url: str, bootstrap: str, *topics: str, timeout_s: float = 30.0) -> int:
+    """Wait until a stream service's own counters account for every record now on `topics`.
+
+    What a test checks after this ("exactly one e-mail") cannot change by waiting longer: nothing
+    more is on its way. Returns the number of records.
+    """
+    expected = await asyncio.to_thread(record_count, bootstrap, *topics)
+
+    async def caught_up() -> bool:
+        async with httpx.AsyncClient(timeout=5) as client:
+            stats = (await client.get(f"{service_url}/stats")).json()
+        return int(stats.get("processed", 0)) + int(stats.get("dead_lettered", 0)) >= expected
+
+    await eventually(caught_up, timeout_s, f"{service_url} to consume all {expected} records on {', '.join(topics)}")
+    return expected
 
 
 def token(
@@ -89,3 +123,16 @@ def bearer(
 ) -> dict[str, str]:
     """`Authorization` header for `token(...)`."""
     return {"Authorization": f"Bearer {token(role, subject, municipality, **kw)}"}
+
+
+def poison_records(limit: int) -> dict[str, bytes]:
+    """Five records no consumer can ever process, one of each kind a consumer must dead-letter at once."""
+    newer = MatchRequested(correlation_id="poison-version", citizen_id=uuid.uuid4()).model_dump(mode="json")
+    newer["schema_version"] = 2
+    return {
+        "not JSON": b"\x00\x01 this is not json",
+        "wrong schema": json.dumps({"event_type": "CitizenErased", "citizen": "nobody"}).encode(),
+        "unknown schema version": json.dumps(newer).encode(),
+        "deeply nested": b"[" * 200_000,
+        "just over the limit": b'{"pad": "' + b"x" * (limit - 10) + b'"}',
+    }

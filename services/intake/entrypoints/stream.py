@@ -12,8 +12,8 @@ from shared.settings import KafkaSettings
 
 
 def register_subscribers(broker: KafkaBroker, deps: IntakeDeps, guard: MessageGuard, kafka: KafkaSettings) -> None:
-    async def on_proposals(body: bytes) -> None:
-        await handlers.on_match_proposed(deps, MatchProposed.model_validate_json(body))
+    async def on_proposals(event: MatchProposed) -> None:
+        await handlers.on_match_proposed(deps, event)
 
     subscribe(
         broker,
@@ -21,6 +21,7 @@ def register_subscribers(broker: KafkaBroker, deps: IntakeDeps, guard: MessageGu
         kafka,
         topic=deps.topics.proposals,
         group_id=deps.topics.group("intake", "proposals"),
+        contract=MatchProposed,
         handle=on_proposals,
         title="intake.proposals",
         description="Stores each MatchProposed as the citizen's current proposals.",
