@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from services.intake.adapters.audit import AuditLog
 from services.intake.adapters.metrics import CountingPublisher, IntakeMetrics, RequestMetrics
@@ -53,6 +53,18 @@ MELO benchmark (Avature, MIT licence).
 """
 
 
+def _redis_client(settings: RedisSettings) -> Redis:
+    """A client whose requests wait (up to 5 s) for a free connection instead of failing at once.
+
+    With redis-py's default pool, a burst of requests released together (after a broker pause) got
+    "too many connections" from a healthy Redis.
+    """
+    pool = BlockingConnectionPool.from_url(
+        settings.url.get_secret_value(), max_connections=50, timeout=5, socket_timeout=5
+    )
+    return Redis.from_pool(pool)
+
+
 def bootstrap(
     common: CommonSettings | None = None,
     kafka: KafkaSettings | None = None,
@@ -75,7 +87,7 @@ def bootstrap(
     metrics = IntakeMetrics()
 
     broker = build_broker(kafka, "brobygger-intake", log_each_message=common.log_each_message)
-    redis_client = Redis.from_url(redis_settings.url.get_secret_value(), socket_timeout=5)
+    redis_client = _redis_client(redis_settings)
     deps = IntakeDeps(
         publisher=CountingPublisher(
             SealingPublisher(
