@@ -59,6 +59,7 @@ def bootstrap(
         contact_wait_s=settings.contact_wait_s,
         rights_url_da=settings.rights_url_da,
         rights_url_en=settings.rights_url_en,
+        ranking_digest=settings.ranking_digest,
     )
     guard = MessageGuard(
         broker, common.topics, "notifier", kafka=kafka, ledger=RedisReplayLedger(store_client, common.namespace)

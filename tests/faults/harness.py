@@ -175,6 +175,7 @@ class System:
             "INTAKE_NOTIFIER_URL": f"http://127.0.0.1:{ports['notifier']}",
             "MATCHER_PORT": str(ports["matcher"]),
             "NOTIFIER_PORT": str(ports["notifier"]),
+            "NOTIFIER_RANKING_DIGEST": "true",
             "NOTIFIER_SMTP_HOST": "127.0.0.1",
             "NOTIFIER_SMTP_PORT": str(self.smtp_port),
         }
