@@ -14,7 +14,7 @@ from services.intake.domain.lifecycle import Action
 from services.intake.domain.lifecycle import Actor as LifecycleActor
 from services.intake.entrypoints.deps import Caller, Req
 from services.intake.entrypoints.lifecycle_api import Lifecycle
-from services.intake.lifecycle import act
+from services.intake.lifecycle import act, track
 from services.intake.privacy import Actor, PrivacyDeps
 
 
@@ -86,6 +86,11 @@ async def decide(
     municipality, erased = await _municipality(deps, citizen_id)
     check_citizen(caller, citizen_id, None if erased else municipality, allow_citizen_self=False)
     record = await lifecycle.lifecycle.store.get(proposal_id)
+    latest = await deps.store.proposals(citizen_id) if record is None else None
+    if latest is not None:
+        # The read model saw the ranking before the lifecycle subscriber did: track it now (idempotent).
+        await track(lifecycle.lifecycle, latest)
+        record = await lifecycle.lifecycle.store.get(proposal_id)
     if record is None or record.citizen_id != citizen_id:
         raise NotFound(f"proposal {proposal_id}")
     action = Action.APPROVE if decision.decision == "approve" else Action.OVERRIDE
