@@ -12,9 +12,10 @@ from redis.asyncio import Redis
 
 from services.intake.adapters.lifecycle_store import ProposalRecord, RedisLifecycleStore
 from services.intake.domain.lifecycle import Action, Actor, IllegalTransition, Outcome, State
-from services.intake.lifecycle import transition
+from services.intake.lifecycle import LifecycleDeps, expire_due, transition
 from shared.settings import CommonSettings
 from tests.conftest import InfraHandle
+from tests.unit.intake.fakes import FakeAudit, FakeDirectory, FakePublisher
 
 pytestmark = pytest.mark.integration
 
@@ -89,3 +90,38 @@ async def test_two_intake_instances_racing_one_transition_make_one_winner(
 
 async def test_an_unknown_proposal_reads_as_none(redis: Redis, common: CommonSettings) -> None:
     assert await RedisLifecycleStore(redis, common.namespace).get(uuid.uuid4()) is None
+
+
+async def test_two_intake_instances_sweeping_expiry_at_once_expire_each_offer_once(
+    redis: Redis, common: CommonSettings, infra: InfraHandle
+) -> None:
+    other = Redis.from_url(infra.redis_url)
+    try:
+        later = NOW + dt.timedelta(days=15)
+        publishers = [FakePublisher(), FakePublisher()]
+        instances = [
+            LifecycleDeps(
+                store=RedisLifecycleStore(client, common.namespace),
+                directory=FakeDirectory(),
+                publisher=publisher,
+                audit=FakeAudit(),
+                topics=common.topics,
+                clock=lambda: later,
+            )
+            for client, publisher in zip((redis, other), publishers, strict=True)
+        ]
+        offered = []
+        for _ in range(10):
+            record = await _tracked(instances[0].store)  # type: ignore[arg-type]
+            for action in (Action.APPROVE, Action.OFFER):
+                await transition(instances[0].store, record.proposal_id, action, Actor.CASEWORKER, "cw", NOW)
+            offered.append(record.proposal_id)
+        counts = await asyncio.gather(*(expire_due(deps) for deps in instances))
+        assert sum(counts) == 10  # each offer expired by exactly one of the two
+        for proposal_id in offered:
+            back = await instances[0].store.get(proposal_id)
+            assert back is not None and back.state is State.EXPIRED
+        events = [e for p in publishers for _, _, e in p.sent]
+        assert sorted(e.proposal_id for e in events) == sorted(offered)  # type: ignore[attr-defined]
+    finally:
+        await other.aclose()
