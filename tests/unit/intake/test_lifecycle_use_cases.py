@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import uuid
 
@@ -128,7 +129,7 @@ async def test_withdrawn_consent_retracts_only_that_kind_and_tells_an_owner_hold
 
 
 async def test_offers_expire_by_the_injected_clock_and_only_once() -> None:
-    deps, store, directory, publisher = _world(default_auto_approve=frozenset(OpportunityKind))
+    deps, store, directory, _publisher = _world(default_auto_approve=frozenset(OpportunityKind))
     citizen, job = uuid.uuid4(), _proposal()
     directory.citizens[citizen] = "316"
     await track(deps, _ranking(citizen, job))
@@ -152,10 +153,8 @@ async def test_an_event_whose_publishing_was_interrupted_is_published_by_the_swe
         raise ConnectionError("down")
 
     deps.publisher.publish = broker_down  # type: ignore[method-assign]
-    try:
+    with contextlib.suppress(ConnectionError):
         await act(deps, job.proposal_id, Action.APPROVE, Actor.CASEWORKER, "cw", "c")
-    except ConnectionError:
-        pass
     deps.publisher = publisher = FakePublisher()
     assert await republish(deps) == 0  # too fresh: its own request may still be publishing it
     deps.clock = lambda: NOW + dt.timedelta(minutes=1)
