@@ -78,8 +78,8 @@ async def on_transition(deps: NotifierDeps, event: ProposalTransitioned) -> None
     """The rule until the messages issue: an approved proposal is e-mailed to the citizen (the offer);
     the NotificationSent that follows lets intake record it `offered`. Nothing goes out for the private
     channel: the proposal waits in the caseworker's queue to be handed over in person."""
-    if event.to_state != "approved" or event.proposal is None or event.private_channel:
-        return
+    if deps.ranking_digest or event.to_state != "approved" or event.proposal is None or event.private_channel:
+        return  # with the digest on, the ranking's e-mail already named every proposal
     proposal = event.proposal
     association = proposal.kind is OpportunityKind.ASSOCIATION_ACTIVITY
     offer = MatchProposed(

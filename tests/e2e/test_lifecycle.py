@@ -3,8 +3,10 @@ answer, start and end, with the capacity hold released exactly when the proposal
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import random
+import uuid
 from typing import Any
 
 import httpx
@@ -13,7 +15,7 @@ import pytest
 from shared.settings import CommonSettings
 from tests.conftest import InfraHandle
 from tests.e2e.stack import MailRecorder, running_stack, smtp_server
-from tests.helpers import bearer, eventually
+from tests.helpers import bearer, consumed_everything, eventually
 from tests.samples import opportunity_payload, profile_payload
 
 pytestmark = pytest.mark.e2e
@@ -237,3 +239,125 @@ async def test_an_offer_expires_by_the_clock_and_a_withdrawn_consent_retracts_an
         assert (await w.state_of(declined, "declined"))["history"][-1]["reason"] == "Nej tak."
         late = await w.step(f"/v1/proposals/{expiring}/answer", w.caseworker, {"answer": "accept"})
         assert (late.status_code, late.json()["state"]) == (409, "expired")
+
+
+async def test_every_illegal_step_is_answered_409_with_the_current_state(
+    infra: InfraHandle, common: CommonSettings
+) -> None:
+    cvr = _cvr()
+    company = bearer("company", cvr)
+    async with (
+        smtp_server() as (mail, smtp_port),
+        running_stack(infra, common, smtp_port, notifier=LIFECYCLE) as stack,
+        httpx.AsyncClient(base_url=stack.api, timeout=10) as client,
+    ):
+        w = World(client, stack, mail)
+        await w.opportunity(cvr)
+        citizen_id, _ = await w.citizen()
+        proposal_id = (await w.first_proposal(citizen_id))["proposal_id"]
+        citizen = bearer("citizen", citizen_id)
+        today = dt.date.today().isoformat()
+        p = f"/v1/proposals/{proposal_id}"
+        decision = f"/v1/citizens/{citizen_id}/proposals/{proposal_id}/decision"
+        too_early: list[tuple[str, dict[str, str], dict[str, Any]]] = [
+            (f"{p}/answer", citizen, {"answer": "accept"}),
+            (f"{p}/owner-answer", company, {"answer": "interested"}),
+            (f"{p}/start", company, {"date": today}),
+            (f"{p}/end", company, {"date": today, "outcome": "hired"}),
+            (f"{p}/offer-in-person", w.caseworker, {}),
+        ]
+        for path, who, body in too_early:
+            r = await w.step(path, who, body)
+            assert (r.status_code, r.json().get("state")) == (409, "proposed"), (path, r.text)
+
+        r = await w.step(decision, w.caseworker, {"decision": "override", "reason": "Passer ikke nu."})
+        assert (r.status_code, r.json()["state"]) == (200, "overridden")
+        for path, who, body in [(decision, w.caseworker, {"decision": "approve"}), *too_early]:
+            r = await w.step(path, who, body)
+            assert (r.status_code, r.json().get("state")) == (409, "overridden"), (path, r.text)
+
+        # Wrong roles are 403, strangers 404, missing fields 422: never a 409 that leaks the state.
+        assert (await w.step(f"{p}/answer", company, {"answer": "accept"})).status_code == 403
+        assert (
+            await w.step(f"{p}/owner-answer", bearer("company", _cvr()), {"answer": "interested"})
+        ).status_code == 404
+        assert (
+            await w.step(f"{p}/answer", bearer("citizen", str(uuid.uuid4())), {"answer": "accept"})
+        ).status_code == 404
+        missing = await w.step(f"{p}/end", company, {"date": today})
+        assert missing.status_code == 422 and missing.json()["problems"][0]["field"] in ("outcome", "body.outcome")
+
+
+async def test_two_intake_instances_racing_one_decision_make_one_winner_and_one_409(
+    infra: InfraHandle, common: CommonSettings
+) -> None:
+    cvr = _cvr()
+    async with (
+        smtp_server() as (mail, smtp_port),
+        running_stack(infra, common, smtp_port, notifier=LIFECYCLE) as stack,
+        running_stack(infra, common, smtp_port, services=("intake",)) as second,
+        httpx.AsyncClient(base_url=stack.api, timeout=10) as a,
+        httpx.AsyncClient(base_url=second.api, timeout=10) as b,
+    ):
+        w = World(a, stack, mail)
+        await w.opportunity(cvr)
+        for _ in range(3):
+            citizen_id, _ = await w.citizen()
+            proposal_id = (await w.first_proposal(citizen_id))["proposal_id"]
+            path = f"/v1/citizens/{citizen_id}/proposals/{proposal_id}/decision"
+            answers = await asyncio.gather(
+                a.post(path, json={"decision": "approve"}, headers=w.caseworker),
+                b.post(path, json={"decision": "override", "reason": "Den anden sagsbehandler."}, headers=w.caseworker),
+            )
+            codes = sorted(r.status_code for r in answers)
+            assert codes == [200, 409], [r.text for r in answers]
+            winner = next(r for r in answers if r.status_code == 200).json()["state"]
+            loser = next(r for r in answers if r.status_code == 409).json()["state"]
+            assert winner == loser  # the loser is told the state the winner made
+            history = (await w.state_of(proposal_id, winner))["history"]
+            assert len(history) >= 1 and history[0]["to_state"] == winner
+
+
+async def test_an_erasure_after_the_yes_sends_nothing_more_and_tells_the_owner_to_delete(
+    infra: InfraHandle, common: CommonSettings
+) -> None:
+    cvr = _cvr()
+    company = bearer("company", cvr)
+    async with (
+        smtp_server() as (mail, smtp_port),
+        running_stack(infra, common, smtp_port, notifier=LIFECYCLE) as stack,
+        httpx.AsyncClient(base_url=stack.api, timeout=10) as client,
+    ):
+        w = World(client, stack, mail)
+        await w.opportunity(cvr)
+        await w.opportunity(cvr, title="Køkkenmedhjælper")
+        citizen_id, address = await w.citizen()
+
+        async def both() -> list[dict[str, Any]] | None:
+            entries = await w.lifecycle(citizen_id)
+            return entries if len(entries) == 2 else None
+
+        first, second = await eventually(both, 30, "two tracked proposals")
+        for entry in (first, second):
+            path = f"/v1/citizens/{citizen_id}/proposals/{entry['proposal_id']}/decision"
+            assert (await w.step(path, w.caseworker, {"decision": "approve"})).status_code == 200
+        await w.state_of(first["proposal_id"], "offered")
+        await w.state_of(second["proposal_id"], "offered")
+        assert len(mail.to(address)) == 2
+        accepted = await w.step(
+            f"/v1/proposals/{first['proposal_id']}/answer", bearer("citizen", citizen_id), {"answer": "accept"}
+        )
+        assert accepted.json()["state"] == "shared"
+
+        assert (await client.delete(f"/v1/citizens/{citizen_id}", headers=w.caseworker)).status_code == 202
+        await w.state_of(first["proposal_id"], "retracted")
+        await w.state_of(second["proposal_id"], "retracted")
+        await consumed_everything(
+            stack.notifier, infra.kafka_bootstrap, common.topics.citizens, common.topics.proposals
+        )
+        assert len(mail.to(address)) == 2, "nothing is sent about an erased citizen"
+        told = {
+            c["state"]: c["delete_details"]
+            for c in (await client.get(f"/v1/companies/{cvr}/candidates", headers=company)).json()
+        }
+        assert told == {"retracted": True}

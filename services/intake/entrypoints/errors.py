@@ -49,7 +49,11 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     401: _error(401, "No bearer token, or one that is expired, wrongly signed or meant for another audience."),
     403: _error(403, "The token's role may never use this operation."),
     404: _error(404, "Not found, or outside the caller's scope (the two look the same)."),
-    409: _error(409, "The Idempotency-Key was used with a different body."),
+    409: _error(
+        409,
+        "The Idempotency-Key was used with a different body, or a lifecycle step is not possible from the "
+        "proposal's current state (`error: illegal_transition`, with `state`).",
+    ),
     413: _error(413, "The body is larger than the limit."),
     415: _error(415, "The body is not JSON."),
     422: _error(422, "Invalid input; `problems` names each field."),

@@ -8,6 +8,7 @@ proposal's current state, never 200.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from typing import Annotated, Literal
 
@@ -236,12 +237,9 @@ def install_lifecycle(app: FastAPI, deps: views.ViewDeps) -> None:
 
     @app.exception_handler(InvalidTransition)
     async def invalid(_: Request, exc: InvalidTransition) -> JSONResponse:
-        field, _sep, problem = str(exc).partition(": ")
-        body = {
-            "error": "invalid_input",
-            "message": str(exc),
-            "problems": [{"field": field.strip("field `").rstrip("`"), "problem": problem or str(exc)}],
-        }
+        named = re.match(r"field `([^`]+)`: (.*)", str(exc))
+        field, problem = named.groups() if named else ("body", str(exc))
+        body = {"error": "invalid_input", "message": str(exc), "problems": [{"field": field, "problem": problem}]}
         return JSONResponse(status_code=422, content=body)
 
     @app.exception_handler(UnknownProposal)
