@@ -99,13 +99,14 @@ async def test_poison_records_are_dead_lettered_once_each_and_every_valid_profil
 
             async def all_poison_dead_lettered() -> dict[uuid.UUID, DeadLetter] | None:
                 letters = _letters(infra, common)
-                return letters if len(letters) >= 2 * len(poison) else None
+                return letters if len(letters) >= 3 * len(poison) else None
 
             letters = await eventually(all_poison_dead_lettered, 60, "a dead letter per poison record and service")
-            assert len(letters) == 2 * len(poison)  # matcher and notifier both read the citizens topic
-            assert {d.service for d in letters.values()} == {"matcher", "notifier"}
+            # The matcher, the notifier and intake's lifecycle all read the citizens topic.
+            assert len(letters) == 3 * len(poison)
+            assert {d.service for d in letters.values()} == {"matcher", "notifier", "intake"}
             reasons = sorted((d.service, d.reason[:80]) for d in letters.values())
-            for service in ("matcher", "notifier"):
+            for service in ("matcher", "notifier", "intake"):
                 mine = [d.reason for d in letters.values() if d.service == service]
                 assert any("not JSON" in r or "UTF-8" in r for r in mine), reasons
                 assert any("field `" in r for r in mine), reasons
