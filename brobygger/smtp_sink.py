@@ -10,11 +10,13 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from brobygger.infra import private_dir, write_private
+
 
 class FolderHandler:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dir(folder)
         self.count = 0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
@@ -22,7 +24,8 @@ class FolderHandler:
         content: bytes = envelope.original_content or envelope.content
         match = re.search(rb"^Message-ID:\s*<([^>@]+)", content, re.IGNORECASE | re.MULTILINE)
         stem = match.group(1).decode("ascii", "replace") if match else f"{time.time_ns()}"
-        (self.folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{stem}.eml").write_bytes(content)
+        # An e-mail holds the citizen's name and address: readable by the owner of the folder only.
+        write_private(self.folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{stem}.eml", content)
         return "250 Message accepted for delivery"
 
 

@@ -25,7 +25,7 @@ from services.intake.entrypoints.security import Gate
 from services.intake.entrypoints.stream import register_subscribers
 from services.intake.handlers import IntakeDeps
 from services.intake.privacy import PrivacyDeps
-from shared.crypto import KeyStore
+from shared.crypto import KeyRing, KeySettings, KeyStore
 from shared.messaging import MessageGuard, build_broker
 from shared.settings import CommonSettings, KafkaSettings, RedisSettings
 
@@ -69,6 +69,10 @@ def bootstrap(
         common.refuse_local_defaults()
     except ValueError as exc:
         problems.append(str(exc))
+    try:
+        ring = KeyRing.from_settings(KeySettings(), common.mode)
+    except ValueError as exc:
+        problems.append(str(exc))
     if problems:
         raise UnsafeSettings("refusing to start in production mode (BROBYGGER_MODE=production): " + "; ".join(problems))
     docs_public = settings.docs_public(common.mode)
@@ -76,11 +80,10 @@ def bootstrap(
 
     broker = build_broker(kafka, "brobygger-intake", log_each_message=common.log_each_message)
     redis_client = Redis.from_url(redis_settings.url.get_secret_value(), socket_timeout=5)
+    keys = KeyStore(redis_client, common.namespace, ring)
     deps = IntakeDeps(
         publisher=CountingPublisher(
-            SealingPublisher(
-                KafkaEventPublisher(broker, settings.publish_timeout_s), KeyStore(redis_client, common.namespace)
-            ),
+            SealingPublisher(KafkaEventPublisher(broker, settings.publish_timeout_s), keys),
             metrics,
         ),
         store=IntakeStore(redis_client, common.namespace),
@@ -91,7 +94,7 @@ def bootstrap(
         publisher=deps.publisher,
         store=deps.store,
         privacy=PrivacyStore(redis_client, common.namespace),
-        keys=KeyStore(redis_client, common.namespace),
+        keys=keys,
         audit=AuditLog(redis_client, common.namespace, deps.publisher, common.topics.audit),
         topics=common.topics,
         export_sources={"matcher": settings.matcher_url, "notifier": settings.notifier_url},

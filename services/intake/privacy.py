@@ -123,6 +123,8 @@ async def erase_citizen(
     await deps.keys.shred(citizen_id)
     await deps.privacy.forget(citizen_id, municipality)
     await deps.store.forget_candidates(citizen_id)
+    # The deleted key must not survive in Redis's append-only file either.
+    await deps.keys.rewrite_files()
     log.info("citizen %s erased (event %s)", citizen_id, event.event_id)
     return {"citizen_id": str(citizen_id), "event_id": str(event.event_id)}
 

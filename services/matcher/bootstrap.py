@@ -22,7 +22,7 @@ from services.matcher.domain.ranking import Ranker
 from services.matcher.entrypoints.stream import catalogue_applier, register_subscribers
 from services.matcher.handlers import MatcherDeps
 from shared.contracts import CitizenProfile
-from shared.crypto import CitizenErased, KeyStore
+from shared.crypto import CitizenErased, KeyRing, KeySettings, KeyStore
 from shared.messaging import MessageGuard, build_broker
 from shared.ops import ops_app
 from shared.settings import CommonSettings, KafkaSettings, RedisSettings
@@ -49,7 +49,7 @@ def bootstrap(
     broker = build_broker(kafka, "brobygger-matcher", log_each_message=common.log_each_message)
     redis_client = Redis.from_url(redis_settings.url.get_secret_value(), socket_timeout=5)
     profiles = ProfileStore(redis_client, common.namespace, settings.processed_ttl_s)
-    keys = KeyStore(redis_client, common.namespace)
+    keys = KeyStore(redis_client, common.namespace, KeyRing.from_settings(KeySettings(), common.mode))
 
     catalogue_ready = asyncio.Event()
     deps = MatcherDeps(

@@ -48,6 +48,7 @@ class Outbox(Protocol):
 class Keys(Protocol):
     async def open_profile(self, citizen_id: uuid.UUID, profile: CitizenProfile) -> CitizenProfile: ...
     async def is_erased(self, citizen_id: uuid.UUID) -> bool: ...
+    async def rewrite_files(self) -> bool: ...
 
 
 class Profiles(Protocol):
@@ -191,4 +192,5 @@ async def on_citizen_event(deps: MatcherDeps, event: CitizenEvent, outbox: Outbo
     elif isinstance(event, CitizenErased):
         await _release_holds(deps, event.citizen_id)
         await deps.profiles.erase(event.citizen_id)
+        await deps.keys.rewrite_files()  # no copy of the erased profile stays in the append-only file
     outbox.processed(event.event_id)

@@ -67,6 +67,7 @@ async def on_citizen_event(deps: NotifierDeps, event: CitizenEvent) -> None:
         )
     elif isinstance(event, CitizenErased):
         await deps.store.erase(event.citizen_id)
+        await deps.keys.rewrite_files()  # no copy of the contact stays in the append-only file
 
 
 async def _wait_for_contact(deps: NotifierDeps, citizen_id: uuid.UUID) -> tuple[SealedPersonal, str, str] | None:
