@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
+from services.intake.adapters.approvals import OwnerApprovals
 from services.intake.adapters.audit import AuditLog
 from services.intake.adapters.metrics import CountingPublisher, IntakeMetrics, RequestMetrics
 from services.intake.adapters.privacy_store import PrivacyStore
@@ -58,6 +59,7 @@ def bootstrap(
     kafka: KafkaSettings | None = None,
     redis: RedisSettings | None = None,
     settings: IntakeSettings | None = None,
+    keys: KeySettings | None = None,
 ) -> FastAPI:
     """The intake ASGI app; the broker and Redis connect when it starts."""
     common = common or CommonSettings()
@@ -70,7 +72,7 @@ def bootstrap(
     except ValueError as exc:
         problems.append(str(exc))
     try:
-        ring = KeyRing.from_settings(KeySettings(), common.mode)
+        ring = KeyRing.from_settings(keys or KeySettings(), common.mode)
     except ValueError as exc:
         problems.append(str(exc))
     if problems:
@@ -80,21 +82,24 @@ def bootstrap(
 
     broker = build_broker(kafka, "brobygger-intake", log_each_message=common.log_each_message)
     redis_client = Redis.from_url(redis_settings.url.get_secret_value(), socket_timeout=5)
-    keys = KeyStore(redis_client, common.namespace, ring)
+    key_store = KeyStore(redis_client, common.namespace, ring)
     deps = IntakeDeps(
         publisher=CountingPublisher(
-            SealingPublisher(KafkaEventPublisher(broker, settings.publish_timeout_s), keys),
+            SealingPublisher(KafkaEventPublisher(broker, settings.publish_timeout_s), key_store),
             metrics,
         ),
         store=IntakeStore(redis_client, common.namespace),
         topics=common.topics,
         idempotency_ttl_s=settings.idempotency_ttl_s,
+        approvals=OwnerApprovals(redis_client, common.namespace, settings.approved_owners)
+        if settings.owner_approval
+        else None,
     )
     privacy = PrivacyDeps(
         publisher=deps.publisher,
         store=deps.store,
         privacy=PrivacyStore(redis_client, common.namespace),
-        keys=keys,
+        keys=key_store,
         audit=AuditLog(redis_client, common.namespace, deps.publisher, common.topics.audit),
         topics=common.topics,
         export_sources={"matcher": settings.matcher_url, "notifier": settings.notifier_url},

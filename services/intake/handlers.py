@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from services.intake.adapters.approvals import OwnerApprovals
 from services.intake.adapters.publisher import EventPublisher
 from services.intake.adapters.store import IntakeStore
 from services.intake.domain import access
@@ -62,6 +63,8 @@ class IntakeDeps:
     store: IntakeStore
     topics: Topics
     idempotency_ttl_s: int
+    #: None: every owner's opportunities go straight into the catalogue (INTAKE_OWNER_APPROVAL=false).
+    approvals: OwnerApprovals | None = None
 
 
 async def _once(
@@ -168,8 +171,25 @@ def _check_content(caller: Principal, o: Opportunity) -> None:
     access.check_opportunity_content(caller, o.owner.cvr, o.owner.association_id, o.municipality_code)
 
 
-async def _remember(store: IntakeStore, opportunity_id: uuid.UUID, o: Opportunity) -> None:
-    await store.remember_opportunity(opportunity_id, o.owner.cvr, o.owner.association_id, o.municipality_code)
+async def _remember(store: IntakeStore, opportunity_id: uuid.UUID, o: Opportunity, status: str = "open") -> None:
+    await store.remember_opportunity(opportunity_id, o.owner.cvr, o.owner.association_id, o.municipality_code, status)
+
+
+async def _must_wait(deps: IntakeDeps, caller: Principal, o: Opportunity) -> bool:
+    """An owner the municipality has not seen before waits for a caseworker's approval (staff vouch themselves)."""
+    if deps.approvals is None or not access.needs_owner_approval(caller):
+        return False
+    owner = access.owner_key(o.owner.cvr, o.owner.association_id)
+    return not await deps.approvals.is_approved(o.municipality_code, owner)
+
+
+async def _hold(deps: IntakeDeps, event: OpportunityRegistered) -> dict[str, Any]:
+    assert deps.approvals is not None
+    o = event.opportunity
+    await deps.approvals.hold(o.municipality_code, event)
+    await _remember(deps.store, event.opportunity_id, o, "awaiting_approval")
+    log.info("opportunity %s held for a caseworker's approval of its owner", event.opportunity_id)
+    return {"opportunity_id": str(event.opportunity_id), "event_id": str(event.event_id), "status": "awaiting_approval"}
 
 
 async def register_opportunity(deps: IntakeDeps, req: Request, opportunity: Opportunity, body: bytes) -> dict[str, Any]:
@@ -184,9 +204,11 @@ async def register_opportunity(deps: IntakeDeps, req: Request, opportunity: Oppo
             opportunity_id=opportunity_id,
             opportunity=opportunity,
         )
+        if await _must_wait(deps, req.caller, opportunity):
+            return await _hold(deps, event)
         await deps.publisher.publish(deps.topics.opportunities, str(opportunity_id), event)
         await _remember(deps.store, opportunity_id, opportunity)
-        return {"opportunity_id": str(opportunity_id), "event_id": str(event.event_id)}
+        return {"opportunity_id": str(opportunity_id), "event_id": str(event.event_id), "status": "open"}
 
     return await _once(deps, req, "register_opportunity", body, act)
 
@@ -194,12 +216,17 @@ async def register_opportunity(deps: IntakeDeps, req: Request, opportunity: Oppo
 async def put_opportunity(
     deps: IntakeDeps, req: Request, opportunity_id: uuid.UUID, opportunity: Opportunity, body: bytes
 ) -> dict[str, Any]:
-    """Replace an open opportunity."""
-    if not (await authorize_opportunity(req.caller, opportunity_id, deps.store)).open:
+    """Replace an open opportunity (or one still awaiting approval, which keeps waiting)."""
+    scope = await authorize_opportunity(req.caller, opportunity_id, deps.store)
+    if not (scope.open or scope.awaiting_approval):
         raise NotFound(f"opportunity {opportunity_id}")
     _check_content(req.caller, opportunity)
 
     async def act() -> dict[str, Any]:
+        if scope.awaiting_approval and deps.approvals is not None:
+            held = await deps.approvals.held(opportunity_id)
+            if held is not None:
+                return await _hold(deps, held.model_copy(update={"opportunity": opportunity}))
         event = OpportunityUpdated(
             event_id=req.new_id("opportunity-update", opportunity_id),
             correlation_id=req.correlation_id,
@@ -208,7 +235,7 @@ async def put_opportunity(
         )
         await deps.publisher.publish(deps.topics.opportunities, str(opportunity_id), event)
         await _remember(deps.store, opportunity_id, opportunity)
-        return {"opportunity_id": str(opportunity_id), "event_id": str(event.event_id)}
+        return {"opportunity_id": str(opportunity_id), "event_id": str(event.event_id), "status": "open"}
 
     return await _once(deps, req, f"put_opportunity:{opportunity_id}", body, act)
 
@@ -216,9 +243,12 @@ async def put_opportunity(
 async def withdraw_opportunity(
     deps: IntakeDeps, req: Request, opportunity_id: uuid.UUID, reason: str
 ) -> dict[str, Any]:
-    """Take an opportunity out of the catalogue."""
-    if not (await authorize_opportunity(req.caller, opportunity_id, deps.store)).open:
+    """Take an opportunity out of the catalogue (or drop one still awaiting approval)."""
+    scope = await authorize_opportunity(req.caller, opportunity_id, deps.store)
+    if not (scope.open or scope.awaiting_approval):
         raise NotFound(f"opportunity {opportunity_id}")
+    if scope.awaiting_approval and deps.approvals is not None and scope.municipality is not None:
+        await deps.approvals.release(scope.municipality, opportunity_id)
     event = OpportunityWithdrawn(
         event_id=req.new_id("opportunity-withdraw", opportunity_id),
         correlation_id=req.correlation_id,
@@ -227,7 +257,42 @@ async def withdraw_opportunity(
     )
     await deps.publisher.publish(deps.topics.opportunities, str(opportunity_id), event)
     await deps.store.withdraw_opportunity(opportunity_id)
-    return {"opportunity_id": str(opportunity_id), "event_id": str(event.event_id)}
+    return {"opportunity_id": str(opportunity_id), "event_id": str(event.event_id), "status": "withdrawn"}
+
+
+async def approve_opportunity(deps: IntakeDeps, caller: Principal, opportunity_id: uuid.UUID) -> dict[str, Any]:
+    """A caseworker approves a new owner: the held opportunity enters the catalogue, and so will the owner's next."""
+    scope = await deps.store.opportunity_scope(opportunity_id)
+    access.check_approver(caller, opportunity_id, scope)
+    assert scope is not None and scope.municipality is not None
+    held = await deps.approvals.held(opportunity_id) if deps.approvals is not None else None
+    if held is None:
+        if not scope.open:
+            raise NotFound(f"opportunity {opportunity_id}")
+        return {"opportunity_id": str(opportunity_id), "status": "open"}
+    assert deps.approvals is not None
+    owner = held.opportunity.owner
+    await deps.approvals.approve(scope.municipality, access.owner_key(owner.cvr, owner.association_id))
+    await deps.publisher.publish(deps.topics.opportunities, str(opportunity_id), held)
+    await _remember(deps.store, opportunity_id, held.opportunity)
+    await deps.approvals.release(scope.municipality, opportunity_id)
+    log.info("opportunity %s approved; its owner is approved in municipality %s", opportunity_id, scope.municipality)
+    return {"opportunity_id": str(opportunity_id), "status": "open", "event_id": str(held.event_id)}
+
+
+async def held_opportunities(deps: IntakeDeps, caller: Principal, municipality: str | None) -> list[dict[str, Any]]:
+    """Opportunities awaiting a caseworker's approval of their owner, in the caller's municipality."""
+    where = access.approver_municipality(caller, municipality)
+    held = await deps.approvals.held_in(where) if deps.approvals is not None else []
+    return [
+        {
+            "opportunity_id": str(e.opportunity_id),
+            "title": e.opportunity.title,
+            "owner": e.opportunity.owner.model_dump(mode="json", include={"type", "cvr", "association_id", "name"}),
+            "registered_at": e.occurred_at.isoformat(),
+        }
+        for e in held
+    ]
 
 
 async def proposals_for(deps: IntakeDeps, caller: Principal, citizen_id: uuid.UUID) -> MatchProposed | None:

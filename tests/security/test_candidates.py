@@ -65,5 +65,10 @@ async def test_a_company_sees_pseudonymous_candidates_for_its_own_opportunity_an
 async def _register(client: httpx.AsyncClient, headers: dict[str, str], cvr: str) -> str:
     payload = opportunity_payload(owner={"type": "company", "cvr": cvr, "name": f"Firma {cvr} (test)"})
     r = await client.post("/v1/opportunities", json=payload, headers=headers)
-    assert r.status_code == 202, r.text
-    return str(r.json()["opportunity_id"])
+    assert r.status_code == 202 and r.json()["status"] == "awaiting_approval", r.text
+    opportunity = str(r.json()["opportunity_id"])
+    approval = await client.post(
+        f"/v1/opportunities/{opportunity}/approval", headers=bearer("caseworker", "cw-316", "316")
+    )
+    assert approval.status_code == 200, approval.text
+    return opportunity

@@ -179,3 +179,50 @@ def test_a_caseworker_note_may_span_lines() -> None:
     payload = profile_payload()
     payload["personal"]["caseworker_note"] = "Første linje.\nAnden linje."
     assert CitizenProfile.model_validate(payload).personal_data().caseworker_note.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "Jobcentret \u202eHolbæk\u202c",  # right-to-left override, pop
+        "Jobcentret \u202aHolbæk",  # left-to-right embedding
+        "Jobcentret \u2066Holbæk\u2069",  # isolates
+        "Jobcen\u200btret",  # zero-width space
+        "Jobcentret\ufeff",  # zero-width no-break space
+        "Jobcentret \x85Holbæk",  # C1 next line
+        "Jobcentret \x9bHolbæk",  # C1 control sequence introducer
+    ],
+)
+def test_an_owner_name_that_disguises_itself_is_refused_naming_the_field_and_the_character(bad: str) -> None:
+    payload = opportunity_payload()
+    payload["owner"]["name"] = bad
+    with pytest.raises(ValidationError) as err:
+        Opportunity.model_validate(payload)
+    error = err.value.errors()[0]
+    assert error["loc"] == ("owner", "name")
+    assert "U+" in error["msg"]
+
+
+def test_names_that_need_zwnj_and_zwj_are_kept() -> None:
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 Zahra"  # ZWNJ inside a Persian word
+    kurdish = "Kurdistan\u200dî"
+    payload = profile_payload()
+    payload["personal"]["name"] = persian
+    payload["interests"] = [kurdish]
+    profile = CitizenProfile.model_validate(payload)
+    assert profile.personal_data().name == persian and profile.interests == [kurdish]
+
+
+def test_text_is_stored_in_nfc_so_one_name_has_one_spelling() -> None:
+    decomposed = "Holbe\u0301k A\u030a"  # e + combining acute, A + combining ring
+    opportunity = Opportunity.model_validate(opportunity_payload(title=decomposed))
+    assert opportunity.title == "Holbék Å"
+
+
+def test_a_caseworker_note_keeps_lines_but_not_bidi_overrides() -> None:
+    payload = profile_payload()
+    payload["personal"]["caseworker_note"] = "Linje et.\nLinje \u202eto"
+    with pytest.raises(ValidationError) as err:
+        CitizenProfile.model_validate(payload)
+    loc = err.value.errors()[0]["loc"]
+    assert loc[0] == "personal" and loc[-1] == "caseworker_note"

@@ -40,7 +40,12 @@ class IntakeStore:
 
     # opportunities
     async def remember_opportunity(
-        self, opportunity_id: uuid.UUID, owner_cvr: str | None, owner_association_id: str | None, municipality: str
+        self,
+        opportunity_id: uuid.UUID,
+        owner_cvr: str | None,
+        owner_association_id: str | None,
+        municipality: str,
+        status: str = "open",
     ) -> None:
         """Record (or, after a PUT, re-record) who the open opportunity belongs to."""
         await self._r.hset(
@@ -49,7 +54,7 @@ class IntakeStore:
                 "owner_cvr": owner_cvr or "",
                 "owner_association_id": owner_association_id or "",
                 "municipality": municipality,
-                "status": "open",
+                "status": status,
             },
         )
 
@@ -63,13 +68,17 @@ class IntakeStore:
             owner_association_id=fields.get("owner_association_id") or None,
             municipality=fields.get("municipality") or None,
             open=fields.get("status") == "open",
+            awaiting_approval=fields.get("status") == "awaiting_approval",
         )
 
     async def opportunity_status(self, opportunity_id: uuid.UUID) -> str | None:
         return _text(await self._r.hget(f"{self._p}opportunity:{opportunity_id}", "status"))
 
     async def withdraw_opportunity(self, opportunity_id: uuid.UUID) -> None:
-        await self._r.hset(f"{self._p}opportunity:{opportunity_id}", "status", "withdrawn")
+        await self.set_opportunity_status(opportunity_id, "withdrawn")
+
+    async def set_opportunity_status(self, opportunity_id: uuid.UUID, status: str) -> None:
+        await self._r.hset(f"{self._p}opportunity:{opportunity_id}", "status", status)
 
     # proposals read model
     async def save_proposals(self, event: MatchProposed) -> bool:

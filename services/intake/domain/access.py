@@ -117,6 +117,7 @@ class OpportunityScope:
     owner_association_id: str | None
     municipality: str | None
     open: bool
+    awaiting_approval: bool = False
 
 
 def check_opportunity_content(
@@ -134,6 +135,33 @@ def check_opportunity_content(
             f"field `municipality_code`: a caseworker of municipality {caller.municipality} "
             f"may not register opportunities in municipality {municipality_code}"
         )
+
+
+def needs_owner_approval(caller: Principal) -> bool:
+    """A company's or association's own registration may wait for approval; staff vouch for theirs."""
+    return caller.role in (Role.COMPANY, Role.ASSOCIATION)
+
+
+def owner_key(owner_cvr: str | None, owner_association_id: str | None) -> str:
+    """How an owner is known in the approved-owner lists: `company:<CVR>` or `association:<id>`."""
+    return f"company:{owner_cvr}" if owner_cvr else f"association:{owner_association_id}"
+
+
+def check_approver(caller: Principal, opportunity_id: uuid.UUID, scope: OpportunityScope | None) -> None:
+    """Only a caseworker of the opportunity's municipality (or an admin) approves a new owner."""
+    if caller.role not in CITIZEN_WRITERS:
+        raise Forbidden(f"the role `{caller.role.value}` may not approve opportunities")
+    check_opportunity(caller, opportunity_id, scope)
+
+
+def approver_municipality(caller: Principal, asked: str | None) -> str | None:
+    """Whose held opportunities the caller may list: a caseworker their own municipality's, an admin any (None: all)."""
+    if caller.role not in CITIZEN_WRITERS:
+        raise Forbidden(f"the role `{caller.role.value}` may not approve opportunities")
+    if caller.role is Role.CASEWORKER:
+        assert caller.municipality is not None
+        return caller.municipality
+    return asked
 
 
 def check_opportunity(caller: Principal, opportunity_id: uuid.UUID, scope: OpportunityScope | None) -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, FastAPI, Request, Response
+from fastapi import APIRouter, Body, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -30,6 +30,34 @@ class CitizenAccepted(Accepted):
 
 class OpportunityAccepted(Accepted):
     opportunity_id: uuid.UUID
+    status: Literal["open", "awaiting_approval", "withdrawn"] = Field(
+        default="open",
+        description="`awaiting_approval`: the owner is new to the municipality; a caseworker approves it first.",
+    )
+
+
+class ApprovalResult(BaseModel):
+    opportunity_id: uuid.UUID
+    status: Literal["open"]
+    event_id: uuid.UUID | None = None
+
+
+class HeldOwner(BaseModel):
+    type: str
+    cvr: str | None = None
+    association_id: str | None = None
+    name: str
+
+
+class HeldOpportunity(BaseModel):
+    opportunity_id: uuid.UUID
+    title: str = Field(description="As the owner wrote it.")
+    owner: HeldOwner
+    registered_at: str
+
+
+class HeldView(BaseModel):
+    opportunities: list[HeldOpportunity]
 
 
 class MatchOptions(BaseModel):
@@ -112,6 +140,25 @@ opportunities = APIRouter(prefix="/v1/opportunities", tags=["opportunities"])
 async def register_opportunity(opportunity: Opportunity, request: Request, deps: Deps, req: Req) -> dict[str, str]:
     """Register a job, language-at-work placement, education step or association activity."""
     return _accepted(request, await handlers.register_opportunity(deps, req, opportunity, await request.body()))
+
+
+@opportunities.get("/awaiting-approval", response_model=HeldView)
+async def opportunities_awaiting_approval(
+    deps: Deps,
+    caller: Caller,
+    municipality: Annotated[
+        str | None, Query(pattern=r"^[0-9]{3}$", description="For an admin: only this municipality.")
+    ] = None,
+) -> HeldView:
+    """Opportunities from owners new to the municipality, waiting for a caseworker's approval."""
+    held = await handlers.held_opportunities(deps, caller, municipality)
+    return HeldView.model_validate({"opportunities": held})
+
+
+@opportunities.post("/{opportunity_id}/approval", response_model=ApprovalResult)
+async def approve_opportunity(opportunity_id: uuid.UUID, deps: Deps, caller: Caller) -> dict[str, str]:
+    """Approve a new owner (caseworker of the municipality, or admin): the opportunity enters the catalogue."""
+    return await handlers.approve_opportunity(deps, caller, opportunity_id)
 
 
 @opportunities.put("/{opportunity_id}", status_code=202, response_model=OpportunityAccepted)
