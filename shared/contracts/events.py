@@ -19,9 +19,17 @@ from shared.contracts.profile import CitizenProfile
 ID_NAMESPACE = uuid.UUID("6f1e3c52-8a59-4d0e-9b1c-3f5a7f0d2b10")
 
 
+def _escaped(part: object) -> str:
+    return str(part).replace("\\", "\\\\").replace("|", "\\|")
+
+
 def derive_id(*parts: object) -> uuid.UUID:
-    """A deterministic UUID from its parts: the same inputs give the same id after any crash."""
-    return uuid.uuid5(ID_NAMESPACE, "|".join(str(p) for p in parts))
+    """A deterministic UUID from its parts: the same inputs give the same id after any crash.
+
+    Each part is escaped before the parts are joined, so different parts never give one string
+    (`("a|b", "c")` and `("a", "b|c")` differ). Parts without `|` or `\\` give the ids they always gave.
+    """
+    return uuid.uuid5(ID_NAMESPACE, "|".join(_escaped(p) for p in parts))
 
 
 def _now() -> dt.datetime:

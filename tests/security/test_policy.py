@@ -79,3 +79,22 @@ def test_a_candidate_pseudonym_is_stable_per_opportunity_and_unlinkable_across_t
     assert pseudonym(first, CITIZEN) == pseudonym(first, CITIZEN)
     assert pseudonym(first, CITIZEN) != pseudonym(second, CITIZEN)
     assert str(CITIZEN) not in pseudonym(first, CITIZEN)
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"sub": "cw-1\n", "role": "caseworker", "municipality": "316"},
+        {"sub": "cw-1", "role": "caseworker", "municipality": "316\n"},
+    ],
+)
+def test_a_trailing_newline_in_a_claim_describes_no_caller(claims: dict[str, str]) -> None:
+    with pytest.raises(InvalidClaims):
+        principal_from_claims(claims)
+
+
+def test_one_subject_in_two_municipalities_is_two_tenants_and_no_subject_spells_another() -> None:
+    here = Principal("cw", Role.CASEWORKER, "316")
+    there = Principal("cw", Role.CASEWORKER, "101")
+    assert here.tenant != there.tenant
+    assert Principal("a|b", Role.ADMIN).tenant != Principal("a", Role.ADMIN).tenant

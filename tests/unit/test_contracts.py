@@ -160,6 +160,21 @@ def test_derived_ids_are_stable() -> None:
     assert derive_id("proposal", trigger, "o") != derive_id("proposal", trigger, "p")
 
 
+def test_derived_ids_encode_their_parts_so_no_two_part_lists_collide() -> None:
+    # The probe: a subject with `|` made one caseworker's citizen id equal another's.
+    assert derive_id("idempotency", "caseworker:a|k", "1") != derive_id("idempotency", "caseworker:a", "k|1")
+    assert derive_id("a\\", "|b") != derive_id("a\\|", "b")
+    assert derive_id("x|", "y") != derive_id("x", "|y")
+
+
+def test_derived_ids_without_separators_in_their_parts_are_unchanged() -> None:
+    # Ids already on the topics (proposal ids, event ids) keep their values.
+    trigger = uuid.UUID("00000000-0000-0000-0000-000000000001")
+    assert derive_id("proposal", trigger, "o") == uuid.uuid5(
+        uuid.UUID("6f1e3c52-8a59-4d0e-9b1c-3f5a7f0d2b10"), f"proposal|{trigger}|o"
+    )
+
+
 def test_an_unknown_danish_level_is_named_in_the_error() -> None:
     with pytest.raises(ValidationError) as err:
         CitizenProfile.model_validate(profile_payload(danish={"level": "B9"}))

@@ -34,8 +34,9 @@ class InvalidClaims(ValueError):
     """A correctly signed token whose claims do not describe a Brobygger caller."""
 
 
-_MUNICIPALITY = re.compile(r"^[0-9]{3}$")
-_SUBJECT = re.compile(r"^[A-Za-z0-9._:@|\-]{1,200}$")
+# Always `fullmatch`: `re.match` with `^…$` lets a trailing newline through.
+_MUNICIPALITY = re.compile(r"[0-9]{3}")
+_SUBJECT = re.compile(r"[A-Za-z0-9._:@|\-]{1,200}")
 
 
 @dataclass(frozen=True)
@@ -48,14 +49,18 @@ class Principal:
 
     @property
     def tenant(self) -> str:
-        """A stable label for per-caller bookkeeping (rate limits, idempotency); not shown to anyone."""
-        return f"{self.role.value}:{self.subject}"
+        """A stable label for per-caller bookkeeping (rate limits, idempotency); not shown to anyone.
+
+        The municipality is part of it: two caseworkers with one subject in two municipalities are two
+        tenants. A subject cannot contain `/`, so no subject can spell another tenant's label.
+        """
+        return f"{self.role.value}/{self.municipality or '-'}/{self.subject}"
 
 
 def principal_from_claims(claims: Mapping[str, object]) -> Principal:
     """The caller described by verified token claims; `InvalidClaims` names the claim that is wrong."""
     subject = claims.get("sub")
-    if not isinstance(subject, str) or not _SUBJECT.match(subject):
+    if not isinstance(subject, str) or not _SUBJECT.fullmatch(subject):
         raise InvalidClaims("claim `sub` must be 1-200 characters of letters, digits and ._:@|-")
     raw_role = claims.get("role")
     try:
@@ -65,7 +70,7 @@ def principal_from_claims(claims: Mapping[str, object]) -> Principal:
     if role is None:
         raise InvalidClaims(f"claim `role` must be one of {', '.join(r.value for r in Role)}")
     municipality = claims.get("municipality")
-    if municipality is not None and (not isinstance(municipality, str) or not _MUNICIPALITY.match(municipality)):
+    if municipality is not None and not (isinstance(municipality, str) and _MUNICIPALITY.fullmatch(municipality)):
         raise InvalidClaims("claim `municipality` must be a 3-digit municipality code such as 316")
     if role is Role.CASEWORKER and municipality is None:
         raise InvalidClaims("claim `municipality` is required for a caseworker")

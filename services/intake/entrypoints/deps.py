@@ -14,7 +14,7 @@ from services.intake.adapters.tokens import Unauthenticated
 from services.intake.domain.access import Principal
 from services.intake.handlers import IntakeDeps
 
-_SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,100}$")
+_SAFE_ID = re.compile(r"[A-Za-z0-9._:\-]{1,100}")
 
 # Only documents the scheme in OpenAPI (and gives /docs its Authorize button); the gate verifies.
 _bearer = HTTPBearer(
@@ -51,7 +51,7 @@ def get_request(
     ] = None,
     x_correlation_id: Annotated[str | None, Header(max_length=100)] = None,
 ) -> handlers.Request:
-    correlation = x_correlation_id if x_correlation_id and _SAFE_ID.match(x_correlation_id) else None
+    correlation = x_correlation_id if x_correlation_id and _SAFE_ID.fullmatch(x_correlation_id) else None
     correlation = correlation or f"req-{uuid.uuid4().hex[:16]}"
     request.state.correlation_id = correlation
     return handlers.Request(correlation_id=correlation, caller=caller, idempotency_key=idempotency_key)
