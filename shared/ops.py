@@ -14,6 +14,10 @@ from fastapi import APIRouter, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 
 from shared.settings import CommonSettings
+from shared.web_security import InternalGate, SecurityHeaders
+
+#: Served without the internal token: an orchestrator's liveness and readiness probes.
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})
 
 health = APIRouter(tags=["health"])
 
@@ -35,7 +39,7 @@ async def readyz(request: Request) -> JSONResponse:
 
 @health.get("/stats")
 async def stats(request: Request) -> dict[str, object]:
-    """Counters: processed, retried and dead-lettered messages; catalogue size."""
+    """Counters: processed, retried and dead-lettered messages; catalogue size (internal token required)."""
     produce: Callable[[], dict[str, object]] = request.app.state.stats
     return produce()
 
@@ -70,4 +74,6 @@ def ops_app(
     app.state.export = export
     app.include_router(health)
     app.include_router(internal)
+    app.add_middleware(InternalGate, token_matches=common.internal_token_matches, public=PUBLIC_PATHS)
+    app.add_middleware(SecurityHeaders)
     return app

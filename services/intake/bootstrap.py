@@ -29,6 +29,7 @@ from services.intake.privacy import PrivacyDeps
 from shared.crypto import KeyRing, KeySettings, KeyStore
 from shared.messaging import MessageGuard, build_broker
 from shared.settings import CommonSettings, KafkaSettings, RedisSettings
+from shared.web_security import SecurityHeaders
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +157,9 @@ def bootstrap(
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     limiter = RedisRateLimiter(redis_client, common.namespace, settings.rate_limit_per_minute)
     public = PUBLIC_PATHS | (DOCS_PATHS if docs_public else frozenset())
-    app.add_middleware(Gate, verifier=verifier, limiter=limiter, public=public)
+    reads = RedisRateLimiter(redis_client, common.namespace, settings.read_rate_limit_per_minute, kind="read")
+    app.add_middleware(Gate, verifier=verifier, limiter=limiter, public=public, read_limiter=reads)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestMetrics, metrics=metrics, templates=lambda: app.openapi()["paths"].keys())
     app.state.metrics = metrics
     return app

@@ -282,7 +282,7 @@ async def approve_opportunity(deps: IntakeDeps, caller: Principal, opportunity_i
 
 async def held_opportunities(deps: IntakeDeps, caller: Principal, municipality: str | None) -> list[dict[str, Any]]:
     """Opportunities awaiting a caseworker's approval of their owner, in the caller's municipality."""
-    where = access.approver_municipality(caller, municipality)
+    where = access.staff_municipality(caller, municipality)
     held = await deps.approvals.held_in(where) if deps.approvals is not None else []
     return [
         {

@@ -17,6 +17,8 @@ from services.intake.adapters.audit import AuditLog
 from services.intake.adapters.privacy_store import PrivacyStore
 from services.intake.adapters.publisher import EventPublisher
 from services.intake.adapters.store import IntakeStore
+from services.intake.domain import access
+from services.intake.domain.access import Principal
 from shared.contracts import AuditRecorded, CitizenErased, ProposalDeclined
 from shared.crypto import KeyStore
 from shared.topics import Topics
@@ -123,6 +125,11 @@ async def erase_citizen(
     await deps.keys.shred(citizen_id)
     await deps.privacy.forget(citizen_id, municipality)
     await deps.store.forget_candidates(citizen_id)
+    if actor.role == "citizen":
+        # A citizen may erase their data here at once (this is the matching service, not the case record);
+        # their caseworker is told, so the case can go on without it.
+        notice = {"citizen_id": str(citizen_id), "event": "erased_by_citizen", "at": event.occurred_at.isoformat()}
+        await deps.privacy.tell_caseworkers(municipality, notice)
     # The deleted key must not survive in Redis's append-only file either.
     await deps.keys.rewrite_files()
     log.info("citizen %s erased (event %s)", citizen_id, event.event_id)
@@ -157,6 +164,13 @@ async def decide_on_proposal(
     record = {"decision": decision, "reason": reason, "by": actor.subject, "at": dt.datetime.now(dt.UTC).isoformat()}
     await deps.privacy.record_override(citizen_id, proposal_id, record)
     return {"proposal_id": str(proposal_id), **record}
+
+
+async def notices_for(
+    deps: PrivacyDeps, caller: Principal, municipality: str | None, limit: int
+) -> list[dict[str, Any]]:
+    """What the municipality's caseworkers are told: erasures citizens made themselves."""
+    return await deps.privacy.notices(access.staff_municipality(caller, municipality), limit)
 
 
 async def read_audit(

@@ -44,7 +44,7 @@ async def test_the_same_ranking_delivered_twice_gives_one_email_and_one_set_of_p
             producer.close()
 
             async def both_redeliveries_consumed() -> bool:
-                stats = (await client.get(f"{stack.notifier}/stats")).json()
+                stats = await stack.notifier_stats()
                 return bool(stats.get("processed", 0) >= 3 + 1)  # citizen event + 3 rankings
 
             await eventually(both_redeliveries_consumed, 30, "the notifier to consume the redeliveries")

@@ -108,7 +108,7 @@ async def test_an_erased_citizen_is_gone_everywhere_and_nothing_readable_remains
             producer.close()
 
             async def notifier_consumed_it() -> bool:
-                stats = (await client.get(f"{stack.notifier}/stats")).json()
+                stats = await stack.notifier_stats()
                 return bool(stats.get("processed", 0) >= 4)  # profile, ranking, erasure, redelivered ranking
 
             await eventually(notifier_consumed_it, 30, "the notifier to consume the late ranking")

@@ -78,6 +78,7 @@ TABLE: dict[tuple[str, str], Row] = {
         _past(CITIZEN_WRITE), {"decision": "approve"}
     ),
     ("GET", "/v1/audit"): Row(_rule()),
+    ("GET", "/v1/notices"): Row(_rule(caseworker_home=OK, caseworker_away=OK)),
 }
 
 

@@ -1,4 +1,4 @@
-"""Writes are rate-limited per token subject; metrics are served on an internal port, not the API's."""
+"""Writes and reads are rate-limited per token subject; metrics are served on an internal port, not the API's."""
 
 from __future__ import annotations
 
@@ -43,7 +43,28 @@ async def test_a_token_over_its_write_limit_gets_429_with_retry_after_while_othe
 
             other = opportunity_payload(owner={"type": "company", "cvr": "87654321", "name": "Andet firma"})
             assert (await client.post("/v1/opportunities", json=other, headers=quiet)).status_code == 202
-            assert (await client.get("/v1/audit", headers=noisy)).status_code != 429  # reads are not limited
+            # Reads have a budget of their own: a token over its write limit can still read.
+            assert (await client.get("/v1/audit", headers=noisy)).status_code == 403
+
+
+async def test_a_token_over_its_read_limit_gets_429_so_reads_cannot_flood_the_audit_trail(
+    infra: InfraHandle, common: CommonSettings
+) -> None:
+    reader, other = bearer("admin", "reader-1"), bearer("admin", "reader-2")
+    intake = {"read_rate_limit_per_minute": LIMIT}
+    async with (
+        smtp_server() as (_, smtp_port),
+        running_stack(infra, common, smtp_port, services=("intake",), intake=intake) as stack,
+    ):
+        async with httpx.AsyncClient(base_url=stack.api, timeout=10) as client:
+            answers = []
+            for _ in range(2 * LIMIT + 1):
+                answers.append(r := await client.get("/v1/audit", headers=reader))
+                if r.status_code == 429:
+                    break
+            assert answers[-1].status_code == 429 and len(answers) > LIMIT, [a.status_code for a in answers]
+            assert answers[-1].json()["error"] == "rate_limited" and "read requests" in answers[-1].json()["message"]
+            assert (await client.get("/v1/audit", headers=other)).status_code == 200
 
 
 async def test_metrics_count_requests_by_route_and_published_events_on_the_internal_port_only(

@@ -159,10 +159,10 @@ def check_approver(caller: Principal, opportunity_id: uuid.UUID, scope: Opportun
     check_opportunity(caller, opportunity_id, scope)
 
 
-def approver_municipality(caller: Principal, asked: str | None) -> str | None:
-    """Whose held opportunities the caller may list: a caseworker their own municipality's, an admin any (None: all)."""
+def staff_municipality(caller: Principal, asked: str | None) -> str | None:
+    """Which municipality's staff lists the caller may read: a caseworker their own, an admin any (None: all)."""
     if caller.role not in CITIZEN_WRITERS:
-        raise Forbidden(f"the role `{caller.role.value}` may not approve opportunities")
+        raise Forbidden(f"the role `{caller.role.value}` may not read the municipality's staff lists")
     if caller.role is Role.CASEWORKER:
         assert caller.municipality is not None
         return caller.municipality

@@ -28,10 +28,9 @@ def actor(caller: Principal) -> Actor:
 
 async def _municipality(deps: PrivacyDeps, citizen_id: uuid.UUID) -> tuple[str | None, bool]:
     """The citizen's municipality, and whether they were erased (an erased citizen keeps only that)."""
-    municipality = await deps.store.citizen_municipality(citizen_id)
+    municipality, erased = await deps.privacy.standing(citizen_id)
     if municipality is not None:
         return municipality, False
-    erased = await deps.privacy.erased_municipality(citizen_id)
     return erased, erased is not None
 
 
@@ -81,6 +80,19 @@ async def decide(
         )
     except LookupError as exc:
         raise NotFound(str(exc)) from exc
+
+
+@router.get("/v1/notices")
+async def caseworker_notices(
+    caller: Caller,
+    deps: Privacy,
+    municipality: Annotated[
+        str | None, Query(pattern=r"^[0-9]{3}$", description="For an admin: only this municipality.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    """Notices for the municipality's caseworkers, newest first: citizens who erased their own data."""
+    return {"notices": await privacy.notices_for(deps, caller, municipality, limit)}
 
 
 @router.get("/v1/audit")
