@@ -58,9 +58,9 @@ def private_dir(path: Path) -> Path:
     return path
 
 
-def write_private(path: Path, data: bytes) -> None:
-    """Write a file readable by its owner only (0600), from its first byte on."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+def write_private(path: Path, data: bytes, *, exclusive: bool = False) -> None:
+    """Write a file readable by its owner only (0600), from its first byte on; `exclusive`: never replace one."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC), 0o600)
     with os.fdopen(fd, "wb") as out:
         out.write(data)
 
@@ -219,38 +219,43 @@ class LocalInfra:
         raise InfraError(f"the local Kafka broker did not start in {attempts} attempts; see {self.data_dir}/tansu.log")
 
     def _start_redis(self, attempts: int = 5) -> None:
-        binary = redis_binary()
-        assert self.data_dir is not None
         for _ in range(attempts):
             port = free_port()
-            proc = _spawn(
-                [
-                    binary,
-                    "--port",
-                    str(port),
-                    "--bind",
-                    "127.0.0.1",
-                    "--dir",
-                    str(self.data_dir),
-                    "--appendonly",
-                    "yes",
-                    "--appendfsync",
-                    "always",
-                    "--save",
-                    "",
-                    "--daemonize",
-                    "no",
-                    "--protected-mode",
-                    "yes",
-                ],
-                self.data_dir / "redis.log",
-            )
-            if _wait_port(port, proc, 5.0) and _still_alive(proc) and self._redis_answers(port):
-                self._procs["redis"] = proc
-                self.redis_url = f"redis://127.0.0.1:{port}/0"
+            if self._spawn_redis(port):
                 return
-            stop_process(proc)
         raise InfraError(f"redis-server did not start in {attempts} attempts; see {self.data_dir}/redis.log")
+
+    def _spawn_redis(self, port: int) -> bool:
+        binary = redis_binary()
+        assert self.data_dir is not None
+        proc = _spawn(
+            [
+                binary,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.data_dir),
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--save",
+                "",
+                "--daemonize",
+                "no",
+                "--protected-mode",
+                "yes",
+            ],
+            self.data_dir / "redis.log",
+        )
+        if _wait_port(port, proc, 5.0) and _still_alive(proc) and self._redis_answers(port):
+            self._procs["redis"] = proc
+            self.redis_url = f"redis://127.0.0.1:{port}/0"
+            return True
+        stop_process(proc)
+        return False
 
     @staticmethod
     def _redis_answers(port: int) -> bool:
@@ -273,6 +278,20 @@ class LocalInfra:
 
     def resume_broker(self) -> None:
         os.kill(self._procs["kafka"].pid, signal.SIGCONT)
+
+    def stop_redis(self, sig: signal.Signals) -> None:
+        """Send `sig` (SIGKILL: a crash, SIGTERM: a clean stop) and wait until Redis is gone (failure tests)."""
+        proc = self._procs.pop("redis")
+        proc.send_signal(sig)
+        proc.wait(timeout=30)
+
+    def restart_redis(self) -> None:
+        """Start Redis again on the same port and data folder: it reloads its append-only file."""
+        port = int(self.redis_url.rsplit(":", 1)[1].split("/")[0])
+        for _ in range(20):  # the old socket may linger a moment
+            if self._spawn_redis(port):
+                return
+        raise InfraError(f"redis-server did not restart on port {port}; see {self.data_dir}/redis.log")
 
     def pids(self) -> list[int]:
         return [p.pid for p in self._procs.values()]

@@ -23,9 +23,15 @@ class FolderHandler:
         self.count += 1
         content: bytes = envelope.original_content or envelope.content
         match = re.search(rb"^Message-ID:\s*<([^>@]+)", content, re.IGNORECASE | re.MULTILINE)
-        stem = match.group(1).decode("ascii", "replace") if match else f"{time.time_ns()}"
+        stem = re.sub(r"[^A-Za-z0-9.\-]", "_", match.group(1).decode("ascii", "replace")) if match else "no-id"
+        # A resend carries the same Message-ID, within the same second too: the running count keeps
+        # both copies, so a duplicate shows as two files instead of silently replacing the first.
         # An e-mail holds the citizen's name and address: readable by the owner of the folder only.
-        write_private(self.folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{stem}.eml", content)
+        name = f"{time.strftime('%Y%m%d-%H%M%S')}-{self.count:06d}-{stem}"
+        try:
+            write_private(self.folder / f"{name}.eml", content, exclusive=True)  # never replaces a file
+        except FileExistsError:
+            write_private(self.folder / f"{name}-{time.time_ns()}.eml", content, exclusive=True)
         return "250 Message accepted for delivery"
 
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from services.intake.adapters.approvals import OwnerApprovals
 from services.intake.adapters.audit import AuditLog
@@ -55,6 +55,18 @@ MELO benchmark (Avature, MIT licence).
 """
 
 
+def _redis_client(settings: RedisSettings) -> Redis:
+    """A client whose requests wait (up to 5 s) for a free connection instead of failing at once.
+
+    With redis-py's default pool, a burst of requests released together (after a broker pause) got
+    "too many connections" from a healthy Redis.
+    """
+    pool = BlockingConnectionPool.from_url(
+        settings.url.get_secret_value(), max_connections=50, timeout=5, socket_timeout=5
+    )
+    return Redis.from_pool(pool)
+
+
 def bootstrap(
     common: CommonSettings | None = None,
     kafka: KafkaSettings | None = None,
@@ -82,7 +94,7 @@ def bootstrap(
     metrics = IntakeMetrics()
 
     broker = build_broker(kafka, "brobygger-intake", log_each_message=common.log_each_message)
-    redis_client = Redis.from_url(redis_settings.url.get_secret_value(), socket_timeout=5)
+    redis_client = _redis_client(redis_settings)
     key_store = KeyStore(redis_client, common.namespace, ring)
     deps = IntakeDeps(
         publisher=CountingPublisher(

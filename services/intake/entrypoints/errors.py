@@ -56,7 +56,11 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     415: _error(415, "The body is not JSON."),
     422: _error(422, "Invalid input; `problems` names each field."),
     429: _error(429, "Too many writes for this token; see Retry-After."),
-    503: _error(503, "The broker or Redis did not answer in time; retry with the same Idempotency-Key."),
+    503: _error(
+        503,
+        "The broker or Redis did not answer in time. The event may still have gone out; a retry with the same "
+        "Idempotency-Key is safe (it republishes the same event id, which every consumer applies once).",
+    ),
 }
 
 
@@ -137,7 +141,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             status_code=503,
             headers={"Retry-After": "5"},
-            content={"error": "store_unavailable", "message": "the state store did not answer; retry shortly"},
+            content={
+                "error": "store_unavailable",
+                "message": "the state store did not answer; the request may be partly done. "
+                "Retry with the same Idempotency-Key: it is safe and completes it.",
+            },
         )
 
     @app.exception_handler(NotFound)
@@ -169,7 +177,8 @@ def install_error_handlers(app: FastAPI) -> None:
             headers={"Retry-After": "5"},
             content={
                 "error": "broker_unavailable",
-                "message": f"{exc}; nothing was stored. Retry with the same Idempotency-Key.",
+                "message": f"{exc}. The event may still have gone out; retry with the same Idempotency-Key: "
+                "it is safe, it republishes the same event id, which is applied once.",
             },
         )
 
