@@ -27,7 +27,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from shared.contracts import CitizenProfile, PersonalData, SealedPersonal
+from shared.contracts import CitizenProfile, Event, PersonalData, Sealed, SealedCitizenEvent, SealedPersonal
+from shared.contracts.events import OPENED_TYPES, SEALED_TYPES
+from shared.records import Transient
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +47,11 @@ class KeyMissing(Exception):
     """The citizen's key is gone and nobody erased them: data loss, to be investigated."""
 
 
-class KeyUnwrapFailed(Exception):
-    """A stored key does not open with any configured key-encryption key (wrong or missing KEK)."""
+class KeyUnwrapFailed(Transient):
+    """A stored key does not open with any configured key-encryption key (wrong or missing KEK).
+
+    Transient: a configuration to fix, not a bad record; consumers pause and retry, nothing is dead-lettered.
+    """
 
 
 def _aad(citizen_id: uuid.UUID) -> bytes:
@@ -68,6 +73,27 @@ def seal(personal: PersonalData, key: bytes, key_id: str, citizen_id: uuid.UUID)
 def unseal(sealed: SealedPersonal, key: bytes, citizen_id: uuid.UUID) -> PersonalData:
     plain = AESGCM(key).decrypt(base64.b64decode(sealed.nonce), base64.b64decode(sealed.ciphertext), _aad(citizen_id))
     return PersonalData.model_validate_json(plain)
+
+
+def _event_aad(event_type: str, citizen_id: uuid.UUID, event_id: uuid.UUID) -> bytes:
+    # Binds sealed content to its type, citizen and event: it opens nowhere else.
+    return f"brobygger:event:v1:{event_type}:{citizen_id}:{event_id}".encode()
+
+
+def _text_aad(purpose: str, citizen_id: uuid.UUID, event_id: uuid.UUID) -> bytes:
+    return f"brobygger:text:v1:{purpose}:{citizen_id}:{event_id}".encode()
+
+
+def seal_bytes(plain: bytes, key: bytes, key_id: str, aad: bytes) -> Sealed:
+    nonce = os.urandom(12)
+    ciphertext = AESGCM(key).encrypt(nonce, plain, aad)
+    return Sealed(
+        key_id=key_id, nonce=base64.b64encode(nonce).decode(), ciphertext=base64.b64encode(ciphertext).decode()
+    )
+
+
+def open_bytes(sealed: Sealed, key: bytes, aad: bytes) -> bytes:
+    return AESGCM(key).decrypt(base64.b64decode(sealed.nonce), base64.b64decode(sealed.ciphertext), aad)
 
 
 # Key-encryption keys -----------------------------------------------------------------------------
@@ -256,6 +282,40 @@ class KeyStore:
         if rewrapped:
             await self.rewrite_files()
         return RotationReport(rewrapped=rewrapped, unchanged=unchanged)
+
+    async def seal_event(self, event: Event, *, create_key: bool = False) -> SealedCitizenEvent:
+        """The sealed counterpart of a citizen event (see `SEALED_TYPES`). Only intake creates keys;
+        anyone else sealing for a citizen without a key gets `CitizenErased` or `KeyMissing`."""
+        sealed_type = SEALED_TYPES[type(event)]
+        citizen_id: uuid.UUID = getattr(event, "citizen_id")  # noqa: B009 - every type in SEALED_TYPES has it
+        key_id, key = await (self.for_writing(citizen_id) if create_key else self.for_reading(citizen_id))
+        event_type = sealed_type.model_fields["event_type"].default
+        aad = _event_aad(event_type, citizen_id, event.event_id)
+        return sealed_type(
+            event_id=event.event_id,
+            occurred_at=event.occurred_at,
+            schema_version=event.schema_version,
+            correlation_id=event.correlation_id,
+            citizen_id=citizen_id,
+            sealed=seal_bytes(event.model_dump_json().encode(), key, key_id, aad),
+        )
+
+    async def open_event(self, event: SealedCitizenEvent) -> Event:
+        """The event inside; raises CitizenErased or KeyMissing, and InvalidTag for content moved or altered."""
+        _, key = await self.for_reading(event.citizen_id)
+        aad = _event_aad(getattr(event, "event_type"), event.citizen_id, event.event_id)  # noqa: B009
+        opened = OPENED_TYPES[type(event)].model_validate_json(open_bytes(event.sealed, key, aad))
+        if opened.event_id != event.event_id:
+            raise ValueError(f"sealed event {event.event_id} holds event {opened.event_id}")
+        return opened
+
+    async def seal_text(self, citizen_id: uuid.UUID, event_id: uuid.UUID, purpose: str, text: str) -> Sealed:
+        key_id, key = await self.for_reading(citizen_id)
+        return seal_bytes(text.encode(), key, key_id, _text_aad(purpose, citizen_id, event_id))
+
+    async def open_text(self, citizen_id: uuid.UUID, event_id: uuid.UUID, purpose: str, sealed: Sealed) -> str:
+        _, key = await self.for_reading(citizen_id)
+        return open_bytes(sealed, key, _text_aad(purpose, citizen_id, event_id)).decode()
 
     async def seal_profile(self, citizen_id: uuid.UUID, profile: CitizenProfile) -> CitizenProfile:
         if not isinstance(profile.personal, PersonalData):

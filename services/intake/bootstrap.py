@@ -104,6 +104,7 @@ def bootstrap(
         store=IntakeStore(redis_client, common.namespace),
         topics=common.topics,
         idempotency_ttl_s=settings.idempotency_ttl_s,
+        keys=key_store,
         approvals=OwnerApprovals(redis_client, common.namespace, settings.approved_owners)
         if settings.owner_approval
         else None,

@@ -7,7 +7,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from services.intake.adapters.approvals import OwnerApprovals
 from services.intake.adapters.publisher import EventPublisher
@@ -22,14 +22,18 @@ from shared.contracts import (
     CitizenProfile,
     CitizenProfileSubmitted,
     CitizenProfileUpdated,
+    Event,
     MatchProposed,
     MatchRequested,
     Opportunity,
     OpportunityRegistered,
     OpportunityUpdated,
     OpportunityWithdrawn,
+    SealedCitizenEvent,
+    SealedMatchProposed,
     derive_id,
 )
+from shared.crypto import CitizenErased as CitizenGone
 from shared.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -63,8 +67,13 @@ class IntakeDeps:
     store: IntakeStore
     topics: Topics
     idempotency_ttl_s: int
+    keys: Keys
     #: None: every owner's opportunities go straight into the catalogue (INTAKE_OWNER_APPROVAL=false).
     approvals: OwnerApprovals | None = None
+
+
+class Keys(Protocol):
+    async def open_event(self, event: SealedCitizenEvent) -> Event: ...
 
 
 async def _once(
@@ -315,8 +324,18 @@ async def candidates_for(deps: IntakeDeps, caller: Principal, opportunity_id: uu
     return await deps.store.candidates(opportunity_id)
 
 
-async def on_match_proposed(deps: IntakeDeps, event: MatchProposed) -> None:
+async def on_match_proposed(deps: IntakeDeps, received: MatchProposed | SealedMatchProposed) -> None:
     """Keep the proposals read model and the per-opportunity candidate lists up to date."""
+    if isinstance(received, SealedMatchProposed):
+        try:
+            opened = await deps.keys.open_event(received)
+        except CitizenGone:
+            log.info("proposals %s for erased citizen %s ignored", received.event_id, received.citizen_id)
+            return
+        assert isinstance(opened, MatchProposed)
+        event = opened
+    else:
+        event = received
     stored = await deps.store.save_proposals(event)
     if not stored:
         log.info("proposals %s for unknown citizen %s ignored", event.event_id, event.citizen_id)

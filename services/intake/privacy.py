@@ -19,7 +19,8 @@ from services.intake.adapters.publisher import EventPublisher
 from services.intake.adapters.store import IntakeStore
 from services.intake.domain import access
 from services.intake.domain.access import Principal
-from shared.contracts import AuditRecorded, CitizenErased, ProposalDeclined
+from shared.contracts import AuditRecorded, CitizenErased, ProposalDeclined, Sealed
+from shared.crypto import CitizenErased as CitizenGone
 from shared.crypto import KeyStore
 from shared.topics import Topics
 
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 
 Role = Literal["caseworker", "company", "association", "citizen", "admin", "system"]
 STAFF: frozenset[str] = frozenset({"caseworker", "admin"})
+AUDIT_REASON = "audit-reason"
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,15 @@ async def _audit(
     correlation: str,
     reason: str = "",
 ) -> None:
+    event_id = uuid.uuid4()
+    sealed = None
+    if reason and citizen_id is not None:
+        # Free text about a person: sealed with their key, so their erasure makes it unreadable too.
+        sealed = await deps.keys.seal_text(citizen_id, event_id, AUDIT_REASON, reason)
+        reason = ""
     await deps.audit.record(
         AuditRecorded(
+            event_id=event_id,
             correlation_id=correlation,
             actor_role=actor.role,
             actor_id=actor.subject,
@@ -70,6 +79,7 @@ async def _audit(
             citizen_id=citizen_id,
             resource=resource,
             reason=reason,
+            sealed_reason=sealed,
         )
     )
 
@@ -176,4 +186,15 @@ async def notices_for(
 async def read_audit(
     deps: PrivacyDeps, *, citizen_id: uuid.UUID | None, actor_id: str | None, limit: int
 ) -> list[dict[str, Any]]:
-    return await deps.audit.read(citizen_id=citizen_id, actor_id=actor_id, limit=limit)
+    """Newest first; a sealed reason is opened, or shown as erased once its citizen is."""
+    entries = await deps.audit.read(citizen_id=citizen_id, actor_id=actor_id, limit=limit)
+    for entry in entries:
+        sealed = entry.pop("sealed_reason", None)
+        if sealed is None or entry.get("citizen_id") is None:
+            continue
+        try:
+            citizen, event_id = uuid.UUID(entry["citizen_id"]), uuid.UUID(entry["event_id"])
+            entry["reason"] = await deps.keys.open_text(citizen, event_id, AUDIT_REASON, Sealed.model_validate(sealed))
+        except CitizenGone:
+            entry["reason"] = "(erased with the citizen)"
+    return entries

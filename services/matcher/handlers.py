@@ -27,6 +27,8 @@ from shared.contracts import (
     OpportunityWithdrawn,
     Proposal,
     ProposalDeclined,
+    SealedCitizenEvent,
+    citizen_event_adapter,
     derive_id,
 )
 from shared.crypto import CitizenErased as CitizenGone
@@ -47,6 +49,8 @@ class Outbox(Protocol):
 
 class Keys(Protocol):
     async def open_profile(self, citizen_id: uuid.UUID, profile: CitizenProfile) -> CitizenProfile: ...
+    async def seal_event(self, event: Event, *, create_key: bool = False) -> SealedCitizenEvent: ...
+    async def open_event(self, event: SealedCitizenEvent) -> Event: ...
     async def is_erased(self, citizen_id: uuid.UUID) -> bool: ...
     async def rewrite_files(self) -> bool: ...
 
@@ -153,7 +157,13 @@ async def _rank_and_publish(
     await deps.profiles.save_holds(citizen_id, [(r.opportunity_id, _proposal_id(trigger, r)) for r in taken])
     result = RankingResult(proposals=taken, associations=ranked.associations[:top_n])
     event = build_match_proposed(trigger, citizen_id, profile, result, len(deps.catalogue))
-    await outbox.publish(deps.topics.proposals, str(citizen_id), event)
+    try:
+        # The proposals and their reasons say much about the person: they leave the matcher sealed.
+        sealed = await deps.keys.seal_event(event)
+    except CitizenGone:
+        log.info("citizen %s was erased while ranking; nothing published", citizen_id)
+        return
+    await outbox.publish(deps.topics.proposals, str(citizen_id), sealed)
     log.info(
         "citizen %s: %d proposals, %d associations (event %s)",
         citizen_id,
@@ -170,6 +180,11 @@ async def on_citizen_event(deps: MatcherDeps, event: CitizenEvent, outbox: Outbo
     )
     if processed:
         return
+    if isinstance(event, SealedCitizenEvent) and not erased:
+        try:
+            event = citizen_event_adapter.validate_python(await deps.keys.open_event(event))
+        except CitizenGone:
+            erased = True
     if not isinstance(event, CitizenErased) and erased:
         # Anything still in flight about an erased citizen is dropped, never acted on.
         await deps.profiles.erase(event.citizen_id)

@@ -23,6 +23,8 @@ from shared.contracts import (
     Event,
     MatchProposed,
     NotificationSent,
+    SealedCitizenEvent,
+    SealedMatchProposed,
     SealedPersonal,
     derive_id,
 )
@@ -52,8 +54,19 @@ class NotifierDeps:
     rights_url_en: str
 
 
-async def on_citizen_event(deps: NotifierDeps, event: CitizenEvent) -> None:
+async def _opened(deps: NotifierDeps, event: SealedCitizenEvent) -> Event | None:
+    """The event inside a sealed one; None once the citizen is erased (nothing is done for them then)."""
+    if await deps.keys.is_erased(event.citizen_id):
+        return None
+    try:
+        return await deps.keys.open_event(event)
+    except CitizenGone:
+        return None
+
+
+async def on_citizen_event(deps: NotifierDeps, received: CitizenEvent) -> None:
     """Keep only what is needed to reach the citizen, sealed; forget it on erasure."""
+    event: Event | None = await _opened(deps, received) if isinstance(received, SealedCitizenEvent) else received
     if isinstance(event, CitizenProfileSubmitted | CitizenProfileUpdated):
         if await deps.keys.is_erased(event.citizen_id):
             return
@@ -75,8 +88,12 @@ def message_id(deps: NotifierDeps, match_event_id: uuid.UUID) -> str:
     return delivery.message_id(match_event_id, deps.message_id_domain)
 
 
-async def on_match_proposed(deps: NotifierDeps, event: MatchProposed) -> None:
+async def on_match_proposed(deps: NotifierDeps, received: MatchProposed | SealedMatchProposed) -> None:
     """E-mail the citizen their proposals, once per ranking."""
+    opened = await _opened(deps, received) if isinstance(received, SealedMatchProposed) else received
+    if not isinstance(opened, MatchProposed):
+        return  # the citizen was erased
+    event = opened
     earlier = await deps.store.delivery(event.event_id)
     step = delivery.next_step(earlier)
     mid = message_id(deps, event.event_id)

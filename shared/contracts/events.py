@@ -161,6 +161,51 @@ class NotificationSent(Event):
     proposal_ids: list[uuid.UUID]
 
 
+class Sealed(Contract):
+    """An event's content, encrypted with the citizen's own key: after erasure nobody can read it."""
+
+    alg: Literal["AES-256-GCM"] = "AES-256-GCM"
+    key_id: str = Field(max_length=100, description="Which of the citizen's keys sealed it.")
+    nonce: str = Field(max_length=64, description="Base64 nonce.")
+    ciphertext: str = Field(max_length=2_000_000, description="Base64 AEAD ciphertext of the sealed JSON.")
+
+
+class SealedCitizenEvent(Event):
+    """An event about a citizen whose whole content is sealed with the citizen's key.
+
+    Only what routing and de-duplication need stays readable: the pseudonymous `citizen_id` and the
+    event's metadata. `sealed` holds the JSON of the event named in the type (same `event_id`); the
+    key's AEAD binds it to this type, citizen and event id, so it cannot be moved onto another.
+    """
+
+    citizen_id: uuid.UUID = Field(description="Pseudonymous id: the only readable thing about the person.")
+    sealed: Sealed
+
+
+class SealedCitizenProfileSubmitted(SealedCitizenEvent):
+    """`CitizenProfileSubmitted`, sealed: the whole profile, not only its personal part."""
+
+    event_type: Literal["SealedCitizenProfileSubmitted"] = "SealedCitizenProfileSubmitted"
+
+
+class SealedCitizenProfileUpdated(SealedCitizenEvent):
+    """`CitizenProfileUpdated`, sealed."""
+
+    event_type: Literal["SealedCitizenProfileUpdated"] = "SealedCitizenProfileUpdated"
+
+
+class SealedProposalDeclined(SealedCitizenEvent):
+    """`ProposalDeclined`, sealed: which opportunity a citizen was proposed says something about them."""
+
+    event_type: Literal["SealedProposalDeclined"] = "SealedProposalDeclined"
+
+
+class SealedMatchProposed(SealedCitizenEvent):
+    """`MatchProposed`, sealed: the proposals with their reasons (and every field a later version adds)."""
+
+    event_type: Literal["SealedMatchProposed"] = "SealedMatchProposed"
+
+
 class AuditRecorded(Event):
     """Who did what to which citizen's data, when and why. Append-only; never edited or deleted."""
 
@@ -171,6 +216,11 @@ class AuditRecorded(Event):
     citizen_id: uuid.UUID | None = None
     resource: str = Field(max_length=200, description="What was touched, e.g. `proposals` or a proposal id.")
     reason: str = Field(default="", max_length=1000, description="Why; required for overrides.")
+    sealed_reason: Sealed | None = Field(
+        default=None,
+        description="The reason, sealed with the citizen's key when the entry is about a citizen (`reason` is "
+        "then empty): free text about a person becomes unreadable when they are erased.",
+    )
 
 
 class DeadLetter(Event):
@@ -187,17 +237,34 @@ class DeadLetter(Event):
 
 
 CitizenEvent = Annotated[
-    CitizenProfileSubmitted | CitizenProfileUpdated | CitizenErased | MatchRequested | ProposalDeclined,
+    CitizenProfileSubmitted
+    | CitizenProfileUpdated
+    | CitizenErased
+    | MatchRequested
+    | ProposalDeclined
+    | SealedCitizenProfileSubmitted
+    | SealedCitizenProfileUpdated
+    | SealedProposalDeclined,
     Field(discriminator="event_type"),
 ]
 OpportunityEvent = Annotated[
     OpportunityRegistered | OpportunityUpdated | OpportunityWithdrawn,
     Field(discriminator="event_type"),
 ]
-ProposalEvent = Annotated[MatchProposed, Field(discriminator="event_type")]
+ProposalEvent = Annotated[MatchProposed | SealedMatchProposed, Field(discriminator="event_type")]
+
+#: Which sealed type carries which event: the old types stay readable; new events are written sealed.
+SEALED_TYPES: dict[type[Event], type[SealedCitizenEvent]] = {
+    CitizenProfileSubmitted: SealedCitizenProfileSubmitted,
+    CitizenProfileUpdated: SealedCitizenProfileUpdated,
+    ProposalDeclined: SealedProposalDeclined,
+    MatchProposed: SealedMatchProposed,
+}
+OPENED_TYPES: dict[type[SealedCitizenEvent], type[Event]] = {v: k for k, v in SEALED_TYPES.items()}
 
 citizen_event_adapter: TypeAdapter[CitizenEvent] = TypeAdapter(CitizenEvent)
 opportunity_event_adapter: TypeAdapter[OpportunityEvent] = TypeAdapter(OpportunityEvent)
+proposal_event_adapter: TypeAdapter[ProposalEvent] = TypeAdapter(ProposalEvent)
 
 ALL_EVENTS: tuple[type[Event], ...] = (
     CitizenProfileSubmitted,
@@ -212,4 +279,8 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     NotificationSent,
     AuditRecorded,
     DeadLetter,
+    SealedCitizenProfileSubmitted,
+    SealedCitizenProfileUpdated,
+    SealedProposalDeclined,
+    SealedMatchProposed,
 )

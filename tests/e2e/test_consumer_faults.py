@@ -284,4 +284,4 @@ async def test_a_dead_letter_replayed_after_the_fix_is_processed_once_and_a_seco
             assert await asyncio.to_thread(cli, ["dlq", "show", str(letter.event_id)]) == 0
             shown = json.loads(capsys.readouterr().out)
             assert shown["outcome"]["status"] == "applied"
-            assert shown["original_headers"]["event-type"] == "MatchProposed"
+            assert shown["original_headers"]["event-type"] == "SealedMatchProposed"

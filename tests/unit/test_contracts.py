@@ -29,6 +29,11 @@ from shared.contracts import (
     Proposal,
     ProposalDeclined,
     Reasons,
+    Sealed,
+    SealedCitizenProfileSubmitted,
+    SealedCitizenProfileUpdated,
+    SealedMatchProposed,
+    SealedProposalDeclined,
     citizen_event_adapter,
     derive_id,
     opportunity_event_adapter,
@@ -53,7 +58,12 @@ def _examples() -> list[Event]:
         rank=1,
         reasons=reasons,
     )
+    sealed = Sealed(key_id=f"c1:{cid}", nonce="AAAAAAAAAAAAAAAA", ciphertext="c2VhbGVk")
     return [
+        SealedCitizenProfileSubmitted(correlation_id=corr, citizen_id=cid, sealed=sealed),
+        SealedCitizenProfileUpdated(correlation_id=corr, citizen_id=cid, sealed=sealed),
+        SealedProposalDeclined(correlation_id=corr, citizen_id=cid, sealed=sealed),
+        SealedMatchProposed(correlation_id=corr, citizen_id=cid, sealed=sealed),
         CitizenProfileSubmitted(correlation_id=corr, citizen_id=cid, profile=profile),
         CitizenProfileUpdated(correlation_id=corr, citizen_id=cid, profile=profile),
         CitizenErased(correlation_id=corr, citizen_id=cid),
