@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import hmac
 import logging
 import os
 import uuid
@@ -156,6 +157,13 @@ class KeyRing:
             if part.strip()
         )
         return cls(current=current, previous=previous)
+
+    def derive(self, purpose: str) -> bytes:
+        """A secret for one purpose (e.g. candidate pseudonyms), derived from the current KEK, never stored.
+
+        Rotating the KEK changes it: pseudonyms derived from it change with the rotation.
+        """
+        return hmac.new(self.current, f"brobygger-derived-secret\x00{purpose}".encode(), hashlib.sha256).digest()
 
     @property
     def current_id(self) -> str:

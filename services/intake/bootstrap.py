@@ -105,6 +105,7 @@ def bootstrap(
         topics=common.topics,
         idempotency_ttl_s=settings.idempotency_ttl_s,
         keys=key_store,
+        pseudonym_key=ring.derive("candidate-pseudonyms"),
         approvals=OwnerApprovals(redis_client, common.namespace, settings.approved_owners)
         if settings.owner_approval
         else None,

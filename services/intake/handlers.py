@@ -68,6 +68,8 @@ class IntakeDeps:
     topics: Topics
     idempotency_ttl_s: int
     keys: Keys
+    #: Keys the candidate pseudonyms (HMAC per owner); derived from the KEK, never stored.
+    pseudonym_key: bytes
     #: None: every owner's opportunities go straight into the catalogue (INTAKE_OWNER_APPROVAL=false).
     approvals: OwnerApprovals | None = None
 
@@ -76,13 +78,33 @@ class Keys(Protocol):
     async def open_event(self, event: SealedCitizenEvent) -> Event: ...
 
 
+def _idempotency_key(req: Request, operation: str) -> str:
+    assert req.idempotency_key is not None
+    return hashlib.sha256(f"{req.caller.tenant}\x00{operation}\x00{req.idempotency_key}".encode()).hexdigest()
+
+
+async def _fresh_ids(deps: IntakeDeps, req: Request, operation: str, body: bytes, n: int) -> list[uuid.UUID]:
+    """`n` random ids; with an Idempotency-Key, the ones its first attempt reserved (before anything else
+    happened), so a retry after a failure at any later step reuses them."""
+    fresh = [uuid.uuid4() for _ in range(n)]
+    if req.idempotency_key is None:
+        return fresh
+    fingerprint = hashlib.sha256(body).hexdigest()
+    reserved, reserved_for = await deps.store.reserve_ids(
+        _idempotency_key(req, operation), fresh, fingerprint, deps.idempotency_ttl_s
+    )
+    if reserved_for != fingerprint:
+        raise IdempotencyConflict("this Idempotency-Key was already used with a different request body")
+    return reserved
+
+
 async def _once(
     deps: IntakeDeps, req: Request, operation: str, body: bytes, act: Callable[[], Awaitable[dict[str, Any]]]
 ) -> dict[str, Any]:
     """Run `act` once per Idempotency-Key; a retry gets the first answer back."""
     if req.idempotency_key is None:
         return await act()
-    key = hashlib.sha256(f"{req.caller.tenant}\x00{operation}\x00{req.idempotency_key}".encode()).hexdigest()
+    key = _idempotency_key(req, operation)
     fingerprint = hashlib.sha256(body).hexdigest()
     earlier = await deps.store.idempotent_response(key)
     if earlier is not None:
@@ -120,9 +142,11 @@ async def submit_profile(deps: IntakeDeps, req: Request, profile: CitizenProfile
     reject_personal_numbers(profile)
 
     async def act() -> dict[str, Any]:
-        citizen_id = req.new_id("citizen")
+        # Random, never derived from the Idempotency-Key (guessable keys gave guessable ids); a retry gets
+        # the ids the first attempt reserved.
+        citizen_id, event_id = await _fresh_ids(deps, req, "submit_profile", body, 2)
         event = CitizenProfileSubmitted(
-            event_id=req.new_id("citizen-event"),
+            event_id=event_id,
             correlation_id=req.correlation_id,
             citizen_id=citizen_id,
             profile=profile,
@@ -187,11 +211,11 @@ async def _remember(store: IntakeStore, opportunity_id: uuid.UUID, o: Opportunit
     await store.remember_opportunity(opportunity_id, o.owner.cvr, o.owner.association_id, o.municipality_code, status)
 
 
-async def _must_wait(deps: IntakeDeps, caller: Principal, o: Opportunity) -> bool:
+async def _must_wait(deps: IntakeDeps, caller: Principal, o: Opportunity, opportunity_id: uuid.UUID) -> bool:
     """An owner the municipality has not seen before waits for a caseworker's approval (staff vouch themselves)."""
     if deps.approvals is None or not access.needs_owner_approval(caller):
         return False
-    owner = access.owner_key(o.owner.cvr, o.owner.association_id)
+    owner = access.owner_key(o.owner.cvr, o.owner.association_id, opportunity_id)
     return not await deps.approvals.is_approved(o.municipality_code, owner)
 
 
@@ -216,7 +240,7 @@ async def register_opportunity(deps: IntakeDeps, req: Request, opportunity: Oppo
             opportunity_id=opportunity_id,
             opportunity=opportunity,
         )
-        if await _must_wait(deps, req.caller, opportunity):
+        if await _must_wait(deps, req.caller, opportunity, opportunity_id):
             return await _hold(deps, event)
         await _remember(deps.store, opportunity_id, opportunity)
         await deps.publisher.publish(deps.topics.opportunities, str(opportunity_id), event)
@@ -289,7 +313,7 @@ async def approve_opportunity(deps: IntakeDeps, caller: Principal, opportunity_i
         return {"opportunity_id": str(opportunity_id), "status": "open"}
     assert deps.approvals is not None
     owner = held.opportunity.owner
-    await deps.approvals.approve(scope.municipality, access.owner_key(owner.cvr, owner.association_id))
+    await deps.approvals.approve(scope.municipality, access.owner_key(owner.cvr, owner.association_id, opportunity_id))
     await _remember(deps.store, opportunity_id, held.opportunity)
     await deps.publisher.publish(deps.topics.opportunities, str(opportunity_id), held)
     await deps.approvals.release(scope.municipality, opportunity_id)
@@ -340,4 +364,5 @@ async def on_match_proposed(deps: IntakeDeps, received: MatchProposed | SealedMa
     if not stored:
         log.info("proposals %s for unknown citizen %s ignored", event.event_id, event.citizen_id)
         return
-    await deps.store.index_candidates(event.citizen_id, candidates_in(event))
+    owners = await deps.store.owners_of([p.opportunity_id for p in event.proposals])
+    await deps.store.index_candidates(event.citizen_id, candidates_in(event, owners, deps.pseudonym_key))

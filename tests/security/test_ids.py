@@ -7,6 +7,8 @@ import uuid
 import httpx
 import pytest
 
+from services.intake.domain.access import Principal, Role
+from shared.contracts import derive_id
 from tests.e2e.stack import Stack
 from tests.helpers import bearer
 from tests.samples import profile_payload
@@ -49,3 +51,20 @@ async def test_writing_to_a_citizen_whose_erasure_is_under_way_answers_410_not_5
         await intake.apps["intake"].state.privacy.keys.shred(uuid.UUID(citizen))
         r = await client.put(f"/v1/citizens/{citizen}", json=profile_payload(), headers=caseworker)
     assert r.status_code == 410 and r.json()["error"] == "citizen_erased", r.text
+
+
+async def test_citizen_ids_are_random_not_derived_from_a_guessable_key_and_a_retry_keeps_its_id(
+    intake: Stack,
+) -> None:
+    caseworker = bearer("caseworker", "cw-random", "316")
+    async with httpx.AsyncClient(base_url=intake.api, timeout=10) as client:
+        key = f"demo-intake-{uuid.uuid4().hex[:4]}"
+        payload = profile_payload()
+        first = await client.post("/v1/citizens", json=payload, headers={**caseworker, "Idempotency-Key": key})
+        again = await client.post("/v1/citizens", json=payload, headers={**caseworker, "Idempotency-Key": key})
+    assert first.status_code == again.status_code == 202
+    citizen = uuid.UUID(first.json()["citizen_id"])
+    assert again.json()["citizen_id"] == str(citizen) and again.json()["event_id"] == first.json()["event_id"]
+    assert citizen.version == 4  # random: the probe re-identified candidates from UUID5s of the demo's keys
+    tenant = Principal("cw-random", Role.CASEWORKER, "316").tenant
+    assert citizen != derive_id("idempotency", tenant, key, "citizen")

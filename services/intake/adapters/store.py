@@ -6,9 +6,10 @@ import json
 import uuid
 from typing import Any
 
+from pydantic import ValidationError
 from redis.asyncio import Redis
 
-from services.intake.domain.access import OpportunityScope
+from services.intake.domain.access import OpportunityScope, owner_key
 from services.intake.domain.candidates import Candidate
 from shared.contracts import MatchProposed
 
@@ -115,10 +116,35 @@ class IntakeStore:
 
     async def candidates(self, opportunity_id: uuid.UUID) -> list[Candidate]:
         raw = await self._r.hvals(f"{self._p}candidates:{opportunity_id}")
-        entries = [Candidate.model_validate_json(value) for value in raw]
+        entries = []
+        for value in raw:
+            try:
+                entries.append(Candidate.model_validate_json(value))
+            except ValidationError:
+                continue  # written by an earlier version (exact times); the citizen's next ranking replaces it
         return sorted(entries, key=lambda c: (c.rank, c.pseudonym))
 
+    async def owners_of(self, opportunity_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """Whose each opportunity is (see `owner_key`), in one round trip."""
+        async with self._r.pipeline(transaction=False) as pipe:
+            for opportunity_id in opportunity_ids:
+                pipe.hmget(f"{self._p}opportunity:{opportunity_id}", ["owner_cvr", "owner_association_id"])
+            rows = await pipe.execute()
+        return {
+            oid: owner_key(_text(cvr) or None, _text(association) or None, oid)
+            for oid, (cvr, association) in zip(opportunity_ids, rows, strict=True)
+        }
+
     # idempotency
+    async def reserve_ids(
+        self, key: str, fresh: list[uuid.UUID], fingerprint: str, ttl_s: int
+    ) -> tuple[list[uuid.UUID], str]:
+        """The ids reserved for this Idempotency-Key (`fresh` if it is new) and the body they were reserved for."""
+        record = json.dumps({"ids": [str(i) for i in fresh], "fingerprint": fingerprint})
+        await self._r.set(f"{self._p}idem-ids:{key}", record, nx=True, ex=ttl_s)
+        stored = json.loads(await self._r.get(f"{self._p}idem-ids:{key}") or record)
+        return [uuid.UUID(i) for i in stored["ids"]], str(stored["fingerprint"])
+
     async def idempotent_response(self, key: str) -> dict[str, Any] | None:
         raw = await self._r.get(f"{self._p}idem:{key}")
         return json.loads(raw) if raw else None

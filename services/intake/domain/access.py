@@ -147,9 +147,14 @@ def needs_owner_approval(caller: Principal) -> bool:
     return caller.role in (Role.COMPANY, Role.ASSOCIATION)
 
 
-def owner_key(owner_cvr: str | None, owner_association_id: str | None) -> str:
-    """How an owner is known in the approved-owner lists: `company:<CVR>` or `association:<id>`."""
-    return f"company:{owner_cvr}" if owner_cvr else f"association:{owner_association_id}"
+def owner_key(owner_cvr: str | None, owner_association_id: str | None, opportunity_id: uuid.UUID) -> str:
+    """How an owner is known (approved-owner lists, candidate pseudonyms): `company:<CVR>`, `association:<id>`,
+    or, for an owner with neither (an education provider registered by staff), the opportunity itself."""
+    if owner_cvr:
+        return f"company:{owner_cvr}"
+    if owner_association_id:
+        return f"association:{owner_association_id}"
+    return f"opportunity:{opportunity_id}"
 
 
 def check_approver(caller: Principal, opportunity_id: uuid.UUID, scope: OpportunityScope | None) -> None:
