@@ -1,6 +1,14 @@
 """Versioned event contracts (pydantic, frozen)."""
 
-from shared.contracts.common import CefrLevel, Certificate, DrivingLicence, GeoPoint, OpportunityKind, WeeklySlot
+from shared.contracts.common import (
+    CefrLevel,
+    Certificate,
+    DrivingLicence,
+    GeoPoint,
+    OpportunityKind,
+    Sealed,
+    WeeklySlot,
+)
 from shared.contracts.events import (
     ALL_EVENTS,
     AuditRecorded,
@@ -21,7 +29,6 @@ from shared.contracts.events import (
     ProposalDeclined,
     ProposalEvent,
     Reasons,
-    Sealed,
     SealedCitizenEvent,
     SealedCitizenProfileSubmitted,
     SealedCitizenProfileUpdated,

@@ -80,6 +80,15 @@ class Contract(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
 
+class Sealed(Contract):
+    """An event's content, encrypted with the citizen's own key: after erasure nobody can read it."""
+
+    alg: Literal["AES-256-GCM"] = "AES-256-GCM"
+    key_id: str = Field(max_length=100, description="Which of the citizen's keys sealed it.")
+    nonce: str = Field(max_length=64, description="Base64 nonce.")
+    ciphertext: str = Field(max_length=2_000_000, description="Base64 AEAD ciphertext of the sealed JSON.")
+
+
 class OpportunityKind(StrEnum):
     ORDINARY_JOB = "ordinary_job"
     LANGUAGE_PLACEMENT = "language_placement"

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, TypeAdapter
 
-from shared.contracts.common import CefrLevel, Contract, EscoUri, OpportunityKind
+from shared.contracts.common import CefrLevel, Contract, EscoUri, OpportunityKind, Sealed
 from shared.contracts.opportunity import Opportunity
 from shared.contracts.profile import CitizenProfile
 
@@ -159,15 +159,6 @@ class NotificationSent(Event):
     channel: Literal["email", "webhook"]
     message_id: str
     proposal_ids: list[uuid.UUID]
-
-
-class Sealed(Contract):
-    """An event's content, encrypted with the citizen's own key: after erasure nobody can read it."""
-
-    alg: Literal["AES-256-GCM"] = "AES-256-GCM"
-    key_id: str = Field(max_length=100, description="Which of the citizen's keys sealed it.")
-    nonce: str = Field(max_length=64, description="Base64 nonce.")
-    ciphertext: str = Field(max_length=2_000_000, description="Base64 AEAD ciphertext of the sealed JSON.")
 
 
 class SealedCitizenEvent(Event):

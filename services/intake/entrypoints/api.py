@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, FastAPI, Query, Request, Response
+from fastapi import APIRouter, Body, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from services.intake import handlers
 from services.intake import privacy as privacy_use_cases
 from services.intake.domain.candidates import Candidate
-from services.intake.entrypoints.deps import Caller, Deps, Req
+from services.intake.entrypoints.deps import Caller, Deps, Req, StaffMunicipality
 from services.intake.entrypoints.privacy_api import Privacy, actor
 from shared.contracts import CitizenProfileInput, Opportunity, Proposal
 
@@ -146,9 +146,7 @@ async def register_opportunity(opportunity: Opportunity, request: Request, deps:
 async def opportunities_awaiting_approval(
     deps: Deps,
     caller: Caller,
-    municipality: Annotated[
-        str | None, Query(pattern=r"^[0-9]{3}$", description="For an admin: only this municipality.")
-    ] = None,
+    municipality: StaffMunicipality = None,
 ) -> HeldView:
     """Opportunities from owners new to the municipality, waiting for a caseworker's approval."""
     held = await handlers.held_opportunities(deps, caller, municipality)

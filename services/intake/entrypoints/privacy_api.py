@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from services.intake import privacy
 from services.intake.domain.access import Forbidden, NotFound, Principal, Role, check_citizen
-from services.intake.entrypoints.deps import Caller, Req
+from services.intake.entrypoints.deps import Caller, Req, StaffMunicipality
 from services.intake.privacy import Actor, PrivacyDeps
 
 
@@ -86,9 +86,7 @@ async def decide(
 async def caseworker_notices(
     caller: Caller,
     deps: Privacy,
-    municipality: Annotated[
-        str | None, Query(pattern=r"^[0-9]{3}$", description="For an admin: only this municipality.")
-    ] = None,
+    municipality: StaffMunicipality = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """Notices for the municipality's caseworkers, newest first: citizens who erased their own data."""
