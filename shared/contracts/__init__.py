@@ -1,6 +1,14 @@
 """Versioned event contracts (pydantic, frozen)."""
 
-from shared.contracts.common import CefrLevel, Certificate, DrivingLicence, GeoPoint, OpportunityKind, WeeklySlot
+from shared.contracts.common import (
+    CefrLevel,
+    Certificate,
+    DrivingLicence,
+    GeoPoint,
+    OpportunityKind,
+    Sealed,
+    WeeklySlot,
+)
 from shared.contracts.events import (
     ALL_EVENTS,
     AuditRecorded,
@@ -19,12 +27,26 @@ from shared.contracts.events import (
     OpportunityWithdrawn,
     Proposal,
     ProposalDeclined,
+    ProposalEvent,
     Reasons,
+    SealedCitizenEvent,
+    SealedCitizenProfileSubmitted,
+    SealedCitizenProfileUpdated,
+    SealedMatchProposed,
+    SealedProposalDeclined,
     citizen_event_adapter,
     derive_id,
     opportunity_event_adapter,
+    proposal_event_adapter,
 )
-from shared.contracts.lifecycle import ConsentWithdrawn, LifecycleAction, LifecycleState, ProposalTransitioned
+from shared.contracts.lifecycle import (
+    ConsentWithdrawn,
+    LifecycleAction,
+    LifecycleState,
+    ProposalTransitioned,
+    SealedConsentWithdrawn,
+    SealedProposalTransitioned,
+)
 from shared.contracts.opportunity import Opportunity
 from shared.contracts.profile import CitizenProfile, CitizenProfileInput, PersonalData, SealedPersonal
 
@@ -58,11 +80,21 @@ __all__ = [
     "PersonalData",
     "Proposal",
     "ProposalDeclined",
+    "ProposalEvent",
     "ProposalTransitioned",
     "Reasons",
+    "Sealed",
+    "SealedCitizenEvent",
+    "SealedCitizenProfileSubmitted",
+    "SealedCitizenProfileUpdated",
+    "SealedConsentWithdrawn",
+    "SealedMatchProposed",
     "SealedPersonal",
+    "SealedProposalDeclined",
+    "SealedProposalTransitioned",
     "WeeklySlot",
     "citizen_event_adapter",
     "derive_id",
     "opportunity_event_adapter",
+    "proposal_event_adapter",
 ]

@@ -26,7 +26,7 @@ from kafka import KafkaProducer
 from brobygger.cli import main as cli
 from brobygger.infra import free_port
 from shared.contracts import DeadLetter, MatchRequested
-from shared.settings import CommonSettings, KafkaSettings
+from shared.settings import LOCAL_INTERNAL_TOKEN, CommonSettings, KafkaSettings
 from tests.conftest import InfraHandle
 from tests.e2e.stack import Stack, running_stack, smtp_server
 from tests.helpers import bearer, eventually, read_topic
@@ -46,7 +46,8 @@ def _letters(infra: InfraHandle, common: CommonSettings) -> dict[uuid.UUID, Dead
 
 async def _stats(url: str) -> dict[str, Any]:
     async with httpx.AsyncClient() as client:
-        body: dict[str, Any] = (await client.get(f"{url}/stats")).json()
+        internal = {"X-Internal-Token": LOCAL_INTERNAL_TOKEN}  # the services' port serves stats to it only
+        body: dict[str, Any] = (await client.get(f"{url}/stats", headers=internal)).json()
         return body
 
 
@@ -285,4 +286,4 @@ async def test_a_dead_letter_replayed_after_the_fix_is_processed_once_and_a_seco
             assert await asyncio.to_thread(cli, ["dlq", "show", str(letter.event_id)]) == 0
             shown = json.loads(capsys.readouterr().out)
             assert shown["outcome"]["status"] == "applied"
-            assert shown["original_headers"]["event-type"] == "MatchProposed"
+            assert shown["original_headers"]["event-type"] == "SealedMatchProposed"

@@ -33,6 +33,7 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient
 
 from brobygger.infra import LocalInfra, die_with_parent, free_port, stop_process
+from shared.settings import LOCAL_INTERNAL_TOKEN
 from shared.topics import Topics
 from tests.e2e.stack import MailRecorder, smtp_server
 from tests.helpers import bearer, eventually, read_topic
@@ -215,7 +216,8 @@ class System:
 
         async def loaded() -> bool:
             async with httpx.AsyncClient(timeout=5) as client:
-                stats = (await client.get(f"{self.services['matcher'].url}/stats")).json()
+                internal = {"X-Internal-Token": LOCAL_INTERNAL_TOKEN}
+                stats = (await client.get(f"{self.services['matcher'].url}/stats", headers=internal)).json()
             return int(stats.get("catalogue_size", 0)) >= n
 
         await eventually(loaded, 30, "the matcher to read the catalogue")

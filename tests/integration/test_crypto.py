@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import os
 import uuid
 from collections.abc import AsyncIterator
 
@@ -10,7 +12,16 @@ from cryptography.exceptions import InvalidTag
 from redis.asyncio import Redis
 
 from shared.contracts import CitizenProfile, PersonalData, SealedPersonal
-from shared.crypto import CitizenErased, KeyMissing, KeyStore, unseal
+from shared.crypto import (
+    LOCAL_KEK,
+    CitizenErased,
+    KeyMissing,
+    KeyRing,
+    KeySettings,
+    KeyStore,
+    KeyUnwrapFailed,
+    unseal,
+)
 from shared.settings import CommonSettings
 from tests.conftest import InfraHandle
 from tests.samples import profile_payload
@@ -21,8 +32,12 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 async def keys(infra: InfraHandle, common: CommonSettings) -> AsyncIterator[KeyStore]:
     redis = Redis.from_url(infra.redis_url)
-    yield KeyStore(redis, common.namespace)
+    yield KeyStore(redis, common.namespace, _ring())
     await redis.aclose()
+
+
+def _ring(previous: tuple[bytes, ...] = ()) -> KeyRing:
+    return KeyRing(current=os.urandom(32), previous=previous)
 
 
 async def test_a_sealed_profile_hides_the_personal_part_and_opens_with_the_citizens_key(keys: KeyStore) -> None:
@@ -73,3 +88,76 @@ def test_an_already_open_profile_passes_through_unchanged() -> None:
     profile = CitizenProfile.model_validate(profile_payload())
     assert isinstance(profile.personal, PersonalData)
     assert profile.personal_data() is profile.personal
+
+
+async def test_redis_holds_the_citizens_key_only_wrapped_by_a_kek_it_never_sees(
+    keys: KeyStore, infra: InfraHandle, common: CommonSettings
+) -> None:
+    citizen = uuid.uuid4()
+    _, dek = await keys.for_writing(citizen)
+    redis = Redis.from_url(infra.redis_url)
+    stored = await redis.get(f"{common.namespace}keys:citizen:{citizen}")
+    await redis.aclose()
+    assert isinstance(stored, bytes) and stored.startswith(b"w1:")
+    assert dek not in stored and base64.b64encode(dek) not in stored
+
+
+async def test_a_key_does_not_open_with_another_kek(infra: InfraHandle, common: CommonSettings) -> None:
+    redis = Redis.from_url(infra.redis_url)
+    citizen = uuid.uuid4()
+    await KeyStore(redis, common.namespace, _ring()).for_writing(citizen)
+    with pytest.raises(KeyUnwrapFailed, match="not configured"):
+        await KeyStore(redis, common.namespace, _ring()).for_reading(citizen)
+    await redis.aclose()
+
+
+async def test_rotation_rewraps_every_key_so_the_old_kek_can_be_retired(
+    infra: InfraHandle, common: CommonSettings
+) -> None:
+    redis = Redis.from_url(infra.redis_url)
+    old = _ring()
+    citizens = [uuid.uuid4() for _ in range(3)]
+    deks = [(await KeyStore(redis, common.namespace, old).for_writing(c))[1] for c in citizens]
+    new = _ring(previous=(old.current,))
+    report = await KeyStore(redis, common.namespace, new).rotate()
+    assert report.rewrapped == 3
+    assert (await KeyStore(redis, common.namespace, new).rotate()).rewrapped == 0
+    retired = KeyRing(current=new.current)  # the old KEK is gone from the configuration
+    for citizen, dek in zip(citizens, deks, strict=True):
+        assert (await KeyStore(redis, common.namespace, retired).for_reading(citizen))[1] == dek
+    await redis.aclose()
+
+
+async def test_rotation_never_brings_back_a_key_erased_meanwhile(infra: InfraHandle, common: CommonSettings) -> None:
+    redis = Redis.from_url(infra.redis_url)
+    old = _ring()
+    citizen = uuid.uuid4()
+    await KeyStore(redis, common.namespace, old).for_writing(citizen)
+    await KeyStore(redis, common.namespace, old).shred(citizen)
+    await KeyStore(redis, common.namespace, _ring(previous=(old.current,))).rotate()
+    assert await redis.get(f"{common.namespace}keys:citizen:{citizen}") is None
+    await redis.aclose()
+
+
+async def test_a_key_stored_before_envelope_encryption_still_opens_and_rotation_wraps_it(
+    infra: InfraHandle, common: CommonSettings
+) -> None:
+    redis = Redis.from_url(infra.redis_url)
+    citizen, dek = uuid.uuid4(), os.urandom(32)
+    await redis.set(f"{common.namespace}keys:citizen:{citizen}", dek)
+    store = KeyStore(redis, common.namespace, _ring())
+    assert (await store.for_reading(citizen))[1] == dek
+    assert (await store.rotate()).rewrapped >= 1
+    stored = await redis.get(f"{common.namespace}keys:citizen:{citizen}")
+    assert isinstance(stored, bytes) and stored.startswith(b"w1:") and dek not in stored
+    assert (await store.for_reading(citizen))[1] == dek
+    await redis.aclose()
+
+
+def test_production_refuses_a_missing_or_well_known_kek() -> None:
+    with pytest.raises(ValueError, match="BROBYGGER_KEK"):
+        KeyRing.from_settings(KeySettings(kek=None, kek_file=None), "production")
+    with pytest.raises(ValueError, match="local default"):
+        KeyRing.from_settings(KeySettings(kek=LOCAL_KEK), "production")
+    with pytest.raises(ValueError, match="32 bytes"):
+        KeyRing.from_settings(KeySettings(kek=base64.b64encode(b"short").decode()), "local")
