@@ -11,7 +11,14 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from redis.asyncio import Redis
 
-from shared.contracts import CitizenProfile, PersonalData, SealedPersonal
+from shared.contracts import (
+    CitizenProfile,
+    OpportunityKind,
+    PersonalData,
+    ProposalTransitioned,
+    SealedPersonal,
+    SealedProposalTransitioned,
+)
 from shared.crypto import (
     LOCAL_KEK,
     CitizenErased,
@@ -161,3 +168,34 @@ def test_production_refuses_a_missing_or_well_known_kek() -> None:
         KeyRing.from_settings(KeySettings(kek=LOCAL_KEK), "production")
     with pytest.raises(ValueError, match="32 bytes"):
         KeyRing.from_settings(KeySettings(kek=base64.b64encode(b"short").decode()), "local")
+
+
+async def test_a_lifecycle_step_is_sealed_with_only_its_routing_part_readable(keys: KeyStore) -> None:
+    citizen, proposal, opportunity = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    await keys.for_writing(citizen)
+    step = ProposalTransitioned(
+        correlation_id="c",
+        citizen_id=citizen,
+        proposal_id=proposal,
+        opportunity_id=opportunity,
+        kind=OpportunityKind.ASSOCIATION_ACTIVITY,
+        action="retract",
+        from_state="shared",
+        to_state="retracted",
+        actor_role="caseworker",
+        actor_id="cw-secret-7",
+        cause="consent_withdrawn",
+        releases_capacity=True,
+        owner_must_delete=True,
+        private_channel=True,
+    )
+    sealed = await keys.seal_event(step)
+    assert isinstance(sealed, SealedProposalTransitioned)
+    assert (sealed.proposal_id, sealed.opportunity_id, sealed.to_state) == (proposal, opportunity, "retracted")
+    assert sealed.releases_capacity and sealed.owner_must_delete
+    wire = sealed.model_dump_json()
+    assert "cw-secret-7" not in wire and "consent_withdrawn" not in wire and "private_channel" not in wire
+    assert await keys.open_event(sealed) == step
+    await keys.shred(citizen)
+    with pytest.raises(CitizenErased):
+        await keys.open_event(sealed)
