@@ -163,8 +163,8 @@ def bootstrap(
     lifecycle_store = RedisLifecycleStore(redis_client, common.namespace)
     lifecycle = _lifecycle(settings, lifecycle_store, deps, privacy, clock)
     guard = MessageGuard(broker, common.topics, "intake")
-    register_subscribers(broker, deps, guard, kafka)
-    register_lifecycle_subscribers(broker, lifecycle, privacy.keys, guard, kafka)
+    track_rankings = register_lifecycle_subscribers(broker, lifecycle, privacy.keys, guard, kafka)
+    register_subscribers(broker, deps, guard, kafka, then=track_rankings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

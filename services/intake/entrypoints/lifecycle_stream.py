@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from faststream.kafka import KafkaBroker
 
@@ -26,7 +27,10 @@ log = logging.getLogger(__name__)
 
 def register_lifecycle_subscribers(
     broker: KafkaBroker, deps: LifecycleDeps, keys: Keys, guard: MessageGuard, kafka: KafkaSettings
-) -> None:
+) -> Callable[[ProposalEvent], Awaitable[None]]:
+    """Subscribe to the topics intake reads for nothing else; the rankings come through intake's own
+    proposals subscriber (the returned function), since the guard allows one consumer per topic."""
+
     async def on_proposals(event: ProposalEvent) -> None:
         await lifecycle_follow.on_proposals(deps, keys, event)
 
@@ -42,7 +46,6 @@ def register_lifecycle_subscribers(
 
     t = deps.topics
     for topic, purpose, contract, handle, description in (
-        (t.proposals, "lifecycle-proposals", ProposalEvent, on_proposals, "Tracks each ranking's proposals."),
         (
             t.citizens,
             "lifecycle-citizens",
@@ -70,6 +73,7 @@ def register_lifecycle_subscribers(
         title="intake.lifecycle",
         description="One SealedProposalTransitioned per lifecycle step, keyed by citizen; SealedConsentWithdrawn too.",
     )
+    return on_proposals
 
 
 async def sweep_forever(deps: LifecycleDeps, every_s: float) -> None:
