@@ -19,7 +19,7 @@ from tests.samples import opportunity_payload, profile_payload
 pytestmark = pytest.mark.e2e
 
 FIRST, SECOND = "31313131", "42424242"
-CASEWORKER = bearer("caseworker", "cw-316", "316")
+CASEWORKER = bearer("caseworker", "cw-316", "316", expires_in_s=24 * 3600)  # made at import: outlives a long suite
 
 
 async def test_two_companies_lists_share_no_linkable_value_while_one_company_may_link_its_own_postings(
