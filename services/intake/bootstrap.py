@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 
+from services.intake.adapters.approvals import OwnerApprovals
 from services.intake.adapters.audit import AuditLog
+from services.intake.adapters.lifecycle_store import RedisLifecycleStore
 from services.intake.adapters.metrics import CountingPublisher, IntakeMetrics, RequestMetrics
 from services.intake.adapters.privacy_store import PrivacyStore
 from services.intake.adapters.publisher import KafkaEventPublisher
@@ -17,20 +22,27 @@ from services.intake.adapters.sealing import SealingPublisher
 from services.intake.adapters.store import IntakeStore
 from services.intake.adapters.tokens import TokenVerifier
 from services.intake.config import IntakeSettings, UnsafeSettings
+from services.intake.domain.municipality import MunicipalityRules
 from services.intake.entrypoints.api import ESCO_ATTRIBUTION, include_routers
 from services.intake.entrypoints.correlation import CorrelationId
 from services.intake.entrypoints.errors import ERROR_RESPONSES, BodyLimit, install_error_handlers
+from services.intake.entrypoints.lifecycle_api import install_lifecycle
+from services.intake.entrypoints.lifecycle_stream import register_lifecycle_subscribers, sweep_forever
 from services.intake.entrypoints.privacy_api import router as privacy_router
 from services.intake.entrypoints.security import Gate
 from services.intake.entrypoints.stream import register_subscribers
 from services.intake.handlers import IntakeDeps
-from services.intake.privacy import PrivacyDeps
-from shared.crypto import KeyStore
+from services.intake.lifecycle import LifecycleDeps
+from services.intake.lifecycle import erase as lifecycle_erase
+from services.intake.lifecycle_views import ViewDeps
+from services.intake.privacy import PrivacyDeps, SealingAudit
+from shared.crypto import KeyRing, KeySettings, KeyStore
 from shared.deadletters import RedisReplayLedger
 from shared.messaging import MessageGuard, build_broker
 from shared.ops import Consumers
 from shared.redis_client import redis_client as shared_redis_client
 from shared.settings import CommonSettings, KafkaSettings, RedisSettings
+from shared.web_security import SecurityHeaders
 
 log = logging.getLogger(__name__)
 
@@ -56,13 +68,43 @@ MELO benchmark (Avature, MIT licence).
 """
 
 
+def _lifecycle(
+    settings: IntakeSettings,
+    store: RedisLifecycleStore,
+    deps: IntakeDeps,
+    privacy: PrivacyDeps,
+    clock: Callable[[], dt.datetime] | None,
+) -> LifecycleDeps:
+    """The lifecycle's dependencies: its own store beside intake's, the same publisher and audit trail."""
+    rules = MunicipalityRules(
+        default_auto_approve=frozenset(settings.auto_approve_kinds),
+        auto_approve={m: frozenset(k) for m, k in settings.auto_approve_by_municipality.items()},
+        no_candidates_before_yes=frozenset(settings.no_candidates_before_yes),
+    )
+    lifecycle = LifecycleDeps(
+        store=store,
+        directory=deps.store,
+        publisher=deps.publisher,
+        audit=SealingAudit(privacy),
+        topics=deps.topics,
+        rules=rules,
+        offer_expiry=dt.timedelta(seconds=settings.offer_expiry_s),
+    )
+    if clock is not None:
+        lifecycle.clock = clock
+    privacy.before_erasure = partial(lifecycle_erase, lifecycle)
+    return lifecycle
+
+
 def bootstrap(
     common: CommonSettings | None = None,
     kafka: KafkaSettings | None = None,
     redis: RedisSettings | None = None,
     settings: IntakeSettings | None = None,
+    keys: KeySettings | None = None,
+    clock: Callable[[], dt.datetime] | None = None,
 ) -> FastAPI:
-    """The intake ASGI app; the broker and Redis connect when it starts."""
+    """The intake ASGI app; the broker and Redis connect when it starts. `clock` is for tests of expiry."""
     common = common or CommonSettings()
     kafka = kafka or KafkaSettings()
     redis_settings = redis or RedisSettings()
@@ -72,6 +114,10 @@ def bootstrap(
         common.refuse_local_defaults()
     except ValueError as exc:
         problems.append(str(exc))
+    try:
+        ring = KeyRing.from_settings(keys or KeySettings(), common.mode)
+    except ValueError as exc:
+        problems.append(str(exc))
     if problems:
         raise UnsafeSettings("refusing to start in production mode (BROBYGGER_MODE=production): " + "; ".join(problems))
     docs_public = settings.docs_public(common.mode)
@@ -79,32 +125,39 @@ def bootstrap(
 
     broker = build_broker(kafka, "brobygger-intake", log_each_message=common.log_each_message)
     redis_client = shared_redis_client(redis_settings)  # waits for a free connection instead of refusing
+    key_store = KeyStore(redis_client, common.namespace, ring)
     deps = IntakeDeps(
         publisher=CountingPublisher(
-            SealingPublisher(
-                KafkaEventPublisher(broker, settings.publish_timeout_s), KeyStore(redis_client, common.namespace)
-            ),
+            SealingPublisher(KafkaEventPublisher(broker, settings.publish_timeout_s), key_store),
             metrics,
         ),
         store=IntakeStore(redis_client, common.namespace),
         topics=common.topics,
         idempotency_ttl_s=settings.idempotency_ttl_s,
+        keys=key_store,
+        pseudonym_key=ring.derive("candidate-pseudonyms"),
+        approvals=OwnerApprovals(redis_client, common.namespace, settings.approved_owners)
+        if settings.owner_approval
+        else None,
     )
     privacy = PrivacyDeps(
         publisher=deps.publisher,
         store=deps.store,
         privacy=PrivacyStore(redis_client, common.namespace),
-        keys=KeyStore(redis_client, common.namespace),
+        keys=key_store,
         audit=AuditLog(redis_client, common.namespace, deps.publisher, common.topics.audit),
         topics=common.topics,
         export_sources={"matcher": settings.matcher_url, "notifier": settings.notifier_url},
         internal_token=common.internal_token.get_secret_value(),
         http_timeout_s=settings.export_timeout_s,
     )
+    lifecycle_store = RedisLifecycleStore(redis_client, common.namespace)
+    lifecycle = _lifecycle(settings, lifecycle_store, deps, privacy, clock)
     guard = MessageGuard(
         broker, common.topics, "intake", kafka=kafka, ledger=RedisReplayLedger(redis_client, common.namespace)
     )
-    register_subscribers(broker, deps, guard, kafka)
+    track_rankings = register_lifecycle_subscribers(broker, lifecycle, privacy.keys, guard, kafka)
+    register_subscribers(broker, deps, guard, kafka, then=track_rankings)
     consumers = Consumers(broker, guard, kafka.shutdown_timeout_s)
 
     @asynccontextmanager
@@ -120,12 +173,17 @@ def bootstrap(
             settings.metrics_host,
             app.state.metrics_port,
         )
+        sweep: asyncio.Task[None] | None = None
         try:
             await broker.connect()  # publishing works from the first request
-            # The proposals consumer joins its group in the background; /readyz says when it has.
+            sweep = asyncio.create_task(sweep_forever(lifecycle, settings.lifecycle_sweep_s))
+            # The consumers join their groups in the background; /readyz says when they have.
             async with consumers.running():
                 yield
         finally:
+            if sweep is not None:
+                sweep.cancel()
+                await asyncio.gather(sweep, return_exceptions=True)
             await broker.stop()
             await redis_client.aclose()
             metrics.stop()
@@ -153,11 +211,14 @@ def bootstrap(
     install_error_handlers(app)
     include_routers(app)
     app.include_router(privacy_router)
+    install_lifecycle(app, ViewDeps(lifecycle=lifecycle, keys=privacy.keys, pseudonym_key=deps.pseudonym_key))
     # Outermost last: metrics see every answer; the gate turns away strangers before a body is read.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     limiter = RedisRateLimiter(redis_client, common.namespace, settings.rate_limit_per_minute)
     public = PUBLIC_PATHS | (DOCS_PATHS if docs_public else frozenset())
-    app.add_middleware(Gate, verifier=verifier, limiter=limiter, public=public)
+    reads = RedisRateLimiter(redis_client, common.namespace, settings.read_rate_limit_per_minute, kind="read")
+    app.add_middleware(Gate, verifier=verifier, limiter=limiter, public=public, read_limiter=reads)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestMetrics, metrics=metrics, templates=lambda: app.openapi()["paths"].keys())
     app.add_middleware(CorrelationId)  # outermost: every log line of the request carries its id
     app.state.metrics = metrics

@@ -18,6 +18,7 @@ from shared.contracts import (
     CitizenProfile,
     CitizenProfileSubmitted,
     CitizenProfileUpdated,
+    ConsentWithdrawn,
     Event,
     MatchProposed,
     MatchRequested,
@@ -27,6 +28,10 @@ from shared.contracts import (
     OpportunityWithdrawn,
     Proposal,
     ProposalDeclined,
+    ProposalTransitioned,
+    SealedCitizenEvent,
+    SealedProposalTransitioned,
+    citizen_event_adapter,
     derive_id,
 )
 from shared.crypto import CitizenErased as CitizenGone
@@ -45,7 +50,10 @@ class Outbox(Protocol):
 
 class Keys(Protocol):
     async def open_profile(self, citizen_id: uuid.UUID, profile: CitizenProfile) -> CitizenProfile: ...
+    async def seal_event(self, event: Event, *, create_key: bool = False) -> SealedCitizenEvent: ...
+    async def open_event(self, event: SealedCitizenEvent) -> Event: ...
     async def is_erased(self, citizen_id: uuid.UUID) -> bool: ...
+    async def rewrite_files(self) -> bool: ...
 
 
 class Profiles(Protocol):
@@ -136,15 +144,21 @@ async def _rank_and_publish(
         raise opening
     if isinstance(earlier, BaseException):
         raise earlier
-    # A new ranking replaces the citizen's earlier proposals; releasing twice is harmless.
+    # A new ranking replaces the citizen's earlier proposals, except those the citizen said yes to.
     for opportunity_id, held in earlier:
-        await deps.capacity.release(opportunity_id, held)
+        await deps.capacity.release_open(opportunity_id, held)
     result = await propose(deps.rank, opening, deps.catalogue, deps.capacity, trigger.event_id, top_n)
     await deps.profiles.save_holds(
         citizen_id, [(r.opportunity_id, proposal_id(trigger.event_id, r.opportunity_id)) for r in result.proposals]
     )
     event = build_match_proposed(trigger, citizen_id, profile, result, len(deps.catalogue))
-    await outbox.publish(deps.topics.proposals, str(citizen_id), event)
+    try:
+        # The proposals and their reasons say much about the person: they leave the matcher sealed.
+        sealed = await deps.keys.seal_event(event)
+    except CitizenGone:
+        log.info("citizen %s was erased while ranking; nothing published", citizen_id)
+        return
+    await outbox.publish(deps.topics.proposals, str(citizen_id), sealed)
     log.info(
         "citizen %s: %d proposals, %d associations (event %s)",
         citizen_id,
@@ -154,6 +168,25 @@ async def _rank_and_publish(
     )
 
 
+async def follow_lifecycle(deps: MatcherDeps, event: ProposalTransitioned | SealedProposalTransitioned) -> None:
+    """A hold lasts until its proposal leaves the running; a yes makes it permanent; an offer renews it."""
+    if event.releases_capacity:
+        await deps.capacity.release(event.opportunity_id, event.proposal_id)
+    elif event.commits_capacity:
+        await deps.capacity.commit(event.opportunity_id, event.proposal_id)
+    elif event.to_state == "offered":
+        await deps.capacity.renew(event.opportunity_id, event.proposal_id)
+
+
+async def _withdraw_consent(deps: MatcherDeps, event: ConsentWithdrawn) -> None:
+    """Rankings from now on leave out the kinds the citizen withdrew consent for."""
+    profile = await deps.profiles.load(event.citizen_id)
+    if profile is None:
+        return
+    consent = profile.consent.model_copy(update={kind.value: False for kind in event.kinds})
+    await deps.profiles.save(event.citizen_id, profile.model_copy(update={"consent": consent}))
+
+
 async def on_citizen_event(deps: MatcherDeps, event: CitizenEvent, outbox: Outbox) -> None:
     """Store profiles, rank on a new intake or a match request, forget on erasure."""
     processed, erased = await asyncio.gather(
@@ -161,6 +194,16 @@ async def on_citizen_event(deps: MatcherDeps, event: CitizenEvent, outbox: Outbo
     )
     if processed:
         return
+    if isinstance(event, SealedProposalTransitioned):
+        # Its routing part is readable: the place is freed even once the citizen's key is gone.
+        await follow_lifecycle(deps, event)
+        outbox.processed(event.event_id)
+        return
+    if isinstance(event, SealedCitizenEvent) and not erased:
+        try:
+            event = citizen_event_adapter.validate_python(await deps.keys.open_event(event))
+        except CitizenGone:
+            erased = True
     if not isinstance(event, CitizenErased) and erased:
         # Anything still in flight about an erased citizen is dropped, never acted on.
         await deps.profiles.erase(event.citizen_id)
@@ -180,7 +223,12 @@ async def on_citizen_event(deps: MatcherDeps, event: CitizenEvent, outbox: Outbo
         await _rank_and_publish(deps, outbox, event, event.citizen_id, profile, event.top_n)
     elif isinstance(event, ProposalDeclined):
         await deps.capacity.release(event.opportunity_id, event.proposal_id)
+    elif isinstance(event, ProposalTransitioned):
+        await follow_lifecycle(deps, event)
+    elif isinstance(event, ConsentWithdrawn):
+        await _withdraw_consent(deps, event)
     elif isinstance(event, CitizenErased):
         await _release_holds(deps, event.citizen_id)
         await deps.profiles.erase(event.citizen_id)
+        await deps.keys.rewrite_files()  # no copy of the erased profile stays in the append-only file
     outbox.processed(event.event_id)

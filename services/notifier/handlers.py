@@ -23,6 +23,10 @@ from shared.contracts import (
     Event,
     MatchProposed,
     NotificationSent,
+    OpportunityKind,
+    ProposalTransitioned,
+    SealedCitizenEvent,
+    SealedMatchProposed,
     SealedPersonal,
     derive_id,
 )
@@ -50,10 +54,22 @@ class NotifierDeps:
     contact_wait_s: float
     rights_url_da: str
     rights_url_en: str
+    ranking_digest: bool = False
 
 
-async def on_citizen_event(deps: NotifierDeps, event: CitizenEvent) -> None:
+async def _opened(deps: NotifierDeps, event: SealedCitizenEvent) -> Event | None:
+    """The event inside a sealed one; None once the citizen is erased (nothing is done for them then)."""
+    if await deps.keys.is_erased(event.citizen_id):
+        return None
+    try:
+        return await deps.keys.open_event(event)
+    except CitizenGone:
+        return None
+
+
+async def on_citizen_event(deps: NotifierDeps, received: CitizenEvent) -> None:
     """Keep only what is needed to reach the citizen, sealed; forget it on erasure."""
+    event: Event | None = await _opened(deps, received) if isinstance(received, SealedCitizenEvent) else received
     if isinstance(event, CitizenProfileSubmitted | CitizenProfileUpdated):
         if await deps.keys.is_erased(event.citizen_id):
             return
@@ -67,6 +83,30 @@ async def on_citizen_event(deps: NotifierDeps, event: CitizenEvent) -> None:
         )
     elif isinstance(event, CitizenErased):
         await deps.store.erase(event.citizen_id)
+        await deps.keys.rewrite_files()  # no copy of the contact stays in the append-only file
+    elif isinstance(event, ProposalTransitioned):
+        await on_transition(deps, event)
+
+
+async def on_transition(deps: NotifierDeps, event: ProposalTransitioned) -> None:
+    """The rule until the messages issue: an approved proposal is e-mailed to the citizen (the offer);
+    the NotificationSent that follows lets intake record it `offered`. Nothing goes out for the private
+    channel: the proposal waits in the caseworker's queue to be handed over in person."""
+    if deps.ranking_digest or event.to_state != "approved" or event.proposal is None or event.private_channel:
+        return  # with the digest on, the ranking's e-mail already named every proposal
+    proposal = event.proposal
+    association = proposal.kind is OpportunityKind.ASSOCIATION_ACTIVITY
+    offer = MatchProposed(
+        event_id=derive_id("offer", event.proposal_id),
+        occurred_at=event.occurred_at,
+        correlation_id=event.correlation_id,
+        citizen_id=event.citizen_id,
+        trigger_event_id=event.event_id,
+        catalogue_size=0,
+        proposals=[] if association else [proposal],
+        associations=[proposal] if association else [],
+    )
+    await deliver(deps, offer)
 
 
 def message_id(deps: NotifierDeps, match_event_id: uuid.UUID) -> str:
@@ -74,8 +114,17 @@ def message_id(deps: NotifierDeps, match_event_id: uuid.UUID) -> str:
     return delivery.message_id(match_event_id, deps.message_id_domain)
 
 
-async def on_match_proposed(deps: NotifierDeps, event: MatchProposed) -> None:
-    """E-mail the citizen their proposals, once per ranking."""
+async def on_match_proposed(deps: NotifierDeps, received: MatchProposed | SealedMatchProposed) -> None:
+    """E-mail the citizen every ranking, when the pre-lifecycle digest is switched on."""
+    if not deps.ranking_digest:
+        return
+    opened = await _opened(deps, received) if isinstance(received, SealedMatchProposed) else received
+    if isinstance(opened, MatchProposed):  # else the citizen was erased
+        await deliver(deps, opened)
+
+
+async def deliver(deps: NotifierDeps, event: MatchProposed) -> None:
+    """E-mail the citizen the proposals of `event` once (a ranking, or one approved proposal)."""
     earlier = await deps.store.delivery(event.event_id)
     step = delivery.next_step(earlier)
     mid = message_id(deps, event.event_id)
@@ -100,9 +149,7 @@ async def on_match_proposed(deps: NotifierDeps, event: MatchProposed) -> None:
         # The profile and the ranking travel on different topics; the profile may still be on its way.
         # The guard retries this record with backoff (the partition pauses, nothing polls), and gives up
         # to the dead-letter topic after `contact_wait_s`.
-        raise Transient(
-            f"no contact details yet for citizen {event.citizen_id}", give_up_after_s=deps.contact_wait_s
-        )
+        raise Transient(f"no contact details yet for citizen {event.citizen_id}", give_up_after_s=deps.contact_wait_s)
     sealed, _language, channel = contact
     try:
         _, key = await deps.keys.for_reading(event.citizen_id)

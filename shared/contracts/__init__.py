@@ -1,6 +1,16 @@
 """Versioned event contracts (pydantic, frozen)."""
 
-from shared.contracts.common import CefrLevel, Certificate, DrivingLicence, GeoPoint, OpportunityKind, WeeklySlot
+from shared.contracts.common import (
+    CefrLevel,
+    Certificate,
+    DrivingLicence,
+    GeoPoint,
+    LifecycleAction,
+    LifecycleState,
+    OpportunityKind,
+    Sealed,
+    WeeklySlot,
+)
 from shared.contracts.events import (
     ALL_EVENTS,
     AuditRecorded,
@@ -21,11 +31,24 @@ from shared.contracts.events import (
     OpportunityWithdrawn,
     Proposal,
     ProposalDeclined,
+    ProposalEvent,
     Reasons,
+    SealedCitizenEvent,
+    SealedCitizenProfileSubmitted,
+    SealedCitizenProfileUpdated,
+    SealedMatchProposed,
+    SealedProposalDeclined,
     SkillReason,
     citizen_event_adapter,
     derive_id,
     opportunity_event_adapter,
+    proposal_event_adapter,
+)
+from shared.contracts.lifecycle import (
+    ConsentWithdrawn,
+    ProposalTransitioned,
+    SealedConsentWithdrawn,
+    SealedProposalTransitioned,
 )
 from shared.contracts.opportunity import Opportunity
 from shared.contracts.profile import CitizenProfile, CitizenProfileInput, PersonalData, SealedPersonal
@@ -41,11 +64,14 @@ __all__ = [
     "CitizenProfileInput",
     "CitizenProfileSubmitted",
     "CitizenProfileUpdated",
+    "ConsentWithdrawn",
     "DeadLetter",
     "DrivingLicence",
     "Event",
     "GeoPoint",
     "KindNote",
+    "LifecycleAction",
+    "LifecycleState",
     "MatchProposed",
     "MatchRequested",
     "NearMiss",
@@ -59,11 +85,22 @@ __all__ = [
     "PersonalData",
     "Proposal",
     "ProposalDeclined",
+    "ProposalEvent",
+    "ProposalTransitioned",
     "Reasons",
+    "Sealed",
+    "SealedCitizenEvent",
+    "SealedCitizenProfileSubmitted",
+    "SealedCitizenProfileUpdated",
+    "SealedConsentWithdrawn",
+    "SealedMatchProposed",
     "SealedPersonal",
+    "SealedProposalDeclined",
+    "SealedProposalTransitioned",
     "SkillReason",
     "WeeklySlot",
     "citizen_event_adapter",
     "derive_id",
     "opportunity_event_adapter",
+    "proposal_event_adapter",
 ]

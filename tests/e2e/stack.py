@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import email
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from email.message import Message
@@ -68,10 +69,19 @@ class Stack:
     notifier: str
     apps: dict[str, FastAPI]
     metrics: str = ""
+    namespace: str = ""
+    #: The matcher's and notifier's ports serve their stats and docs to this token only.
+    internal: dict[str, str] = field(default_factory=dict)
 
     async def matcher_stats(self) -> dict[str, Any]:
+        return await self._stats(self.matcher)
+
+    async def notifier_stats(self) -> dict[str, Any]:
+        return await self._stats(self.notifier)
+
+    async def _stats(self, base: str) -> dict[str, Any]:
         async with httpx.AsyncClient() as client:
-            data: dict[str, Any] = (await client.get(f"{self.matcher}/stats")).json()
+            data: dict[str, Any] = (await client.get(f"{base}/stats", headers=self.internal)).json()
             return data
 
 
@@ -85,6 +95,8 @@ async def running_stack(
     services: tuple[str, ...] = ("intake", "matcher", "notifier"),
     intake: dict[str, Any] | None = None,
     matcher: dict[str, Any] | None = None,
+    notifier: dict[str, Any] | None = None,
+    intake_clock: Callable[[], dt.datetime] | None = None,
 ) -> AsyncIterator[Stack]:
     """`intake` overrides intake settings (e.g. a low `rate_limit_per_minute`); tokens from tests.helpers.bearer."""
     kafka, redis = infra.kafka_settings(), infra.redis_settings()
@@ -98,12 +110,21 @@ async def running_stack(
         **(intake or {}),
     )
     builders = {
-        "intake": lambda: intake_bootstrap(common, kafka, redis, intake_settings),
+        "intake": lambda: intake_bootstrap(common, kafka, redis, intake_settings, clock=intake_clock),
         "matcher": lambda: matcher_bootstrap(
             common, kafka, redis, MatcherSettings(port=ports["matcher"], **(matcher or {}))
         ),
         "notifier": lambda: notifier_bootstrap(
-            common, kafka, redis, NotifierSettings(port=ports["notifier"], smtp_port=smtp_port, contact_wait_s=10)
+            common,
+            kafka,
+            redis,
+            # The e-mail per ranking unless a test asks for the lifecycle's e-mail per approved proposal.
+            NotifierSettings(
+                port=ports["notifier"],
+                smtp_port=smtp_port,
+                contact_wait_s=10,
+                **{"ranking_digest": True, **(notifier or {})},
+            ),
         ),
     }
     apps = {name: builders[name]() for name in services}
@@ -127,6 +148,8 @@ async def running_stack(
             notifier=f"http://127.0.0.1:{ports['notifier']}",
             apps=apps,
             metrics=f"http://127.0.0.1:{ports['metrics']}",
+            namespace=common.namespace,
+            internal={"X-Internal-Token": common.internal_token.get_secret_value()},
         )
 
         async def ready() -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request, Security
+from fastapi import Depends, Header, Query, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from services.intake import handlers
@@ -55,4 +55,8 @@ def get_request(
 
 
 Deps = Annotated[IntakeDeps, Depends(get_deps)]
+#: A caseworker's own municipality is used whatever this says; an admin may narrow to one.
+StaffMunicipality = Annotated[
+    str | None, Query(pattern=r"^[0-9]{3}$", description="For an admin: only this municipality.")
+]
 Req = Annotated[handlers.Request, Depends(get_request)]
