@@ -11,7 +11,13 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from redis.asyncio import Redis
 
-from shared.contracts import CitizenProfile, PersonalData, SealedPersonal
+from shared.contracts import (
+    CitizenProfile,
+    CitizenProfileSubmitted,
+    PersonalData,
+    SealedCitizenProfileSubmitted,
+    SealedPersonal,
+)
 from shared.crypto import (
     LOCAL_KEK,
     CitizenErased,
@@ -161,3 +167,22 @@ def test_production_refuses_a_missing_or_well_known_kek() -> None:
         KeyRing.from_settings(KeySettings(kek=LOCAL_KEK), "production")
     with pytest.raises(ValueError, match="32 bytes"):
         KeyRing.from_settings(KeySettings(kek=base64.b64encode(b"short").decode()), "local")
+
+
+async def test_a_sealed_event_shows_only_ids_and_opens_to_the_event_with_its_personal_part_still_sealed(
+    keys: KeyStore,
+) -> None:
+    citizen = uuid.uuid4()
+    profile = CitizenProfile.model_validate(profile_payload(interests=["syning"]))
+    event = CitizenProfileSubmitted(correlation_id="c", citizen_id=citizen, profile=profile)
+    sealed = await keys.seal_event(event, create_key=True)
+    assert isinstance(sealed, SealedCitizenProfileSubmitted) and sealed.event_id == event.event_id
+    wire = sealed.model_dump_json()
+    for readable in ("syning", "Holbæk", "female", profile.personal_data().name):
+        assert readable not in wire
+    opened = await keys.open_event(SealedCitizenProfileSubmitted.model_validate_json(wire))
+    assert isinstance(opened, CitizenProfileSubmitted) and opened.profile.interests == ["syning"]
+    assert isinstance(opened.profile.personal, SealedPersonal)  # kept sealed, as the services store it
+    # Sealed content moved onto another event (or citizen) does not open.
+    with pytest.raises(InvalidTag):
+        await keys.open_event(sealed.model_copy(update={"event_id": uuid.uuid4()}))
