@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from redis.asyncio import BlockingConnectionPool, Redis
 
 from services.intake.adapters.approvals import OwnerApprovals
 from services.intake.adapters.audit import AuditLog
@@ -20,6 +19,7 @@ from services.intake.adapters.store import IntakeStore
 from services.intake.adapters.tokens import TokenVerifier
 from services.intake.config import IntakeSettings, UnsafeSettings
 from services.intake.entrypoints.api import ESCO_ATTRIBUTION, include_routers
+from services.intake.entrypoints.correlation import CorrelationId
 from services.intake.entrypoints.errors import ERROR_RESPONSES, BodyLimit, install_error_handlers
 from services.intake.entrypoints.privacy_api import router as privacy_router
 from services.intake.entrypoints.security import Gate
@@ -27,7 +27,10 @@ from services.intake.entrypoints.stream import register_subscribers
 from services.intake.handlers import IntakeDeps
 from services.intake.privacy import PrivacyDeps
 from shared.crypto import KeyRing, KeySettings, KeyStore
+from shared.deadletters import RedisReplayLedger
 from shared.messaging import MessageGuard, build_broker
+from shared.ops import Consumers
+from shared.redis_client import redis_client as shared_redis_client
 from shared.settings import CommonSettings, KafkaSettings, RedisSettings
 from shared.web_security import SecurityHeaders
 
@@ -53,18 +56,6 @@ time 503 (retry with the same `Idempotency-Key` header: a retried POST publishes
 {ESCO_ATTRIBUTION} Danish occupation labels adapted from ESCO v1.0.8 (European Commission) via the
 MELO benchmark (Avature, MIT licence).
 """
-
-
-def _redis_client(settings: RedisSettings) -> Redis:
-    """A client whose requests wait (up to 5 s) for a free connection instead of failing at once.
-
-    With redis-py's default pool, a burst of requests released together (after a broker pause) got
-    "too many connections" from a healthy Redis.
-    """
-    pool = BlockingConnectionPool.from_url(
-        settings.url.get_secret_value(), max_connections=50, timeout=5, socket_timeout=5
-    )
-    return Redis.from_pool(pool)
 
 
 def bootstrap(
@@ -94,7 +85,7 @@ def bootstrap(
     metrics = IntakeMetrics()
 
     broker = build_broker(kafka, "brobygger-intake", log_each_message=common.log_each_message)
-    redis_client = _redis_client(redis_settings)
+    redis_client = shared_redis_client(redis_settings)  # waits for a free connection instead of refusing
     key_store = KeyStore(redis_client, common.namespace, ring)
     deps = IntakeDeps(
         publisher=CountingPublisher(
@@ -121,8 +112,11 @@ def bootstrap(
         internal_token=common.internal_token.get_secret_value(),
         http_timeout_s=settings.export_timeout_s,
     )
-    guard = MessageGuard(broker, common.topics, "intake")
+    guard = MessageGuard(
+        broker, common.topics, "intake", kafka=kafka, ledger=RedisReplayLedger(redis_client, common.namespace)
+    )
     register_subscribers(broker, deps, guard, kafka)
+    consumers = Consumers(broker, guard, kafka.shutdown_timeout_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -138,8 +132,10 @@ def bootstrap(
             app.state.metrics_port,
         )
         try:
-            await broker.start()
-            yield
+            await broker.connect()  # publishing works from the first request
+            # The proposals consumer joins its group in the background; /readyz says when it has.
+            async with consumers.running():
+                yield
         finally:
             await broker.stop()
             await redis_client.aclose()
@@ -164,6 +160,7 @@ def bootstrap(
         return bool(await broker.ping(timeout=2.0))
 
     app.state.broker_ping = broker_ping
+    app.state.consumers = consumers
     install_error_handlers(app)
     include_routers(app)
     app.include_router(privacy_router)
@@ -175,5 +172,6 @@ def bootstrap(
     app.add_middleware(Gate, verifier=verifier, limiter=limiter, public=public, read_limiter=reads)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestMetrics, metrics=metrics, templates=lambda: app.openapi()["paths"].keys())
+    app.add_middleware(CorrelationId)  # outermost: every log line of the request carries its id
     app.state.metrics = metrics
     return app
