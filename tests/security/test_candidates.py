@@ -19,7 +19,10 @@ from tests.samples import opportunity_payload, profile_payload
 pytestmark = pytest.mark.e2e
 
 FIRST, SECOND = "31313131", "42424242"
-CASEWORKER = bearer("caseworker", "cw-316", "316")
+
+
+def _caseworker() -> dict[str, str]:
+    return bearer("caseworker", "cw-316", "316")  # minted when used: a token made at import time may expire
 
 
 async def test_two_companies_lists_share_no_linkable_value_while_one_company_may_link_its_own_postings(
@@ -40,7 +43,7 @@ async def test_two_companies_lists_share_no_linkable_value_while_one_company_may
             people = []
             for _ in range(2):
                 profile = profile_payload()
-                r = await client.post("/v1/citizens", json=profile, headers=CASEWORKER)
+                r = await client.post("/v1/citizens", json=profile, headers=_caseworker())
                 assert r.status_code == 202, r.text
                 people.append((r.json()["citizen_id"], profile))
 
@@ -92,6 +95,6 @@ async def _register(client: httpx.AsyncClient, headers: dict[str, str], cvr: str
     opportunity = str(r.json()["opportunity_id"])
     assert r.json()["status"] == ("awaiting_approval" if approve else "open")
     if approve:
-        approval = await client.post(f"/v1/opportunities/{opportunity}/approval", headers=CASEWORKER)
+        approval = await client.post(f"/v1/opportunities/{opportunity}/approval", headers=_caseworker())
         assert approval.status_code == 200, approval.text
     return opportunity
