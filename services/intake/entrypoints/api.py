@@ -11,10 +11,11 @@ from pydantic import BaseModel, Field
 
 from services.intake import handlers
 from services.intake import privacy as privacy_use_cases
+from services.intake.domain.access import Role
 from services.intake.domain.candidates import Candidate
 from services.intake.entrypoints.deps import Caller, Deps, Req, StaffMunicipality
 from services.intake.entrypoints.privacy_api import Privacy, actor
-from shared.contracts import CitizenProfileInput, Opportunity, Proposal
+from shared.contracts import CitizenProfileInput, KindNote, NearMiss, Opportunity, Proposal
 
 ESCO_ATTRIBUTION = "This service uses the ESCO classification of the European Commission."
 
@@ -71,6 +72,10 @@ class ProposalsView(BaseModel):
     ranked_at: str | None = None
     proposals: list[Proposal]
     associations: list[Proposal]
+    notes: list[KindNote] = Field(default_factory=list, description="Kinds with nothing that fits well yet.")
+    near_misses: list[NearMiss] = Field(
+        default_factory=list, description="What a hard rule excluded (\"why not\"): shown to staff, never the citizen."
+    )
 
 
 class CandidatesView(BaseModel):
@@ -130,6 +135,8 @@ async def citizen_proposals(
         ranked_at=event.occurred_at.isoformat(),
         proposals=event.proposals,
         associations=event.associations,
+        notes=event.notes,
+        near_misses=event.near_misses if caller.role in (Role.CASEWORKER, Role.ADMIN) else [],
     )
 
 
