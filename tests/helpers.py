@@ -139,3 +139,9 @@ def poison_records(limit: int) -> dict[str, bytes]:
         "deeply nested": b"[" * 200_000,
         "just over the limit": b'{"pad": "' + b"x" * (limit - 10) + b'"}',
     }
+
+
+async def proposals_ready(client: httpx.AsyncClient, citizen_id: str, headers: dict[str, str]) -> dict[str, Any] | None:
+    """The citizen's proposals once the first ranking is in, else None: a probe for `eventually`."""
+    body: dict[str, Any] = (await client.get(f"/v1/citizens/{citizen_id}/proposals", headers=headers)).json()
+    return body if body["status"] == "ready" else None

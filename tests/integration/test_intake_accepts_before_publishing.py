@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from services.intake.adapters.publisher import BrokerUnavailable
 from services.intake.adapters.store import IntakeStore
 from services.intake.domain.access import Principal, Role
 from shared.contracts import CitizenProfile, Event
+from shared.crypto import KeyRing, KeyStore
 from shared.topics import Topics
 from tests.conftest import InfraHandle
 from tests.samples import profile_payload
@@ -43,10 +45,18 @@ async def store(infra: InfraHandle) -> AsyncIterator[IntakeStore]:
 
 
 async def test_a_citizen_is_known_before_the_event_goes_out_and_a_retry_republishes_the_same_event_id(
-    store: IntakeStore,
+    store: IntakeStore, infra: InfraHandle
 ) -> None:
     publisher = FlakyPublisher(failures=1)
-    deps = handlers.IntakeDeps(publisher=publisher, store=store, topics=Topics(), idempotency_ttl_s=600)
+    keys = KeyStore(Redis.from_url(infra.redis_url), "unused.", KeyRing(current=os.urandom(32)))
+    deps = handlers.IntakeDeps(
+        publisher=publisher,
+        store=store,
+        topics=Topics(),
+        idempotency_ttl_s=600,
+        keys=keys,
+        pseudonym_key=os.urandom(32),
+    )
     request = handlers.Request(
         correlation_id="req-test",
         caller=Principal(subject="cw-1", role=Role.CASEWORKER, municipality="316"),

@@ -9,14 +9,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.logging import correlation
 
-_SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,100}$")
+_SAFE_ID = re.compile(r"[A-Za-z0-9._:\-]{1,100}")  # always fullmatch: `$` lets a trailing newline through
 
 
 def correlation_of(scope: Scope) -> str:
     """The caller's `X-Correlation-Id` when it is a safe id (letters, digits, `._:-`, ≤100), else a new one."""
     values = [v for k, v in scope.get("headers", []) if k == b"x-correlation-id"]
     given = values[0].decode("latin-1") if len(values) == 1 else ""
-    return given if _SAFE_ID.match(given) else f"req-{uuid.uuid4().hex[:16]}"
+    return given if _SAFE_ID.fullmatch(given) else f"req-{uuid.uuid4().hex[:16]}"
 
 
 class CorrelationId:
