@@ -27,6 +27,7 @@ from shared.contracts.events import (
     derive_id,
     opportunity_event_adapter,
 )
+from shared.contracts.lifecycle import ConsentWithdrawn, LifecycleAction, LifecycleState, ProposalTransitioned
 from shared.contracts.opportunity import Opportunity
 from shared.contracts.profile import CitizenProfile, CitizenProfileInput, PersonalData, SealedPersonal
 
@@ -41,11 +42,14 @@ __all__ = [
     "CitizenProfileInput",
     "CitizenProfileSubmitted",
     "CitizenProfileUpdated",
+    "ConsentWithdrawn",
     "DeadLetter",
     "DrivingLicence",
     "Event",
     "GeoPoint",
     "KindNote",
+    "LifecycleAction",
+    "LifecycleState",
     "MatchProposed",
     "MatchRequested",
     "NearMiss",
@@ -59,6 +63,7 @@ __all__ = [
     "PersonalData",
     "Proposal",
     "ProposalDeclined",
+    "ProposalTransitioned",
     "Reasons",
     "SealedPersonal",
     "SkillReason",

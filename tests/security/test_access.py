@@ -29,7 +29,7 @@ from tests.security.world import (
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
 OK = "ok"  # 2xx
-PAST_THE_GATE = "past"  # neither 401 nor 403: the caller may use it, even if this resource answers 404 or 503
+PAST_THE_GATE = "past"  # the caller may use it: 2xx, or 404 / 503 export_incomplete for this resource (see _meets)
 
 
 def _rule(**overrides: object) -> dict[str, object]:
@@ -45,6 +45,10 @@ CITIZEN_WRITE = _rule(caseworker_home=OK, caseworker_away=404)
 CITIZEN_READ = _rule(caseworker_home=OK, caseworker_away=404, citizen_self=OK, citizen_other=404)
 REGISTER_OPPORTUNITY = _rule(caseworker_home=OK, company_owner=OK)
 OPPORTUNITY = _rule(caseworker_home=OK, caseworker_away=404, company_owner=OK, company_other=404, association_other=404)
+# Lifecycle steps on a proposal (a random one here, so an allowed caller gets 404 past the gate).
+STAFF_STEP = _rule(caseworker_home=OK, caseworker_away=OK)
+CITIZEN_STEP = _rule(caseworker_home=OK, caseworker_away=OK, citizen_self=OK, citizen_other=OK)
+OWNER_STEP = _rule(caseworker_home=OK, caseworker_away=OK, company_owner=OK, company_other=OK, association_other=OK)
 
 
 def _past(rule: dict[str, object]) -> dict[str, object]:
@@ -76,6 +80,19 @@ TABLE: dict[tuple[str, str], Row] = {
         _past(CITIZEN_WRITE), {"decision": "approve"}
     ),
     ("GET", "/v1/audit"): Row(_rule()),
+    ("GET", "/v1/proposals/{proposal_id}"): Row(_past(CITIZEN_STEP)),
+    ("POST", "/v1/proposals/{proposal_id}/offer-in-person"): Row(_past(STAFF_STEP)),
+    ("POST", "/v1/proposals/{proposal_id}/answer"): Row(_past(CITIZEN_STEP), {"answer": "accept"}),
+    ("POST", "/v1/proposals/{proposal_id}/owner-answer"): Row(_past(OWNER_STEP), {"answer": "interested"}),
+    ("POST", "/v1/proposals/{proposal_id}/start"): Row(_past(OWNER_STEP), {"date": "2026-12-01"}),
+    ("POST", "/v1/proposals/{proposal_id}/end"): Row(_past(OWNER_STEP), {"date": "2026-12-01", "outcome": "hired"}),
+    # An admin names the municipality (?municipality=): without it, 422 naming the field.
+    ("GET", "/v1/caseworker/queue"): Row(_rule(caseworker_home=OK, caseworker_away=OK, admin=422)),
+    ("GET", "/v1/companies/{cvr}/candidates"): Row(_rule(company_owner=OK, company_other=404)),
+    ("GET", "/v1/associations/{association_id}/candidates"): Row(_rule(association_other=404)),
+    ("POST", "/v1/citizens/{citizen_id}/consent/withdraw"): Row(
+        CITIZEN_READ, {"kinds": ["association_activity"]}, fresh=True
+    ),
 }
 
 
@@ -90,15 +107,25 @@ async def _target(client: httpx.AsyncClient, world: World, path: str, fresh: boo
     """The concrete path, and the citizen that `citizen_self` is."""
     citizen = await world.new_citizen(client) if fresh and "{citizen_id}" in path else world.citizen
     opportunity = await world.new_opportunity(client) if fresh and "{opportunity_id}" in path else world.opportunity
-    values = {"citizen_id": citizen, "opportunity_id": opportunity, "proposal_id": str(uuid.uuid4())}
+    values = {
+        "citizen_id": citizen,
+        "opportunity_id": opportunity,
+        "proposal_id": str(uuid.uuid4()),
+        "cvr": COMPANY,
+        "association_id": ASSOCIATION,
+    }
     return re.sub(r"\{([^}]+)\}", lambda m: values[m.group(1)], path), citizen
 
 
-def _meets(status: int, expected: object) -> bool:
+def _meets(response: httpx.Response, expected: object) -> bool:
+    status = response.status_code
     if expected == OK:
         return 200 <= status < 300
     if expected == PAST_THE_GATE:
-        return status not in (401, 403)
+        # Allowed through: done, or this resource is not there (a random proposal), or the other
+        # services an export asks are not running in this intake-only stack. Never a 500.
+        unavailable = status == 503 and response.json()["error"] == "export_incomplete"
+        return 200 <= status < 300 or status == 404 or unavailable
     return status == expected
 
 
@@ -108,14 +135,15 @@ async def test_each_kind_of_caller_gets_what_its_role_and_tenant_allow(
     world: World, operations: list[tuple[str, str]], method: str, path: str, kind: str
 ) -> None:
     if (method, path) not in operations:
-        pytest.skip(f"{method} {path} is not served by this build")
+        # A security row must never be skipped quietly: an endpoint that vanished takes its row with it.
+        pytest.fail(f"{method} {path} has an access rule here but is not served: remove the row or serve the endpoint")
     row = TABLE[(method, path)]
     async with httpx.AsyncClient(base_url=world.api, timeout=10) as client:
         concrete, citizen = await _target(client, world, path, row.fresh)
         r = await client.request(method, concrete, json=row.body, headers=world.headers(kind, citizen))
     expected = row.rule[kind]
     outcome = f"{kind} on {method} {path}: expected {expected}, got {r.status_code} {r.text}"
-    assert _meets(r.status_code, expected), outcome
+    assert _meets(r, expected), outcome
     if r.status_code == 404:
         assert r.json()["error"] == "not_found"
         assert "outside" not in r.text and "scope" not in r.text  # the same answer as for what does not exist
