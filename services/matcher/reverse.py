@@ -45,6 +45,7 @@ from shared.contracts import (
     derive_id,
 )
 from shared.crypto import CitizenErased as CitizenGone
+from shared.guard import permanent_reason
 
 log = logging.getLogger(__name__)
 
@@ -139,8 +140,14 @@ class ReverseMatcher:
             try:
                 await self.match(list(batch.values()))
                 delay = 0.5
-            except Exception:
-                log.exception("reverse matching of %d opportunity events failed; retrying", len(batch))
+            except Exception as exc:
+                reason = permanent_reason(exc)
+                if reason is not None:
+                    # A bug or a bad record, not a server that is down: retrying would fail the same way.
+                    log.exception("reverse matching of %d opportunity events failed: %s", len(batch), reason)
+                    self.counts["reverse_failed"] += 1
+                    continue
+                log.warning("reverse matching waits for a server (%s); retrying in %.1f s", exc, delay)
                 self.counts["reverse_retries"] += 1
                 for oid, event in batch.items():
                     self._pending.setdefault(oid, event)
@@ -249,7 +256,7 @@ class ReverseMatcher:
             ]
             have = {p.opportunity_id for p in kept}
             new = [
-                to_proposal(proposal_id(_trigger(t, citizen_id), r.opportunity_id), 0, r)
+                to_proposal(proposal_id(_trigger(t, citizen_id), r.opportunity_id), 1, r)  # renumbered below
                 for t, r in change.add
                 if r.opportunity_id not in have
             ]
