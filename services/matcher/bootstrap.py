@@ -176,7 +176,9 @@ def bootstrap(
         }
 
     def stats() -> dict[str, object]:
-        reverse = deps.reverse.counts if isinstance(deps.reverse, ReverseMatcher) else {}
+        reverse: dict[str, int] = {}
+        if isinstance(deps.reverse, ReverseMatcher):
+            reverse = {**deps.reverse.counts, "citizen_partitions": ownership.owned_count()}
         return {
             "catalogue_size": len(deps.catalogue),
             "catalogue_records": follower.records_applied,

@@ -124,8 +124,6 @@ class ReverseMatcher:
     def busy(self, citizen_id: uuid.UUID, busy: bool) -> None:
         self._stale.add(citizen_id)
 
-    def idle(self) -> bool:
-        return not self._pending
 
     # -- the loop the matcher's lifespan runs ---------------------------------------------------
     async def run(self) -> None:
@@ -179,6 +177,7 @@ class ReverseMatcher:
             fits = await self._fits(event.opportunity_id, opp, [c for c, _ in short])
             mine[event.event_id] = fits
             entries = [(c, r.score) for c, r in fits.items()]
+            self.counts["reverse_candidates"] += len(entries)
             waits.append(await self.contest.submit(event.event_id, entries, int(self.settle_s * 1000)))
         # Every instance's candidates are in once the window has passed.
         await asyncio.sleep(max(waits, default=0.0))

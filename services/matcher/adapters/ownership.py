@@ -46,6 +46,10 @@ class PartitionOwnership:
         self._last = self._state()
         return self._last
 
+    def owned_count(self) -> int:
+        """How many citizen partitions this instance owns now (for /stats)."""
+        return len(self._state()[0])
+
     def owns(self, citizen_id: uuid.UUID) -> bool:
         owned, partitions = self._last
         return partitions > 0 and partition_of(citizen_id, partitions) in owned
