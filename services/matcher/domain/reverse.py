@@ -68,6 +68,7 @@ class CitizenMatrix:
         self._rows: dict[uuid.UUID, CitizenRow] = {}
         self._busy: set[uuid.UUID] = set()
         self._built: tuple[list[uuid.UUID], sp.csr_matrix, npt.NDArray[np.bool_]] | None = None
+        self._position: dict[uuid.UUID, int] = {}
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -104,6 +105,7 @@ class CitizenMatrix:
             m = sp.csr_matrix((val, idx, indptr), shape=(len(rows), self.width))
             consent = np.array([r.consent for r in rows], dtype=np.bool_).reshape(len(rows), len(KINDS))
             self._built = (ids, m, consent)
+            self._position = {c: i for i, c in enumerate(ids)}
         return self._built
 
     def shortlist(
@@ -114,11 +116,13 @@ class CitizenMatrix:
         if not ids or k <= 0:
             return []
         per_reading = m @ opportunity_block(ci, position)  # the one sparse product
-        relevance = np.asarray(per_reading.max(axis=1).todense()).ravel()
+        if per_reading.shape[1] == 1:
+            relevance = per_reading.toarray().ravel()
+        else:  # an ambiguous title: the best of its readings, as the citizen-side ranking counts it
+            relevance = np.asarray(per_reading.max(axis=1).todense()).ravel()
         eligible = consent[:, int(ci.kind[position])] & (relevance >= MIN_RELEVANCE)
-        if exclude or self._busy:
-            gone = exclude | self._busy
-            eligible &= np.fromiter((c not in gone for c in ids), dtype=np.bool_, count=len(ids))
+        gone = [self._position[c] for c in exclude | self._busy if c in self._position]
+        eligible[gone] = False
         found = np.flatnonzero(eligible)
         if found.size > k:
             found = found[np.argpartition(-relevance[found], k - 1)[:k]]
@@ -138,6 +142,7 @@ class ReverseRanker:
         self._ranker = copy.copy(ranker)
         self._ranker.indexer = CatalogueIndexer(ranker.space)
         self.indexer = CatalogueIndexer(ranker.space)
+        self._one: tuple[uuid.UUID, Opportunity, Catalogue] | None = None
 
     def width(self) -> int:
         return 2 * self.space.size
@@ -155,9 +160,11 @@ class ReverseRanker:
         self, profile: CitizenProfile, opportunity_id: uuid.UUID, opportunity: Opportunity
     ) -> RankedOpportunity | None:
         """The opportunity as the citizen's own ranking would propose it, or None when it does not fit."""
-        one = Catalogue()
-        one.upsert(opportunity_id, opportunity)
-        result = self._ranker.rank(profile, one, top_n=1)
+        if self._one is None or self._one[0] != opportunity_id or self._one[1] is not opportunity:
+            one = Catalogue()  # kept while the shortlist of one opportunity is checked: indexed once
+            one.upsert(opportunity_id, opportunity)
+            self._one = (opportunity_id, opportunity, one)
+        result = self._ranker.rank(profile, self._one[2], top_n=1)
         return result.proposals[0] if result.proposals else None
 
 
