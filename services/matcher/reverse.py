@@ -163,6 +163,7 @@ class ReverseMatcher:
         ]
         if not live:
             return
+        self.counts["reverse_batches"] += 1
         matrix = await self._citizens()
         ci = self.ranker.index({e.opportunity_id: opp for e, opp in live})
         changes: dict[uuid.UUID, Change] = defaultdict(Change)
@@ -191,7 +192,17 @@ class ReverseMatcher:
                 if await self.deps.capacity.reserve(event.opportunity_id, pid, opp.capacity):
                     changes[citizen_id].add.append((event.event_id, ranked))
         for citizen_id, change in changes.items():
-            await self._publish(citizen_id, change)
+            await self._publish(citizen_id, await self._at_most_top_n(citizen_id, change))
+
+    async def _at_most_top_n(self, citizen_id: uuid.UUID, change: Change) -> Change:
+        """A burst adds at most `top_n` proposals to one citizen (the best); the rest give their place back."""
+        if len(change.add) <= self.deps.top_n:
+            return change
+        ordered = sorted(change.add, key=lambda a: -a[1].score)
+        for trigger, ranked in ordered[self.deps.top_n :]:
+            pid = proposal_id(_trigger(trigger, citizen_id), ranked.opportunity_id)
+            await self.deps.capacity.release(ranked.opportunity_id, pid)
+        return Change(add=ordered[: self.deps.top_n], drop=change.drop)
 
     async def _citizens(self) -> CitizenMatrix:
         """The matrix of this instance's citizens, rebuilt after a rebalance, refreshed where stale."""
