@@ -29,6 +29,7 @@ import httpx
 from brobygger.demo import load_demo_data
 from brobygger.infra import LocalInfra, die_with_parent, free_port, stop_process
 from brobygger.token import mint
+from shared.settings import LOCAL_INTERNAL_TOKEN
 
 
 def _wait(what: str, probe: Any, timeout_s: float) -> None:
@@ -47,7 +48,8 @@ def _ready(url: str) -> bool:
 
 
 def _stat(url: str, name: str) -> int:
-    return int(httpx.get(f"{url}/stats", timeout=5).json().get(name, 0))
+    internal = {"X-Internal-Token": LOCAL_INTERNAL_TOKEN}  # local mode: stats answer the local token
+    return int(httpx.get(f"{url}/stats", timeout=5, headers=internal).json().get(name, 0))
 
 
 def main(argv: list[str] | None = None) -> int:

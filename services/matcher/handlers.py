@@ -33,6 +33,10 @@ from shared.contracts import (
     Proposal,
     ProposalDeclined,
     ProposalTransitioned,
+    SealedCitizenEvent,
+    SealedMatchProposed,
+    SealedProposalTransitioned,
+    citizen_event_adapter,
     derive_id,
 )
 from shared.crypto import CitizenErased as CitizenGone
@@ -51,7 +55,10 @@ class Outbox(Protocol):
 
 class Keys(Protocol):
     async def open_profile(self, citizen_id: uuid.UUID, profile: CitizenProfile) -> CitizenProfile: ...
+    async def seal_event(self, event: Event, *, create_key: bool = False) -> SealedCitizenEvent: ...
+    async def open_event(self, event: SealedCitizenEvent) -> Event: ...
     async def is_erased(self, citizen_id: uuid.UUID) -> bool: ...
+    async def rewrite_files(self) -> bool: ...
 
 
 class Profiles(Protocol):
@@ -61,9 +68,14 @@ class Profiles(Protocol):
     async def was_processed(self, event_id: uuid.UUID) -> bool: ...
     async def holds(self, citizen_id: uuid.UUID) -> list[tuple[uuid.UUID, uuid.UUID]]: ...
     async def save_holds(self, citizen_id: uuid.UUID, holds: list[tuple[uuid.UUID, uuid.UUID]]) -> None: ...
-    async def current(self, citizen_id: uuid.UUID) -> tuple[MatchProposed | None, set[uuid.UUID]]: ...
+    async def current(self, citizen_id: uuid.UUID) -> tuple[SealedMatchProposed | None, set[uuid.UUID]]: ...
     async def save_current(
-        self, citizen_id: uuid.UUID, event: MatchProposed, added: set[uuid.UUID], before: MatchProposed | None
+        self,
+        citizen_id: uuid.UUID,
+        sealed: SealedCitizenEvent,
+        added: set[uuid.UUID],
+        now: set[uuid.UUID],
+        was: set[uuid.UUID],
     ) -> None: ...
     async def declined(self, opportunity_id: uuid.UUID, citizen_id: uuid.UUID) -> None: ...
     async def set_busy(self, citizen_id: uuid.UUID, busy: bool) -> None: ...
@@ -198,6 +210,31 @@ def _still_fitting(
     return kept
 
 
+async def load_current(deps: MatcherDeps, citizen_id: uuid.UUID) -> tuple[MatchProposed | None, set[uuid.UUID]]:
+    """The proposals the citizen was last sent (kept sealed at rest) and which reverse matching added."""
+    sealed, added = await deps.profiles.current(citizen_id)
+    if sealed is None:
+        return None, added
+    try:
+        opened = await deps.keys.open_event(sealed)
+    except CitizenGone:
+        return None, set()
+    return (opened if isinstance(opened, MatchProposed) else None), added
+
+
+async def save_current(
+    deps: MatcherDeps,
+    citizen_id: uuid.UUID,
+    event: MatchProposed,
+    sealed: SealedCitizenEvent,
+    added: set[uuid.UUID],
+    before: MatchProposed | None,
+) -> None:
+    now = {p.opportunity_id for p in event.proposals}
+    was = {p.opportunity_id for p in before.proposals} if before else set()
+    await deps.profiles.save_current(citizen_id, sealed, added, now, was)
+
+
 def _same(a: MatchProposed | None, b: MatchProposed) -> bool:
     """Nothing the citizen would see changed: the same proposals, in the same order."""
     return a is not None and [(p.proposal_id, p.rank) for p in [*a.proposals, *a.associations]] == [
@@ -218,7 +255,7 @@ async def _rank_locked(
     opening, earlier, now = await asyncio.gather(
         deps.keys.open_profile(citizen_id, profile),
         deps.profiles.holds(citizen_id),
-        deps.profiles.current(citizen_id),
+        load_current(deps, citizen_id),
         return_exceptions=True,
     )
     if isinstance(opening, CitizenGone):
@@ -247,8 +284,14 @@ async def _rank_locked(
         deps.counts["rankings_unchanged"] += 1
         log.info("citizen %s: ranking unchanged, nothing sent (event %s)", citizen_id, trigger.event_id)
         return
-    await outbox.publish(deps.topics.proposals, str(citizen_id), event)
-    await deps.profiles.save_current(citizen_id, event, {r.opportunity_id for r in extra}, current)
+    try:
+        # The proposals and their reasons say much about the person: they leave the matcher sealed.
+        sealed = await deps.keys.seal_event(event)
+    except CitizenGone:
+        log.info("citizen %s was erased while ranking; nothing published", citizen_id)
+        return
+    await outbox.publish(deps.topics.proposals, str(citizen_id), sealed)
+    await save_current(deps, citizen_id, event, sealed, {r.opportunity_id for r in extra}, current)
     deps.counts["rankings_sent"] += 1
     log.info(
         "citizen %s: %d proposals, %d associations (event %s)",
@@ -259,7 +302,7 @@ async def _rank_locked(
     )
 
 
-async def follow_lifecycle(deps: MatcherDeps, event: ProposalTransitioned) -> None:
+async def follow_lifecycle(deps: MatcherDeps, event: ProposalTransitioned | SealedProposalTransitioned) -> None:
     """A hold lasts until its proposal leaves the running; a yes makes it permanent; an offer renews it.
 
     Reverse matching follows too: a decline is never offered again, and a citizen in a started job or
@@ -298,6 +341,16 @@ async def on_citizen_event(deps: MatcherDeps, event: CitizenEvent, outbox: Outbo
     )
     if processed:
         return
+    if isinstance(event, SealedProposalTransitioned):
+        # Its routing part is readable: the place is freed even once the citizen's key is gone.
+        await follow_lifecycle(deps, event)
+        outbox.processed(event.event_id)
+        return
+    if isinstance(event, SealedCitizenEvent) and not erased:
+        try:
+            event = citizen_event_adapter.validate_python(await deps.keys.open_event(event))
+        except CitizenGone:
+            erased = True
     if not isinstance(event, CitizenErased) and erased:
         # Anything still in flight about an erased citizen is dropped, never acted on.
         await deps.profiles.erase(event.citizen_id)
@@ -326,6 +379,7 @@ async def on_citizen_event(deps: MatcherDeps, event: CitizenEvent, outbox: Outbo
     elif isinstance(event, CitizenErased):
         await _release_holds(deps, event.citizen_id)
         await deps.profiles.erase(event.citizen_id)
+        await deps.keys.rewrite_files()  # no copy of the erased profile stays in the append-only file
     if deps.reverse is not None and isinstance(event, _PROFILE_CHANGES):
         deps.reverse.profile_changed(event.citizen_id)
     outbox.processed(event.event_id)

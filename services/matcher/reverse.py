@@ -31,7 +31,7 @@ from typing import Protocol
 from services.matcher.domain.model import RankedOpportunity
 from services.matcher.domain.proposing import proposal_id
 from services.matcher.domain.reverse import SHORTLIST_PER_SLOT, CitizenMatrix, ReverseRanker
-from services.matcher.handlers import MatcherDeps, Outbox, to_proposal
+from services.matcher.handlers import MatcherDeps, Outbox, load_current, save_current, to_proposal
 from shared.contracts import (
     CitizenProfile,
     MatchProposed,
@@ -258,7 +258,7 @@ class ReverseMatcher:
         if await self.store.was_processed(event_id):
             return  # a redelivered batch: sent already
         async with self.deps.locks(citizen_id):
-            current, added = await self.deps.profiles.current(citizen_id)
+            current, added = await load_current(self.deps, citizen_id)
             kept = [
                 p
                 for p in (current.proposals if current else [])
@@ -286,8 +286,13 @@ class ReverseMatcher:
                 notes=current.notes if current else [],
                 near_misses=current.near_misses if current else [],
             )
+            try:
+                # Proposals and their reasons say much about the person: they leave the matcher sealed.
+                sealed = await self.deps.keys.seal_event(event)
+            except CitizenGone:
+                return
             outbox = self.outbox()
-            await outbox.publish(self.deps.topics.proposals, str(citizen_id), event)
+            await outbox.publish(self.deps.topics.proposals, str(citizen_id), sealed)
             outbox.processed(event_id)
             await self.flush(outbox)
             for p in current.proposals if current else []:
@@ -295,7 +300,7 @@ class ReverseMatcher:
                     await self.deps.capacity.release_open(p.opportunity_id, p.proposal_id)
             await self.deps.profiles.save_holds(citizen_id, [(p.opportunity_id, p.proposal_id) for p in proposals])
             still_added = (added - change.drop) | {p.opportunity_id for p in new}
-            await self.deps.profiles.save_current(citizen_id, event, still_added, current)
+            await save_current(self.deps, citizen_id, event, sealed, still_added, current)
         self.counts["reverse_proposals"] += len(new)
         self.counts["reverse_retracted"] += len(change.drop)
         log.info(

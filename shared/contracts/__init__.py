@@ -1,6 +1,14 @@
 """Versioned event contracts (pydantic, frozen)."""
 
-from shared.contracts.common import CefrLevel, Certificate, DrivingLicence, GeoPoint, OpportunityKind, WeeklySlot
+from shared.contracts.common import (
+    CefrLevel,
+    Certificate,
+    DrivingLicence,
+    GeoPoint,
+    OpportunityKind,
+    Sealed,
+    WeeklySlot,
+)
 from shared.contracts.events import (
     ALL_EVENTS,
     AuditRecorded,
@@ -21,13 +29,27 @@ from shared.contracts.events import (
     OpportunityWithdrawn,
     Proposal,
     ProposalDeclined,
+    ProposalEvent,
     Reasons,
+    SealedCitizenEvent,
+    SealedCitizenProfileSubmitted,
+    SealedCitizenProfileUpdated,
+    SealedMatchProposed,
+    SealedProposalDeclined,
     SkillReason,
     citizen_event_adapter,
     derive_id,
     opportunity_event_adapter,
+    proposal_event_adapter,
 )
-from shared.contracts.lifecycle import ConsentWithdrawn, LifecycleAction, LifecycleState, ProposalTransitioned
+from shared.contracts.lifecycle import (
+    ConsentWithdrawn,
+    LifecycleAction,
+    LifecycleState,
+    ProposalTransitioned,
+    SealedConsentWithdrawn,
+    SealedProposalTransitioned,
+)
 from shared.contracts.opportunity import Opportunity
 from shared.contracts.profile import CitizenProfile, CitizenProfileInput, PersonalData, SealedPersonal
 
@@ -63,12 +85,22 @@ __all__ = [
     "PersonalData",
     "Proposal",
     "ProposalDeclined",
+    "ProposalEvent",
     "ProposalTransitioned",
     "Reasons",
+    "Sealed",
+    "SealedCitizenEvent",
+    "SealedCitizenProfileSubmitted",
+    "SealedCitizenProfileUpdated",
+    "SealedConsentWithdrawn",
+    "SealedMatchProposed",
     "SealedPersonal",
+    "SealedProposalDeclined",
+    "SealedProposalTransitioned",
     "SkillReason",
     "WeeklySlot",
     "citizen_event_adapter",
     "derive_id",
     "opportunity_event_adapter",
+    "proposal_event_adapter",
 ]

@@ -22,7 +22,7 @@ from kafka import KafkaProducer
 from brobygger.cli import main as cli
 from shared.contracts import DeadLetter, MatchRequested, ProposalDeclined
 from shared.logging import CorrelationFilter
-from shared.settings import CommonSettings, KafkaSettings
+from shared.settings import LOCAL_INTERNAL_TOKEN, CommonSettings, KafkaSettings
 from tests.conftest import InfraHandle
 from tests.e2e.smtp_handlers import RefusingMail, serving
 from tests.e2e.stack import Stack, running_stack, smtp_server
@@ -43,7 +43,8 @@ def _letters(infra: InfraHandle, common: CommonSettings) -> dict[uuid.UUID, Dead
 
 async def _stats(url: str) -> dict[str, Any]:
     async with httpx.AsyncClient() as client:
-        body: dict[str, Any] = (await client.get(f"{url}/stats")).json()
+        internal = {"X-Internal-Token": LOCAL_INTERNAL_TOKEN}  # the services' port serves stats to it only
+        body: dict[str, Any] = (await client.get(f"{url}/stats", headers=internal)).json()
         return body
 
 
@@ -268,7 +269,7 @@ async def test_a_dead_letter_replayed_after_the_fix_is_processed_once_and_a_seco
             assert await asyncio.to_thread(cli, ["dlq", "show", str(letter.event_id)]) == 0
             shown = json.loads(capsys.readouterr().out)
             assert shown["outcome"]["status"] == "applied"
-            assert shown["original_headers"]["event-type"] == "MatchProposed"
+            assert shown["original_headers"]["event-type"] == "SealedMatchProposed"
 
 
 async def test_replay_skips_a_record_superseded_by_a_newer_one_for_the_same_key_and_says_when_the_source_is_gone(

@@ -156,6 +156,9 @@ async def test_approve_accept_share_answer_start_end_and_the_hold_is_released_on
         assert await eventually(freed, 40, "the freed place to be proposed") == [opportunity_id]
         history = [h["to_state"] for h in (await w.state_of(proposal_id, "ended"))["history"]]
         assert history == ["approved", "offered", "accepted", "shared", "interested", "started", "ended"]
+        audit = (await client.get("/v1/audit", params={"citizen_id": citizen_id}, headers=w.admin)).json()
+        steps = [e["action"] for e in audit["entries"] if e["resource"] == f"proposal:{proposal_id}"]
+        assert sorted(steps) == sorted(["approve", "offer", "accept", "share", "interested", "start", "end"])
 
 
 async def test_a_private_channel_proposal_is_handed_over_in_person_and_an_erasure_tells_the_owner_to_delete(
@@ -197,7 +200,7 @@ async def test_a_private_channel_proposal_is_handed_over_in_person_and_an_erasur
         assert not mail.to(address), "nothing is ever e-mailed on the private channel"
 
 
-async def test_an_offer_expires_by_the_clock_and_a_withdrawn_consent_retracts_and_a_decline_is_final(
+async def test_an_offer_expires_by_the_clock_a_withdrawn_consent_retracts_a_decline_is_final_and_no_list_before_yes(
     infra: InfraHandle, common: CommonSettings
 ) -> None:
     now = [dt.datetime.now(dt.UTC)]
@@ -209,7 +212,7 @@ async def test_an_offer_expires_by_the_clock_and_a_withdrawn_consent_retracts_an
             common,
             smtp_port,
             notifier=LIFECYCLE,
-            intake={"lifecycle_sweep_s": 0.2},
+            intake={"lifecycle_sweep_s": 0.2, "no_candidates_before_yes": ["316"]},
             intake_clock=lambda: now[0],
         ) as stack,
         httpx.AsyncClient(base_url=stack.api, timeout=10) as client,
@@ -226,6 +229,10 @@ async def test_an_offer_expires_by_the_clock_and_a_withdrawn_consent_retracts_an
             ids.append((citizen_id, proposal_id))
 
         (_, declined), (withdrawing, withdrawn), (_, expiring) = ids
+        company = bearer("company", cvr)
+        assert (await client.get(f"/v1/companies/{cvr}/candidates", headers=company)).json() == [], (
+            "the municipality switched the pre-yes list off"
+        )
         r = await w.step(f"/v1/proposals/{declined}/answer", w.caseworker, {"answer": "decline", "reason": "Nej tak."})
         assert r.json()["state"] == "declined"
         r = await w.step(

@@ -73,6 +73,8 @@ TABLE: dict[tuple[str, str], Row] = {
     ("PUT", "/v1/opportunities/{opportunity_id}"): Row(OPPORTUNITY, COMPANY_OPPORTUNITY),
     ("DELETE", "/v1/opportunities/{opportunity_id}"): Row(OPPORTUNITY, fresh=True),
     ("GET", "/v1/opportunities/{opportunity_id}/candidates"): Row(OPPORTUNITY),
+    ("GET", "/v1/opportunities/awaiting-approval"): Row(_rule(caseworker_home=OK, caseworker_away=OK)),
+    ("POST", "/v1/opportunities/{opportunity_id}/approval"): Row(_rule(caseworker_home=OK, caseworker_away=404)),
     # The data-protection endpoints: the export and erasure ask other services, so "allowed" means past the gate.
     ("GET", "/v1/citizens/{citizen_id}/export"): Row(_past(CITIZEN_READ)),
     ("DELETE", "/v1/citizens/{citizen_id}"): Row(_past(CITIZEN_READ), fresh=True),
@@ -93,6 +95,7 @@ TABLE: dict[tuple[str, str], Row] = {
     ("POST", "/v1/citizens/{citizen_id}/consent/withdraw"): Row(
         CITIZEN_READ, {"kinds": ["association_activity"]}, fresh=True
     ),
+    ("GET", "/v1/notices"): Row(_rule(caseworker_home=OK, caseworker_away=OK)),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from faststream.kafka import KafkaBroker
 
@@ -12,11 +13,11 @@ from services.intake.lifecycle import LifecycleDeps
 from services.intake.lifecycle_follow import Keys
 from shared.contracts import (
     CitizenEvent,
-    MatchProposed,
     NotificationSent,
     OpportunityEvent,
     OpportunityWithdrawn,
-    ProposalTransitioned,
+    ProposalEvent,
+    SealedProposalTransitioned,
 )
 from shared.messaging import MessageGuard, subscribe
 from shared.settings import KafkaSettings
@@ -26,9 +27,12 @@ log = logging.getLogger(__name__)
 
 def register_lifecycle_subscribers(
     broker: KafkaBroker, deps: LifecycleDeps, keys: Keys, guard: MessageGuard, kafka: KafkaSettings
-) -> None:
-    async def on_proposals(event: MatchProposed) -> None:
-        await lifecycle_follow.on_proposals(deps, event)
+) -> Callable[[ProposalEvent], Awaitable[None]]:
+    """Subscribe to the topics intake reads for nothing else; the rankings come through intake's own
+    proposals subscriber (the returned function), since the guard allows one consumer per topic."""
+
+    async def on_proposals(event: ProposalEvent) -> None:
+        await lifecycle_follow.on_proposals(deps, keys, event)
 
     async def on_citizen(event: CitizenEvent) -> None:
         await lifecycle_follow.on_citizen_event(deps, keys, event)
@@ -42,13 +46,12 @@ def register_lifecycle_subscribers(
 
     t = deps.topics
     for topic, purpose, contract, handle, description in (
-        (t.proposals, "lifecycle-proposals", MatchProposed, on_proposals, "Tracks each ranking's proposals."),
         (
             t.citizens,
             "lifecycle-citizens",
             CitizenEvent,
             on_citizen,
-            "Keeps channel and consent; retracts on erasure and withdrawn consent.",
+            "Keeps channel and sealed contact; retracts when a profile update turns consent off.",
         ),
         (t.notifications, "lifecycle-notifications", NotificationSent, on_notification, "Approved → offered."),
         (t.opportunities, "lifecycle-opportunities", OpportunityEvent, on_opportunity, "Retracts on withdrawal."),
@@ -66,10 +69,11 @@ def register_lifecycle_subscribers(
         )
     broker.publisher(
         t.citizens,
-        schema=ProposalTransitioned,
+        schema=SealedProposalTransitioned,
         title="intake.lifecycle",
-        description="One ProposalTransitioned per lifecycle step, keyed by citizen; ConsentWithdrawn too.",
+        description="One SealedProposalTransitioned per lifecycle step, keyed by citizen; SealedConsentWithdrawn too.",
     )
+    return on_proposals
 
 
 async def sweep_forever(deps: LifecycleDeps, every_s: float) -> None:

@@ -7,7 +7,7 @@ import uuid
 
 from redis.asyncio import Redis
 
-from shared.contracts import CitizenProfile, MatchProposed
+from shared.contracts import CitizenProfile, SealedCitizenEvent, SealedMatchProposed
 
 
 class ProfileStore:
@@ -42,20 +42,23 @@ class ProfileStore:
                     found[citizen_id] = CitizenProfile.model_validate_json(raw)
         return found
 
-    async def current(self, citizen_id: uuid.UUID) -> tuple[MatchProposed | None, set[uuid.UUID]]:
-        """The citizen's current proposals as last sent, and which opportunities reverse matching added."""
+    async def current(self, citizen_id: uuid.UUID) -> tuple[SealedMatchProposed | None, set[uuid.UUID]]:
+        """The citizen's current proposals as last sent (sealed), and which opportunities reverse matching added."""
         raw, added = await self._r.mget(f"{self._p}current:{citizen_id}", f"{self._p}added:{citizen_id}")
-        event = MatchProposed.model_validate_json(raw) if raw else None
+        event = SealedMatchProposed.model_validate_json(raw) if raw else None
         return event, {uuid.UUID(o) for o in json.loads(added)} if added else set()
 
     async def save_current(
-        self, citizen_id: uuid.UUID, event: MatchProposed, added: set[uuid.UUID], before: MatchProposed | None
+        self,
+        citizen_id: uuid.UUID,
+        sealed: SealedCitizenEvent,
+        added: set[uuid.UUID],
+        now: set[uuid.UUID],
+        was: set[uuid.UUID],
     ) -> None:
         """Remember what the citizen was last sent, and who holds a proposal for which opportunity."""
-        now = {p.opportunity_id for p in event.proposals}
-        was = {p.opportunity_id for p in before.proposals} if before else set()
         async with self._r.pipeline(transaction=False) as pipe:
-            pipe.set(f"{self._p}current:{citizen_id}", event.model_dump_json())
+            pipe.set(f"{self._p}current:{citizen_id}", sealed.model_dump_json())
             pipe.set(f"{self._p}added:{citizen_id}", json.dumps(sorted(str(o) for o in added)))
             for gone in was - now:
                 pipe.srem(f"{self._p}proposed:{gone}", str(citizen_id))

@@ -28,7 +28,7 @@ class Store:
 
     def __init__(self, profiles: dict[uuid.UUID, CitizenProfile]) -> None:
         self.profiles = profiles
-        self.current_sets: dict[uuid.UUID, tuple[MatchProposed, set[uuid.UUID]]] = {}
+        self.current_sets: dict[uuid.UUID, tuple[Any, set[uuid.UUID]]] = {}
         self.done: set[uuid.UUID] = set()
         self.holds_of: dict[uuid.UUID, list[tuple[uuid.UUID, uuid.UUID]]] = {}
 
@@ -46,7 +46,9 @@ class Store:
 
     async def proposed(self, opportunity_id: uuid.UUID) -> set[uuid.UUID]:
         return {
-            c for c, (e, _) in self.current_sets.items() if any(p.opportunity_id == opportunity_id for p in e.proposals)
+            c
+            for c, (e, _) in self.current_sets.items()
+            if any(p.opportunity_id == opportunity_id for p in e.event.proposals)
         }
 
     async def busy(self) -> set[uuid.UUID]:
@@ -58,14 +60,14 @@ class Store:
     async def mark_processed_many(self, ids: list[uuid.UUID]) -> None:
         self.done.update(ids)
 
-    async def current(self, citizen_id: uuid.UUID) -> tuple[MatchProposed | None, set[uuid.UUID]]:
+    async def current(self, citizen_id: uuid.UUID) -> tuple[Any, set[uuid.UUID]]:
         found = self.current_sets.get(citizen_id)
         return (found[0], found[1]) if found else (None, set())
 
     async def save_current(
-        self, citizen_id: uuid.UUID, event: MatchProposed, added: set[uuid.UUID], before: MatchProposed | None
+        self, citizen_id: uuid.UUID, sealed: Any, added: set[uuid.UUID], now: set[uuid.UUID], was: set[uuid.UUID]
     ) -> None:
-        self.current_sets[citizen_id] = (event, added)
+        self.current_sets[citizen_id] = (sealed, added)
 
     async def save_holds(self, citizen_id: uuid.UUID, holds: list[tuple[uuid.UUID, uuid.UUID]]) -> None:
         self.holds_of[citizen_id] = holds
@@ -87,6 +89,25 @@ class Contest:
         return ranked[:limit]
 
 
+class Wrapped:
+    """Stands in for a sealed event: the fakes keep the event inside, the real KeyStore encrypts it."""
+
+    def __init__(self, event: Event) -> None:
+        self.event = event
+
+
+class Keys:
+    async def open_profile(self, citizen_id: uuid.UUID, p: CitizenProfile) -> CitizenProfile:
+        return p
+
+    async def seal_event(self, event: Event) -> Any:
+        return Wrapped(event)
+
+    async def open_event(self, sealed: Any) -> Event:
+        assert isinstance(sealed, Wrapped)
+        return sealed.event
+
+
 class Everyone:
     def stamp(self) -> object:
         return 1
@@ -102,7 +123,8 @@ class Sent:
         self._processed: list[uuid.UUID] = []
 
     async def publish(self, topic: str, key: str, event: Event) -> None:
-        self.events.append(event)
+        assert isinstance(event, Wrapped)
+        self.events.append(event.event)
 
     def processed(self, event_id: uuid.UUID) -> None:
         self._processed.append(event_id)
@@ -118,10 +140,7 @@ def world(reverse_ranker: ReverseRanker, people: dict[uuid.UUID, CitizenProfile]
     store = Store(people)
     sent = Sent(store)
 
-    async def opened(citizen_id: uuid.UUID, p: CitizenProfile) -> CitizenProfile:
-        return p
-
-    keys = type("Keys", (), {"open_profile": staticmethod(opened)})()
+    keys = Keys()
     ready = asyncio.Event()
     ready.set()
     deps = MatcherDeps(
