@@ -20,6 +20,7 @@ capacity and reach a citizen through the next ranking.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import uuid
@@ -191,8 +192,20 @@ class ReverseMatcher:
                 pid = proposal_id(_trigger(event.event_id, citizen_id), event.opportunity_id)
                 if await self.deps.capacity.reserve(event.opportunity_id, pid, opp.capacity):
                     changes[citizen_id].add.append((event.event_id, ranked))
-        for citizen_id, change in changes.items():
-            await self._publish(citizen_id, await self._at_most_top_n(citizen_id, change))
+        # Every citizen's new set goes out together and is confirmed once (acks=all per record would
+        # make a 24-place posting wait for 72 round trips); each citizen stays locked until its state is saved.
+        outbox = self.outbox()
+        after: list[Callable[[], Awaitable[None]]] = []
+        async with contextlib.AsyncExitStack() as locked:
+            for citizen_id in sorted(changes):
+                await locked.enter_async_context(self.deps.locks(citizen_id))
+                change = await self._at_most_top_n(citizen_id, changes[citizen_id])
+                step = await self._publish(citizen_id, change, outbox)
+                if step is not None:
+                    after.append(step)
+            await self.flush(outbox)
+            for step in after:
+                await step()
 
     async def _at_most_top_n(self, citizen_id: uuid.UUID, change: Change) -> Change:
         """A burst adds at most `top_n` proposals to one citizen (the best); the rest give their place back."""
@@ -251,65 +264,68 @@ class ReverseMatcher:
             if citizen_id not in fitting:
                 changes[citizen_id].drop.add(opportunity_id)
 
-    async def _publish(self, citizen_id: uuid.UUID, change: Change) -> None:
-        """The citizen's current set with this batch's additions and removals, sent once."""
+    async def _publish(
+        self, citizen_id: uuid.UUID, change: Change, outbox: Outbox
+    ) -> Callable[[], Awaitable[None]] | None:
+        """Queue the citizen's set with this batch's additions and removals; what to save once confirmed."""
         triggers = sorted({t for t, _ in change.add})
         event_id = derive_id("reverse-match-proposed", citizen_id, *triggers, *sorted(change.drop))
         if await self.store.was_processed(event_id):
-            return  # a redelivered batch: sent already
-        async with self.deps.locks(citizen_id):
-            current, added = await load_current(self.deps, citizen_id)
-            kept = [
-                p
-                for p in (current.proposals if current else [])
-                if p.opportunity_id not in change.drop and self.deps.catalogue.get(p.opportunity_id) is not None
-            ]
-            have = {p.opportunity_id for p in kept}
-            new = [
-                to_proposal(proposal_id(_trigger(t, citizen_id), r.opportunity_id), 1, r)  # renumbered below
-                for t, r in change.add
-                if r.opportunity_id not in have
-            ]
-            proposals = _renumber(sorted([*kept, *new], key=lambda p: -p.score))
-            profile = await self.deps.profiles.load(citizen_id)
-            if profile is None:
-                return
-            event = MatchProposed(
-                event_id=event_id,
-                correlation_id=str(triggers[0]) if triggers else str(event_id),
-                citizen_id=citizen_id,
-                trigger_event_id=triggers[0] if triggers else event_id,
-                catalogue_size=len(self.deps.catalogue),
-                proposals=proposals,
-                associations=current.associations if current else [],
-                preferred_language=profile.preferred_language,
-                notes=current.notes if current else [],
-                near_misses=current.near_misses if current else [],
-            )
-            try:
-                # Proposals and their reasons say much about the person: they leave the matcher sealed.
-                sealed = await self.deps.keys.seal_event(event)
-            except CitizenGone:
-                return
-            outbox = self.outbox()
-            await outbox.publish(self.deps.topics.proposals, str(citizen_id), sealed)
-            outbox.processed(event_id)
-            await self.flush(outbox)
+            return None  # a redelivered batch: sent already
+        current, added = await load_current(self.deps, citizen_id)
+        kept = [
+            p
+            for p in (current.proposals if current else [])
+            if p.opportunity_id not in change.drop and self.deps.catalogue.get(p.opportunity_id) is not None
+        ]
+        have = {p.opportunity_id for p in kept}
+        new = [
+            to_proposal(proposal_id(_trigger(t, citizen_id), r.opportunity_id), 1, r)  # renumbered below
+            for t, r in change.add
+            if r.opportunity_id not in have
+        ]
+        proposals = _renumber(sorted([*kept, *new], key=lambda p: -p.score))
+        profile = await self.deps.profiles.load(citizen_id)
+        if profile is None:
+            return None
+        event = MatchProposed(
+            event_id=event_id,
+            correlation_id=str(triggers[0]) if triggers else str(event_id),
+            citizen_id=citizen_id,
+            trigger_event_id=triggers[0] if triggers else event_id,
+            catalogue_size=len(self.deps.catalogue),
+            proposals=proposals,
+            associations=current.associations if current else [],
+            preferred_language=profile.preferred_language,
+            notes=current.notes if current else [],
+            near_misses=current.near_misses if current else [],
+        )
+        try:
+            # Proposals and their reasons say much about the person: they leave the matcher sealed.
+            sealed = await self.deps.keys.seal_event(event)
+        except CitizenGone:
+            return None
+        await outbox.publish(self.deps.topics.proposals, str(citizen_id), sealed)
+        outbox.processed(event_id)
+
+        async def confirmed() -> None:
             for p in current.proposals if current else []:
                 if p.opportunity_id in change.drop:
                     await self.deps.capacity.release_open(p.opportunity_id, p.proposal_id)
             await self.deps.profiles.save_holds(citizen_id, [(p.opportunity_id, p.proposal_id) for p in proposals])
             still_added = (added - change.drop) | {p.opportunity_id for p in new}
             await save_current(self.deps, citizen_id, event, sealed, still_added, current)
-        self.counts["reverse_proposals"] += len(new)
-        self.counts["reverse_retracted"] += len(change.drop)
-        log.info(
-            "citizen %s: %d added, %d dropped by reverse matching (event %s)",
-            citizen_id,
-            len(new),
-            len(change.drop),
-            event_id,
-        )
+            self.counts["reverse_proposals"] += len(new)
+            self.counts["reverse_retracted"] += len(change.drop)
+            log.info(
+                "citizen %s: %d added, %d dropped by reverse matching (event %s)",
+                citizen_id,
+                len(new),
+                len(change.drop),
+                event_id,
+            )
+
+        return confirmed
 
 
 def _trigger(opportunity_event_id: uuid.UUID, citizen_id: uuid.UUID) -> uuid.UUID:
