@@ -170,6 +170,7 @@ class ReverseMatcher:
         changes: dict[uuid.UUID, Change] = defaultdict(Change)
         mine: dict[uuid.UUID, dict[uuid.UUID, RankedOpportunity]] = {}
         waits = []
+        decided: set[uuid.UUID] = set()
         for position, (event, opp) in enumerate(live):
             limit = opp.capacity * self.per_place
             excluded = await self.store.excluded(event.opportunity_id)
@@ -179,11 +180,18 @@ class ReverseMatcher:
             fits = await self._fits(event.opportunity_id, opp, [c for c, _ in short])
             mine[event.event_id] = fits
             entries = [(c, r.score) for c, r in fits.items()]
+            left = await self.contest.submit(event.event_id, entries, int(self.settle_s * 1000))
+            if left < 0:
+                decided.add(event.event_id)  # a replayed event whose places were given long ago
+                self.counts["reverse_replays_skipped"] += 1
+                continue
             self.counts["reverse_candidates"] += len(entries)
-            waits.append(await self.contest.submit(event.event_id, entries, int(self.settle_s * 1000)))
+            waits.append(left)
         # Every instance's candidates are in once the window has passed.
         await asyncio.sleep(max(waits, default=0.0))
         for event, opp in live:
+            if event.event_id in decided:
+                continue
             won = await self.contest.winners(event.event_id, event.opportunity_id, opp.capacity * self.per_place)
             for citizen_id, _ in won:
                 ranked = mine[event.event_id].get(citizen_id)
@@ -268,6 +276,12 @@ class ReverseMatcher:
         self, citizen_id: uuid.UUID, change: Change, outbox: Outbox
     ) -> Callable[[], Awaitable[None]] | None:
         """Queue the citizen's set with this batch's additions and removals; what to save once confirmed."""
+        # A proposal already sent for (opportunity event, citizen) is never sent again, whatever batch
+        # a redelivery or a rebalance puts it in.
+        fresh = [(t, r) for t, r in change.add if not await self.store.was_processed(_trigger(t, citizen_id))]
+        change = Change(add=fresh, drop=change.drop)
+        if not change.add and not change.drop:
+            return None
         triggers = sorted({t for t, _ in change.add})
         event_id = derive_id("reverse-match-proposed", citizen_id, *triggers, *sorted(change.drop))
         if await self.store.was_processed(event_id):
@@ -307,6 +321,8 @@ class ReverseMatcher:
             return None
         await outbox.publish(self.deps.topics.proposals, str(citizen_id), sealed)
         outbox.processed(event_id)
+        for t in triggers:
+            outbox.processed(_trigger(t, citizen_id))
 
         async def confirmed() -> None:
             for p in current.proposals if current else []:

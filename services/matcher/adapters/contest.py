@@ -16,10 +16,17 @@ from redis.asyncio import Redis
 
 _TTL_MS = 24 * 3600 * 1000
 
-# KEYS: entries, meta. ARGV: window ms, then citizen/score pairs. Returns ms until the deadline.
+#: A contest whose deadline passed longer ago than this was decided: a replay of its event (a matcher
+#: restarting and replaying the catalogue) takes no part in it again.
+DECIDED_MS = 60_000
+
+# KEYS: entries, meta. ARGV: window ms, then citizen/score pairs. Returns ms until the deadline, or -1
+# when the contest was decided long ago (nothing is added then).
 _SUBMIT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local deadline = redis.call('HGET', KEYS[2], 'deadline')
+if deadline and now - tonumber(deadline) > DECIDED_MS then return -1 end
 redis.call('HSETNX', KEYS[2], 'deadline', now + tonumber(ARGV[1]))
 redis.call('PEXPIRE', KEYS[2], TTL_MS)
 for i = 2, #ARGV, 2 do
@@ -27,7 +34,7 @@ for i = 2, #ARGV, 2 do
 end
 if #ARGV > 1 then redis.call('PEXPIRE', KEYS[1], TTL_MS) end
 return math.max(0, tonumber(redis.call('HGET', KEYS[2], 'deadline')) - now)
-""".replace("TTL_MS", str(_TTL_MS))
+""".replace("TTL_MS", str(_TTL_MS)).replace("DECIDED_MS", str(DECIDED_MS))
 
 # KEYS: entries, meta, the opportunity's capacity set. ARGV: the place's limit.
 # Returns the winners (citizen, score, ...), best first.
@@ -54,12 +61,13 @@ class RedisContest:
         self._settle = redis.register_script(_SETTLE)
 
     async def submit(self, trigger: uuid.UUID, entries: list[tuple[uuid.UUID, float]], window_ms: int) -> float:
-        """Enter these candidates; the seconds left until the contest may be settled."""
+        """Enter these candidates; the seconds left until the contest may be settled, or -1 when it was
+        decided long ago (a replayed event)."""
         args: list[str | int | float] = [window_ms]
         for citizen_id, score in entries:
             args += [str(citizen_id), score]
         left = await self._submit(keys=[f"{self._p}{trigger}", f"{self._p}{trigger}:meta"], args=args)
-        return int(left) / 1000
+        return -1.0 if int(left) < 0 else int(left) / 1000
 
     async def winners(self, trigger: uuid.UUID, opportunity_id: uuid.UUID, limit: int) -> list[tuple[uuid.UUID, float]]:
         """The best candidates across all instances, as many as there were free slots at settling."""
