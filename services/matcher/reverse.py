@@ -182,7 +182,7 @@ class ReverseMatcher:
             entries = [(c, r.score) for c, r in fits.items()]
             left = await self.contest.submit(event.event_id, entries, int(self.settle_s * 1000))
             if left < 0:
-                decided.add(event.event_id)  # a replayed event whose places were given long ago
+                decided.add(event.event_id)  # a replayed (or very late) event whose places were given
                 self.counts["reverse_replays_skipped"] += 1
                 continue
             self.counts["reverse_candidates"] += len(entries)

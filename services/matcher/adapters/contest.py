@@ -16,9 +16,10 @@ from redis.asyncio import Redis
 
 _TTL_MS = 24 * 3600 * 1000
 
-#: A contest whose deadline passed longer ago than this was decided: a replay of its event (a matcher
-#: restarting and replaying the catalogue) takes no part in it again.
-DECIDED_MS = 60_000
+#: A contest closes this long after its deadline: an instance later than that (or a matcher replaying
+#: the catalogue after a restart) takes no part in it; the places were given. The grace lets an instance
+#: that saw the event a little later than the first still enter its citizens.
+DECIDED_MS = 2_000
 
 # KEYS: entries, meta. ARGV: window ms, then citizen/score pairs. Returns ms until the deadline, or -1
 # when the contest was decided long ago (nothing is added then).
