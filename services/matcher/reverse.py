@@ -292,12 +292,19 @@ class ReverseMatcher:
             for p in (current.proposals if current else [])
             if p.opportunity_id not in change.drop and self.deps.catalogue.get(p.opportunity_id) is not None
         ]
-        have = {p.opportunity_id for p in kept}
+        have = {p.opportunity_id: p.proposal_id for p in kept}
         new = [
             to_proposal(proposal_id(_trigger(t, citizen_id), r.opportunity_id), 1, r)  # renumbered below
             for t, r in change.add
             if r.opportunity_id not in have
         ]
+        for t, r in change.add:
+            pid = proposal_id(_trigger(t, citizen_id), r.opportunity_id)
+            if r.opportunity_id in have and have[r.opportunity_id] != pid:
+                # The citizen's own ranking proposed it meanwhile: the place held for this one goes back.
+                await self.deps.capacity.release(r.opportunity_id, pid)
+        if not new and not any(p.opportunity_id in change.drop for p in (current.proposals if current else [])):
+            return None  # nothing the citizen would see changes: nothing is sent
         proposals = _renumber(sorted([*kept, *new], key=lambda p: -p.score))
         profile = await self.deps.profiles.load(citizen_id)
         if profile is None:
