@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, TypeAdapter
 
-from shared.contracts.common import CefrLevel, Contract, EscoUri, OpportunityKind, Sealed
+from shared.contracts.common import CefrLevel, Contract, EscoUri, LifecycleAction, OpportunityKind, Sealed
 from shared.contracts.opportunity import Opportunity
 from shared.contracts.profile import CitizenProfile
 
@@ -124,6 +124,12 @@ class Reasons(Contract):
     """Why an opportunity was proposed, as data and as one plain sentence in Danish and English."""
 
     matched_skills: list[str] = Field(default_factory=list, description="Skills the citizen has that it asks for.")
+    attitudes: list[str] = Field(
+        default_factory=list,
+        description="The citizen's personal qualities in their own words (ESCO transversal skills and "
+        "attitudes such as 'selvstændig' or 'godt humør'), for the caseworker; weighted lightly in ranking.",
+        examples=[["selvstændig", "godt humør"]],
+    )
     missing_skills: list[str] = Field(default_factory=list, description="Essential skills or certificates missing.")
     matched_skill_uris: list[EscoUri] = Field(default_factory=list)
     missing_skill_uris: list[EscoUri] = Field(default_factory=list)
@@ -259,25 +265,9 @@ class AuditRecorded(Event):
     event_type: Literal["AuditRecorded"] = "AuditRecorded"
     actor_role: Literal["caseworker", "company", "association", "citizen", "admin", "system"]
     actor_id: str = Field(max_length=100, description="The token's subject (an id, never a name).")
-    action: Literal[
-        "read",
-        "export",
-        "erase",
-        "approve",
-        "override",
-        "update",
-        "offer",
-        "accept",
-        "decline",
-        "expire",
-        "share",
-        "interested",
-        "not_interested",
-        "start",
-        "end",
-        "retract",
-        "withdraw_consent",
-    ] = Field(description="What was done; the lifecycle's actions are recorded under their own names.")
+    action: Literal["read", "export", "erase", "update", "withdraw_consent"] | LifecycleAction = Field(
+        description="What was done; the lifecycle's steps are recorded under their own names."
+    )
     citizen_id: uuid.UUID | None = None
     resource: str = Field(max_length=200, description="What was touched, e.g. `proposals` or a proposal id.")
     reason: str = Field(default="", max_length=1000, description="Why; required for overrides.")

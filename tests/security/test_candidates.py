@@ -19,7 +19,7 @@ from tests.samples import opportunity_payload, profile_payload
 pytestmark = pytest.mark.e2e
 
 FIRST, SECOND = "31313131", "42424242"
-CASEWORKER = bearer("caseworker", "cw-316", "316")
+CASEWORKER = bearer("caseworker", "cw-316", "316", expires_in_s=24 * 3600)  # made at import: outlives a long suite
 
 
 async def test_two_companies_lists_share_no_linkable_value_while_one_company_may_link_its_own_postings(
@@ -61,7 +61,8 @@ async def test_two_companies_lists_share_no_linkable_value_while_one_company_may
             assert (await client.get(f"/v1/citizens/{people[0][0]}/proposals", headers=first)).status_code == 403
             # "Why not" is for staff: the caseworker sees the job a missing certificate excluded;
             # the citizen and the job's own company never do.
-            staff = (await client.get(f"/v1/citizens/{people[0][0]}/proposals", headers=CASEWORKER)).json()
+            citizen_id = people[0][0]
+            staff = (await client.get(f"/v1/citizens/{citizen_id}/proposals", headers=CASEWORKER)).json()
             assert [(m["opportunity_id"], m["rule"]) for m in staff["near_misses"]] == [
                 (excluded, "missing_certificate")
             ]

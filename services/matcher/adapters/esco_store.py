@@ -1,8 +1,9 @@
 """Load the packaged ESCO artifact, and cache the fitted linker on disk so it is built once.
 
 The cache directory is `$BROBYGGER_CACHE_DIR`, else `~/.cache/brobygger`; a cache entry is named by
-the artifact's hash, the cache format and the source of the code that builds what is cached (the
-linking, text and ESCO modules), so a new artifact or changed code never reads a stale one.
+the artifact's hash, the Danish word table, the cache format, the linker's version and the source
+of the code that builds what is cached (the linking, text and ESCO modules), so a new artifact, word
+table or changed code never reads a stale one (worktrees may share one cache directory).
 """
 
 from __future__ import annotations
@@ -23,19 +24,39 @@ import scipy.sparse as sp
 
 from services.matcher.domain import esco, linking, text
 from services.matcher.domain.esco import EscoIndex
-from services.matcher.domain.linking import LabelTable, Linker, LinkerState, build_linker_state
+from services.matcher.domain.linking import (
+    LINKER_VERSION,
+    LabelTable,
+    Linker,
+    LinkerState,
+    build_linker_state,
+)
 from services.matcher.domain.ranking import Ranker
 from services.matcher.domain.text import normalise
 from shared.contracts import GeoPoint
 
 ARTIFACT = "esco_compact.json.gz"
+WORDS = "da_words.json.gz"
 POSTCODES = "postcodes_dk.csv"
 TITLES = "titles_da.json"
-_CACHE_FORMAT = 4
+_CACHE_FORMAT = 6
 
 
 def artifact_bytes() -> bytes:
     return resources.files("services.matcher.data").joinpath(ARTIFACT).read_bytes()
+
+
+def words_bytes() -> bytes:
+    return resources.files("services.matcher.data").joinpath(WORDS).read_bytes()
+
+
+def load_words(raw: bytes | None = None) -> dict[str, float]:
+    """Danish words and their Zipf frequency (scripts/derive_da_words.py), for compounds."""
+    data = json.loads(gzip.decompress(raw if raw is not None else words_bytes()))
+    words = data.get("words") if isinstance(data, dict) else None
+    if not isinstance(words, dict):
+        raise ValueError(f"{WORDS}: `words` must be an object of word -> Zipf frequency")
+    return {str(w): float(z) for w, z in words.items()}
 
 
 def load_index(raw: bytes | None = None) -> EscoIndex:
@@ -51,20 +72,21 @@ def default_cache_dir() -> Path:
 
 def load_linker(cache_dir: Path | None = None) -> Linker:
     """The linker over the packaged artifact: from the disk cache, or built (~5 s) and cached."""
-    raw = artifact_bytes()
+    raw, words = artifact_bytes(), words_bytes()
     index = load_index(raw)
-    digest = cache_key(raw)
+    digest = cache_key(raw, words)
     path = (cache_dir or default_cache_dir()) / f"linker-{digest}-v{_CACHE_FORMAT}.npz"
     state = _read(path)
     if state is None:
-        state = build_linker_state(index)
+        state = build_linker_state(index, load_words(words))
         _write(path, state)
     return Linker(index, state)
 
 
-def cache_key(raw: bytes) -> str:
-    """The artifact's bytes and the source of every module whose code shapes the cached state."""
-    h = hashlib.sha256(raw)
+def cache_key(raw: bytes, words: bytes = b"") -> str:
+    """The artifact's and word table's bytes, the linker's version and the source of every module
+    whose code shapes the cached state."""
+    h = hashlib.sha256(raw + b"\0" + words + b"\0" + str(LINKER_VERSION).encode())
     for module in (esco, linking, text):
         h.update(inspect.getsource(module).encode())
     return h.hexdigest()[:16]
@@ -99,7 +121,10 @@ def _read(path: Path) -> LinkerState | None:
     try:
         with np.load(path) as z:
             return LinkerState(
-                idf=z["idf"], occupations=_table(z, "occ"), skills=_table(z, "skill")
+                idf=z["idf"],
+                occupations=_table(z, "occ"),
+                skills=_table(z, "skill"),
+                words=dict(zip(z["words"].tolist(), z["zipf"].tolist(), strict=True)),
             )
     except (OSError, KeyError, ValueError):
         return None  # absent or unreadable: rebuild
@@ -114,7 +139,11 @@ def _table(z: np.lib.npyio.NpzFile, name: str) -> LabelTable:
 
 
 def _write(path: Path, state: LinkerState) -> None:
-    arrays: dict[str, npt.NDArray[np.generic]] = {"idf": state.idf}
+    arrays: dict[str, npt.NDArray[np.generic]] = {
+        "idf": state.idf,
+        "words": np.array(list(state.words), dtype=np.str_),
+        "zipf": np.array(list(state.words.values()), dtype=np.float64),
+    }
     for name, t in (("occ", state.occupations), ("skill", state.skills)):
         arrays |= {
             f"{name}_data": t.matrix_t.data,

@@ -26,6 +26,9 @@ OCCUPATION_WEIGHT = 1.0
 ESSENTIAL_WEIGHT = 0.5
 OPTIONAL_WEIGHT = 0.15
 SKILL_WEIGHT = 0.8
+#: An attitude or personal quality (an ESCO transversal skill: "selvstændig", "godt humør") counts
+#: this share of a trade skill: it is shown, never decisive.
+ATTITUDE_SHARE = 0.25
 #: How much an ambiguous title's relevance is discounted per e-fold of readings it has.
 AMBIGUITY_DISCOUNT = 0.1
 #: Coverage, added to the cosine: the share of the citizen's stated skills (each weighted by its
@@ -68,6 +71,7 @@ class Encoded:
     #: (not only the best), every essential and optional skill of a previous occupation.
     covers: set[int] = field(default_factory=set)
     unlinked: list[str] = field(default_factory=list)
+    attitudes: list[str] = field(default_factory=list)  # own words naming a personal quality
     readings: list[Encoded] = field(default_factory=list)  # one per reading of an ambiguous title
     wanted: bool = False  # the opportunity's side: its skills are asked for, not stated
     #: One entry per skill the citizen stated: the skill positions it most likely means.
@@ -123,6 +127,8 @@ class FeatureSpace:
         enc.covers.update(o.optional)
 
     def add_skill(self, enc: Encoded, skill: int, confidence: float, text: str, share: float = 1.0) -> None:
+        if self.index.skills[skill].transversal:
+            share *= ATTITUDE_SHARE
         f = self.n_occ + skill
         enc.add(f, (OPP_SKILL_WEIGHT if enc.wanted else SKILL_WEIGHT) * confidence * share)
         enc.stated[f] = max(enc.stated.get(f, 0.0), confidence)
@@ -134,6 +140,8 @@ class FeatureSpace:
     def _add_linked(self, enc: Encoded, kind: ConceptKind, linked: LinkedText) -> None:
         if not linked.readings:
             enc.unlinked.append(linked.text)
+        elif kind == "skill" and linked.attitude:
+            enc.attitudes.append(linked.text)
         share = len(linked.readings) ** -READING_SPLIT if linked.readings else 1.0
         for lk in linked.readings:
             if kind == "occupation":

@@ -365,7 +365,9 @@ class Ranker:
                 gap_da.append(text.licence_name(opp.education.grants_driving_licence, "da"))
                 gap_en.append(text.licence_name(opp.education.grants_driving_licence, "en"))
             closes = sorted(gaps.closes_skills.get(i, set()))[:_MAX_NAMED]
-            gap_en += [esco.skills[s].label_en for s in closes]  # in Danish: phrased around them
+            # Danish sentences name a skill only by its Danish label; one without is phrased around.
+            gap_da += [esco.skills[s].label_da for s in closes if esco.skills[s].label_da]
+            gap_en += [esco.skills[s].label_en for s in closes]
             jobs = sorted(gaps.opens.get(i, []), key=lambda j: -relevance[j])
             opens_job = ci.opportunities[jobs[0]].title if jobs else ""
             opens_ids = [ci.ids[j] for j in jobs]
@@ -395,6 +397,7 @@ class Ranker:
             flags.append("commute_from_postcode")
         return Reasons(
             matched_skills=words[:_MAX_NAMED],
+            attitudes=list(dict.fromkeys(citizen.attitudes))[:_MAX_NAMED],
             missing_skills=[s.label_en for s in missing],
             matched_skill_uris=[s.uri for s in stated if s.uri][:_MAX_NAMED],
             missing_skill_uris=[s.uri for s in missing if s.uri],
