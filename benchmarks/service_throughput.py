@@ -7,11 +7,12 @@ demo catalogue's opportunities (`brobygger/data/holbaek_demo.json`) onto the opp
 then starts one matcher built by `services.matcher.bootstrap.bootstrap(...)` and served by uvicorn
 in a process of its own (as the service runs; `--in-process` serves it in this process's event
 loop instead, as tests/e2e/stack.py does), and waits for its `/readyz`. Each run publishes N
-`CitizenProfileSubmitted` events as fast as it can, every profile sealed exactly as intake does
-(`shared.crypto.KeyStore(redis, namespace, ring).seal_profile(citizen_id, profile)`, sealed before the
-clock starts), and counts the `MatchProposed` events that arrive on the proposals topic.
+`SealedCitizenProfileSubmitted` events as fast as it can, every profile sealed exactly as intake does
+(`shared.crypto.KeyStore(redis, namespace, ring).seal_event(event, create_key=True)`, sealed before the
+clock starts), and counts the rankings (`SealedMatchProposed`, by citizen id) that arrive on the
+proposals topic.
 
-Rate = N / (last MatchProposed arrival - first publish). Printed per run, then the median.
+Rate = N / (last ranking's arrival - first publish). Printed per run, then the median.
 
 `--texts demo` cycles the demo catalogue's sample intakes (the same words recur, as in a
 municipality: the matcher's link cache hits); `--texts fresh` uses the quality benchmark's
@@ -36,7 +37,13 @@ from redis.asyncio import Redis
 
 from brobygger.demo import load_demo_data
 from brobygger.infra import LocalInfra, create_topics, free_port
-from shared.contracts import CitizenProfile, CitizenProfileSubmitted, Opportunity, OpportunityRegistered
+from shared.contracts import (
+    CitizenProfile,
+    CitizenProfileSubmitted,
+    Opportunity,
+    OpportunityRegistered,
+    SealedCitizenEvent,
+)
 from shared.crypto import KeyRing, KeySettings, KeyStore
 from shared.settings import CommonSettings, KafkaSettings, RedisSettings
 
@@ -133,14 +140,15 @@ async def _run(
     profiles: list[CitizenProfile],
     timeout_s: float,
 ) -> dict[str, float]:
-    events: list[CitizenProfileSubmitted] = []
+    events: list[SealedCitizenEvent] = []
     for profile in profiles:  # sealed as intake does, before the clock starts
         citizen_id = uuid.uuid4()
-        sealed = await keys.seal_profile(citizen_id, profile)
-        events.append(
-            CitizenProfileSubmitted(correlation_id=f"bench-{citizen_id}", citizen_id=citizen_id, profile=sealed)
+        submitted = CitizenProfileSubmitted(
+            correlation_id=f"bench-{citizen_id}", citizen_id=citizen_id, profile=profile
         )
-    wanted = {str(e.event_id) for e in events}
+        events.append(await keys.seal_event(submitted, create_key=True))
+    # A ranking is sealed too: only its citizen id is readable, one ranking per citizen.
+    wanted = {str(e.citizen_id) for e in events}
     payloads = [(e.model_dump_json().encode(), str(e.citizen_id).encode()) for e in events]
     arrivals: list[float] = []
 
@@ -151,7 +159,7 @@ async def _run(
             for records in batch.values():
                 for record in records:
                     body: dict[str, Any] = json.loads(record.value or b"{}")
-                    if body.get("trigger_event_id") in wanted:
+                    if body.get("citizen_id") in wanted:
                         arrivals.append(now)
 
     collector = asyncio.create_task(collect())

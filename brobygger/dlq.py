@@ -22,6 +22,7 @@ from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
+from brobygger.infra import end_offsets
 from shared.contracts import DeadLetter
 from shared.deadletters import RedisReplayLedger
 from shared.records import REPLAY_FOR, REPLAY_OF
@@ -83,7 +84,7 @@ def read_letters(kafka: KafkaSettings, common: CommonSettings, outcomes: dict[st
     try:
         topic = common.topics.dead_letters
         tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        begin, end = consumer.beginning_offsets(tps), consumer.end_offsets(tps)
+        begin, end = consumer.beginning_offsets(tps), end_offsets(consumer, tps)
         found: dict[str, Letter] = {}
         for tp in tps:
             for record in _read(consumer, tp, begin[tp], end[tp]):
@@ -129,7 +130,7 @@ class Replayer:
         tp = TopicPartition(d.source_topic, d.source_partition)
         consumer = _consumer(self._kafka)
         try:
-            first, end = consumer.beginning_offsets([tp])[tp], consumer.end_offsets([tp])[tp]
+            first, end = consumer.beginning_offsets([tp])[tp], end_offsets(consumer, [tp])[tp]
             if d.source_offset < first or d.source_offset >= end:
                 return (
                     f"{d.event_id}: the source record {d.source_topic}/{d.source_partition}@{d.source_offset} "

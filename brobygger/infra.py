@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from shared.topics import PARTITIONS, Topics
 
@@ -159,6 +160,34 @@ def create_topics(bootstrap: str, topics: list[str], partitions: int = PARTITION
             admin.create_topics(missing)
     finally:
         admin.close()
+
+
+def end_offsets(consumer: Any, tps: list[Any]) -> dict[Any, int]:
+    # kafka-python is untyped: `consumer` is a KafkaConsumer, `tps` its TopicPartitions.
+    """Each partition's true end (last offset + 1), on any broker.
+
+    The local Tansu broker answers "latest offset" with the base offset of the partition's last
+    batch + 1, so after a batch of several records it reports too little (a batch of 5 after one
+    record: 2 instead of 6). Reading from that reported end - 1 returns the whole last batch.
+    """
+    reported = consumer.end_offsets(tps)
+    true = dict(reported)
+    pending = {tp for tp in tps if reported[tp] > 0}
+    if not pending:
+        return true
+    consumer.assign(list(pending))
+    for tp in pending:
+        consumer.seek(tp, reported[tp] - 1)
+    seen: set[Any] = set()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        got = consumer.poll(timeout_ms=200)
+        for tp, batch in got.items():
+            true[tp] = max(true[tp], *(r.offset + 1 for r in batch))
+            seen.add(tp)
+        if seen >= pending and not got:  # every last batch read, and nothing left buffered
+            break
+    return true
 
 
 @dataclass

@@ -292,11 +292,16 @@ class KeyStore:
         return RotationReport(rewrapped=rewrapped, unchanged=unchanged)
 
     async def seal_event(self, event: Event, *, create_key: bool = False) -> SealedCitizenEvent:
-        """The sealed counterpart of a citizen event (see `SEALED_TYPES`). Only intake creates keys;
-        anyone else sealing for a citizen without a key gets `CitizenErased` or `KeyMissing`."""
+        """The sealed counterpart of a citizen event (see `SEALED_TYPES`); a profile's personal part inside
+        is sealed too, as the services keep it. Only intake creates keys; anyone else sealing for a citizen
+        without a key gets `CitizenErased` or `KeyMissing`."""
         sealed_type = SEALED_TYPES[type(event)]
         citizen_id: uuid.UUID = getattr(event, "citizen_id")  # noqa: B009 - every type in SEALED_TYPES has it
         key_id, key = await (self.for_writing(citizen_id) if create_key else self.for_reading(citizen_id))
+        profile = getattr(event, "profile", None)
+        if isinstance(profile, CitizenProfile) and isinstance(profile.personal, PersonalData):
+            personal = seal(profile.personal, key, key_id, citizen_id)
+            event = event.model_copy(update={"profile": profile.model_copy(update={"personal": personal})})
         event_type = sealed_type.model_fields["event_type"].default
         aad = _event_aad(event_type, citizen_id, event.event_id)
         # A sealed type may keep a few fields readable for routing (e.g. the lifecycle's ids and state).

@@ -385,6 +385,7 @@ class _GuardMiddleware(BaseMiddleware):
         self.guard = guard
         self._token: Any = None
         self._started = time.perf_counter()
+        self._skipped = False
 
     def _record(self) -> Record | None:
         return self.msg if isinstance(self.msg, ConsumerRecord) else None
@@ -398,7 +399,7 @@ class _GuardMiddleware(BaseMiddleware):
     async def consume_scope(self, call_next: Callable[[Any], Awaitable[Any]], msg: Any) -> Any:
         record = self._record()
         if record is not None and not await self.guard.should_handle(record):
-            self.guard.counters["skipped"] += 1
+            self._skipped = True  # settled as skipped: no outcome recorded for another service's replay
             return None
         return await call_next(msg)
 
@@ -420,6 +421,9 @@ class _GuardMiddleware(BaseMiddleware):
         try:
             consumer = self._consumer()
             record = self._record()
+            if record is not None and self._skipped:
+                await self.guard.finish(consumer, [Outcome(record, "skipped")])
+                return True
             if record is not None:
                 await self.guard.settle(consumer, record, exc_val)
                 self.guard.metrics.latency.labels(self.guard.service, record.topic).observe(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -11,7 +13,9 @@ import httpx
 import jwt
 from kafka import KafkaConsumer, TopicPartition
 
+from brobygger.infra import end_offsets
 from services.intake.config import DEFAULT_JWT_AUDIENCE, LOCAL_JWT_ISSUER, LOCAL_JWT_SECRET
+from shared.contracts import MatchRequested
 from shared.settings import LOCAL_INTERNAL_TOKEN
 
 T = TypeVar("T")
@@ -46,9 +50,9 @@ def read_topic(bootstrap: str, topic: str) -> list[tuple[bytes | None, bytes]]:
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
         tps = [TopicPartition(topic, p) for p in partitions]
+        end = end_offsets(consumer, tps)
         consumer.assign(tps)
         consumer.seek_to_beginning(*tps)
-        end = consumer.end_offsets(tps)
         records: list[tuple[bytes | None, bytes]] = []
         deadline = time.monotonic() + 10
         while any(consumer.position(tp) < end[tp] for tp in tps) and time.monotonic() < deadline:
@@ -66,7 +70,7 @@ def record_count(bootstrap: str, *topics: str) -> int:
     )
     try:
         tps = [TopicPartition(t, p) for t in topics for p in consumer.partitions_for_topic(t) or set()]
-        return sum(consumer.end_offsets(tps).values())
+        return sum(end_offsets(consumer, tps).values())
     finally:
         consumer.close()
 
@@ -122,3 +126,22 @@ def bearer(
 ) -> dict[str, str]:
     """`Authorization` header for `token(...)`."""
     return {"Authorization": f"Bearer {token(role, subject, municipality, **kw)}"}
+
+
+def poison_records(limit: int) -> dict[str, bytes]:
+    """Five records no consumer can ever process, one of each kind a consumer must dead-letter at once."""
+    newer = MatchRequested(correlation_id="poison-version", citizen_id=uuid.uuid4()).model_dump(mode="json")
+    newer["schema_version"] = 2
+    return {
+        "not JSON": b"\x00\x01 this is not json",
+        "wrong schema": json.dumps({"event_type": "CitizenErased", "citizen": "nobody"}).encode(),
+        "unknown schema version": json.dumps(newer).encode(),
+        "deeply nested": b"[" * 200_000,
+        "just over the limit": b'{"pad": "' + b"x" * (limit - 10) + b'"}',
+    }
+
+
+async def proposals_ready(client: httpx.AsyncClient, citizen_id: str, headers: dict[str, str]) -> dict[str, Any] | None:
+    """The citizen's proposals once the first ranking is in, else None: a probe for `eventually`."""
+    body: dict[str, Any] = (await client.get(f"/v1/citizens/{citizen_id}/proposals", headers=headers)).json()
+    return body if body["status"] == "ready" else None

@@ -10,7 +10,6 @@ from contextlib import asynccontextmanager
 from functools import partial
 
 from fastapi import FastAPI
-from redis.asyncio import BlockingConnectionPool, Redis
 
 from services.intake.adapters.approvals import OwnerApprovals
 from services.intake.adapters.audit import AuditLog
@@ -25,6 +24,7 @@ from services.intake.adapters.tokens import TokenVerifier
 from services.intake.config import IntakeSettings, UnsafeSettings
 from services.intake.domain.municipality import MunicipalityRules
 from services.intake.entrypoints.api import ESCO_ATTRIBUTION, include_routers
+from services.intake.entrypoints.correlation import CorrelationId
 from services.intake.entrypoints.errors import ERROR_RESPONSES, BodyLimit, install_error_handlers
 from services.intake.entrypoints.lifecycle_api import install_lifecycle
 from services.intake.entrypoints.lifecycle_stream import register_lifecycle_subscribers, sweep_forever
@@ -37,7 +37,10 @@ from services.intake.lifecycle import erase as lifecycle_erase
 from services.intake.lifecycle_views import ViewDeps
 from services.intake.privacy import PrivacyDeps, SealingAudit
 from shared.crypto import KeyRing, KeySettings, KeyStore
+from shared.deadletters import RedisReplayLedger
 from shared.messaging import MessageGuard, build_broker
+from shared.ops import Consumers
+from shared.redis_client import redis_client as shared_redis_client
 from shared.settings import CommonSettings, KafkaSettings, RedisSettings
 from shared.web_security import SecurityHeaders
 
@@ -63,18 +66,6 @@ time 503 (retry with the same `Idempotency-Key` header: a retried POST publishes
 {ESCO_ATTRIBUTION} Danish occupation labels adapted from ESCO v1.0.8 (European Commission) via the
 MELO benchmark (Avature, MIT licence).
 """
-
-
-def _redis_client(settings: RedisSettings) -> Redis:
-    """A client whose requests wait (up to 5 s) for a free connection instead of failing at once.
-
-    With redis-py's default pool, a burst of requests released together (after a broker pause) got
-    "too many connections" from a healthy Redis.
-    """
-    pool = BlockingConnectionPool.from_url(
-        settings.url.get_secret_value(), max_connections=50, timeout=5, socket_timeout=5
-    )
-    return Redis.from_pool(pool)
 
 
 def _lifecycle(
@@ -133,7 +124,7 @@ def bootstrap(
     metrics = IntakeMetrics()
 
     broker = build_broker(kafka, "brobygger-intake", log_each_message=common.log_each_message)
-    redis_client = _redis_client(redis_settings)
+    redis_client = shared_redis_client(redis_settings)  # waits for a free connection instead of refusing
     key_store = KeyStore(redis_client, common.namespace, ring)
     deps = IntakeDeps(
         publisher=CountingPublisher(
@@ -162,9 +153,12 @@ def bootstrap(
     )
     lifecycle_store = RedisLifecycleStore(redis_client, common.namespace)
     lifecycle = _lifecycle(settings, lifecycle_store, deps, privacy, clock)
-    guard = MessageGuard(broker, common.topics, "intake")
+    guard = MessageGuard(
+        broker, common.topics, "intake", kafka=kafka, ledger=RedisReplayLedger(redis_client, common.namespace)
+    )
     track_rankings = register_lifecycle_subscribers(broker, lifecycle, privacy.keys, guard, kafka)
     register_subscribers(broker, deps, guard, kafka, then=track_rankings)
+    consumers = Consumers(broker, guard, kafka.shutdown_timeout_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -181,9 +175,11 @@ def bootstrap(
         )
         sweep: asyncio.Task[None] | None = None
         try:
-            await broker.start()
+            await broker.connect()  # publishing works from the first request
             sweep = asyncio.create_task(sweep_forever(lifecycle, settings.lifecycle_sweep_s))
-            yield
+            # The consumers join their groups in the background; /readyz says when they have.
+            async with consumers.running():
+                yield
         finally:
             if sweep is not None:
                 sweep.cancel()
@@ -211,6 +207,7 @@ def bootstrap(
         return bool(await broker.ping(timeout=2.0))
 
     app.state.broker_ping = broker_ping
+    app.state.consumers = consumers
     install_error_handlers(app)
     include_routers(app)
     app.include_router(privacy_router)
@@ -223,5 +220,6 @@ def bootstrap(
     app.add_middleware(Gate, verifier=verifier, limiter=limiter, public=public, read_limiter=reads)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestMetrics, metrics=metrics, templates=lambda: app.openapi()["paths"].keys())
+    app.add_middleware(CorrelationId)  # outermost: every log line of the request carries its id
     app.state.metrics = metrics
     return app

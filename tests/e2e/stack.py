@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from email.message import Message
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import uvicorn
@@ -46,14 +46,18 @@ class MailRecorder:
             return [m for m in self.messages if m["To"] == address]
 
 
+R = TypeVar("R", bound=MailRecorder)
+
+
 @asynccontextmanager
-async def smtp_server() -> AsyncIterator[tuple[MailRecorder, int]]:
-    recorder = MailRecorder()
+async def smtp_server(recorder: R | None = None) -> AsyncIterator[tuple[R, int]]:
+    """An SMTP server on a free port that hands each e-mail to `recorder` (a new MailRecorder by default)."""
+    handler = recorder if recorder is not None else MailRecorder()
     port = free_port()
-    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        yield recorder, port
+        yield handler, port  # type: ignore[misc]
     finally:
         controller.stop()
 

@@ -26,7 +26,7 @@ from shared.settings import LOCAL_INTERNAL_TOKEN, CommonSettings, KafkaSettings
 from tests.conftest import InfraHandle
 from tests.e2e.smtp_handlers import RefusingMail, serving
 from tests.e2e.stack import Stack, running_stack, smtp_server
-from tests.helpers import bearer, eventually, read_topic
+from tests.helpers import bearer, eventually, poison_records, read_topic
 from tests.samples import profile_payload
 
 pytestmark = pytest.mark.e2e
@@ -64,15 +64,7 @@ async def _ranked(client: httpx.AsyncClient, citizen_id: str) -> dict[str, Any]:
 
 
 def _poison(common: CommonSettings) -> dict[str, bytes]:
-    valid_but_newer = MatchRequested(correlation_id="poison-version", citizen_id=uuid.uuid4()).model_dump(mode="json")
-    valid_but_newer["schema_version"] = 2
-    return {
-        "not JSON": b"\x00\x01 this is not json",
-        "wrong schema": json.dumps({"event_type": "CitizenErased", "citizen": "nobody"}).encode(),
-        "unknown schema version": json.dumps(valid_but_newer).encode(),
-        "deeply nested": b"[" * 200_000,
-        "just over the limit": b'{"pad": "' + b"x" * (LIMIT - 10) + b'"}',
-    }
+    return poison_records(LIMIT)
 
 
 async def test_poison_records_are_dead_lettered_once_each_and_every_valid_profile_is_still_processed(

@@ -19,7 +19,7 @@ from shared.settings import CommonSettings
 from shared.topics import Topics
 from tests.conftest import InfraHandle
 from tests.e2e.stack import running_stack, smtp_server
-from tests.helpers import bearer, eventually
+from tests.helpers import bearer, eventually, proposals_ready
 from tests.samples import opportunity_payload, profile_payload
 
 pytestmark = pytest.mark.e2e
@@ -75,11 +75,7 @@ async def test_after_erasure_no_file_in_the_run_folder_holds_the_citizens_key_or
             assert r.status_code == 202, r.text
             citizen_id = r.json()["citizen_id"]
 
-            async def ranked() -> bool:
-                body = (await client.get(f"/v1/citizens/{citizen_id}/proposals", headers=caseworker)).json()
-                return bool(body["status"] == "ready")
-
-            await eventually(ranked, 30, "proposals")
+            await eventually(lambda: proposals_ready(client, citizen_id, caseworker), 30, "proposals")
             redis = Redis.from_url(infra.redis_url)
             wrapped = await redis.get(f"{common.namespace}keys:citizen:{citizen_id}")
             await redis.aclose()

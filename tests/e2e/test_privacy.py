@@ -14,7 +14,7 @@ from shared.contracts import SealedMatchProposed
 from shared.settings import CommonSettings
 from tests.conftest import InfraHandle
 from tests.e2e.stack import running_stack, smtp_server
-from tests.helpers import bearer, eventually, read_topic
+from tests.helpers import bearer, eventually, proposals_ready, read_topic
 from tests.samples import opportunity_payload, profile_payload
 
 pytestmark = pytest.mark.e2e
@@ -54,11 +54,7 @@ async def test_an_erased_citizen_is_gone_everywhere_and_nothing_readable_remains
             assert r.status_code == 202, r.text
             citizen_id = r.json()["citizen_id"]
 
-            async def ranked() -> bool:
-                body = (await client.get(f"/v1/citizens/{citizen_id}/proposals", headers=caseworker)).json()
-                return bool(body["status"] == "ready")
-
-            await eventually(ranked, 30, "proposals")
+            await eventually(lambda: proposals_ready(client, citizen_id, caseworker), 30, "proposals")
             await eventually(lambda: asyncio.sleep(0, mail.to(secret["email"])), 30, "the e-mail")
 
             # A malformed record that carries the name must be dead-lettered without it.

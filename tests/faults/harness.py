@@ -36,7 +36,7 @@ from brobygger.infra import LocalInfra, die_with_parent, free_port, stop_process
 from shared.settings import LOCAL_INTERNAL_TOKEN
 from shared.topics import Topics
 from tests.e2e.stack import MailRecorder, smtp_server
-from tests.helpers import bearer, eventually, read_topic
+from tests.helpers import bearer, end_offsets, eventually, read_topic
 from tests.samples import opportunity_payload, profile_payload
 
 # Consumer groups whose committed offsets say "everything on this topic has had its effect".
@@ -51,6 +51,26 @@ GROUPS: tuple[tuple[str, str, str], ...] = (
 
 
 @dataclass
+class Mailbox(MailRecorder):
+    """Keeps every e-mail; refuses the addresses in `refusing` (550), as a mailbox that is full does."""
+
+    refusing: set[str] = field(default_factory=set)
+    first_arrival: dict[str, float] = field(default_factory=dict)  # address -> time.monotonic()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        now = time.monotonic()
+        for address in envelope.rcpt_tos:
+            self.first_arrival.setdefault(address, now)
+        return await super().handle_DATA(server, session, envelope)
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if address in self.refusing:
+            return "550 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+@dataclass
 class Service:
     """One service process; `name` is the command (`intake`, `matcher`, `notifier`)."""
 
@@ -60,6 +80,7 @@ class Service:
     log: Path
     proc: subprocess.Popen[bytes] | None = None
     starts: int = 0
+    profile_to: Path | None = None  # run under cProfile, stats written here on a clean stop
 
     @property
     def url(self) -> str:
@@ -70,8 +91,9 @@ class Service:
         with self.log.open("ab") as out:
             out.write(f"\n===== start {self.starts} =====\n".encode())
             out.flush()
+            profiling = ["-m", "cProfile", "-o", str(self.profile_to)] if self.profile_to else []
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "brobygger.cli", self.name],
+                [sys.executable, *profiling, "-m", "brobygger.cli", self.name],
                 env=self.env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -86,6 +108,12 @@ class Service:
         self.proc.wait(timeout=30)
 
     def stop(self) -> None:
+        if self.proc is not None and self.profile_to is not None and self.proc.poll() is None:
+            # uvicorn re-raises SIGTERM after its shutdown, which would end cProfile before it writes;
+            # after SIGINT it raises KeyboardInterrupt, and cProfile writes its stats on the way out.
+            self.proc.send_signal(signal.SIGINT)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=60)
         if self.proc is not None:
             stop_process(self.proc, grace_s=10.0)
 
@@ -150,7 +178,7 @@ class Verdict:
 class System:
     """Broker, Redis, SMTP and the service processes of one scenario."""
 
-    def __init__(self, workdir: Path, mail: MailRecorder, smtp_port: int) -> None:
+    def __init__(self, workdir: Path, mail: Mailbox, smtp_port: int) -> None:
         self.workdir = workdir
         self.mail = mail
         self.smtp_port = smtp_port
@@ -203,6 +231,18 @@ class System:
     def api(self) -> str:
         return self.services["intake"].url
 
+    def mentions(self, citizen_id: str, limit: int = 12) -> str:
+        """Log lines of every service about one citizen (by id, or by a correlation id of theirs)."""
+        logs = {n: s.log.read_text(errors="replace").splitlines() for n, s in self.services.items() if s.log.exists()}
+        cids = {m for lines in logs.values() for line in lines if citizen_id in line for m in _cids(line)}
+        found = [
+            f"{name}: {line}"
+            for name, lines in logs.items()
+            for line in lines
+            if citizen_id in line or any(c in line for c in cids)
+        ]
+        return "\n".join(found[:limit])
+
     def logs(self) -> str:
         return "\n".join(f"--- {name} ---\n{s.tail()}" for name, s in self.services.items())
 
@@ -236,7 +276,7 @@ class System:
             for service, purpose, topic in GROUPS:
                 name = getattr(self.topics, topic)
                 tps = [TopicPartition(name, p) for p in consumer.partitions_for_topic(name) or set()]
-                ends = consumer.end_offsets(tps)
+                ends = end_offsets(consumer, tps)
                 group = self.topics.group(service, purpose)
                 committed = admin.list_group_offsets({group: tps}).get(group, {})
                 # Clamped at 0: the local broker's end offsets can fall short of what was delivered. Measured
@@ -270,8 +310,19 @@ class System:
         except AssertionError as exc:
             raise AssertionError(f"{exc}; lag {last!r}\n{self.logs()}") from None
 
-    def dead_letters(self) -> list[dict[str, Any]]:
-        return [json.loads(v) for _, v in read_topic(self.infra.kafka_bootstrap, self.topics.dead_letters)]
+    def dead_letters(self) -> dict[str, dict[str, Any]]:
+        """Dead letters by id: one sent twice (a crash before its commit) has one id."""
+        letters = (json.loads(v) for _, v in read_topic(self.infra.kafka_bootstrap, self.topics.dead_letters))
+        return {letter["event_id"]: letter for letter in letters}
+
+    def cli(self, *args: str) -> str:
+        """Run `brobygger <args>` as an operator would, with the services' settings; its output."""
+        done = subprocess.run(
+            [sys.executable, "-m", "brobygger.cli", *args], env=self.env, capture_output=True, timeout=60, check=False
+        )
+        output = done.stdout.decode(errors="replace") + done.stderr.decode(errors="replace")
+        assert done.returncode == 0, f"brobygger {' '.join(args)} exited {done.returncode}:\n{output}"
+        return output
 
     def rankings_by_citizen(self) -> dict[str, set[str]]:
         found: dict[str, set[str]] = defaultdict(set)
@@ -297,7 +348,8 @@ class System:
             ranked = current.get(a.citizen_id)
             if ranked is None or not ids:
                 lost += 1
-                problems.append(f"citizen {a.citizen_id}: ranking {ranked}, e-mails {dict(ids)}")
+                why = self.mentions(a.citizen_id) if lost <= 3 else ""
+                problems.append(f"citizen {a.citizen_id}: ranking {ranked}, e-mails {dict(ids)}\n{why}")
                 continue
             if len(ids) > 1 or len(rankings.get(a.citizen_id, ())) > 1:
                 duplicated += 1
@@ -306,6 +358,9 @@ class System:
                 problems.append(f"citizen {a.citizen_id}: e-mail {next(iter(ids))} is not about ranking {ranked}")
             if max(ids.values()) > 1:
                 resent += 1
+            if max(ids.values()) > 2:  # the rule: at most one resend, with the same Message-ID
+                duplicated += 1
+                problems.append(f"citizen {a.citizen_id}: resent more than once: {dict(ids)}")
         fivexx: Counter[int] = Counter()
         for a in answers:
             for status, n in a.statuses.items():
@@ -343,12 +398,19 @@ class System:
         return dict(pairs)
 
 
+def _cids(line: str) -> list[str]:
+    return [word[4:] for word in line.split() if word.startswith("cid=") and word != "cid=-"]
+
+
 class Driver:
     """Sends `n` profiles at `rate` per second; each is retried with its own key until accepted."""
 
-    def __init__(self, api: str, n: int, rate: float, give_up_s: float = 120.0) -> None:
+    def __init__(
+        self, api: str, n: int, rate: float, give_up_s: float = 120.0, payloads: list[dict[str, Any]] | None = None
+    ) -> None:
         self.api = api
         self.n = n
+        self.payloads = payloads or [profile_payload() for _ in range(n)]
         self.rate = rate
         self.give_up_s = give_up_s
         self.answers: list[Answer] = []
@@ -363,7 +425,7 @@ class Driver:
             for i in range(self.n):
                 # A steady rate: the i-th profile leaves at start + i / rate, whatever the others do.
                 await asyncio.sleep(max(0.0, start + i / self.rate - time.monotonic()))
-                payload = profile_payload()
+                payload = self.payloads[i]
                 answer = Answer(email=payload["personal"]["email"], key=f"fault-{uuid.uuid4()}")
                 self.answers.append(answer)
                 tasks.append(asyncio.create_task(self._submit(client, payload, answer)))
@@ -401,11 +463,24 @@ class Driver:
             delay = min(delay * 2, 2.0)
 
 
+def crash_and_restart(service: Service, down_while: tuple[int, int]) -> Callable[[Driver], Awaitable[None]]:
+    """A fault: SIGKILL `service` when the stream reaches the first count, start it again at the second."""
+
+    async def crash(driver: Driver) -> None:
+        await driver.reached(down_while[0])
+        service.kill(signal.SIGKILL)
+        await driver.reached(down_while[1])  # the stream goes on while it is down
+        service.start()
+        await service.ready()
+
+    return crash
+
+
 @asynccontextmanager
 async def running_system(*, two_matchers: bool = False) -> AsyncIterator[System]:
     """Broker, Redis, SMTP, the three services (optionally a second matcher) and a catalogue."""
     with tempfile.TemporaryDirectory(prefix="brobygger-faults-") as tmp:
-        async with smtp_server() as (mail, smtp_port):
+        async with smtp_server(Mailbox()) as (mail, smtp_port):
             system = System(Path(tmp), mail, smtp_port)
             try:
                 await asyncio.to_thread(system.start_infra)
@@ -421,9 +496,14 @@ async def running_system(*, two_matchers: bool = False) -> AsyncIterator[System]
 
 
 async def drive_with_fault(
-    system: System, fault: Callable[[Driver], Awaitable[None]], *, n: int = 300, rate: float = 40.0
+    system: System,
+    fault: Callable[[Driver], Awaitable[None]],
+    *,
+    n: int = 300,
+    rate: float = 40.0,
+    payloads: list[dict[str, Any]] | None = None,
 ) -> list[Answer]:
     """Send the stream and strike while it runs; both must finish."""
-    driver = Driver(system.api, n, rate)
+    driver = Driver(system.api, n, rate, payloads=payloads)
     answers, _ = await asyncio.gather(driver.run(), fault(driver))
     return answers

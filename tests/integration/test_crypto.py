@@ -13,9 +13,11 @@ from redis.asyncio import Redis
 
 from shared.contracts import (
     CitizenProfile,
+    CitizenProfileSubmitted,
     OpportunityKind,
     PersonalData,
     ProposalTransitioned,
+    SealedCitizenProfileSubmitted,
     SealedPersonal,
     SealedProposalTransitioned,
 )
@@ -199,3 +201,22 @@ async def test_a_lifecycle_step_is_sealed_with_only_its_routing_part_readable(ke
     await keys.shred(citizen)
     with pytest.raises(CitizenErased):
         await keys.open_event(sealed)
+
+
+async def test_a_sealed_event_shows_only_ids_and_opens_to_the_event_with_its_personal_part_still_sealed(
+    keys: KeyStore,
+) -> None:
+    citizen = uuid.uuid4()
+    profile = CitizenProfile.model_validate(profile_payload(interests=["syning"]))
+    event = CitizenProfileSubmitted(correlation_id="c", citizen_id=citizen, profile=profile)
+    sealed = await keys.seal_event(event, create_key=True)
+    assert isinstance(sealed, SealedCitizenProfileSubmitted) and sealed.event_id == event.event_id
+    wire = sealed.model_dump_json()
+    for readable in ("syning", "Holbæk", "female", profile.personal_data().name):
+        assert readable not in wire
+    opened = await keys.open_event(SealedCitizenProfileSubmitted.model_validate_json(wire))
+    assert isinstance(opened, CitizenProfileSubmitted) and opened.profile.interests == ["syning"]
+    assert isinstance(opened.profile.personal, SealedPersonal)  # kept sealed, as the services store it
+    # Sealed content moved onto another event (or citizen) does not open.
+    with pytest.raises(InvalidTag):
+        await keys.open_event(sealed.model_copy(update={"event_id": uuid.uuid4()}))

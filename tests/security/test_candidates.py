@@ -19,7 +19,10 @@ from tests.samples import opportunity_payload, profile_payload
 pytestmark = pytest.mark.e2e
 
 FIRST, SECOND = "31313131", "42424242"
-CASEWORKER = bearer("caseworker", "cw-316", "316", expires_in_s=24 * 3600)  # made at import: outlives a long suite
+
+
+def _caseworker() -> dict[str, str]:
+    return bearer("caseworker", "cw-316", "316")  # minted when used: a token made at import time may expire
 
 
 async def test_two_companies_lists_share_no_linkable_value_while_one_company_may_link_its_own_postings(
@@ -41,7 +44,7 @@ async def test_two_companies_lists_share_no_linkable_value_while_one_company_may
             people = []
             for _ in range(2):
                 profile = profile_payload()
-                r = await client.post("/v1/citizens", json=profile, headers=CASEWORKER)
+                r = await client.post("/v1/citizens", json=profile, headers=_caseworker())
                 assert r.status_code == 202, r.text
                 people.append((r.json()["citizen_id"], profile))
 
@@ -58,17 +61,17 @@ async def test_two_companies_lists_share_no_linkable_value_while_one_company_may
             assert (await client.get(f"/v1/opportunities/{mine}/candidates", headers=second)).status_code == 404
             own = await client.get(f"/v1/citizens/{people[0][0]}/proposals", headers=bearer("citizen", people[0][0]))
             assert own.status_code == 200 and own.json()["status"] == "ready"
-            assert (await client.get(f"/v1/citizens/{people[0][0]}/proposals", headers=first)).status_code == 403
             # "Why not" is for staff: the caseworker sees the job a missing certificate excluded;
             # the citizen and the job's own company never do.
-            citizen_id = people[0][0]
-            staff = (await client.get(f"/v1/citizens/{citizen_id}/proposals", headers=CASEWORKER)).json()
+            path = f"/v1/citizens/{people[0][0]}/proposals"
+            staff = (await client.get(path, headers=_caseworker())).json()
             assert [(m["opportunity_id"], m["rule"]) for m in staff["near_misses"]] == [
                 (excluded, "missing_certificate")
             ]
             assert own.json()["near_misses"] == [] and excluded not in own.text
             company_view = (await client.get(f"/v1/opportunities/{excluded}/candidates", headers=first)).json()
             assert company_view["candidates"] == []
+            assert (await client.get(path, headers=first)).status_code == 403
 
     text = str(lists)
     for citizen_id, profile in people:
@@ -107,6 +110,6 @@ async def _register(
     opportunity = str(r.json()["opportunity_id"])
     assert r.json()["status"] == ("awaiting_approval" if approve else "open")
     if approve:
-        approval = await client.post(f"/v1/opportunities/{opportunity}/approval", headers=CASEWORKER)
+        approval = await client.post(f"/v1/opportunities/{opportunity}/approval", headers=_caseworker())
         assert approval.status_code == 200, approval.text
     return opportunity

@@ -28,8 +28,7 @@ class SealingPublisher:
 
     async def publish(self, topic: str, key: str, event: Event) -> None:
         if isinstance(event, CitizenProfileSubmitted | CitizenProfileUpdated):
-            sealed = await self._keys.seal_profile(event.citizen_id, event.profile)
-            event = await self._keys.seal_event(event.model_copy(update={"profile": sealed}), create_key=True)
+            event = await self._keys.seal_event(event, create_key=True)
         elif isinstance(event, ProposalDeclined | ProposalTransitioned | ConsentWithdrawn):
             # Lifecycle events are born sealed: the plain ones never reach a topic.
             event = await self._keys.seal_event(event)

@@ -217,9 +217,13 @@ async def healthz() -> dict[str, str]:
 
 @health.get("/readyz")
 async def readyz(request: Request, deps: Deps) -> Response:
-    """Ready when the broker and Redis both answer."""
-    checks = {"kafka": await request.app.state.broker_ping(), "redis": await _redis_ok(deps)}
-    ok = all(checks.values())
+    """Ready when the broker and Redis both answer and the proposals consumer has joined its group."""
+    checks: dict[str, object] = {
+        "kafka": await request.app.state.broker_ping(),
+        "redis": await _redis_ok(deps),
+        **request.app.state.consumers.checks(),
+    }
+    ok = all(v for v in checks.values() if isinstance(v, bool))
     return JSONResponse(status_code=200 if ok else 503, content={"status": "ready" if ok else "not_ready", **checks})
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import uuid
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request, Security
@@ -13,8 +11,6 @@ from services.intake import handlers
 from services.intake.adapters.tokens import Unauthenticated
 from services.intake.domain.access import Principal
 from services.intake.handlers import IntakeDeps
-
-_SAFE_ID = re.compile(r"[A-Za-z0-9._:\-]{1,100}")
 
 # Only documents the scheme in OpenAPI (and gives /docs its Authorize button); the gate verifies.
 _bearer = HTTPBearer(
@@ -49,11 +45,12 @@ def get_request(
     idempotency_key: Annotated[
         str | None, Header(max_length=200, description="Makes a retried POST publish once.")
     ] = None,
-    x_correlation_id: Annotated[str | None, Header(max_length=100)] = None,
+    x_correlation_id: Annotated[
+        str | None, Header(max_length=100, description="Your id for this request; it is on every log line it causes.")
+    ] = None,
 ) -> handlers.Request:
-    correlation = x_correlation_id if x_correlation_id and _SAFE_ID.fullmatch(x_correlation_id) else None
-    correlation = correlation or f"req-{uuid.uuid4().hex[:16]}"
-    request.state.correlation_id = correlation
+    # Chosen (from the header, or new) by the CorrelationId middleware before anything was logged.
+    correlation: str = request.state.correlation_id
     return handlers.Request(correlation_id=correlation, caller=caller, idempotency_key=idempotency_key)
 
 
