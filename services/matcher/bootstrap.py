@@ -9,17 +9,24 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
 
+from services.matcher import handlers
 from services.matcher.adapters.capacity import RedisCapacity
 from services.matcher.adapters.catalogue_follower import CatalogueFollower
+from services.matcher.adapters.contest import RedisContest
 from services.matcher.adapters.esco_store import load_ranker
+from services.matcher.adapters.outbox import Outbox
+from services.matcher.adapters.ownership import PartitionOwnership
 from services.matcher.adapters.profile_store import ProfileStore
 from services.matcher.config import MatcherSettings
 from services.matcher.domain.catalogue import Catalogue
 from services.matcher.domain.model import RankingResult
 from services.matcher.domain.ranking import Ranker
+from services.matcher.domain.reverse import ReverseRanker
 from services.matcher.entrypoints.stream import catalogue_applier, register_subscribers
 from services.matcher.handlers import MatcherDeps
+from services.matcher.reverse import ReverseMatcher
 from shared.contracts import CitizenProfile
 from shared.crypto import CitizenErased, KeyRing, KeySettings, KeyStore
 from shared.deadletters import RedisReplayLedger
@@ -38,6 +45,38 @@ def _preparation_problem(app: FastAPI) -> dict[str, object]:
     if preparing is None or not preparing.done() or preparing.cancelled() or preparing.exception() is None:
         return {}
     return {"start_failed": f"{type(preparing.exception()).__name__}: {preparing.exception()}"}
+
+
+def reverse_matcher(
+    deps: MatcherDeps,
+    settings: MatcherSettings,
+    ranker: ReverseRanker,
+    contest: RedisContest,
+    ownership: PartitionOwnership,
+    broker: KafkaBroker,
+    guard: MessageGuard,
+) -> ReverseMatcher:
+    """Reverse matching over this instance's citizens, publishing through its own outbox per citizen."""
+    assert isinstance(deps.profiles, ProfileStore)
+    store = deps.profiles
+
+    async def flush(outbox: handlers.Outbox) -> None:
+        assert isinstance(outbox, Outbox)
+        await outbox.flush()
+
+    return ReverseMatcher(
+        deps=deps,
+        store=store,
+        contest=contest,
+        ownership=ownership,
+        ranker=ranker,
+        outbox=lambda: Outbox(broker, store, guard.max_record_bytes),
+        flush=flush,
+        per_place=settings.capacity_per_place,
+        batch_s=settings.reverse_batch_s,
+        settle_s=settings.reverse_settle_s,
+        catchup_s=settings.reverse_catchup_s,
+    )
 
 
 def bootstrap(
@@ -60,14 +99,15 @@ def bootstrap(
     keys = KeyStore(store_client, common.namespace, KeyRing.from_settings(KeySettings(), common.mode))
 
     catalogue_ready = asyncio.Event()
+    capacity = RedisCapacity(
+        store_client, common.namespace, per_place=settings.capacity_per_place, hold_s=settings.capacity_hold_s
+    )
     deps = MatcherDeps(
         catalogue=Catalogue(),
         catalogue_ready=catalogue_ready,
         profiles=profiles,
         keys=keys,
-        capacity=RedisCapacity(
-            store_client, common.namespace, per_place=settings.capacity_per_place, hold_s=settings.capacity_hold_s
-        ),
+        capacity=capacity,
         rank=_not_loaded,
         topics=common.topics,
         top_n=settings.top_n,
@@ -81,6 +121,8 @@ def bootstrap(
     )
     register_subscribers(broker, deps, guard, kafka, profiles)
     consumers = Consumers(broker, guard, kafka.shutdown_timeout_s)
+    contest = RedisContest(store_client, common.namespace, capacity.key_prefix)
+    ownership = PartitionOwnership(broker, common.topics.citizens)
 
     async def prepare() -> None:
         # Loading (or building and caching) the ESCO index takes a while: keep the loop free meanwhile.
@@ -88,6 +130,18 @@ def bootstrap(
         # only once the ranker is loaded.
         loaded = await asyncio.to_thread(ranker)
         deps.rank = lambda profile, catalogue, top_n: loaded.rank(profile, catalogue, top_n=top_n)
+        reverse = reverse_matcher(deps, settings, ReverseRanker(loaded), contest, ownership, broker, guard)
+        deps.fit, deps.reverse = reverse.ranker.fit, reverse
+        reverse_loop = asyncio.create_task(reverse.run(), name="reverse-matching")
+        try:
+            await start_following()
+            await reverse_loop  # runs until the service stops (this task is cancelled then)
+        finally:
+            reverse_loop.cancel()
+            with contextlib.suppress(BaseException):
+                await reverse_loop
+
+    async def start_following() -> None:
         await follower.start()
         guard.watch(follower.consumer)
         await follower.ready.wait()
@@ -122,7 +176,16 @@ def bootstrap(
         }
 
     def stats() -> dict[str, object]:
-        return {"catalogue_size": len(deps.catalogue), "catalogue_records": follower.records_applied, **guard.counters}
+        reverse: dict[str, int] = {}
+        if isinstance(deps.reverse, ReverseMatcher):
+            reverse = {**deps.reverse.counts, "citizen_partitions": ownership.owned_count()}
+        return {
+            "catalogue_size": len(deps.catalogue),
+            "catalogue_records": follower.records_applied,
+            **guard.counters,
+            **deps.counts,
+            **reverse,
+        }
 
     async def export(citizen_id: uuid.UUID) -> dict[str, object]:
         stored = await profiles.load(citizen_id)

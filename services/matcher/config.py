@@ -25,3 +25,23 @@ class MatcherSettings(BaseSettings):
     processed_ttl_s: int = Field(
         default=7 * 24 * 3600, ge=60, description="How long processed event ids are remembered."
     )
+    reverse_batch_s: float = Field(
+        default=0.5,
+        ge=0,
+        le=30,
+        description="Reverse matching: opportunity events arriving within this long of the first are matched "
+        "as one batch (a burst of postings costs one pass; each citizen gets one new set).",
+    )
+    reverse_settle_s: float = Field(
+        default=0.5,
+        ge=0,
+        le=30,
+        description="Reverse matching: how long every instance's candidates may enter the contest for a "
+        "place before the best scores win it.",
+    )
+    reverse_catchup_s: float = Field(
+        default=3600.0,
+        ge=0,
+        description="Opportunity events replayed at start-up that are younger than this are reverse-matched "
+        "(catch-up after a crash; ids and processed marks keep it from sending twice).",
+    )

@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from services.matcher.domain.capacity import CapacityLedger
 from services.matcher.domain.catalogue import Catalogue
 from services.matcher.domain.model import RankedOpportunity, RankingResult
 from services.matcher.domain.proposing import Rank, kind_notes, near_misses, proposal_id, propose
+from services.matcher.locks import CitizenLocks
 from shared.contracts import (
     CitizenErased,
     CitizenEvent,
@@ -22,6 +25,7 @@ from shared.contracts import (
     Event,
     MatchProposed,
     MatchRequested,
+    Opportunity,
     OpportunityEvent,
     OpportunityRegistered,
     OpportunityUpdated,
@@ -30,6 +34,7 @@ from shared.contracts import (
     ProposalDeclined,
     ProposalTransitioned,
     SealedCitizenEvent,
+    SealedMatchProposed,
     SealedProposalTransitioned,
     citizen_event_adapter,
     derive_id,
@@ -63,6 +68,29 @@ class Profiles(Protocol):
     async def was_processed(self, event_id: uuid.UUID) -> bool: ...
     async def holds(self, citizen_id: uuid.UUID) -> list[tuple[uuid.UUID, uuid.UUID]]: ...
     async def save_holds(self, citizen_id: uuid.UUID, holds: list[tuple[uuid.UUID, uuid.UUID]]) -> None: ...
+    async def current(self, citizen_id: uuid.UUID) -> tuple[SealedMatchProposed | None, set[uuid.UUID]]: ...
+    async def save_current(
+        self,
+        citizen_id: uuid.UUID,
+        sealed: SealedCitizenEvent,
+        added: set[uuid.UUID],
+        now: set[uuid.UUID],
+        was: set[uuid.UUID],
+    ) -> None: ...
+    async def declined(self, opportunity_id: uuid.UUID, citizen_id: uuid.UUID) -> None: ...
+    async def set_busy(self, citizen_id: uuid.UUID, busy: bool) -> None: ...
+
+
+#: Does this opportunity still fit this (opened) profile? The ranking of that one opportunity, or None.
+Fit = Callable[[CitizenProfile, uuid.UUID, Opportunity], RankedOpportunity | None]
+
+
+class ReverseHook(Protocol):
+    """What the citizen side tells reverse matching (services.matcher.reverse)."""
+
+    def offer(self, event: OpportunityEvent) -> None: ...
+    def profile_changed(self, citizen_id: uuid.UUID) -> None: ...
+    def busy(self, citizen_id: uuid.UUID, busy: bool) -> None: ...
 
 
 @dataclass
@@ -76,6 +104,10 @@ class MatcherDeps:
     topics: Topics
     top_n: int
     replay_wait_s: float
+    fit: Fit | None = None
+    reverse: ReverseHook | None = None
+    locks: CitizenLocks = field(default_factory=CitizenLocks)
+    counts: Counter[str] = field(default_factory=Counter)
 
 
 async def apply_opportunity_event(deps: MatcherDeps, event: OpportunityEvent) -> None:
@@ -85,6 +117,8 @@ async def apply_opportunity_event(deps: MatcherDeps, event: OpportunityEvent) ->
     elif isinstance(event, OpportunityWithdrawn):
         deps.catalogue.remove(event.opportunity_id)
         await deps.capacity.release_all(event.opportunity_id)
+    if deps.reverse is not None:
+        deps.reverse.offer(event)
 
 
 async def _release_holds(deps: MatcherDeps, citizen_id: uuid.UUID) -> None:
@@ -93,10 +127,10 @@ async def _release_holds(deps: MatcherDeps, citizen_id: uuid.UUID) -> None:
         await deps.capacity.release(opportunity_id, held)
 
 
-def _proposal(trigger: uuid.UUID, position: int, item: RankedOpportunity) -> Proposal:
+def to_proposal(pid: uuid.UUID, position: int, item: RankedOpportunity) -> Proposal:
     o = item.opportunity
     return Proposal(
-        proposal_id=proposal_id(trigger, item.opportunity_id),
+        proposal_id=pid,
         opportunity_id=item.opportunity_id,
         kind=o.kind,
         title=o.title,
@@ -109,17 +143,28 @@ def _proposal(trigger: uuid.UUID, position: int, item: RankedOpportunity) -> Pro
 
 
 def build_match_proposed(
-    trigger: Event, citizen_id: uuid.UUID, profile: CitizenProfile, result: RankingResult, catalogue_size: int
+    trigger: Event,
+    citizen_id: uuid.UUID,
+    profile: CitizenProfile,
+    result: RankingResult,
+    catalogue_size: int,
+    keep: Mapping[uuid.UUID, uuid.UUID] | None = None,
 ) -> MatchProposed:
-    """The event's id and every proposal id derive from the trigger, so a re-run repeats them."""
+    """The event's id and every new proposal id derive from the trigger, so a re-run repeats them;
+    a proposal the citizen already holds for an opportunity keeps its id (`keep`)."""
+    kept = keep or {}
+
+    def pid(item: RankedOpportunity) -> uuid.UUID:
+        return kept.get(item.opportunity_id) or proposal_id(trigger.event_id, item.opportunity_id)
+
     return MatchProposed(
         event_id=derive_id("match-proposed", trigger.event_id),
         correlation_id=trigger.correlation_id,
         citizen_id=citizen_id,
         trigger_event_id=trigger.event_id,
         catalogue_size=catalogue_size,
-        proposals=[_proposal(trigger.event_id, i, r) for i, r in enumerate(result.proposals, 1)],
-        associations=[_proposal(trigger.event_id, i, r) for i, r in enumerate(result.associations, 1)],
+        proposals=[to_proposal(pid(r), i, r) for i, r in enumerate(result.proposals, 1)],
+        associations=[to_proposal(pid(r), i, r) for i, r in enumerate(result.associations, 1)],
         preferred_language=profile.preferred_language,
         notes=kind_notes(result),
         near_misses=near_misses(result),
@@ -127,31 +172,118 @@ def build_match_proposed(
 
 
 async def _rank_and_publish(
-    deps: MatcherDeps, outbox: Outbox, trigger: Event, citizen_id: uuid.UUID, profile: CitizenProfile, top_n: int
+    deps: MatcherDeps,
+    outbox: Outbox,
+    trigger: Event,
+    citizen_id: uuid.UUID,
+    profile: CitizenProfile,
+    top_n: int,
+    *,
+    quiet: bool = False,
 ) -> None:
     try:
         await asyncio.wait_for(deps.catalogue_ready.wait(), deps.replay_wait_s)
     except TimeoutError as exc:
         raise RuntimeError("the opportunity catalogue has not been replayed yet") from exc
+    async with deps.locks(citizen_id):
+        await _rank_locked(deps, outbox, trigger, citizen_id, profile, top_n, quiet)
+
+
+def _still_fitting(
+    deps: MatcherDeps,
+    opened: CitizenProfile,
+    current: MatchProposed | None,
+    added: set[uuid.UUID],
+    result: RankingResult,
+) -> list[RankedOpportunity]:
+    """Reverse-match proposals the new ranking did not list, kept while they still fit."""
+    if deps.fit is None or current is None:
+        return []
+    listed = {r.opportunity_id for r in result.proposals}
+    kept = []
+    for p in current.proposals:
+        opportunity = deps.catalogue.get(p.opportunity_id)
+        if p.opportunity_id in added and p.opportunity_id not in listed and opportunity is not None:
+            fits = deps.fit(opened, p.opportunity_id, opportunity)
+            if fits is not None:
+                kept.append(fits)
+    return kept
+
+
+async def load_current(deps: MatcherDeps, citizen_id: uuid.UUID) -> tuple[MatchProposed | None, set[uuid.UUID]]:
+    """The proposals the citizen was last sent (kept sealed at rest) and which reverse matching added."""
+    sealed, added = await deps.profiles.current(citizen_id)
+    if sealed is None:
+        return None, added
+    try:
+        opened = await deps.keys.open_event(sealed)
+    except CitizenGone:
+        return None, set()
+    return (opened if isinstance(opened, MatchProposed) else None), added
+
+
+async def save_current(
+    deps: MatcherDeps,
+    citizen_id: uuid.UUID,
+    event: MatchProposed,
+    sealed: SealedCitizenEvent,
+    added: set[uuid.UUID],
+    before: MatchProposed | None,
+) -> None:
+    now = {p.opportunity_id for p in event.proposals}
+    was = {p.opportunity_id for p in before.proposals} if before else set()
+    await deps.profiles.save_current(citizen_id, sealed, added, now, was)
+
+
+def _same(a: MatchProposed | None, b: MatchProposed) -> bool:
+    """Nothing the citizen would see changed: the same proposals, in the same order."""
+    return a is not None and [(p.proposal_id, p.rank) for p in [*a.proposals, *a.associations]] == [
+        (p.proposal_id, p.rank) for p in [*b.proposals, *b.associations]
+    ]
+
+
+async def _rank_locked(
+    deps: MatcherDeps,
+    outbox: Outbox,
+    trigger: Event,
+    citizen_id: uuid.UUID,
+    profile: CitizenProfile,
+    top_n: int,
+    quiet: bool,
+) -> None:
     # Independent reads, so their round trips to Redis overlap.
-    opening, earlier = await asyncio.gather(
-        deps.keys.open_profile(citizen_id, profile), deps.profiles.holds(citizen_id), return_exceptions=True
+    opening, earlier, now = await asyncio.gather(
+        deps.keys.open_profile(citizen_id, profile),
+        deps.profiles.holds(citizen_id),
+        load_current(deps, citizen_id),
+        return_exceptions=True,
     )
     if isinstance(opening, CitizenGone):
         log.info("citizen %s was erased; no ranking", citizen_id)
         return
-    if isinstance(opening, BaseException):
-        raise opening
-    if isinstance(earlier, BaseException):
-        raise earlier
-    # A new ranking replaces the citizen's earlier proposals, except those the citizen said yes to.
+    for got in (opening, earlier, now):
+        if isinstance(got, BaseException):
+            raise got
+    assert not isinstance(opening, BaseException) and not isinstance(earlier, BaseException)
+    assert not isinstance(now, BaseException)
+    current, added = now
+    # A proposal the citizen holds keeps its id (and so its hold and its lifecycle) while it is proposed.
+    keep = {p.opportunity_id: p.proposal_id for p in [*current.proposals, *current.associations]} if current else {}
+    result = await propose(deps.rank, opening, deps.catalogue, deps.capacity, trigger.event_id, top_n, keep)
+    extra = _still_fitting(deps, opening, current, added, result)
+    if extra:
+        result = replace(result, proposals=sorted([*result.proposals, *extra], key=lambda r: -r.score))
+    event = build_match_proposed(trigger, citizen_id, profile, result, len(deps.catalogue), keep)
+    holds = [(p.opportunity_id, p.proposal_id) for p in event.proposals]
+    # The earlier proposals this ranking no longer holds free their places, unless the citizen said yes.
     for opportunity_id, held in earlier:
-        await deps.capacity.release_open(opportunity_id, held)
-    result = await propose(deps.rank, opening, deps.catalogue, deps.capacity, trigger.event_id, top_n)
-    await deps.profiles.save_holds(
-        citizen_id, [(r.opportunity_id, proposal_id(trigger.event_id, r.opportunity_id)) for r in result.proposals]
-    )
-    event = build_match_proposed(trigger, citizen_id, profile, result, len(deps.catalogue))
+        if (opportunity_id, held) not in holds:
+            await deps.capacity.release_open(opportunity_id, held)
+    await deps.profiles.save_holds(citizen_id, holds)
+    if quiet and _same(current, event):
+        deps.counts["rankings_unchanged"] += 1
+        log.info("citizen %s: ranking unchanged, nothing sent (event %s)", citizen_id, trigger.event_id)
+        return
     try:
         # The proposals and their reasons say much about the person: they leave the matcher sealed.
         sealed = await deps.keys.seal_event(event)
@@ -159,6 +291,8 @@ async def _rank_and_publish(
         log.info("citizen %s was erased while ranking; nothing published", citizen_id)
         return
     await outbox.publish(deps.topics.proposals, str(citizen_id), sealed)
+    await save_current(deps, citizen_id, event, sealed, {r.opportunity_id for r in extra}, current)
+    deps.counts["rankings_sent"] += 1
     log.info(
         "citizen %s: %d proposals, %d associations (event %s)",
         citizen_id,
@@ -169,7 +303,17 @@ async def _rank_and_publish(
 
 
 async def follow_lifecycle(deps: MatcherDeps, event: ProposalTransitioned | SealedProposalTransitioned) -> None:
-    """A hold lasts until its proposal leaves the running; a yes makes it permanent; an offer renews it."""
+    """A hold lasts until its proposal leaves the running; a yes makes it permanent; an offer renews it.
+
+    Reverse matching follows too: a decline is never offered again, and a citizen in a started job or
+    placement is offered nothing new until it ends.
+    """
+    if event.to_state == "declined":
+        await deps.profiles.declined(event.opportunity_id, event.citizen_id)
+    if event.to_state in ("started", "ended"):
+        await deps.profiles.set_busy(event.citizen_id, event.to_state == "started")
+        if deps.reverse is not None:
+            deps.reverse.busy(event.citizen_id, event.to_state == "started")
     if event.releases_capacity:
         await deps.capacity.release(event.opportunity_id, event.proposal_id)
     elif event.commits_capacity:
@@ -185,6 +329,9 @@ async def _withdraw_consent(deps: MatcherDeps, event: ConsentWithdrawn) -> None:
         return
     consent = profile.consent.model_copy(update={kind.value: False for kind in event.kinds})
     await deps.profiles.save(event.citizen_id, profile.model_copy(update={"consent": consent}))
+
+
+_PROFILE_CHANGES = (CitizenProfileSubmitted, CitizenProfileUpdated, ConsentWithdrawn, CitizenErased)
 
 
 async def on_citizen_event(deps: MatcherDeps, event: CitizenEvent, outbox: Outbox) -> None:
@@ -213,7 +360,9 @@ async def on_citizen_event(deps: MatcherDeps, event: CitizenEvent, outbox: Outbo
             _rank_and_publish(deps, outbox, event, event.citizen_id, event.profile, deps.top_n),
         )
     elif isinstance(event, CitizenProfileUpdated):
+        # A changed profile re-ranks the citizen; when nothing they would see changes, nothing is sent.
         await deps.profiles.save(event.citizen_id, event.profile)
+        await _rank_and_publish(deps, outbox, event, event.citizen_id, event.profile, deps.top_n, quiet=True)
     elif isinstance(event, MatchRequested):
         profile = await deps.profiles.load(event.citizen_id)
         if profile is None:
@@ -231,4 +380,6 @@ async def on_citizen_event(deps: MatcherDeps, event: CitizenEvent, outbox: Outbo
         await _release_holds(deps, event.citizen_id)
         await deps.profiles.erase(event.citizen_id)
         await deps.keys.rewrite_files()  # no copy of the erased profile stays in the append-only file
+    if deps.reverse is not None and isinstance(event, _PROFILE_CHANGES):
+        deps.reverse.profile_changed(event.citizen_id)
     outbox.processed(event.event_id)

@@ -110,6 +110,11 @@ class RedisCapacity:
     def _key(self, opportunity_id: uuid.UUID) -> str:
         return f"{self._prefix}{opportunity_id}"
 
+    @property
+    def key_prefix(self) -> str:
+        """The opportunity's set is `key_prefix + id` (the reverse-match contest reads it)."""
+        return self._prefix
+
     async def reserve(self, opportunity_id: uuid.UUID, proposal_id: uuid.UUID, places: int) -> bool:
         limit = places * self.per_place
         held = await self._script(keys=[self._key(opportunity_id)], args=[str(proposal_id), limit, self._hold_ms])

@@ -9,7 +9,7 @@ hears of a newcomer only after the citizen says yes.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from services.matcher.domain import reasons as text
@@ -33,12 +33,17 @@ async def propose(
     ledger: CapacityLedger,
     trigger_id: uuid.UUID,
     top_n: int,
+    keep: Mapping[uuid.UUID, uuid.UUID] | None = None,
 ) -> RankingResult:
-    """The ranking as it goes out: the best `top_n` with room (a place held for each)."""
+    """The ranking as it goes out: the best `top_n` with room (a place held for each).
+
+    `keep` maps an opportunity the citizen already holds a proposal for to that proposal's id: a
+    re-ranking that still proposes it keeps the proposal (its id, its hold and its lifecycle).
+    """
     ranked = rank(profile, catalogue, top_n * CANDIDATES_PER_PROPOSAL)
 
     def pid(item: RankedOpportunity) -> uuid.UUID:
-        return proposal_id(trigger_id, item.opportunity_id)
+        return (keep or {}).get(item.opportunity_id) or proposal_id(trigger_id, item.opportunity_id)
 
     taken = await take_with_capacity(ranked.proposals, ledger, pid, top_n)
     return replace(ranked, proposals=taken, associations=ranked.associations[:top_n])

@@ -1,0 +1,102 @@
+"""Reverse-match speed: one opportunity against 10,000 / 100,000 citizens, with the floor in the same run.
+
+    .venv/bin/python -m benchmarks.reverse [--sizes 10000 100000] [--opportunities 100] [--unique 2000]
+
+Citizens come from the quality benchmark's generator: `--unique` distinct profiles are encoded
+(linked) once, and their rows repeated under new ids up to each size (linking is not what is
+measured; the matrix product is). For each size: the matrix build time, then per opportunity
+
+- ours: `CitizenMatrix.shortlist` — the product of the citizens' matrix with the opportunity's
+  [features; coverage] block, the best reading per citizen, the masks (consent for the kind,
+  relevance floor, excluded and busy citizens) and the top-k (k = 12, the shortlist for one place
+  at 3 per place × 4), best first;
+- the floor: the bare scipy sparse product of the same matrix with the same block and a top-k
+  (argpartition) of its first column;
+- the exact check: the citizen-side ranking of that one opportunity for each of the k shortlisted
+  (`ReverseRanker.fit`), which does not grow with the number of citizens.
+
+Medians and p99 in milliseconds, and ours / floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+import uuid
+
+import numpy as np
+
+from benchmarks.generate import generate
+from services.matcher.adapters.esco_store import load_index, load_ranker
+from services.matcher.domain.reverse import SHORTLIST_PER_SLOT, CitizenMatrix, ReverseRanker, opportunity_block
+from shared.contracts import CitizenProfile, Opportunity
+
+K = 3 * SHORTLIST_PER_SLOT
+
+
+def _ms(values: list[float], q: float | None = None) -> str:
+    v = statistics.median(values) if q is None else float(np.percentile(values, q))
+    return f"{1000 * v:.2f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--opportunities", type=int, default=100)
+    parser.add_argument("--unique", type=int, default=2000)
+    args = parser.parse_args(argv)
+    reverse = ReverseRanker(load_ranker())
+    bench = generate(load_index(), seed=11, n_opps=args.opportunities, n_profiles=args.unique, n_occupations=1500)
+    opps = [Opportunity.model_validate(p) for _, _, p in bench.opportunities][: args.opportunities]
+    profiles = [CitizenProfile.model_validate(c.payload) for c in bench.cases]
+    t = time.perf_counter()
+    rows = [reverse.row(p) for p in profiles]
+    print(f"# {len(rows)} distinct citizens encoded in {time.perf_counter() - t:.1f} s (not in the figures)")
+    print(
+        "| citizens | matrix build | ours median ms | ours p99 ms | floor median ms | floor p99 ms | ours / floor "
+        "| exact check of 12, median ms |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    rng = random.Random(5)
+    for size in args.sizes:
+        matrix = CitizenMatrix(reverse.width())
+        for n in range(size):
+            matrix.put(uuid.UUID(int=n + 1), rows[n % len(rows)])
+        t = time.perf_counter()
+        ids, m, _ = matrix.matrix()
+        build = time.perf_counter() - t
+        excluded = {ids[rng.randrange(size)] for _ in range(20)}  # a few declined or already proposed
+        matrix.set_busy(ids[rng.randrange(size)] for _ in range(20))
+        ours: list[float] = []
+        floor: list[float] = []
+        exact: list[float] = []
+        for opp in opps:
+            oid = uuid.uuid4()
+            ci = reverse.index({oid: opp})
+            block = opportunity_block(ci, 0)
+            t = time.perf_counter()
+            product = m @ block
+            col = product[:, 0].toarray().ravel()
+            top = np.argpartition(-col, K)[:K]
+            top[np.argsort(-col[top])]
+            floor.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            short = matrix.shortlist(ci, 0, excluded, K)
+            ours.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            for citizen_id, _ in short:
+                reverse.fit(profiles[(citizen_id.int - 1) % len(profiles)], oid, opp)
+            exact.append(time.perf_counter() - t)
+        ratio = statistics.median(ours) / statistics.median(floor)
+        print(
+            f"| {size:,} | {build:.2f} s | {_ms(ours)} | {_ms(ours, 99)} | {_ms(floor)} | {_ms(floor, 99)} "
+            f"| {ratio:.2f}× | {_ms(exact)} |",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

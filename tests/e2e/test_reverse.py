@@ -1,0 +1,178 @@
+"""Matching both ways over the real broker and Redis: a company's new posting reaches the citizens it
+fits without anyone asking for a re-match, and rankings keep themselves current."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from shared.settings import CommonSettings
+from tests.conftest import InfraHandle
+from tests.e2e.stack import Stack, running_stack, smtp_server
+from tests.helpers import bearer, eventually, read_topic
+from tests.samples import opportunity_payload, profile_payload
+
+pytestmark = pytest.mark.e2e
+
+CLEANER: dict[str, Any] = {
+    "previous_jobs": [{"title": "rengøringsassistent", "years": 3}],
+    "skills": [{"text": "rengøring"}, {"text": "køkken"}],
+}
+DRIVER: dict[str, Any] = {
+    "previous_jobs": [{"title": "lastbilchauffør", "years": 6}],
+    "skills": [{"text": "kørsel"}],
+    "interests": [],
+}
+CW = bearer("caseworker", "cw-reverse", "316")
+ADMIN = bearer("admin", "admin-reverse")
+
+
+class World:
+    def __init__(self, client: httpx.AsyncClient, stack: Stack) -> None:
+        self.client, self.stack = client, stack
+
+    async def citizen(self, **overrides: Any) -> str:
+        r = await self.client.post("/v1/citizens", json=profile_payload(**overrides), headers=CW)
+        assert r.status_code == 202, r.text
+        citizen_id: str = r.json()["citizen_id"]
+        await self.view(citizen_id, lambda body: body["status"] == "ready", "a first ranking")
+        return citizen_id
+
+    async def view(self, citizen_id: str, ok: Any, what: str) -> dict[str, Any]:
+        async def probe() -> dict[str, Any] | None:
+            body: dict[str, Any] = (await self.client.get(f"/v1/citizens/{citizen_id}/proposals", headers=CW)).json()
+            return body if ok(body) else None
+
+        return await eventually(probe, 30, f"{what} for {citizen_id}")
+
+    async def candidates(self, opportunity_id: str, ok: Any, what: str) -> list[dict[str, Any]]:
+        async def probe() -> list[dict[str, Any]] | None:
+            r = await self.client.get(f"/v1/opportunities/{opportunity_id}/candidates", headers=ADMIN)
+            found: list[dict[str, Any]] = r.json()["candidates"]
+            return found if ok(found) else None
+
+        return await eventually(probe, 30, what)
+
+    async def counter(self, name: str, at_least: int) -> int:
+        async def probe() -> int | None:
+            value = int((await self.stack.matcher_stats()).get(name, 0))
+            return value if value >= at_least else None
+
+        return await eventually(probe, 30, f"matcher counter {name} ≥ {at_least}")
+
+
+def proposed(body: dict[str, Any], opportunity_id: str) -> bool:
+    return any(p["opportunity_id"] == opportunity_id for p in body["proposals"])
+
+
+def state_of(body: dict[str, Any], opportunity_id: str) -> set[str]:
+    return {e["state"] for e in body["lifecycle"] if e["opportunity_id"] == opportunity_id}
+
+
+async def open_holds(infra: InfraHandle, common: CommonSettings, opportunity_id: str) -> int:
+    redis = Redis.from_url(infra.redis_url)
+    try:
+        return int(await redis.zcard(f"{common.namespace}matcher:capacity:{opportunity_id}"))
+    finally:
+        await redis.aclose()
+
+
+async def test_a_new_posting_reaches_the_citizens_it_fits_and_keeps_up_with_updates_and_withdrawal(
+    infra: InfraHandle, common: CommonSettings
+) -> None:
+    async with (
+        smtp_server() as (_, smtp_port),
+        running_stack(infra, common, smtp_port, matcher={"reverse_batch_s": 0.2, "reverse_settle_s": 0.3}) as stack,
+        httpx.AsyncClient(base_url=stack.api, timeout=10) as client,
+    ):
+        w = World(client, stack)
+        first, second = await w.citizen(**CLEANER), await w.citizen(**CLEANER)
+        driver = await w.citizen(**DRIVER)
+
+        # The company posts; nobody asks for a re-match.
+        r = await client.post("/v1/opportunities", json=opportunity_payload(capacity=1), headers=ADMIN)
+        assert r.status_code == 202, r.text
+        job = r.json()["opportunity_id"]
+        found = await w.candidates(job, lambda c: len(c) == 2, "the two cleaners as candidates")
+        assert len({c["pseudonym"] for c in found}) == 2
+        for citizen_id in (first, second):
+            body = await w.view(citizen_id, lambda b: proposed(b, job), "the new posting")
+            assert state_of(body, job) <= {"proposed", "approved"}
+        assert not proposed((await client.get(f"/v1/citizens/{driver}/proposals", headers=CW)).json(), job)
+        assert await open_holds(infra, common, job) == 2
+
+        # The posting changes so that it no longer fits anyone: its proposals are retracted, its places freed.
+        changed = opportunity_payload(capacity=1, min_danish_level="C2")
+        assert (await client.put(f"/v1/opportunities/{job}", json=changed, headers=ADMIN)).status_code == 202
+        for citizen_id in (first, second):
+            body = await w.view(citizen_id, lambda b: not proposed(b, job), "the changed posting to leave")
+            await w.view(citizen_id, lambda b: state_of(b, job) == {"retracted"}, "the retraction")
+        await eventually(lambda: _zero(infra, common, job), 20, "the freed places")
+
+        # Changed back: matched again as a new event, without any re-match call.
+        assert (
+            await client.put(f"/v1/opportunities/{job}", json=opportunity_payload(capacity=1), headers=ADMIN)
+        ).status_code == 202
+        for citizen_id in (first, second):
+            await w.view(citizen_id, lambda b: proposed(b, job), "the posting again")
+
+        # Withdrawn: its open proposals are retracted and its places freed.
+        assert (await client.delete(f"/v1/opportunities/{job}", headers=ADMIN)).status_code == 202
+        for citizen_id in (first, second):
+            await w.view(
+                citizen_id,
+                lambda b: all(e["state"] == "retracted" for e in b["lifecycle"] if e["opportunity_id"] == job),
+                "the withdrawal",
+            )
+        await eventually(lambda: _zero(infra, common, job), 20, "the withdrawn posting's places")
+
+
+async def _zero(infra: InfraHandle, common: CommonSettings, opportunity_id: str) -> bool:
+    return await open_holds(infra, common, opportunity_id) == 0
+
+
+async def test_a_profile_update_re_ranks_retracts_what_no_longer_fits_and_an_unchanged_one_sends_nothing(
+    infra: InfraHandle, common: CommonSettings
+) -> None:
+    async with (
+        smtp_server() as (_, smtp_port),
+        running_stack(infra, common, smtp_port) as stack,
+        httpx.AsyncClient(base_url=stack.api, timeout=10) as client,
+    ):
+        w = World(client, stack)
+        r = await client.post("/v1/opportunities", json=opportunity_payload(capacity=2), headers=ADMIN)
+        job = r.json()["opportunity_id"]
+        await eventually(lambda: _catalogue(stack), 20, "the catalogue")
+        payload = profile_payload(**CLEANER)
+        r = await client.post("/v1/citizens", json=payload, headers=CW)
+        citizen_id = r.json()["citizen_id"]
+        before = await w.view(citizen_id, lambda b: proposed(b, job), "a first ranking with the job")
+
+        # The same profile again: re-ranked, unchanged, nothing sent.
+        sent = int((await stack.matcher_stats()).get("rankings_sent", 0))
+        assert (await client.put(f"/v1/citizens/{citizen_id}", json=payload, headers=CW)).status_code == 202
+        await w.counter("rankings_unchanged", 1)
+        assert int((await stack.matcher_stats()).get("rankings_sent", 0)) == sent
+        again = (await client.get(f"/v1/citizens/{citizen_id}/proposals", headers=CW)).json()
+        assert again["match_event_id"] == before["match_event_id"]
+        proposals = [
+            json.loads(v)
+            for k, v in read_topic(infra.kafka_bootstrap, common.topics.proposals)
+            if k is not None and k.decode() == citizen_id
+        ]
+        assert len(proposals) == 1
+
+        # A new profile (a lorry driver now): re-ranked, and the cleaning job is retracted.
+        new = {**payload, **DRIVER}
+        assert (await client.put(f"/v1/citizens/{citizen_id}", json=new, headers=CW)).status_code == 202
+        await w.view(citizen_id, lambda b: not proposed(b, job), "a re-ranking without the job")
+        await w.view(citizen_id, lambda b: state_of(b, job) == {"retracted"}, "the job's retraction")
+        await eventually(lambda: _zero(infra, common, job), 20, "the freed place")
+
+
+async def _catalogue(stack: Stack) -> bool:
+    return bool((await stack.matcher_stats())["catalogue_size"] >= 1)

@@ -1,0 +1,98 @@
+"""Reverse matching's domain: one sparse product gives each citizen the relevance the citizen-side
+ranking computes, masks keep out who may not be offered the place, and the exact check is the ranking."""
+
+from __future__ import annotations
+
+import uuid
+
+import numpy as np
+import pytest
+
+from services.matcher.domain.catalogue import Catalogue
+from services.matcher.domain.ranking import MIN_RELEVANCE, Ranker
+from services.matcher.domain.reverse import CitizenMatrix, ReverseRanker
+from shared.contracts import CitizenProfile
+from tests.unit.matcher.conftest import opportunity, profile
+
+COOK = {"previous_jobs": [{"title": "kok", "years": 4}], "skills": [{"text": "madlavning"}, {"text": "køkken"}]}
+CLEANER = {"previous_jobs": [{"title": "rengøringsassistent", "years": 3}], "skills": [{"text": "rengøring"}]}
+DRIVER = {"previous_jobs": [{"title": "lastbilchauffør", "years": 6}], "skills": [{"text": "kørsel"}]}
+
+
+@pytest.fixture(scope="module")
+def reverse(ranker: Ranker) -> ReverseRanker:
+    return ReverseRanker(ranker)
+
+
+def _citizens(reverse: ReverseRanker, *profiles: CitizenProfile) -> tuple[CitizenMatrix, list[uuid.UUID]]:
+    matrix = CitizenMatrix(reverse.width())
+    ids = [uuid.uuid4() for _ in profiles]
+    for citizen_id, p in zip(ids, profiles, strict=True):
+        matrix.put(citizen_id, reverse.row(p))
+    return matrix, ids
+
+
+def test_the_sparse_product_gives_every_citizen_the_relevance_of_their_own_ranking(
+    ranker: Ranker, reverse: ReverseRanker
+) -> None:
+    people = [profile(**COOK), profile(**CLEANER), profile(**DRIVER), profile(**{**CLEANER, "skills": []})]
+    matrix, ids = _citizens(reverse, *people)
+    job = opportunity()
+    oid = uuid.uuid4()
+    ci = reverse.index({oid: job})
+    short = dict(matrix.shortlist(ci, 0, set(), 10))
+    one = Catalogue()
+    one.upsert(oid, job)
+    own_ci = ranker.indexer.index(one)
+    for citizen_id, p in zip(ids, people, strict=True):
+        expected = float(ranker.relevance(ranker.space.profile(p), own_ci)[0])
+        if expected >= MIN_RELEVANCE:
+            assert short[citizen_id] == pytest.approx(expected, rel=1e-5)
+        else:
+            assert citizen_id not in short
+    assert ids[1] in short and ids[2] not in short  # the cleaner fits a cleaning job, the lorry driver does not
+
+
+def test_the_shortlist_is_best_first_and_leaves_out_the_excluded_the_busy_and_those_without_consent(
+    reverse: ReverseRanker,
+) -> None:
+    no_consent = profile(
+        **CLEANER,
+        consent={
+            "ordinary_job": False,
+            "language_placement": True,
+            "education_step": True,
+            "association_activity": True,
+        },
+    )
+    matrix, ids = _citizens(reverse, profile(**CLEANER), profile(**CLEANER), profile(**CLEANER), no_consent)
+    ci = reverse.index({uuid.uuid4(): opportunity()})
+    everyone = matrix.shortlist(ci, 0, set(), 10)
+    scores = [s for _, s in everyone]
+    assert scores == sorted(scores, reverse=True)
+    assert {c for c, _ in everyone} == set(ids[:3])
+    matrix.set_busy([ids[0]])
+    assert {c for c, _ in matrix.shortlist(ci, 0, {ids[1]}, 10)} == {ids[2]}
+    assert len(matrix.shortlist(ci, 0, set(), 1)) == 1
+
+
+def test_the_exact_check_is_the_citizen_side_ranking_of_that_one_opportunity(
+    ranker: Ranker, reverse: ReverseRanker
+) -> None:
+    cleaner, oid, job = profile(**CLEANER), uuid.uuid4(), opportunity()
+    fit = reverse.fit(cleaner, oid, job)
+    one = Catalogue()
+    one.upsert(oid, job)
+    own = ranker.rank(cleaner, one, top_n=1).proposals
+    assert fit is not None and own and fit.score == pytest.approx(own[0].score)
+    # a hard rule (Danish level far below the place's floor) refuses it on both sides
+    assert reverse.fit(cleaner, oid, opportunity(min_danish_level="C1")) is None
+
+
+def test_a_matrix_of_many_citizens_is_built_from_the_rows_in_one_go(reverse: ReverseRanker) -> None:
+    matrix, ids = _citizens(reverse, *[profile(**CLEANER) for _ in range(50)])
+    _, m, consent = matrix.matrix()
+    assert m.shape == (50, reverse.width()) and consent.shape == (50, 4)
+    matrix.drop(ids[0])
+    assert matrix.matrix()[1].shape[0] == 49
+    assert np.all(matrix.matrix()[2])
