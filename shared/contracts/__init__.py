@@ -1,6 +1,14 @@
 """Versioned event contracts (pydantic, frozen)."""
 
-from shared.contracts.common import CefrLevel, Certificate, DrivingLicence, GeoPoint, OpportunityKind, WeeklySlot
+from shared.contracts.common import (
+    CefrLevel,
+    Certificate,
+    DrivingLicence,
+    GeoPoint,
+    MessageLanguage,
+    OpportunityKind,
+    WeeklySlot,
+)
 from shared.contracts.events import (
     ALL_EVENTS,
     AuditRecorded,
@@ -12,11 +20,13 @@ from shared.contracts.events import (
     Event,
     MatchProposed,
     MatchRequested,
+    NotificationEvent,
     NotificationSent,
     OpportunityEvent,
     OpportunityRegistered,
     OpportunityUpdated,
     OpportunityWithdrawn,
+    OwnerEvent,
     Proposal,
     ProposalDeclined,
     Reasons,
@@ -25,6 +35,13 @@ from shared.contracts.events import (
     opportunity_event_adapter,
 )
 from shared.contracts.lifecycle import ConsentWithdrawn, LifecycleAction, LifecycleState, ProposalTransitioned
+from shared.contracts.messages import (
+    DeliveryFailed,
+    OwnerWebhookRegistered,
+    SealedSecret,
+    SharedDetails,
+    shared_details,
+)
 from shared.contracts.opportunity import Opportunity
 from shared.contracts.profile import CitizenProfile, CitizenProfileInput, PersonalData, SealedPersonal
 
@@ -41,6 +58,7 @@ __all__ = [
     "CitizenProfileUpdated",
     "ConsentWithdrawn",
     "DeadLetter",
+    "DeliveryFailed",
     "DrivingLicence",
     "Event",
     "GeoPoint",
@@ -48,6 +66,8 @@ __all__ = [
     "LifecycleState",
     "MatchProposed",
     "MatchRequested",
+    "MessageLanguage",
+    "NotificationEvent",
     "NotificationSent",
     "Opportunity",
     "OpportunityEvent",
@@ -55,14 +75,19 @@ __all__ = [
     "OpportunityRegistered",
     "OpportunityUpdated",
     "OpportunityWithdrawn",
+    "OwnerEvent",
+    "OwnerWebhookRegistered",
     "PersonalData",
     "Proposal",
     "ProposalDeclined",
     "ProposalTransitioned",
     "Reasons",
     "SealedPersonal",
+    "SealedSecret",
+    "SharedDetails",
     "WeeklySlot",
     "citizen_event_adapter",
     "derive_id",
     "opportunity_event_adapter",
+    "shared_details",
 ]

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, TypeAdapter
 
-from shared.contracts.common import CefrLevel, Contract, EscoUri, OpportunityKind
+from shared.contracts.common import CefrLevel, Contract, EscoUri, MessageLanguage, OpportunityKind
 from shared.contracts.opportunity import Opportunity
 from shared.contracts.profile import CitizenProfile
 
@@ -141,7 +141,7 @@ class MatchProposed(Event):
     catalogue_size: int = Field(ge=0)
     proposals: list[Proposal]
     associations: list[Proposal] = Field(default_factory=list, description="Association activities, a list of its own.")
-    preferred_language: Literal["da", "en"] = "da"
+    preferred_language: MessageLanguage = "da"
 
 
 class NotificationSent(Event):
@@ -198,6 +198,7 @@ class DeadLetter(Event):
 
 # Imported here (not at the top) because the lifecycle module builds on `Event` and `Proposal` above.
 from shared.contracts.lifecycle import ConsentWithdrawn, ProposalTransitioned  # noqa: E402
+from shared.contracts.messages import DeliveryFailed, OwnerWebhookRegistered  # noqa: E402
 
 CitizenEvent = Annotated[
     CitizenProfileSubmitted
@@ -214,6 +215,8 @@ OpportunityEvent = Annotated[
     Field(discriminator="event_type"),
 ]
 ProposalEvent = Annotated[MatchProposed, Field(discriminator="event_type")]
+NotificationEvent = Annotated[NotificationSent | DeliveryFailed, Field(discriminator="event_type")]
+OwnerEvent = Annotated[OwnerWebhookRegistered, Field(discriminator="event_type")]
 
 citizen_event_adapter: TypeAdapter[CitizenEvent] = TypeAdapter(CitizenEvent)
 opportunity_event_adapter: TypeAdapter[OpportunityEvent] = TypeAdapter(OpportunityEvent)
@@ -231,6 +234,8 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     OpportunityWithdrawn,
     MatchProposed,
     NotificationSent,
+    DeliveryFailed,
+    OwnerWebhookRegistered,
     AuditRecorded,
     DeadLetter,
 )
