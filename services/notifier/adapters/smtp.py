@@ -5,13 +5,8 @@ from __future__ import annotations
 import asyncio
 import smtplib
 from email.message import EmailMessage
-from typing import Protocol
 
 from services.notifier.config import NotifierSettings
-
-
-class MailSender(Protocol):
-    async def send(self, message: EmailMessage) -> None: ...
 
 
 class SmtpSender:
