@@ -62,9 +62,7 @@ def load_ranker(cache_dir: Path | None = None) -> Ranker:
 def _read(path: Path) -> LinkerState | None:
     try:
         with np.load(path) as z:
-            return LinkerState(
-                idf=z["idf"], occupations=_table(z, "occ"), skills=_table(z, "skill")
-            )
+            return LinkerState(idf=z["idf"], occupations=_table(z, "occ"), skills=_table(z, "skill"))
     except (OSError, KeyError, ValueError):
         return None  # absent or unreadable: rebuild
 

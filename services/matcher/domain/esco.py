@@ -77,13 +77,8 @@ class EscoIndex:
             )
             for r in _rows(data, "occupations", 8)
         ]
-        skills = [
-            Skill(SKILL_PREFIX + str(r[0]), str(r[1]), str(r[2]), _strs(r[3]))
-            for r in _rows(data, "skills", 4)
-        ]
-        glossary = [
-            GlossaryEntry(_strs(r[0]), _ints(r[1]), _ints(r[2])) for r in _rows(data, "glossary", 3)
-        ]
+        skills = [Skill(SKILL_PREFIX + str(r[0]), str(r[1]), str(r[2]), _strs(r[3])) for r in _rows(data, "skills", 4)]
+        glossary = [GlossaryEntry(_strs(r[0]), _ints(r[1]), _ints(r[2])) for r in _rows(data, "glossary", 3)]
         return cls(occs, skills, glossary, str(data["attribution"]), str(data["esco_version"]))
 
     def occupation_label(self, index: int, language: str = "en") -> str:

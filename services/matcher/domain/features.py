@@ -65,9 +65,7 @@ class FeatureSpace:
             feats = [i, *(self.n_occ + s for s in occ.essential + occ.optional)]
             rows += [i] * len(feats)
             cols += feats
-        profiles = sp.csr_matrix(
-            (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(self.n_occ, self.size)
-        )
+        profiles = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(self.n_occ, self.size))
         tfidf = TfidfTransformer(smooth_idf=True).fit(profiles)
         return np.asarray(tfidf.idf_, dtype=np.float32)
 
@@ -162,9 +160,7 @@ class FeatureSpace:
                 enc.readings.append(reading)
         return enc
 
-    def reading_rows(
-        self, enc: Encoded
-    ) -> list[tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]]:
+    def reading_rows(self, enc: Encoded) -> list[tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]]:
         """The rows relevance is the best of: one per reading, discounted, or just the one."""
         if not enc.readings:
             return [self.row(enc)]

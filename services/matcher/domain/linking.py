@@ -102,9 +102,7 @@ def _skill_labels(index: EscoIndex) -> list[tuple[str, int, float]]:
 def build_linker_state(index: EscoIndex) -> LinkerState:
     """Fit the n-gram IDF on all labels and encode them (a few seconds; cache the result)."""
     occ_rows, skill_rows = _occupation_labels(index), _skill_labels(index)
-    encoder, encoded = TextEncoder.fit(
-        [r[0] for r in occ_rows + skill_rows], max_df=MAX_LABEL_SHARE
-    )
+    encoder, encoded = TextEncoder.fit([r[0] for r in occ_rows + skill_rows], max_df=MAX_LABEL_SHARE)
     split = len(occ_rows)
 
     def table(rows: list[tuple[str, int, float]], matrix: sp.csr_matrix) -> LabelTable:
@@ -183,10 +181,7 @@ class Linker:
                 found[key] = linked
                 self._remember(key, *linked)
         self.misses += len(todo)
-        return [
-            LinkedText(text, found[key][0], found[key][1])
-            for (_, text), key in zip(requests, keys, strict=True)
-        ]
+        return [LinkedText(text, found[key][0], found[key][1]) for (_, text), key in zip(requests, keys, strict=True)]
 
     def _remember(self, key: tuple[ConceptKind, str], links: tuple[Link, ...], readings: int) -> None:
         self._cache[key] = links

@@ -35,11 +35,7 @@ def certificate_name(c: Certificate, language: str) -> str:
 
 
 def licence_name(code: DrivingLicence, language: str) -> str:
-    return (
-        f"kørekort til {code.value}"
-        if language == "da"
-        else f"a category {code.value} driving licence"
-    )
+    return f"kørekort til {code.value}" if language == "da" else f"a category {code.value} driving licence"
 
 
 def _join(items: Sequence[str], word: str) -> str:
@@ -73,10 +69,8 @@ def sentences(
     skills_en = _join(matched[:3], "and") if matched else ""
     if rule == "closes_skill_gap" and gap_da:
         return (
-            f"{head_da}: her kan du få {_join(gap_da, 'og')}, "
-            f"som du mangler til jobbet {opens_job}.",
-            f"{head_en}: here you can get {_join(gap_en, 'and')}, which you need for the job "
-            f"{opens_job}.",
+            f"{head_da}: her kan du få {_join(gap_da, 'og')}, som du mangler til jobbet {opens_job}.",
+            f"{head_en}: here you can get {_join(gap_en, 'and')}, which you need for the job {opens_job}.",
         )
     if rule == "danish_at_work_first":
         return (
@@ -87,18 +81,12 @@ def sentences(
         )
     if rule == "ordinary_employment_first":
         return (
-            f"{head_da}: et almindeligt job"
-            + (f", som passer til det, du kan: {skills_da}." if matched else "."),
-            f"{head_en}: an ordinary job"
-            + (f" that fits what you can do: {skills_en}." if matched else "."),
+            f"{head_da}: et almindeligt job" + (f", som passer til det, du kan: {skills_da}." if matched else "."),
+            f"{head_en}: an ordinary job" + (f" that fits what you can do: {skills_en}." if matched else "."),
         )
     if rule == "association_interest":
-        like_da = (
-            f", og den passer til din interesse for {_join(matched[:2], 'og')}" if matched else ""
-        )
-        like_en = (
-            f", and it matches your interest in {_join(matched[:2], 'and')}" if matched else ""
-        )
+        like_da = f", og den passer til din interesse for {_join(matched[:2], 'og')}" if matched else ""
+        like_en = f", and it matches your interest in {_join(matched[:2], 'and')}" if matched else ""
         return (f"{head_da}{like_da}.", f"{head_en}{like_en}.")
     return (
         head_da + (f", og det passer til det, du kan: {skills_da}." if matched else "."),
