@@ -16,9 +16,10 @@ def email(rendered: Rendered, *, sender: str, to: str, message_id: str) -> Email
     msg["Subject"] = rendered.subject
     msg["Message-ID"] = message_id
     msg["Date"] = formatdate(localtime=False)
-    msg["Content-Language"] = ", ".join(rendered.languages)
     msg.set_content(rendered.text)
     msg.add_alternative(rendered.html, subtype="html")
+    # After the parts: setting content moves Content-* headers into them.
+    msg["Content-Language"] = ", ".join(rendered.languages)
     return msg
 
 
