@@ -104,7 +104,7 @@ def bootstrap(
         return {"kafka": bool(await broker.ping(timeout=2.0)), "redis": redis_ok, **consumers.checks()}
 
     def stats() -> dict[str, object]:
-        return dict(guard.counters)
+        return {**guard.counters, **{f"messages_{k}": v for k, v in deps.counters.items()}}
 
     async def export(citizen_id: uuid.UUID) -> dict[str, object]:
         contact: dict[str, object] | None = None

@@ -79,6 +79,8 @@ async def _await_digest(deps: NotifierDeps, event: ProposalTransitioned) -> None
             "proposal %s for citizen %s: private channel, held for the caseworker", event.proposal_id, event.citizen_id
         )
         return
+    if not await deps.store.first_approval(event.proposal_id):
+        return  # the same approval again (Kafka redelivers): it is waiting, or was sent, already
     approver = event.actor_id if event.actor_role in ("caseworker", "admin") else None
     entry = {
         "proposal": event.proposal.model_dump(mode="json"),

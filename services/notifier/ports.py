@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -46,6 +47,7 @@ class Store(Protocol):
     async def erase(self, citizen_id: uuid.UUID) -> None: ...
     async def delivery(self, message_key: uuid.UUID) -> dict[str, Any] | None: ...
     async def record_delivery(self, citizen_id: uuid.UUID, message_key: uuid.UUID, record: dict[str, Any]) -> None: ...
+    async def first_approval(self, proposal_id: uuid.UUID) -> bool: ...
     async def add_pending(self, citizen_id: uuid.UUID, proposal_id: uuid.UUID, entry: dict[str, Any]) -> None: ...
     async def remove_pending(self, citizen_id: uuid.UUID, proposal_id: uuid.UUID) -> bool: ...
     async def pending(self, citizen_id: uuid.UUID) -> dict[str, dict[str, Any]]: ...
@@ -87,6 +89,7 @@ class NotifierDeps:
     directory: Mapping[str, Contact] = field(default_factory=dict)
     municipalities: Mapping[str, Contact] = field(default_factory=dict)
     default_contact: Contact = field(default_factory=lambda: Contact("Jobcentret"))
+    counters: Counter[str] = field(default_factory=Counter)  # /stats: messages sent, resent, dead-lettered
 
     def backoff(self, attempts: int) -> float:
         """Seconds before attempt `attempts + 1`: doubling from `retry_initial_s`, at most an hour."""

@@ -221,6 +221,7 @@ async def send_digest(deps: NotifierDeps, citizen_id: uuid.UUID) -> int:
         deps, citizen_id, key, [p.proposal_id for p in proposals], batch["entries"][0].get("correlation_id")
     )
     await deps.store.finish_batch(citizen_id, deps.clock())
+    deps.counters["digests_finished"] += 1
     if await deps.store.pending(citizen_id):
         await deps.store.schedule(citizen_id, await digest_due_at(deps, citizen_id))
     return 1 if outcome == "sent" else 0
@@ -264,6 +265,7 @@ async def _send_once(
         # It may have reached the server: `sending` stays, and the retry is the one resend.
         log.warning("message %s: the mail server failed mid-send (%s)", mid, type(exc).__name__)
         return "failed"
+    deps.counters["emails_sent" if sends == 1 else "emails_resent"] += 1
     record = {"state": "sent", "message_id": mid, "channel": "email", "sent_at": deps.clock(), "sends": sends}
     await deps.store.record_delivery(citizen_id, key, record)
     log.info("message %s e-mailed (citizen %s)", mid, citizen_id)
@@ -306,6 +308,7 @@ async def _dead_letter(
         reason=reason[:500],
     )
     await deps.publish(deps.topics.notifications, str(citizen_id), failed)
+    deps.counters[f"dead_lettered_{channel}"] += 1
     log.warning("%s %s to the %s of citizen %s dead-lettered: %s", channel, proposal_ids, recipient, citizen_id, reason)
 
 
@@ -416,6 +419,7 @@ async def _post_webhook(
         return await _retry_notice(deps, item_id, item, f"the receiver could not be reached ({exc})")
     if 200 <= status < 300:
         await deps.store.update_outbox(item_id, {**item, "state": "sent", "status": status}, None)
+        deps.counters["webhooks_delivered"] += 1
         log.info("webhook %s delivered to %s (HTTP %d)", item_id, notice.owner, status)
         return 1
     if 400 <= status < 500 and status not in (408, 409, 425, 429):

@@ -64,25 +64,32 @@ def test_a_list_link_never_answers_a_proposal() -> None:
         ("ftp://hr.example.dk/hook", ["93.184.216.34"], False, "https://"),
     ],
 )
-def test_unsafe_webhook_targets_are_refused_naming_why(url: str, addresses: list[str], production: bool, why: str) -> None:
+def test_unsafe_webhook_targets_are_refused_naming_why(
+    url: str, addresses: list[str], production: bool, why: str
+) -> None:
     with pytest.raises(UnsafeTarget) as refused:
         check_target(url, production=production, resolver=lambda host, port: addresses)
     assert why in str(refused.value) and str(refused.value).startswith("field `url`")
 
 
 def test_a_safe_target_is_pinned_to_the_address_that_was_checked() -> None:
-    target = check_target("https://hr.example.dk:8443/hook?x=1", production=True, resolver=lambda h, p: ["93.184.216.34"])
+    target = check_target(
+        "https://hr.example.dk:8443/hook?x=1", production=True, resolver=lambda h, p: ["93.184.216.34"]
+    )
     assert target.pinned_url == "https://93.184.216.34:8443/hook?x=1" and target.host == "hr.example.dk"
 
 
 def test_local_mode_allows_loopback_for_tests() -> None:
-    assert check_target("http://127.0.0.1:9000/hook", production=False, resolver=lambda h, p: ["127.0.0.1"]).ip == "127.0.0.1"
+    assert (
+        check_target("http://127.0.0.1:9000/hook", production=False, resolver=lambda h, p: ["127.0.0.1"]).ip
+        == "127.0.0.1"
+    )
 
 
 def test_a_sealed_secret_opens_only_for_its_owner_and_registration() -> None:
     sealed = seal_secret("whsec_x", LOCAL_WEBHOOK_KEY, "company:12345678", "r1")
     assert open_secret(sealed, LOCAL_WEBHOOK_KEY, "company:12345678", "r1") == "whsec_x"
-    with pytest.raises(Exception):  # noqa: B017, PT011 - cryptography's InvalidTag
+    with pytest.raises(Exception):  # noqa: B017 - cryptography's InvalidTag
         open_secret(sealed, LOCAL_WEBHOOK_KEY, "company:87654321", "r1")
 
 

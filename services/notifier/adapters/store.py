@@ -99,6 +99,10 @@ class NotifierStore:
 
     # Digests -------------------------------------------------------------------------------------
 
+    async def first_approval(self, proposal_id: uuid.UUID) -> bool:
+        """True the first time; a redelivered approval (even after its digest went out) is not queued again."""
+        return bool(await self._r.set(f"{self._p}approved:{proposal_id}", b"1", nx=True, ex=180 * 24 * 3600))
+
     async def add_pending(self, citizen_id: uuid.UUID, proposal_id: uuid.UUID, entry: dict[str, Any]) -> None:
         await self._r.hset(f"{self._p}pending:{citizen_id}", str(proposal_id), json.dumps(entry))
 

@@ -42,6 +42,7 @@ class FakeStore:
         self.webhooks: dict[str, dict[str, Any]] = {}
         self.outbox: dict[uuid.UUID, dict[str, Any]] = {}
         self.outbox_at: dict[uuid.UUID, float] = {}
+        self.approved: set[uuid.UUID] = set()
 
     async def save_contact(self, citizen_id: uuid.UUID, contact: StoredContact) -> None:
         self.contacts[citizen_id] = contact
@@ -60,6 +61,12 @@ class FakeStore:
 
     async def record_delivery(self, citizen_id: uuid.UUID, message_key: uuid.UUID, record: dict[str, Any]) -> None:
         self.deliveries[message_key] = copy.deepcopy(record)
+
+    async def first_approval(self, proposal_id: uuid.UUID) -> bool:
+        if proposal_id in self.approved:
+            return False
+        self.approved.add(proposal_id)
+        return True
 
     async def add_pending(self, citizen_id: uuid.UUID, proposal_id: uuid.UUID, entry: dict[str, Any]) -> None:
         self.pendings.setdefault(citizen_id, {})[str(proposal_id)] = copy.deepcopy(entry)
@@ -253,7 +260,14 @@ class World:
 
 
 def world(**settings: Any) -> World:
-    store, keys, mail, webhooks, published, clock = FakeStore(), FakeKeys(), FakeMail(), FakeWebhooks(), FakePublisher(), Clock()
+    store, keys, mail, webhooks, published, clock = (
+        FakeStore(),
+        FakeKeys(),
+        FakeMail(),
+        FakeWebhooks(),
+        FakePublisher(),
+        Clock(),
+    )
     deps = NotifierDeps(
         store=store,
         keys=keys,
@@ -276,7 +290,12 @@ def proposal(opportunity_id: uuid.UUID | None = None, rank: int = 1, **reasons: 
         rule="skills_match",
         text_da="Du kan food preparation.",
         text_en="You can do food preparation.",
-        **{"matched_skills": ["food preparation", "clean kitchen"], "commute_minutes": 12.0, "commute_mode": "bike", **reasons},
+        **{
+            "matched_skills": ["food preparation", "clean kitchen"],
+            "commute_minutes": 12.0,
+            "commute_mode": "bike",
+            **reasons,
+        },
     )
     return Proposal(
         proposal_id=uuid.uuid4(),

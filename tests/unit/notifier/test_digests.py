@@ -40,6 +40,20 @@ async def test_nothing_is_sent_when_nothing_new_was_approved() -> None:
     assert await sending.sweep(w.deps) == 0 and not w.mail.sent
 
 
+async def test_the_same_approval_delivered_twice_is_one_proposal_in_one_message() -> None:
+    w = world(digest_quiet_s=0)
+    citizen = w.citizen()
+    p = proposal(w.opportunity())
+    event = transitioned(citizen, p, "approved")
+    await handlers.on_transition(w.deps, event)
+    await handlers.on_transition(w.deps, event)
+    await sending.sweep(w.deps)
+    await handlers.on_transition(w.deps, event)  # redelivered after the message went out
+    w.clock.now += 2 * 24 * 3600
+    await sending.sweep(w.deps)
+    assert len(w.mail.sent) == 1 and w.published.of(NotificationSent)[0].proposal_ids == [p.proposal_id]
+
+
 async def test_a_second_batch_waits_a_day_after_the_first_message() -> None:
     w = world(digest_quiet_s=0)
     citizen = w.citizen()
@@ -74,8 +88,14 @@ async def test_each_proposal_says_what_where_when_why_and_what_yes_and_no_mean_w
     await _approve(w, citizen)
     await sending.sweep(w.deps)
     danish, english = text_of(w.mail.sent[0]).split("— English —")
-    for words in ("Job: Køkkenmedhjælper", "Hvor: Fjordkøkkenet ApS, Holbæk", "Hvornår: 25 timer om ugen (mandag, tirsdag)",
-                  "Hvorfor: 2 af dine færdigheder passer.", "Hvis du siger ja:", "Hvis du siger nej:"):
+    for words in (
+        "Job: Køkkenmedhjælper",
+        "Hvor: Fjordkøkkenet ApS, Holbæk",
+        "Hvornår: 25 timer om ugen (mandag, tirsdag)",
+        "Hvorfor: 2 af dine færdigheder passer.",
+        "Hvis du siger ja:",
+        "Hvis du siger nej:",
+    ):
         assert words in danish, words
     assert "food preparation" not in danish and "clean kitchen" not in danish, "no English skill labels in Danish"
     assert "Where: Fjordkøkkenet ApS, Holbæk" in english and "12 minutes from home by bike." in english
@@ -98,7 +118,11 @@ async def test_the_approving_caseworker_is_named_from_the_directory_else_the_mun
     w = world(digest_quiet_s=0)
     w.deps.directory = {"cw-7": Contact("Mette Hansen", "+45 72 36 00 07", "mh@holb.dk")}
     w.deps.municipalities = {"316": Contact("Jobcentret Holbæk", "+45 72 36 36 36")}
-    named, auto, elsewhere = w.citizen(email="a@x.dk"), w.citizen(email="b@x.dk"), w.citizen(email="c@x.dk", municipality="101")
+    named, auto, elsewhere = (
+        w.citizen(email="a@x.dk"),
+        w.citizen(email="b@x.dk"),
+        w.citizen(email="c@x.dk", municipality="101"),
+    )
     await _approve(w, named, actor_id="cw-7")
     await _approve(w, auto, actor_role="system", actor_id="intake")
     await _approve(w, elsewhere, actor_id="cw-unknown")
