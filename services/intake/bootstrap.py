@@ -226,7 +226,7 @@ def bootstrap(
     link_secret = common.link_secret.get_secret_value()
     install_links(app, LinkDeps(link_secret, redis_client, common.namespace, views, lambda: lifecycle.clock()))
     # Outermost last: metrics see every answer; the gate turns away strangers before a body is read.
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, form_paths=LINK_PATHS)
     limiter = RedisRateLimiter(redis_client, common.namespace, settings.rate_limit_per_minute)
     public = PUBLIC_PATHS | LINK_PATHS | (DOCS_PATHS if docs_public else frozenset())
     app.add_middleware(Gate, verifier=verifier, limiter=limiter, public=public)
