@@ -79,8 +79,6 @@ async def _await_digest(deps: NotifierDeps, event: ProposalTransitioned) -> None
             "proposal %s for citizen %s: private channel, held for the caseworker", event.proposal_id, event.citizen_id
         )
         return
-    if not await deps.store.first_approval(event.proposal_id):
-        return  # the same approval again (Kafka redelivers): it is waiting, or was sent, already
     approver = event.actor_id if event.actor_role in ("caseworker", "admin") else None
     entry = {
         "proposal": event.proposal.model_dump(mode="json"),
@@ -88,7 +86,8 @@ async def _await_digest(deps: NotifierDeps, event: ProposalTransitioned) -> None
         "approved_at": event.occurred_at.timestamp(),
         "correlation_id": event.correlation_id,
     }
-    await deps.store.add_pending(event.citizen_id, event.proposal_id, entry)
+    if not await deps.store.add_pending(event.citizen_id, event.proposal_id, entry):
+        return  # the same approval again (Kafka redelivers) after a digest carried it
     await deps.store.schedule(event.citizen_id, await sending.digest_due_at(deps, event.citizen_id))
 
 

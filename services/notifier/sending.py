@@ -41,7 +41,11 @@ log = logging.getLogger(__name__)
 
 #: Known not to have reached the mail server: such a try does not count against the one resend.
 NOT_SENT = (ConnectionRefusedError, smtplib.SMTPConnectError, smtplib.SMTPRecipientsRefused, smtplib.SMTPHeloError)
-CLAIM_S = 120.0
+
+
+def _claim_s(deps: NotifierDeps) -> float:
+    """Long enough for one send to finish; short, so a crashed instance's claim does not hold up the restart."""
+    return 2 * max(deps.settings.smtp_timeout_s, deps.settings.webhook_timeout_s) + 5
 
 
 async def digest_due_at(deps: NotifierDeps, citizen_id: uuid.UUID) -> float:
@@ -62,7 +66,7 @@ async def sweep(deps: NotifierDeps) -> int:
 
 
 async def _claimed(deps: NotifierDeps, name: str, work: Any) -> int:
-    if not await deps.store.claim(name, CLAIM_S):
+    if not await deps.store.claim(name, _claim_s(deps)):
         work.close()  # another instance has it
         return 0
     try:
@@ -100,6 +104,11 @@ async def _freeze_batch(deps: NotifierDeps, citizen_id: uuid.UUID) -> dict[str, 
     batch = await deps.store.batch(citizen_id)
     if batch is not None:
         return batch  # a digest a crash interrupted: finish it first, unchanged
+    last = await deps.store.last_digest_at(citizen_id)
+    if last is not None and deps.clock() < last + deps.settings.digest_min_interval_s:
+        # Approvals made while the last digest was on its way: they wait out the daily limit.
+        await deps.store.schedule(citizen_id, last + deps.settings.digest_min_interval_s)
+        return None
     pending = await deps.store.pending(citizen_id)
     if not pending:
         await deps.store.unschedule(citizen_id)

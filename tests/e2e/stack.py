@@ -118,7 +118,9 @@ async def running_stack(
         **(intake or {}),
     )
     builders = {
-        "intake": lambda: intake_bootstrap(common, kafka, redis, intake_settings, clock=intake_clock, resolver=resolver),
+        "intake": lambda: intake_bootstrap(
+            common, kafka, redis, intake_settings, clock=intake_clock, resolver=resolver
+        ),
         "matcher": lambda: matcher_bootstrap(
             common, kafka, redis, MatcherSettings(port=ports["matcher"], **(matcher or {}))
         ),

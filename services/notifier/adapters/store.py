@@ -26,6 +26,15 @@ class StoredContact:
     municipality: str | None = None
 
 
+#: How long a proposal is remembered as carried by a digest: longer than any redelivery of its approval.
+CARRIED_TTL_S = 180 * 24 * 3600
+_ADD_PENDING = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+return 1
+"""
+
+
 def _text(value: object) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
@@ -99,12 +108,17 @@ class NotifierStore:
 
     # Digests -------------------------------------------------------------------------------------
 
-    async def first_approval(self, proposal_id: uuid.UUID) -> bool:
-        """True the first time; a redelivered approval (even after its digest went out) is not queued again."""
-        return bool(await self._r.set(f"{self._p}approved:{proposal_id}", b"1", nx=True, ex=180 * 24 * 3600))
-
-    async def add_pending(self, citizen_id: uuid.UUID, proposal_id: uuid.UUID, entry: dict[str, Any]) -> None:
-        await self._r.hset(f"{self._p}pending:{citizen_id}", str(proposal_id), json.dumps(entry))
+    async def add_pending(self, citizen_id: uuid.UUID, proposal_id: uuid.UUID, entry: dict[str, Any]) -> bool:
+        """Let the proposal wait for a digest; False (and no change) once a digest has carried it."""
+        added = await self._r.eval(
+            _ADD_PENDING,
+            2,
+            f"{self._p}carried:{proposal_id}",
+            f"{self._p}pending:{citizen_id}",
+            str(proposal_id),
+            json.dumps(entry),
+        )
+        return bool(added)
 
     async def remove_pending(self, citizen_id: uuid.UUID, proposal_id: uuid.UUID) -> bool:
         return bool(await self._r.hdel(f"{self._p}pending:{citizen_id}", str(proposal_id)))
@@ -132,11 +146,14 @@ class NotifierStore:
         return json.loads(raw) if raw else None
 
     async def start_batch(self, citizen_id: uuid.UUID, batch: dict[str, Any], proposal_ids: list[str]) -> None:
-        """Freeze the waiting proposals into one digest, atomically: none is both waiting and in the batch."""
+        """Freeze the waiting proposals into one digest, atomically: none is both waiting and in the batch,
+        and none waits again (a redelivered approval of a carried proposal is ignored)."""
         async with self._r.pipeline(transaction=True) as pipe:
             pipe.set(f"{self._p}batch:{citizen_id}", json.dumps(batch))
             if proposal_ids:
                 pipe.hdel(f"{self._p}pending:{citizen_id}", *proposal_ids)
+            for pid in proposal_ids:
+                pipe.set(f"{self._p}carried:{pid}", b"1", ex=CARRIED_TTL_S)
             await pipe.execute()
 
     async def update_batch(self, citizen_id: uuid.UUID, batch: dict[str, Any]) -> None:

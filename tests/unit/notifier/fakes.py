@@ -42,7 +42,7 @@ class FakeStore:
         self.webhooks: dict[str, dict[str, Any]] = {}
         self.outbox: dict[uuid.UUID, dict[str, Any]] = {}
         self.outbox_at: dict[uuid.UUID, float] = {}
-        self.approved: set[uuid.UUID] = set()
+        self.carried: set[str] = set()
 
     async def save_contact(self, citizen_id: uuid.UUID, contact: StoredContact) -> None:
         self.contacts[citizen_id] = contact
@@ -62,14 +62,11 @@ class FakeStore:
     async def record_delivery(self, citizen_id: uuid.UUID, message_key: uuid.UUID, record: dict[str, Any]) -> None:
         self.deliveries[message_key] = copy.deepcopy(record)
 
-    async def first_approval(self, proposal_id: uuid.UUID) -> bool:
-        if proposal_id in self.approved:
+    async def add_pending(self, citizen_id: uuid.UUID, proposal_id: uuid.UUID, entry: dict[str, Any]) -> bool:
+        if str(proposal_id) in self.carried:
             return False
-        self.approved.add(proposal_id)
-        return True
-
-    async def add_pending(self, citizen_id: uuid.UUID, proposal_id: uuid.UUID, entry: dict[str, Any]) -> None:
         self.pendings.setdefault(citizen_id, {})[str(proposal_id)] = copy.deepcopy(entry)
+        return True
 
     async def remove_pending(self, citizen_id: uuid.UUID, proposal_id: uuid.UUID) -> bool:
         return self.pendings.get(citizen_id, {}).pop(str(proposal_id), None) is not None
@@ -96,6 +93,7 @@ class FakeStore:
         self.batches[citizen_id] = copy.deepcopy(batch)
         for pid in proposal_ids:
             self.pendings.get(citizen_id, {}).pop(pid, None)
+            self.carried.add(pid)
 
     async def update_batch(self, citizen_id: uuid.UUID, batch: dict[str, Any]) -> None:
         if citizen_id in self.batches:
