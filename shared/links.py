@@ -16,7 +16,7 @@ from typing import Literal
 import jwt
 
 Purpose = Literal["answer", "list"]
-ISSUER = "brobygger-links"
+ISSUER = "bb"  # short: the link is read in plain-text e-mails
 MAX_LINK_CHARS = 2048
 
 
@@ -46,17 +46,18 @@ def sign(
     proposal_id: uuid.UUID | None = None,
     link_id: str | None = None,
 ) -> str:
-    """A token for a link; `link_id` (jti) is derived by the caller so a resent message carries the same link."""
+    """A token for a link; `link_id` (jti, up to 32 characters) is derived by the caller so a resent message
+    carries the same link. Ids travel as hex to keep the link short."""
     claims: dict[str, object] = {
         "iss": ISSUER,
-        "aud": f"brobygger-link:{purpose}",
+        "aud": f"bb:{purpose}",
         "purpose": purpose,
-        "sub": str(citizen_id),
+        "sub": citizen_id.hex,
         "exp": int(expires_at.timestamp()),
-        "jti": link_id or uuid.uuid4().hex,
+        "jti": (link_id or uuid.uuid4().hex)[:32],
     }
     if proposal_id is not None:
-        claims["pid"] = str(proposal_id)
+        claims["pid"] = proposal_id.hex
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
@@ -69,7 +70,7 @@ def verify(secret: str, token: str, purpose: Purpose, *, now: dt.datetime | None
             token,
             secret,
             algorithms=["HS256"],
-            audience=f"brobygger-link:{purpose}",
+            audience=f"bb:{purpose}",
             issuer=ISSUER,
             options={"require": ["exp", "iss", "aud", "sub", "jti", "purpose"], "verify_exp": False},
         )

@@ -131,11 +131,11 @@ def _links(deps: NotifierDeps, digest_key: uuid.UUID, citizen_id: uuid.UUID, cre
     """The list link, and a function giving each proposal's answer link (fixed by the batch: a resend is identical)."""
     expires = dt.datetime.fromtimestamp(created_at + deps.settings.link_ttl_s, dt.UTC)
     base = deps.settings.public_url.rstrip("/")
-    token = links.sign(deps.link_secret, "list", citizen_id, expires, link_id=str(derive_id("list", digest_key)))
+    token = links.sign(deps.link_secret, "list", citizen_id, expires, link_id=derive_id("list", digest_key).hex)
     list_url = f"{base}/links/list?t={token}"
 
     def answer(proposal_id: uuid.UUID) -> str:
-        link_id = str(derive_id("answer", digest_key, proposal_id))
+        link_id = derive_id("answer", digest_key, proposal_id).hex
         t = links.sign(deps.link_secret, "answer", citizen_id, expires, proposal_id=proposal_id, link_id=link_id)
         return f"{base}/links/answer?t={t}"
 
