@@ -125,7 +125,7 @@ async def on_opportunity_event(deps: NotifierDeps, event: OpportunityEvent) -> N
         "hours_per_week": o.schedule.hours_per_week,
         "days": sorted({slot.day for slot in o.schedule.slots}, key=_WEEK.index),
         # Deprecated: read from old events for the record, never delivered to (owners register webhooks).
-        "legacy_webhook_url": str(o.owner.webhook_url) if o.owner.webhook_url else None,
+        "legacy_webhook_url": o.owner.model_dump(mode="json").get("webhook_url"),
     }
     await deps.store.save_opportunity(event.opportunity_id, facts)
 

@@ -140,3 +140,17 @@ async def test_the_deprecated_owner_webhook_url_is_never_delivered_to() -> None:
         facts["legacy_webhook_url"] = "https://old.example.dk/hook"
     await sending.sweep(w.deps)
     assert not w.webhooks.calls and len(w.mail.sent) == 1
+
+
+async def test_an_old_event_with_a_webhook_url_is_read_and_kept_as_deprecated_only() -> None:
+    from shared.contracts import OpportunityRegistered
+    from tests.samples import opportunity_payload
+
+    w = world()
+    payload = opportunity_payload(
+        owner={"type": "company", "cvr": "12345678", "name": "Gammel ApS", "webhook_url": "https://old.example.dk/h"}
+    )
+    event = OpportunityRegistered(correlation_id="c", opportunity_id=uuid.uuid4(), opportunity=payload)  # type: ignore[arg-type]
+    await handlers.on_opportunity_event(w.deps, event)
+    facts = w.store.opportunities[event.opportunity_id]
+    assert facts["legacy_webhook_url"] == "https://old.example.dk/h" and facts["owner"] == "company:12345678"
