@@ -7,10 +7,12 @@ import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 from redis.asyncio import BlockingConnectionPool, Redis
 
+from services.intake.adapters.approvals import OwnerApprovals
 from services.intake.adapters.audit import AuditLog
 from services.intake.adapters.lifecycle_store import RedisLifecycleStore
 from services.intake.adapters.metrics import CountingPublisher, IntakeMetrics, RequestMetrics
@@ -34,11 +36,13 @@ from services.intake.entrypoints.stream import register_subscribers
 from services.intake.entrypoints.webhooks_api import WebhookDeps, install_webhooks
 from services.intake.handlers import IntakeDeps
 from services.intake.lifecycle import LifecycleDeps
+from services.intake.lifecycle import erase as lifecycle_erase
 from services.intake.lifecycle_views import ViewDeps
-from services.intake.privacy import PrivacyDeps
-from shared.crypto import KeyStore
+from services.intake.privacy import PrivacyDeps, SealingAudit
+from shared.crypto import KeyRing, KeySettings, KeyStore
 from shared.messaging import MessageGuard, build_broker
 from shared.settings import CommonSettings, KafkaSettings, RedisSettings
+from shared.web_security import SecurityHeaders
 from shared.webhooks import Resolver, system_resolver
 
 log = logging.getLogger(__name__)
@@ -96,13 +100,14 @@ def _lifecycle(
         store=store,
         directory=deps.store,
         publisher=deps.publisher,
-        audit=privacy.audit,
+        audit=SealingAudit(privacy),
         topics=deps.topics,
         rules=rules,
         offer_expiry=dt.timedelta(seconds=settings.offer_expiry_s),
     )
     if clock is not None:
         lifecycle.clock = clock
+    privacy.before_erasure = partial(lifecycle_erase, lifecycle)
     return lifecycle
 
 
@@ -111,6 +116,7 @@ def bootstrap(
     kafka: KafkaSettings | None = None,
     redis: RedisSettings | None = None,
     settings: IntakeSettings | None = None,
+    keys: KeySettings | None = None,
     clock: Callable[[], dt.datetime] | None = None,
     resolver: Resolver = system_resolver,
 ) -> FastAPI:
@@ -125,6 +131,10 @@ def bootstrap(
         common.refuse_local_defaults()
     except ValueError as exc:
         problems.append(str(exc))
+    try:
+        ring = KeyRing.from_settings(keys or KeySettings(), common.mode)
+    except ValueError as exc:
+        problems.append(str(exc))
     if problems:
         raise UnsafeSettings("refusing to start in production mode (BROBYGGER_MODE=production): " + "; ".join(problems))
     docs_public = settings.docs_public(common.mode)
@@ -132,22 +142,26 @@ def bootstrap(
 
     broker = build_broker(kafka, "brobygger-intake", log_each_message=common.log_each_message)
     redis_client = _redis_client(redis_settings)
+    key_store = KeyStore(redis_client, common.namespace, ring)
     deps = IntakeDeps(
         publisher=CountingPublisher(
-            SealingPublisher(
-                KafkaEventPublisher(broker, settings.publish_timeout_s), KeyStore(redis_client, common.namespace)
-            ),
+            SealingPublisher(KafkaEventPublisher(broker, settings.publish_timeout_s), key_store),
             metrics,
         ),
         store=IntakeStore(redis_client, common.namespace),
         topics=common.topics,
         idempotency_ttl_s=settings.idempotency_ttl_s,
+        keys=key_store,
+        pseudonym_key=ring.derive("candidate-pseudonyms"),
+        approvals=OwnerApprovals(redis_client, common.namespace, settings.approved_owners)
+        if settings.owner_approval
+        else None,
     )
     privacy = PrivacyDeps(
         publisher=deps.publisher,
         store=deps.store,
         privacy=PrivacyStore(redis_client, common.namespace),
-        keys=KeyStore(redis_client, common.namespace),
+        keys=key_store,
         audit=AuditLog(redis_client, common.namespace, deps.publisher, common.topics.audit),
         topics=common.topics,
         export_sources={"matcher": settings.matcher_url, "notifier": settings.notifier_url},
@@ -209,7 +223,7 @@ def bootstrap(
     install_error_handlers(app)
     include_routers(app)
     app.include_router(privacy_router)
-    views = ViewDeps(lifecycle=lifecycle, keys=privacy.keys, failures=failures)
+    views = ViewDeps(lifecycle=lifecycle, keys=privacy.keys, pseudonym_key=deps.pseudonym_key, failures=failures)
     install_lifecycle(app, views)
     install_webhooks(
         app,
@@ -229,7 +243,9 @@ def bootstrap(
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, form_paths=LINK_PATHS)
     limiter = RedisRateLimiter(redis_client, common.namespace, settings.rate_limit_per_minute)
     public = PUBLIC_PATHS | LINK_PATHS | (DOCS_PATHS if docs_public else frozenset())
-    app.add_middleware(Gate, verifier=verifier, limiter=limiter, public=public)
+    reads = RedisRateLimiter(redis_client, common.namespace, settings.read_rate_limit_per_minute, kind="read")
+    app.add_middleware(Gate, verifier=verifier, limiter=limiter, public=public, read_limiter=reads)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestMetrics, metrics=metrics, templates=lambda: app.openapi()["paths"].keys())
     app.state.metrics = metrics
     return app

@@ -19,14 +19,18 @@ from shared.contracts import (
     CitizenEvent,
     CitizenProfileSubmitted,
     CitizenProfileUpdated,
+    Event,
     MatchProposed,
     OpportunityEvent,
     OpportunityRegistered,
     OpportunityUpdated,
     OwnerWebhookRegistered,
     ProposalTransitioned,
+    SealedCitizenEvent,
+    SealedMatchProposed,
     SealedPersonal,
 )
+from shared.crypto import CitizenErased as CitizenGone
 from shared.messaging import Unprocessable
 
 log = logging.getLogger(__name__)
@@ -36,8 +40,19 @@ _WEEK = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _NOT_WAITING = frozenset({"offered", "overridden", "retracted", "expired", "declined"})
 
 
-async def on_citizen_event(deps: NotifierDeps, event: CitizenEvent) -> None:
+async def _opened(deps: NotifierDeps, event: SealedCitizenEvent) -> Event | None:
+    """The event inside a sealed one; None once the citizen is erased (nothing is done for them then)."""
+    if await deps.keys.is_erased(event.citizen_id):
+        return None
+    try:
+        return await deps.keys.open_event(event)
+    except CitizenGone:
+        return None
+
+
+async def on_citizen_event(deps: NotifierDeps, received: CitizenEvent) -> None:
     """Keep only what is needed to reach the citizen, sealed; forget it on erasure; follow the lifecycle."""
+    event: Event | None = await _opened(deps, received) if isinstance(received, SealedCitizenEvent) else received
     if isinstance(event, CitizenProfileSubmitted | CitizenProfileUpdated):
         if await deps.keys.is_erased(event.citizen_id):
             return
@@ -55,6 +70,8 @@ async def on_citizen_event(deps: NotifierDeps, event: CitizenEvent) -> None:
         await deps.store.save_contact(event.citizen_id, contact)
     elif isinstance(event, CitizenErased):
         await deps.store.erase(event.citizen_id)
+        await deps.keys.rewrite_files()  # no copy of the contact stays in the append-only file
+        await deps.keys.rewrite_files()  # no copy of the contact stays in the append-only file
     elif isinstance(event, ProposalTransitioned):
         await on_transition(deps, event)
 
@@ -147,7 +164,10 @@ async def on_owner_event(deps: NotifierDeps, event: OwnerWebhookRegistered) -> N
     await deps.store.save_webhook(event.owner, record)
 
 
-async def on_match_proposed(deps: NotifierDeps, event: MatchProposed) -> None:
+async def on_match_proposed(deps: NotifierDeps, received: MatchProposed | SealedMatchProposed) -> None:
     """E-mail the citizen every ranking, only when the pre-lifecycle ranking e-mail is switched on."""
-    if deps.settings.ranking_digest:
-        await sending.ranking_mail(deps, event)
+    if not deps.settings.ranking_digest:
+        return
+    opened = await _opened(deps, received) if isinstance(received, SealedMatchProposed) else received
+    if isinstance(opened, MatchProposed):  # else the citizen was erased
+        await sending.ranking_mail(deps, opened)

@@ -15,7 +15,7 @@ from services.notifier.adapters.store import StoredContact
 from services.notifier.adapters.webhook import WebhookSender
 from services.notifier.config import NotifierSettings
 from services.notifier.domain.compose import CandidateNotice, Contact, Digest
-from shared.contracts import CitizenProfile, Event
+from shared.contracts import CitizenProfile, Event, SealedCitizenEvent
 from shared.topics import Topics
 from shared.webhooks import Resolver, system_resolver
 
@@ -32,6 +32,8 @@ class Keys(Protocol):
     async def is_erased(self, citizen_id: uuid.UUID) -> bool: ...
     async def for_reading(self, citizen_id: uuid.UUID) -> tuple[str, bytes]: ...
     async def open_profile(self, citizen_id: uuid.UUID, profile: CitizenProfile) -> CitizenProfile: ...
+    async def open_event(self, event: SealedCitizenEvent) -> Event: ...
+    async def rewrite_files(self, wait_s: float = 60.0) -> bool: ...
 
 
 class Renderer(Protocol):

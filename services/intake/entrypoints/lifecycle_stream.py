@@ -15,11 +15,11 @@ from shared.contracts import (
     CitizenErased,
     CitizenEvent,
     DeliveryFailed,
-    MatchProposed,
     NotificationEvent,
     OpportunityEvent,
     OpportunityWithdrawn,
-    ProposalTransitioned,
+    ProposalEvent,
+    SealedProposalTransitioned,
 )
 from shared.messaging import MessageGuard, subscribe
 from shared.settings import KafkaSettings
@@ -35,8 +35,8 @@ def register_lifecycle_subscribers(
     kafka: KafkaSettings,
     failures: DeliveryFailures | None = None,
 ) -> None:
-    async def on_proposals(event: MatchProposed) -> None:
-        await lifecycle_follow.on_proposals(deps, event)
+    async def on_proposals(event: ProposalEvent) -> None:
+        await lifecycle_follow.on_proposals(deps, keys, event)
 
     async def on_citizen(event: CitizenEvent) -> None:
         await lifecycle_follow.on_citizen_event(deps, keys, event)
@@ -56,13 +56,13 @@ def register_lifecycle_subscribers(
 
     t = deps.topics
     for topic, purpose, contract, handle, description in (
-        (t.proposals, "lifecycle-proposals", MatchProposed, on_proposals, "Tracks each ranking's proposals."),
+        (t.proposals, "lifecycle-proposals", ProposalEvent, on_proposals, "Tracks each ranking's proposals."),
         (
             t.citizens,
             "lifecycle-citizens",
             CitizenEvent,
             on_citizen,
-            "Keeps channel and consent; retracts on erasure and withdrawn consent.",
+            "Keeps channel and sealed contact; retracts when a profile update turns consent off.",
         ),
         (
             t.notifications,
@@ -86,9 +86,9 @@ def register_lifecycle_subscribers(
         )
     broker.publisher(
         t.citizens,
-        schema=ProposalTransitioned,
+        schema=SealedProposalTransitioned,
         title="intake.lifecycle",
-        description="One ProposalTransitioned per lifecycle step, keyed by citizen; ConsentWithdrawn too.",
+        description="One SealedProposalTransitioned per lifecycle step, keyed by citizen; SealedConsentWithdrawn too.",
     )
 
 

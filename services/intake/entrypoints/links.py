@@ -27,14 +27,8 @@ from services.intake.lifecycle_views import ViewDeps
 from shared import links
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
-HEADERS = {
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",  # the token is in the URL: never pass it on
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'",
-}
+# Security headers (no referrer: the token is in the URL; no store; a CSP without scripts) come from
+# `shared.web_security.SecurityHeaders`, with the links' own CSP.
 STATE_WORDS = {
     "offered": ("Venter på dit svar.", "Waiting for your answer."),
     "accepted": ("Du har sagt ja.", "You said yes."),
@@ -93,7 +87,7 @@ _INVALID = {
 
 
 def _page(request: Request, name: str, status: int = 200, **context: object) -> HTMLResponse:
-    return TEMPLATES.TemplateResponse(request, name, context, status_code=status, headers=HEADERS)
+    return TEMPLATES.TemplateResponse(request, name, context, status_code=status)
 
 
 def _message(request: Request, status: int, title: str, da: str, en: str) -> HTMLResponse:

@@ -9,12 +9,33 @@ skills that fit is said, not their (English) names.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
 from shared.contracts import MessageLanguage, OpportunityKind, Proposal, SharedDetails, derive_id
+from shared.contracts.common import refused_character
+
+# Anything a mail client might turn into a link: a scheme, `www.`, an e-mail address, a bare domain.
+_LINKISH = re.compile(
+    r"(?i)\b[a-z][a-z0-9+.\-]*://\S*|\bwww\.\S*|[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+|\b[\w\-]+(?:\.[\w\-]+)*\.[a-z]{2,}\b"
+)
+
+
+def _defang(match: re.Match[str]) -> str:
+    return match.group(0).replace("://", "[:]//").replace("@", "[at]").replace(".", "[.]")
+
+
+def owner_text(text: str) -> str:
+    """Text an opportunity's owner wrote, made inert: no controls, nothing a mail client makes a link.
+    The templates quote it and say who wrote it, so it cannot pose as the jobcentre."""
+    visible = "".join(ch for ch in text if refused_character(ch) is None)
+    one_line = " ".join(unicodedata.normalize("NFC", visible).split())
+    return _LINKISH.sub(_defang, one_line).replace("“", "'").replace("”", "'").replace('"', "'")
+
 
 FactCode = Literal["commute", "danish_ok", "mentor", "skills", "opens_jobs", "hours_fit"]
 
@@ -140,9 +161,9 @@ def item(proposal: Proposal, facts: OpportunityFacts | None, answer_url: str = "
     return Item(
         proposal_id=proposal.proposal_id,
         kind=proposal.kind,
-        title=proposal.title,
-        owner_name=proposal.owner_name,
-        town=proposal.town,
+        title=owner_text(proposal.title),
+        owner_name=owner_text(proposal.owner_name),
+        town=owner_text(proposal.town),
         hours_per_week=facts.hours_per_week if facts else None,
         days=facts.days if facts else (),
         why=why(proposal),

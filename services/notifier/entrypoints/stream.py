@@ -13,10 +13,10 @@ from services.notifier.ports import NotifierDeps
 from shared.contracts import (
     CitizenEvent,
     DeliveryFailed,
-    MatchProposed,
     NotificationSent,
     OpportunityEvent,
     OwnerWebhookRegistered,
+    ProposalEvent,
 )
 from shared.messaging import MessageGuard, subscribe
 from shared.settings import KafkaSettings
@@ -32,7 +32,7 @@ def register_subscribers(broker: KafkaBroker, deps: NotifierDeps, guard: Message
     async def on_owner(event: OwnerWebhookRegistered) -> None:
         await handlers.on_owner_event(deps, event)
 
-    async def on_proposals(event: MatchProposed) -> None:
+    async def on_proposals(event: ProposalEvent) -> None:
         await handlers.on_match_proposed(deps, event)
 
     t = deps.topics
@@ -56,7 +56,7 @@ def register_subscribers(broker: KafkaBroker, deps: NotifierDeps, guard: Message
         (
             t.proposals,
             "proposals",
-            MatchProposed,
+            ProposalEvent,
             on_proposals,
             "Only with NOTIFIER_RANKING_DIGEST: e-mails every ranking (pre-lifecycle behaviour).",
         ),

@@ -169,6 +169,12 @@ class FakeKeys:
     async def open_profile(self, citizen_id: uuid.UUID, profile: CitizenProfile) -> CitizenProfile:
         raise NotImplementedError
 
+    async def open_event(self, event: Any) -> Event:
+        raise NotImplementedError
+
+    async def rewrite_files(self, wait_s: float = 60.0) -> bool:
+        return True
+
 
 @dataclass
 class FakeMail:

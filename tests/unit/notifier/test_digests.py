@@ -89,8 +89,8 @@ async def test_each_proposal_says_what_where_when_why_and_what_yes_and_no_mean_w
     await sending.sweep(w.deps)
     danish, english = text_of(w.mail.sent[0]).split("— English —")
     for words in (
-        "Job: Køkkenmedhjælper",
-        "Hvor: Fjordkøkkenet ApS, Holbæk",
+        "Job: “Køkkenmedhjælper”",
+        "Hvor: “Fjordkøkkenet ApS”, Holbæk",
         "Hvornår: 25 timer om ugen (mandag, tirsdag)",
         "Hvorfor: 2 af dine færdigheder passer.",
         "Hvis du siger ja:",
@@ -98,7 +98,7 @@ async def test_each_proposal_says_what_where_when_why_and_what_yes_and_no_mean_w
     ):
         assert words in danish, words
     assert "food preparation" not in danish and "clean kitchen" not in danish, "no English skill labels in Danish"
-    assert "Where: Fjordkøkkenet ApS, Holbæk" in english and "12 minutes from home by bike." in english
+    assert "Where: “Fjordkøkkenet ApS”, Holbæk" in english and "12 minutes from home by bike." in english
 
 
 async def test_the_citizens_language_follows_danish_and_arabic_is_right_to_left_in_html() -> None:
@@ -196,3 +196,24 @@ async def test_nothing_is_sent_about_an_erased_citizen() -> None:
     w.clock.now += 61
     await sending.sweep(w.deps)
     assert not w.mail.sent and not w.published.events
+
+
+async def test_a_companys_text_cannot_put_a_live_link_or_pose_as_the_jobcentre() -> None:
+    w = world(digest_quiet_s=0)
+    citizen = w.citizen()
+    p = proposal(w.opportunity()).model_copy(
+        update={
+            "title": "Køkkenmedhjælper LOG IND: http://evil.example/mitid eller www.evil.example",
+            "owner_name": "Jobcentret \u202eHolbæk\u202c - skriv til svar@evil.example",
+        }
+    )
+    await handlers.on_transition(w.deps, transitioned(citizen, p, "approved"))
+    await sending.sweep(w.deps)
+    message = w.mail.sent[0]
+    html = message.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
+    for body in (text_of(message), html):
+        for live in ("http://evil", "www.evil", "evil.example", "svar@evil", "\u202e"):
+            assert live not in body, live
+    danish = text_of(message).split("— English —")[0]
+    assert "“Jobcentret Holbæk - skriv til svar[at]evil[.]example”" in danish
+    assert "ikke af jobcentret" in danish and "CPR-nummer" in danish
