@@ -168,7 +168,7 @@ async def test_the_citizen_answers_yes_by_a_signed_link_and_the_owner_hears_by_e
         assert all(s["valid"] for s in receiver.seen), "every delivery carries a valid signature"
         assert len({s["key"] for s in receiver.seen}) == 1, "one idempotency key for every retry"
         assert f'"proposal_id":"{proposal_id}"' in receiver.seen[-1]["body"].decode()
-        stats = (await client.get(f"{stack.notifier}/stats")).json()
+        stats = await stack.notifier_stats()
         assert stats["messages_webhooks_delivered"] == 1
 
 
@@ -270,7 +270,7 @@ async def test_a_mail_server_that_is_down_is_retried_then_dead_lettered_into_the
         [entry] = await eventually(failed_in_queue, 30, "the undelivered digest in the caseworker's queue")
         assert entry["hand_over_in_person"] is True and "mail server" in entry["delivery_failed"]
         assert entry["state"] == "approved", "never offered: the citizen was not told"
-        stats = (await client.get(f"{stack.notifier}/stats")).json()
+        stats = await stack.notifier_stats()
         assert stats["messages_dead_lettered_email"] == 1
 
 
