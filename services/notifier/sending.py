@@ -19,6 +19,7 @@ import uuid
 from typing import Any, Literal
 
 from services.notifier.adapters import mime
+from services.notifier.adapters.smtp import MailNotSent
 from services.notifier.adapters.webhook import WebhookUnreachable
 from services.notifier.domain import compose, delivery
 from services.notifier.domain.compose import Contact, Digest, OpportunityFacts
@@ -40,7 +41,14 @@ from shared.webhooks import DELIVERY_HEADER, SIGNATURE_HEADER, UnsafeTarget, che
 log = logging.getLogger(__name__)
 
 #: Known not to have reached the mail server: such a try does not count against the one resend.
-NOT_SENT = (ConnectionRefusedError, smtplib.SMTPConnectError, smtplib.SMTPRecipientsRefused, smtplib.SMTPHeloError)
+NOT_SENT = (
+    MailNotSent,
+    ConnectionRefusedError,
+    smtplib.SMTPConnectError,
+    smtplib.SMTPRecipientsRefused,
+    smtplib.SMTPSenderRefused,
+    smtplib.SMTPHeloError,
+)
 
 
 def _claim_s(deps: NotifierDeps) -> float:

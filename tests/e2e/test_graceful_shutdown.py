@@ -12,23 +12,19 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
 from brobygger.infra import die_with_parent, free_port, stop_process
 from shared.contracts import proposal_event_adapter
 from shared.settings import CommonSettings, KafkaSettings
 from tests.conftest import InfraHandle
+from tests.e2e.smtp_handlers import SlowMail, serving
 from tests.e2e.stack import running_stack
 from tests.helpers import bearer, eventually, read_topic
 from tests.samples import profile_payload
@@ -36,31 +32,6 @@ from tests.samples import profile_payload
 pytestmark = pytest.mark.e2e
 
 SHUTDOWN_TIMEOUT_S = KafkaSettings.model_fields["shutdown_timeout_s"].default
-
-
-@dataclass
-class SlowMail:
-    """Takes two seconds over each e-mail, so a SIGTERM can arrive while one is in flight."""
-
-    started: threading.Event = field(default_factory=threading.Event)
-    delivered: list[str] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.started.set()
-        await asyncio.sleep(2.0)
-        self.delivered.extend(envelope.rcpt_tos)
-        return "250 OK"
-
-
-@asynccontextmanager
-async def slow_smtp() -> AsyncIterator[tuple[SlowMail, int]]:
-    handler, port = SlowMail(), free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
 
 
 def _notifier(
@@ -109,7 +80,7 @@ async def test_the_notifier_is_alive_before_ready_and_on_sigterm_finishes_the_em
 ) -> None:
     port, log = free_port(), tmp_path / "notifier.log"
     async with (
-        slow_smtp() as (mail, smtp_port),
+        serving(SlowMail()) as (mail, smtp_port),
         running_stack(infra, common, smtp_port, services=("intake", "matcher")) as stack,
     ):
         process = _notifier(infra, common, port, smtp_port, log)
