@@ -78,6 +78,17 @@ async def receiving(receiver: Receiver) -> AsyncIterator[int]:
         await task
 
 
+async def queued(w: World, proposal_id: str, flag: str, what: str) -> dict[str, Any]:
+    """The caseworker's queue entry for `proposal_id` once its `flag` is set (the one entry there is)."""
+
+    async def found() -> list[dict[str, Any]]:
+        queue = (await w.client.get("/v1/caseworker/queue", headers=w.caseworker)).json()
+        return [q for q in queue if q["proposal_id"] == proposal_id and q[flag]]
+
+    [entry] = await eventually(found, 30, what)
+    return entry
+
+
 def _cvr() -> str:
     return str(random.randint(10_000_000, 99_999_999))
 
@@ -208,11 +219,7 @@ async def test_a_webhook_host_that_rebinds_to_an_internal_address_is_refused_and
         r = await w.step(f"/v1/proposals/{proposal_id}/answer", bearer("citizen", citizen_id), {"answer": "accept"})
         assert r.json()["state"] == "shared"
 
-        async def failed_in_queue() -> list[dict[str, Any]]:
-            queue = (await client.get("/v1/caseworker/queue", headers=w.caseworker)).json()
-            return [q for q in queue if q["proposal_id"] == proposal_id and q["delivery_failed"]]
-
-        [entry] = await eventually(failed_in_queue, 30, "the refused delivery in the caseworker's queue")
+        entry = await queued(w, proposal_id, "delivery_failed", "the refused delivery in the caseworker's queue")
         assert "link-local" in entry["delivery_failed"] and entry["hand_over_in_person"] is False
         assert not receiver.seen, "the notifier never connected to the rebound address"
 
@@ -238,11 +245,7 @@ async def test_a_social_control_concern_sends_nothing_and_the_queue_shows_it_for
         decision = f"/v1/citizens/{citizen_id}/proposals/{proposal_id}/decision"
         assert (await w.step(decision, w.caseworker, {"decision": "approve"})).status_code == 200
 
-        async def handed_over() -> list[dict[str, Any]]:
-            queue = (await client.get("/v1/caseworker/queue", headers=w.caseworker)).json()
-            return [q for q in queue if q["proposal_id"] == proposal_id and q["hand_over_in_person"]]
-
-        [entry] = await eventually(handed_over, 20, "the proposal queued for handing over in person")
+        entry = await queued(w, proposal_id, "hand_over_in_person", "the proposal queued for handing over in person")
         assert entry["state"] == "approved"
         await consumed_everything(stack.notifier, infra.kafka_bootstrap, common.topics.citizens)
         assert not mail.messages, "nothing is sent to a citizen under a social-control concern"
@@ -263,11 +266,7 @@ async def test_a_mail_server_that_is_down_is_retried_then_dead_lettered_into_the
         decision = f"/v1/citizens/{citizen_id}/proposals/{proposal_id}/decision"
         assert (await w.step(decision, w.caseworker, {"decision": "approve"})).status_code == 200
 
-        async def failed_in_queue() -> list[dict[str, Any]]:
-            queue = (await client.get("/v1/caseworker/queue", headers=w.caseworker)).json()
-            return [q for q in queue if q["proposal_id"] == proposal_id and q["delivery_failed"]]
-
-        [entry] = await eventually(failed_in_queue, 30, "the undelivered digest in the caseworker's queue")
+        entry = await queued(w, proposal_id, "delivery_failed", "the undelivered digest in the caseworker's queue")
         assert entry["hand_over_in_person"] is True and "mail server" in entry["delivery_failed"]
         assert entry["state"] == "approved", "never offered: the citizen was not told"
         stats = await stack.notifier_stats()
