@@ -41,14 +41,9 @@ from shared.webhooks import DELIVERY_HEADER, SIGNATURE_HEADER, UnsafeTarget, che
 log = logging.getLogger(__name__)
 
 #: Known not to have reached the mail server: such a try does not count against the one resend.
-NOT_SENT = (
-    MailNotSent,
-    ConnectionRefusedError,
-    smtplib.SMTPConnectError,
-    smtplib.SMTPRecipientsRefused,
-    smtplib.SMTPSenderRefused,
-    smtplib.SMTPHeloError,
-)
+NOT_SENT = (MailNotSent, ConnectionRefusedError, smtplib.SMTPConnectError, smtplib.SMTPHeloError)
+#: Refused for good (the address or the sender): retrying cannot help; dead-lettered at once.
+REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused)
 
 
 def _claim_s(deps: NotifierDeps) -> float:
@@ -232,6 +227,11 @@ async def send_digest(deps: NotifierDeps, citizen_id: uuid.UUID) -> int:
         deps, key, citizen_id, proposals, approvers, personal, language, municipality, batch["created_at"]
     )
     outcome = await _send_once(deps, citizen_id, key, personal.email, deps.renderer.digest(digest))
+    if outcome == "refused":
+        ids = [p.proposal_id for p in proposals]
+        await _dead_letter(deps, citizen_id, ids, "citizen", "email", 1, "the mail server refused the address")
+        await deps.store.finish_batch(citizen_id, None)
+        return 0
     if outcome == "failed":
         return await _retry_digest(deps, citizen_id, batch, proposals, "the mail server could not be reached")
     await _announce(
@@ -259,9 +259,10 @@ async def _retry_digest(
 
 
 async def _send_once(
-    deps: NotifierDeps, citizen_id: uuid.UUID, key: uuid.UUID, to: str, rendered: Any
-) -> Literal["sent", "already", "failed"]:
-    """One e-mail under the delivery rule: `already` when it was sent (or sent twice) before."""
+    deps: NotifierDeps, citizen_id: uuid.UUID, key: uuid.UUID, to: str, rendered: Any, *, reraise: bool = False
+) -> Literal["sent", "already", "failed", "refused"]:
+    """One e-mail under the delivery rule: `already` when it was sent (or sent twice) before; `reraise`
+    hands the mail server's error to the caller (the stream guard tells transient from permanent)."""
     earlier = await deps.store.delivery(key)
     step = delivery.next_step(earlier)
     mid = delivery.message_id(key, deps.settings.message_id_domain)
@@ -275,12 +276,16 @@ async def _send_once(
     await deps.store.record_delivery(citizen_id, key, {"state": "sending", "message_id": mid, "sends": sends})
     try:
         await deps.mail.send(mime.email(rendered, sender=deps.settings.mail_from, to=to, message_id=mid))
-    except NOT_SENT:
+    except (*NOT_SENT, *REFUSED) as exc:
         await deps.store.record_delivery(citizen_id, key, {"state": "not_sent", "message_id": mid, "sends": sends - 1})
-        return "failed"
+        if reraise:
+            raise
+        return "refused" if isinstance(exc, REFUSED) else "failed"
     except (smtplib.SMTPException, OSError) as exc:
         # It may have reached the server: `sending` stays, and the retry is the one resend.
         log.warning("message %s: the mail server failed mid-send (%s)", mid, type(exc).__name__)
+        if reraise:
+            raise
         return "failed"
     deps.counters["emails_sent" if sends == 1 else "emails_resent"] += 1
     record = {"state": "sent", "message_id": mid, "channel": "email", "sent_at": deps.clock(), "sends": sends}
@@ -359,9 +364,9 @@ async def ranking_mail(deps: NotifierDeps, event: MatchProposed) -> None:
         deps.clock(),
         with_links=False,
     )
-    outcome = await _send_once(deps, event.citizen_id, event.event_id, personal.email, deps.renderer.digest(digest))
-    if outcome == "failed":
-        raise ConnectionRefusedError("the mail server could not be reached")  # the guard retries with backoff
+    rendered = deps.renderer.digest(digest)
+    # The mail server's own error goes to the guard: retried when transient, dead-lettered when refused.
+    await _send_once(deps, event.citizen_id, event.event_id, personal.email, rendered, reraise=True)
     await _announce(deps, event.citizen_id, event.event_id, [p.proposal_id for p in proposals], event.correlation_id)
 
 
@@ -398,6 +403,8 @@ async def deliver_notice(deps: NotifierDeps, item_id: uuid.UUID) -> int:
             await deps.store.update_outbox(item_id, {**item, "state": "skipped", "why": "no e-mail address"}, None)
             return 0
         outcome = await _send_once(deps, citizen_id, item_id, facts_raw["owner_email"], deps.renderer.candidate(notice))
+        if outcome == "refused":
+            return await _give_up_notice(deps, item_id, item, "the mail server refused the owner's address")
         if outcome == "failed":
             return await _retry_notice(deps, item_id, item, "the mail server could not be reached")
         await deps.store.update_outbox(item_id, {**item, "state": "sent"}, None)
