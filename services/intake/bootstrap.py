@@ -171,9 +171,9 @@ def bootstrap(
     lifecycle_store = RedisLifecycleStore(redis_client, common.namespace)
     lifecycle = _lifecycle(settings, lifecycle_store, deps, privacy, clock)
     guard = MessageGuard(broker, common.topics, "intake")
-    register_subscribers(broker, deps, guard, kafka)
     failures = DeliveryFailures(redis_client, common.namespace)
-    register_lifecycle_subscribers(broker, lifecycle, privacy.keys, guard, kafka, failures)
+    track_rankings = register_lifecycle_subscribers(broker, lifecycle, privacy.keys, guard, kafka, failures)
+    register_subscribers(broker, deps, guard, kafka, then=track_rankings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

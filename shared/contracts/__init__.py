@@ -5,6 +5,8 @@ from shared.contracts.common import (
     Certificate,
     DrivingLicence,
     GeoPoint,
+    LifecycleAction,
+    LifecycleState,
     MessageLanguage,
     OpportunityKind,
     Sealed,
@@ -44,8 +46,6 @@ from shared.contracts.events import (
 )
 from shared.contracts.lifecycle import (
     ConsentWithdrawn,
-    LifecycleAction,
-    LifecycleState,
     ProposalTransitioned,
     SealedConsentWithdrawn,
     SealedProposalTransitioned,

@@ -143,3 +143,35 @@ class WeeklySlot(Contract):
 
     def overlaps(self, other: WeeklySlot) -> bool:
         return self.day == other.day and self.start < other.end and other.start < self.end
+
+
+#: A proposal's lifecycle (decided by intake; see `shared.contracts.lifecycle`).
+LifecycleState = Literal[
+    "proposed",
+    "approved",
+    "overridden",
+    "offered",
+    "accepted",
+    "declined",
+    "expired",
+    "shared",
+    "interested",
+    "not_interested",
+    "started",
+    "ended",
+    "retracted",
+]
+LifecycleAction = Literal[
+    "approve",
+    "override",
+    "offer",
+    "accept",
+    "decline",
+    "expire",
+    "share",
+    "interested",
+    "not_interested",
+    "start",
+    "end",
+    "retract",
+]

@@ -11,7 +11,15 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, TypeAdapter
 
-from shared.contracts.common import CefrLevel, Contract, EscoUri, MessageLanguage, OpportunityKind, Sealed
+from shared.contracts.common import (
+    CefrLevel,
+    Contract,
+    EscoUri,
+    LifecycleAction,
+    MessageLanguage,
+    OpportunityKind,
+    Sealed,
+)
 from shared.contracts.opportunity import Opportunity
 from shared.contracts.profile import CitizenProfile
 
@@ -203,25 +211,9 @@ class AuditRecorded(Event):
     event_type: Literal["AuditRecorded"] = "AuditRecorded"
     actor_role: Literal["caseworker", "company", "association", "citizen", "admin", "system"]
     actor_id: str = Field(max_length=100, description="The token's subject (an id, never a name).")
-    action: Literal[
-        "read",
-        "export",
-        "erase",
-        "approve",
-        "override",
-        "update",
-        "offer",
-        "accept",
-        "decline",
-        "expire",
-        "share",
-        "interested",
-        "not_interested",
-        "start",
-        "end",
-        "retract",
-        "withdraw_consent",
-    ] = Field(description="What was done; the lifecycle's actions are recorded under their own names.")
+    action: Literal["read", "export", "erase", "update", "withdraw_consent"] | LifecycleAction = Field(
+        description="What was done; the lifecycle's steps are recorded under their own names."
+    )
     citizen_id: uuid.UUID | None = None
     resource: str = Field(max_length=200, description="What was touched, e.g. `proposals` or a proposal id.")
     reason: str = Field(default="", max_length=1000, description="Why; required for overrides.")

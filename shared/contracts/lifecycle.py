@@ -17,38 +17,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from shared.contracts.common import OpportunityKind
+from shared.contracts.common import LifecycleAction, LifecycleState, OpportunityKind
 from shared.contracts.events import Event, Proposal, SealedCitizenEvent
-
-LifecycleState = Literal[
-    "proposed",
-    "approved",
-    "overridden",
-    "offered",
-    "accepted",
-    "declined",
-    "expired",
-    "shared",
-    "interested",
-    "not_interested",
-    "started",
-    "ended",
-    "retracted",
-]
-LifecycleAction = Literal[
-    "approve",
-    "override",
-    "offer",
-    "accept",
-    "decline",
-    "expire",
-    "share",
-    "interested",
-    "not_interested",
-    "start",
-    "end",
-    "retract",
-]
 
 
 class ProposalTransitioned(Event):

@@ -45,7 +45,6 @@ GROUPS: tuple[tuple[str, str, str], ...] = (
     ("notifier", "citizens", "citizens"),
     ("notifier", "proposals", "proposals"),
     ("intake", "proposals", "proposals"),
-    ("intake", "lifecycle-proposals", "proposals"),
     ("intake", "lifecycle-citizens", "citizens"),
     ("intake", "lifecycle-notifications", "notifications"),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from faststream.kafka import KafkaBroker
 
@@ -34,7 +35,11 @@ def register_lifecycle_subscribers(
     guard: MessageGuard,
     kafka: KafkaSettings,
     failures: DeliveryFailures | None = None,
-) -> None:
+) -> Callable[[ProposalEvent], Awaitable[None]]:
+    """Subscribe to the topics intake reads for nothing else; the rankings come through intake's own
+    proposals subscriber (the returned function), since the guard allows one consumer per topic.
+    `failures` keeps the messages the notifier dead-lettered, for the caseworker's queue."""
+
     async def on_proposals(event: ProposalEvent) -> None:
         await lifecycle_follow.on_proposals(deps, keys, event)
 
@@ -56,7 +61,6 @@ def register_lifecycle_subscribers(
 
     t = deps.topics
     for topic, purpose, contract, handle, description in (
-        (t.proposals, "lifecycle-proposals", ProposalEvent, on_proposals, "Tracks each ranking's proposals."),
         (
             t.citizens,
             "lifecycle-citizens",
@@ -90,6 +94,7 @@ def register_lifecycle_subscribers(
         title="intake.lifecycle",
         description="One SealedProposalTransitioned per lifecycle step, keyed by citizen; SealedConsentWithdrawn too.",
     )
+    return on_proposals
 
 
 async def sweep_forever(deps: LifecycleDeps, every_s: float) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from faststream.kafka import KafkaBroker
 
 from services.intake import handlers
@@ -11,9 +13,20 @@ from shared.messaging import MessageGuard, subscribe
 from shared.settings import KafkaSettings
 
 
-def register_subscribers(broker: KafkaBroker, deps: IntakeDeps, guard: MessageGuard, kafka: KafkaSettings) -> None:
+def register_subscribers(
+    broker: KafkaBroker,
+    deps: IntakeDeps,
+    guard: MessageGuard,
+    kafka: KafkaSettings,
+    then: Callable[[ProposalEvent], Awaitable[None]] | None = None,
+) -> None:
+    """`then` also runs for each ranking (the lifecycle tracks its proposals): one consumer per topic per
+    process, because the guard keeps its pause and retry state per topic-partition."""
+
     async def on_proposals(event: ProposalEvent) -> None:
         await handlers.on_match_proposed(deps, event)
+        if then is not None:
+            await then(event)
 
     subscribe(
         broker,
@@ -25,5 +38,5 @@ def register_subscribers(broker: KafkaBroker, deps: IntakeDeps, guard: MessageGu
         handle=on_proposals,
         title="intake.proposals",
         description="Stores each ranking (SealedMatchProposed, or MatchProposed written before sealing) "
-        "as the citizen's current proposals.",
+        "as the citizen's current proposals, and starts the lifecycle of each of its proposals.",
     )
