@@ -46,6 +46,7 @@ def _notifier(
         "BROBYGGER_NAMESPACE": common.namespace,
         "NOTIFIER_PORT": str(port),
         "NOTIFIER_SMTP_PORT": str(smtp_port),
+        "NOTIFIER_RANKING_DIGEST": "true",  # an e-mail per ranking, as this test's rule expects
     }
     with log.open("wb") as out:
         return subprocess.Popen(
