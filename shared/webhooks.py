@@ -96,7 +96,7 @@ def check_target(
     port = port or (443 if parts.scheme == "https" else 80)
     try:
         addresses = resolver(parts.hostname, port)
-    except OSError as exc:
+    except (OSError, UnicodeError) as exc:  # UnicodeError: a host name IDNA cannot encode
         raise UnsafeTarget(f"field `url`: the host `{parts.hostname}` does not resolve") from exc
     if not addresses:
         raise UnsafeTarget(f"field `url`: the host `{parts.hostname}` does not resolve")

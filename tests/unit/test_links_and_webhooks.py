@@ -72,6 +72,12 @@ def test_unsafe_webhook_targets_are_refused_naming_why(
     assert why in str(refused.value) and str(refused.value).startswith("field `url`")
 
 
+def test_a_host_name_that_cannot_be_a_host_is_refused_not_crashed_on() -> None:
+    for url in ("https://" + "ä" * 300 + "/x", "https://a..b/", "http://[::1/x", "https://exa mple.dk/"):
+        with pytest.raises(UnsafeTarget):
+            check_target(url, production=False)
+
+
 def test_a_safe_target_is_pinned_to_the_address_that_was_checked() -> None:
     target = check_target(
         "https://hr.example.dk:8443/hook?x=1", production=True, resolver=lambda h, p: ["93.184.216.34"]
