@@ -5,8 +5,14 @@
 The product runs where the full ESCO files are absent, so only what the matcher needs is kept:
 occupation and skill ids and labels (English preferred/alternative/hidden, Danish preferred and
 alternative, STAR's Danish job titles), ISCO unit groups, the essential/optional occupation-skill
-relations, and the reviewed Danish glossary (services/matcher/data/glossary_da.json) resolved to
+relations, each skill's top groups in the skills hierarchy (S1–S8, T1–T6, L1/L2, K00–K99), Danish
+skill labels, and the reviewed Danish glossary (services/matcher/data/glossary_da.json) resolved to
 ESCO ids. Output is deterministic gzip JSON (sorted, mtime 0) so re-running gives the same bytes.
+
+Danish skill labels: ESCO's official `skills_da.csv` when it is in `--source` (same columns as
+`skills_en.csv`: conceptUri, preferredLabel, altLabels, hiddenLabels), else the project's own
+UNOFFICIAL labels in services/matcher/data/sources/skills_da.tsv (written and reviewed within the
+project, not ESCO's). The artifact's `skill_labels_da` says which was used.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "services" / "matcher" / "data"
+UNOFFICIAL_DA = DATA / "sources" / "skills_da.tsv"
 OCC_PREFIX = "http://data.europa.eu/esco/occupation/"
 SKILL_PREFIX = "http://data.europa.eu/esco/skill/"
 OBSOLETE_OCCUPATION = OCC_PREFIX + "a9e54177-a185-404d-b6e6-15663d31137e"
@@ -35,6 +42,11 @@ ATTRIBUTION = (
     "portal by the Danish Agency for Labour Market and Recruitment (STAR) and the European "
     "Commission."
 )
+UNOFFICIAL_DA_NOTE = (
+    " Danish skill and knowledge labels: unofficial, written and reviewed by the Brobygger project "
+    "(not ESCO's own Danish labels)."
+)
+OFFICIAL_DA_NOTE = " Danish skill and knowledge labels: ESCO's official Danish labels."
 
 
 def _rows(path: Path) -> Iterator[dict[str, str]]:
@@ -54,6 +66,38 @@ def _unique(labels: list[str], exclude: set[str]) -> list[str]:
             seen.add(label.casefold())
             out.append(label)
     return out
+
+
+def top_groups(source: Path) -> dict[str, set[str]]:
+    """Each skill's top groups in the ESCO skills hierarchy: S1–S8, T1–T6, L1/L2, K00–K99.
+
+    Knowledge hangs under the ISCED-F fields (`…/isced-f/04` becomes K04). A skill with several
+    broader concepts can reach more than one top group; all are kept.
+    """
+    top: dict[str, str] = {}
+    for r in _rows(source / "skillsHierarchy_en.csv"):
+        uri = r["Level 1 URI"]
+        if uri and not r["Level 2 URI"]:
+            code = r["Level 1 code"] or "K" + uri.rsplit("/", 1)[-1]
+            top[uri] = code
+    broader: dict[str, list[str]] = {}
+    for r in _rows(source / "broaderRelationsSkillPillar.csv"):
+        broader.setdefault(r["conceptUri"], []).append(r["broaderUri"])
+    memo: dict[str, set[str]] = {}
+
+    def walk(uri: str, seen: frozenset[str]) -> set[str]:
+        if uri in top:
+            return {top[uri]}
+        if uri in memo:
+            return memo[uri]
+        found: set[str] = set()
+        for parent in broader.get(uri, []):
+            if parent not in seen:
+                found |= walk(parent, seen | {uri})
+        memo[uri] = found
+        return found
+
+    return {uri: walk(uri, frozenset()) for uri in broader}
 
 
 def _step(message: str, started: float) -> None:
@@ -109,18 +153,34 @@ def derive(source: Path, glossary_path: Path) -> dict[str, object]:
                 sorted(optional[i]),
             ]
         )
+    groups = top_groups(source)
+    skills_da, da_source = danish_skill_labels(source, skill_rows)
+    _step(f"Danish labels for {len(skills_da)} skills ({da_source})", t0)
     skills = []
     for r in skill_rows:
+        uri = r["conceptUri"]
         pref = r["preferredLabel"].strip()
         alt = _unique(_lines(r["altLabels"]) + _lines(r["hiddenLabels"]), {pref})
-        skills.append([r["conceptUri"].removeprefix(SKILL_PREFIX), r["skillType"], pref, alt])
+        pref_da, alt_da = skills_da.get(uri, ("", []))
+        skills.append(
+            [
+                uri.removeprefix(SKILL_PREFIX),
+                r["skillType"],
+                pref,
+                alt,
+                pref_da,
+                alt_da,
+                sorted(groups.get(uri, set())),
+            ]
+        )
 
     glossary = _resolve_glossary(glossary_path, occ_rows, skill_rows)
     _step(f"resolved {len(glossary)} glossary entries", t0)
     return {
-        "format": 1,
+        "format": 2,
         "esco_version": "v1.1.1",
-        "attribution": ATTRIBUTION,
+        "attribution": ATTRIBUTION
+        + (OFFICIAL_DA_NOTE if da_source == "official" else UNOFFICIAL_DA_NOTE),
         "occupation_columns": [
             "id",
             "isco",
@@ -131,11 +191,49 @@ def derive(source: Path, glossary_path: Path) -> dict[str, object]:
             "essential_skills",
             "optional_skills",
         ],
-        "skill_columns": ["id", "type", "label_en", "labels_en"],
+        "skill_columns": ["id", "type", "label_en", "labels_en", "label_da", "labels_da", "groups"],
+        "skill_labels_da": da_source,
         "occupations": occupations,
         "skills": skills,
         "glossary": glossary,
     }
+
+
+def danish_skill_labels(
+    source: Path, skill_rows: list[dict[str, str]]
+) -> tuple[dict[str, tuple[str, list[str]]], str]:
+    """Danish (preferred, alternatives) per skill URI, and "official" or "unofficial".
+
+    The unofficial file names each concept by URI and English preferred label; a row whose English
+    label does not match ESCO's is refused, so a shifted or mistyped row cannot land on the wrong
+    concept.
+    """
+    official = source / "skills_da.csv"
+    labels: dict[str, tuple[str, list[str]]] = {}
+    if official.exists():
+        for r in _rows(official):
+            pref = r["preferredLabel"].strip()
+            if pref:
+                alt = _lines(r.get("altLabels", "")) + _lines(r.get("hiddenLabels", ""))
+                labels[r["conceptUri"]] = (pref, _unique(alt, {pref}))
+        return labels, "official"
+    english = {r["conceptUri"]: r["preferredLabel"].strip() for r in skill_rows}
+    errors: list[str] = []
+    with UNOFFICIAL_DA.open(encoding="utf-8", newline="") as fh:
+        for n, r in enumerate(csv.DictReader(fh, delimiter="\t"), start=2):
+            uri, pref = r["conceptUri"], r["preferredLabel_da"].strip()
+            if english.get(uri) != r["preferredLabel_en"]:
+                errors.append(f"line {n}: {uri} is not the ESCO skill {r['preferredLabel_en']!r}")
+            elif not pref:
+                errors.append(f"line {n}: empty `preferredLabel_da`")
+            elif uri in labels:
+                errors.append(f"line {n}: {uri} appears twice")
+            else:
+                alt = [a.strip() for a in r["altLabels_da"].split("|") if a.strip()]
+                labels[uri] = (pref, _unique(alt, {pref}))
+    if errors:
+        raise SystemExit(f"{UNOFFICIAL_DA.name} errors:\n" + "\n".join(errors))
+    return labels, "unofficial"
 
 
 def _resolve_glossary(

@@ -19,7 +19,7 @@ from tests.samples import opportunity_payload, profile_payload
 pytestmark = pytest.mark.e2e
 
 FIRST, SECOND = "31313131", "42424242"
-CASEWORKER = bearer("caseworker", "cw-316", "316")
+CASEWORKER = bearer("caseworker", "cw-316", "316", expires_in_s=24 * 3600)  # made at import: outlives a long suite
 
 
 async def test_two_companies_lists_share_no_linkable_value_while_one_company_may_link_its_own_postings(
@@ -32,11 +32,12 @@ async def test_two_companies_lists_share_no_linkable_value_while_one_company_may
             mine = await _register(client, first, FIRST, approve=True)
             mine_too = await _register(client, first, FIRST, approve=False)  # approved owner: straight in
             theirs = await _register(client, second, SECOND, approve=True)
+            excluded = await _register(client, first, FIRST, approve=False, required_certificates=["forklift"])
 
             async def catalogue_loaded() -> bool:
-                return bool((await stack.matcher_stats())["catalogue_size"] >= 3)
+                return bool((await stack.matcher_stats())["catalogue_size"] >= 4)
 
-            await eventually(catalogue_loaded, 20, "the matcher to read the three opportunities")
+            await eventually(catalogue_loaded, 20, "the matcher to read the four opportunities")
             people = []
             for _ in range(2):
                 profile = profile_payload()
@@ -58,6 +59,16 @@ async def test_two_companies_lists_share_no_linkable_value_while_one_company_may
             own = await client.get(f"/v1/citizens/{people[0][0]}/proposals", headers=bearer("citizen", people[0][0]))
             assert own.status_code == 200 and own.json()["status"] == "ready"
             assert (await client.get(f"/v1/citizens/{people[0][0]}/proposals", headers=first)).status_code == 403
+            # "Why not" is for staff: the caseworker sees the job a missing certificate excluded;
+            # the citizen and the job's own company never do.
+            citizen_id = people[0][0]
+            staff = (await client.get(f"/v1/citizens/{citizen_id}/proposals", headers=CASEWORKER)).json()
+            assert [(m["opportunity_id"], m["rule"]) for m in staff["near_misses"]] == [
+                (excluded, "missing_certificate")
+            ]
+            assert own.json()["near_misses"] == [] and excluded not in own.text
+            company_view = (await client.get(f"/v1/opportunities/{excluded}/candidates", headers=first)).json()
+            assert company_view["candidates"] == []
 
     text = str(lists)
     for citizen_id, profile in people:
@@ -83,9 +94,13 @@ async def test_two_companies_lists_share_no_linkable_value_while_one_company_may
             assert all(c[field] == value for c in [*lists["mine"], *lists["theirs"]]), (field, value)
 
 
-async def _register(client: httpx.AsyncClient, headers: dict[str, str], cvr: str, *, approve: bool) -> str:
+async def _register(
+    client: httpx.AsyncClient, headers: dict[str, str], cvr: str, *, approve: bool, **overrides: Any
+) -> str:
     payload = opportunity_payload(
-        owner={"type": "company", "cvr": cvr, "name": f"Firma {cvr} (test)"}, title=f"Job {uuid.uuid4().hex[:4]}"
+        owner={"type": "company", "cvr": cvr, "name": f"Firma {cvr} (test)"},
+        title=f"Job {uuid.uuid4().hex[:4]}",
+        **overrides,
     )
     r = await client.post("/v1/opportunities", json=payload, headers=headers)
     assert r.status_code == 202, r.text

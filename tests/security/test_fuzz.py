@@ -42,6 +42,9 @@ EXAMPLES = int(os.environ.get("BROBYGGER_FUZZ_EXAMPLES", "150"))  # per operatio
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
+# Its time grows with the API (one pass per operation, mode and kind of id): with the lifecycle's ten
+# operations it took about 300 s on a busy two-core machine, the suite's default limit.
+@pytest.mark.timeout(900)
 async def test_fuzzing_every_operation_finds_no_server_error_and_no_answer_outside_the_schema(
     infra: InfraHandle, common: CommonSettings
 ) -> None:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 OCCUPATION_PREFIX = "http://data.europa.eu/esco/occupation/"
 SKILL_PREFIX = "http://data.europa.eu/esco/skill/"
+#: Artifact format: 2 added Danish skill labels and each skill's top groups.
+FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,21 @@ class Skill:
     type: str
     label_en: str
     labels_en: tuple[str, ...]
+    label_da: str = ""
+    labels_da: tuple[str, ...] = ()
+    #: Top groups in ESCO's skills hierarchy: S1–S8 skills, T1–T6 transversal skills and
+    #: attitudes, L1/L2 languages, K00–K99 knowledge fields (ISCED-F).
+    groups: tuple[str, ...] = ()
+
+    @property
+    def transversal(self) -> bool:
+        """An attitude or personal quality ("selvstændig", "fleksibel"), not a trade skill.
+
+        ESCO files these only under the transversal groups T2–T6 (thinking, self-management,
+        social, physical, life skills); T1 holds languages and numeracy, so it does not count,
+        and a skill that also hangs under a skill group (S1–S8) is a trade skill.
+        """
+        return bool(self.groups) and all(g.startswith("T") and g != "T1" for g in self.groups)
 
 
 @dataclass(frozen=True)
@@ -58,12 +75,17 @@ class EscoIndex:
         self.version = version
         self.occupation_by_uri = {o.uri: i for i, o in enumerate(self.occupations)}
         self.skill_by_uri = {s.uri: i for i, s in enumerate(self.skills)}
+        #: Where the Danish skill labels come from: "official" (ESCO) or "unofficial" (ours).
+        self.skill_labels_da = ""
 
     @classmethod
     def from_artifact(cls, data: Mapping[str, object]) -> EscoIndex:
         """Build from the parsed artifact JSON; a malformed artifact names the bad part."""
-        if data.get("format") != 1:
-            raise ValueError(f"ESCO artifact: unsupported `format` {data.get('format')!r}, want 1")
+        if data.get("format") != FORMAT:
+            raise ValueError(
+                f"ESCO artifact: unsupported `format` {data.get('format')!r}, want {FORMAT} "
+                "(re-run scripts/derive_esco.py)"
+            )
         occs = [
             Occupation(
                 OCCUPATION_PREFIX + str(r[0]),
@@ -77,13 +99,32 @@ class EscoIndex:
             )
             for r in _rows(data, "occupations", 8)
         ]
-        skills = [Skill(SKILL_PREFIX + str(r[0]), str(r[1]), str(r[2]), _strs(r[3])) for r in _rows(data, "skills", 4)]
-        glossary = [GlossaryEntry(_strs(r[0]), _ints(r[1]), _ints(r[2])) for r in _rows(data, "glossary", 3)]
-        return cls(occs, skills, glossary, str(data["attribution"]), str(data["esco_version"]))
+        skills = [
+            Skill(
+                SKILL_PREFIX + str(r[0]),
+                str(r[1]),
+                str(r[2]),
+                _strs(r[3]),
+                str(r[4]),
+                _strs(r[5]),
+                _strs(r[6]),
+            )
+            for r in _rows(data, "skills", 7)
+        ]
+        glossary = [
+            GlossaryEntry(_strs(r[0]), _ints(r[1]), _ints(r[2])) for r in _rows(data, "glossary", 3)
+        ]
+        index = cls(occs, skills, glossary, str(data["attribution"]), str(data["esco_version"]))
+        index.skill_labels_da = str(data.get("skill_labels_da", ""))
+        return index
 
     def occupation_label(self, index: int, language: str = "en") -> str:
         occ = self.occupations[index]
         return occ.label_da if language == "da" and occ.label_da else occ.label_en
+
+    def skill_label(self, index: int, language: str = "en") -> str:
+        skill = self.skills[index]
+        return skill.label_da if language == "da" and skill.label_da else skill.label_en
 
 
 def _rows(data: Mapping[str, object], key: str, width: int) -> list[Sequence[object]]:

@@ -1,15 +1,18 @@
 """Link free text (Danish or English, often misspelt) to ESCO occupations and skills.
 
-Every ESCO label (English preferred, alternative and hidden; Danish preferred and alternative;
-STAR's Danish job titles; the reviewed glossary) is a row of character n-gram TF-IDF; a text links
-to the concepts of its nearest labels by cosine similarity, which is its confidence. A text whose
-best match is below `MIN_CONFIDENCE` stays unlinked and is kept as raw text.
+Every ESCO label (English preferred, alternative and hidden; Danish occupation labels and STAR's
+Danish job titles; the Danish skill labels; the reviewed glossary) is a row of character n-gram
+TF-IDF over Danish-analysed words (`text.DanishAnalyser`: job-ad phrasing out, compounds split,
+Snowball stems); a text links to the concepts of its nearest labels by cosine similarity, which is
+its confidence. A text whose best match is below `MIN_CONFIDENCE` stays unlinked and is kept as
+raw text. A skill link says whether the skill is transversal (an attitude or personal quality such
+as "selvstændig" or "fleksibel"), so ranking can weigh it lightly and reasons can name it.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,9 +21,18 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from services.matcher.domain.esco import EscoIndex
-from services.matcher.domain.text import TextEncoder, normalise
+from services.matcher.domain.text import (
+    LABEL_WORD_ZIPF,
+    DanishAnalyser,
+    TextEncoder,
+    normalise,
+    words_of,
+)
 
 ConceptKind = Literal["occupation", "skill"]
+#: Part of the disk cache key, beside a hash of this module's and `text`'s source: bump it for a
+#: change in what the linker fits that lives elsewhere.
+LINKER_VERSION = 3
 MIN_CONFIDENCE = 0.5
 MAX_LABEL_SHARE = 0.03
 #: Links this close to the best one are readings too: an ambiguous text spreads over them.
@@ -39,6 +51,8 @@ class Link:
     kind: ConceptKind
     index: int
     confidence: float
+    #: A transversal skill: an attitude or personal quality, weighed lightly in ranking.
+    transversal: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,6 +71,11 @@ class LinkedText:
     def readings(self) -> tuple[Link, ...]:
         return self.links[: self.n_readings]
 
+    @property
+    def attitude(self) -> bool:
+        """The text names an attitude or personal quality ("godt humør"), not a trade skill."""
+        return self.best is not None and self.best.transversal
+
 
 @dataclass(frozen=True)
 class LabelTable:
@@ -74,6 +93,8 @@ class LinkerState:
     idf: npt.NDArray[np.float32]
     occupations: LabelTable
     skills: LabelTable
+    #: Known Danish words and their Zipf frequency, for splitting compounds.
+    words: Mapping[str, float]
 
 
 def _occupation_labels(index: EscoIndex) -> list[tuple[str, int, float]]:
@@ -94,15 +115,40 @@ def _skill_labels(index: EscoIndex) -> list[tuple[str, int, float]]:
     for i, s in enumerate(index.skills):
         rows.append((s.label_en, i, _PREFERRED))
         rows += [(label, i, _ALTERNATIVE) for label in s.labels_en]
+        if s.label_da:
+            rows.append((s.label_da, i, _PREFERRED))
+        # The Danish alternatives are the words caseworkers and job ads use ("truckkørsel"), as
+        # good as the preferred label: an exact one must beat a preferred label with extra words.
+        rows += [(label, i, _PREFERRED) for label in s.labels_da]
     for entry in index.glossary:
         rows += [(term, i, _PREFERRED) for term in entry.terms_da for i in entry.skills]
     return rows
 
 
-def build_linker_state(index: EscoIndex) -> LinkerState:
+def compound_words(index: EscoIndex, words: Mapping[str, float]) -> dict[str, float]:
+    """The word table plus every word of the Danish labels (so "truck" and "pluk" are known)."""
+    known = dict(words)
+    labels = [t for e in index.glossary for t in e.terms_da]
+    for o in index.occupations:
+        labels += [o.label_da, *o.labels_da]
+    for s in index.skills:
+        labels += [s.label_da, *s.labels_da]
+    for label in labels:
+        for w in words_of(label):
+            if len(w) >= 3 and w.isalpha():
+                known.setdefault(w, LABEL_WORD_ZIPF)
+    return known
+
+
+def build_linker_state(index: EscoIndex, words: Mapping[str, float]) -> LinkerState:
     """Fit the n-gram IDF on all labels and encode them (a few seconds; cache the result)."""
+    known = compound_words(index, words)
     occ_rows, skill_rows = _occupation_labels(index), _skill_labels(index)
-    encoder, encoded = TextEncoder.fit([r[0] for r in occ_rows + skill_rows], max_df=MAX_LABEL_SHARE)
+    encoder, encoded = TextEncoder.fit(
+        [r[0] for r in occ_rows + skill_rows],
+        max_df=MAX_LABEL_SHARE,
+        analyser=DanishAnalyser(known),
+    )
     split = len(occ_rows)
 
     def table(rows: list[tuple[str, int, float]], matrix: sp.csr_matrix) -> LabelTable:
@@ -117,6 +163,7 @@ def build_linker_state(index: EscoIndex) -> LinkerState:
         idf=encoder.idf,
         occupations=table(occ_rows, encoded[:split]),
         skills=table(skill_rows, encoded[split:]),
+        words=known,
     )
 
 
@@ -138,7 +185,11 @@ class Linker:
     ) -> None:
         self.index = index
         self.state = state
-        self.encoder = TextEncoder(state.idf)
+        self.encoder = TextEncoder(state.idf, DanishAnalyser(state.words))
+        self._transversal = {
+            "occupation": np.zeros(len(index.occupations), dtype=np.bool_),
+            "skill": np.array([s.transversal for s in index.skills], dtype=np.bool_),
+        }
         self._max_links = max_links
         self._cache_size = cache_size
         self._cache: OrderedDict[tuple[ConceptKind, str], tuple[Link, ...]] = OrderedDict()
@@ -181,7 +232,10 @@ class Linker:
                 found[key] = linked
                 self._remember(key, *linked)
         self.misses += len(todo)
-        return [LinkedText(text, found[key][0], found[key][1]) for (_, text), key in zip(requests, keys, strict=True)]
+        return [
+            LinkedText(text, found[key][0], found[key][1])
+            for (_, text), key in zip(requests, keys, strict=True)
+        ]
 
     def _remember(self, key: tuple[ConceptKind, str], links: tuple[Link, ...], readings: int) -> None:
         self._cache[key] = links
@@ -236,8 +290,11 @@ class Linker:
         reading[MAX_READINGS:] = False
         chosen = np.flatnonzero(reading)
         others = np.flatnonzero(~reading)[: max(0, self._max_links - chosen.size)]
+        order = np.array([*chosen, *others], dtype=np.intp)
+        concepts = table.concept[labels[keep[order]]]
+        transversal = self._transversal[kind][concepts]
         links = tuple(
-            Link(kind, int(table.concept[labels[keep[j]]]), round(min(float(score[j]), 1.0), 3))
-            for j in (*chosen, *others)
+            Link(kind, int(c), round(min(float(score[j]), 1.0), 3), bool(t))
+            for j, c, t in zip(order, concepts, transversal, strict=True)
         )
         return links, int(chosen.size)

@@ -1,0 +1,122 @@
+"""A caseworker writes skills in Danish, the way job ads and case notes phrase them."""
+
+import json
+import uuid
+from pathlib import Path
+
+from services.matcher.domain.catalogue import Catalogue
+from services.matcher.domain.features import ATTITUDE_SHARE, FeatureSpace
+from services.matcher.domain.linking import LinkedText
+from services.matcher.domain.ranking import Ranker
+from services.matcher.domain.text import DanishAnalyser
+from shared.contracts import CitizenProfile, Opportunity
+from tests.unit.matcher.conftest import catalogue, opportunity, profile
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _skill(ranker: Ranker, text: str) -> LinkedText:
+    return ranker.linker.skills([text])[0]
+
+
+def _label(ranker: Ranker, text: str) -> str | None:
+    best = _skill(ranker, text).best
+    return None if best is None else ranker.linker.index.skills[best.index].label_en
+
+
+def test_danish_skill_phrases_link_to_their_esco_skill(ranker: Ranker) -> None:
+    assert _label(ranker, "erfaring med gaffeltruck") == "operate forklift"
+    assert _label(ranker, "lønbehandling") == "manage payroll"
+    assert _label(ranker, "betjening af kasseapparat") == "operate cash register"
+
+
+def test_inflected_forms_link_to_the_same_skill(ranker: Ranker) -> None:
+    forms = ["rengøring af gulve", "rengøring af gulvet", "rengøre gulvene"]
+    assert len({_label(ranker, f) for f in forms}) == 1
+    assert _label(ranker, forms[0]) == "clean building floors"
+
+
+def test_compounds_split_into_known_words(ranker: Ranker) -> None:
+    analyser = DanishAnalyser(ranker.linker.state.words)
+    assert analyser.split("lagererfaring") == ["lager", "erfaring"]
+    assert analyser.split("truckcertifikat") == ["truck", "certifikat"]
+    assert analyser.split("kontor") == []  # a plain word stays whole
+
+
+def test_job_ad_phrasing_does_not_change_what_a_phrase_means(ranker: Ranker) -> None:
+    plain = _skill(ranker, "bogføring")
+    for phrased in ("du har erfaring med bogføring", "varetage bogføring", "sørge for bogføring"):
+        assert _skill(ranker, phrased).best == plain.best
+
+
+def test_misspelt_danish_still_links(ranker: Ranker) -> None:
+    assert _label(ranker, "rengørring af toiletter") == _label(ranker, "rengøring af toiletter")
+
+
+def test_attitudes_are_recognised_as_personal_qualities_not_trade_skills(ranker: Ranker) -> None:
+    for text in ("selvstændig", "godt humør", "fleksibel", "mødestabil"):
+        linked = _skill(ranker, text)
+        assert linked.attitude, text
+    assert not _skill(ranker, "svejsning").attitude
+    assert not _skill(ranker, "truckkørsel").attitude
+
+
+def test_an_attitude_weighs_less_than_a_trade_skill_and_is_kept_in_the_citizens_words(
+    ranker: Ranker,
+) -> None:
+    space = FeatureSpace(ranker.linker)
+    enc = space.profile(profile(previous_jobs=[], skills=[{"text": "selvstændig"}, {"text": "svejsning"}]))
+    weights = {enc.own_words[f]: w for f, w in enc.weights.items() if f in enc.own_words}
+    assert weights["selvstændig"] < weights["svejsning"]
+    assert weights["selvstændig"] <= ATTITUDE_SHARE * weights["svejsning"] / 0.5
+    assert enc.attitudes == ["selvstændig"]
+
+
+def test_reasons_quote_the_citizens_own_danish_words_and_name_attitudes(ranker: Ranker) -> None:
+    cat, _ = catalogue(
+        opportunity(
+            title="Lagermedarbejder",
+            occupation_text="lagermedarbejder",
+            skills=["plukke ordrer", "køre gaffeltruck"],
+        )
+    )
+    citizen = profile(
+        previous_jobs=[],
+        skills=[{"text": "erfaring med gaffeltruck"}, {"text": "pluk og pak"}, {"text": "godt humør"}],
+    )
+    reasons = ranker.rank(citizen, cat).proposals[0].reasons
+    assert "erfaring med gaffeltruck" in reasons.matched_skills
+    assert "erfaring med gaffeltruck" in reasons.text_da
+    assert reasons.attitudes == ["godt humør"]
+
+
+def test_danish_skill_labels_are_marked_unofficial(ranker: Ranker) -> None:
+    index = ranker.linker.index
+    assert index.skill_labels_da == "unofficial"
+    assert "unofficial" in index.attribution
+    forklift = index.skills[index.skill_by_uri[_uri(ranker, "operate forklift")]]
+    assert forklift.label_da and forklift.groups
+
+
+def _uri(ranker: Ranker, label_en: str) -> str:
+    return next(s.uri for s in ranker.linker.index.skills if s.label_en == label_en)
+
+
+def test_the_demo_intakes_rank_in_danish_and_reasons_quote_their_own_words(ranker: Ranker) -> None:
+    demo = json.loads((ROOT / "brobygger" / "data" / "holbaek_demo.json").read_text(encoding="utf-8"))
+    cat = Catalogue()
+    for item in demo["opportunities"]:
+        cat.upsert(uuid.UUID(item["id"]), Opportunity.model_validate(item["payload"]))
+    quoted = 0
+    for intake in demo["intakes"]:
+        own = {s["text"] for s in intake["skills"]}
+        linked = ranker.linker.skills(sorted(own))
+        assert sum(1 for lt in linked if lt.readings) >= len(own) - 1, own
+        ranked = ranker.rank(CitizenProfile.model_validate(intake), cat, top_n=5)
+        proposals = ranked.proposals
+        # The relevance floor may leave a citizen with no work proposal (near misses say why), never with nothing.
+        assert proposals or ranked.associations, intake["personal"]["name"]
+        words = {w for p in proposals for w in p.reasons.matched_skills}
+        quoted += bool(own & words)
+        assert all(p.reasons.text_da for p in proposals)
+    assert quoted >= len(demo["intakes"]) - 2
