@@ -27,6 +27,8 @@ pytestmark = pytest.mark.faults
 
 # `scripts/soak.py` runs the same scenarios longer and bigger through these two variables.
 N = int(os.environ.get("BROBYGGER_FAULTS_PROFILES", "300"))
+#: Every service that reads the citizens topic dead-letters its poison (intake: the lifecycle).
+CITIZEN_READERS = ("intake", "matcher", "notifier")
 RATE = float(os.environ.get("BROBYGGER_FAULTS_RATE", "40"))
 
 
@@ -131,11 +133,12 @@ async def test_poison_in_the_stream_is_dead_lettered_at_once_and_a_replay_after_
         letters = await asyncio.to_thread(system.dead_letters)
         where = {(d["service"], d["source_partition"], d["source_offset"]): d for d in letters.values()}
         for (partition, offset), kind in poisoned.items():
-            for service in ("matcher", "notifier"):  # both read the citizens topic
+            for service in CITIZEN_READERS:
                 assert (service, partition, offset) in where, f"{kind}: no dead letter from {service}"
         (mailbox_letter,) = [d for d in letters.values() if d["source_topic"] == system.topics.proposals]
         assert mailbox_letter["service"] == "notifier" and "refused" in mailbox_letter["reason"]
-        assert len(letters) == 2 * len(poisoned) + 1, sorted((d["service"], d["reason"][:60]) for d in letters.values())
+        found = sorted((d["service"], d["reason"][:60]) for d in letters.values())
+        assert len(letters) == len(CITIZEN_READERS) * len(poisoned) + 1, found
         assert not system.mail.to(refused)
 
         system.mail.refusing.clear()  # the fix
