@@ -287,8 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     ):
         gz.write(raw)
     print(
-        f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB gzip, "
-        f"{len(raw) / 1e6:.2f} MB JSON)",
+        f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB gzip, {len(raw) / 1e6:.2f} MB JSON)",
         file=sys.stderr,
     )
     return 0

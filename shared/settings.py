@@ -52,6 +52,8 @@ class RedisSettings(BaseSettings):
 
 
 LOCAL_INTERNAL_TOKEN = "local-only-internal-token"  # refused in production mode
+LOCAL_LINK_SECRET = "local-only-link-secret-not-a-secret"  # refused in production mode
+LOCAL_WEBHOOK_KEY = "4qt2fCPSiWEVQ1hvMtL3u+GdZk3LETAfRDXkMnjKjAw="  # base64 of 32 public bytes; refused in production
 
 
 class CommonSettings(BaseSettings):
@@ -75,6 +77,15 @@ class CommonSettings(BaseSettings):
         description="Shared secret on the services' internal endpoints (export for the right of access).",
     )
 
+    link_secret: SecretStr = Field(
+        default=SecretStr(LOCAL_LINK_SECRET),
+        description="Signs the citizen's answer links (the notifier signs, intake verifies); 32+ random bytes.",
+    )
+    webhook_key: SecretStr = Field(
+        default=SecretStr(LOCAL_WEBHOOK_KEY),
+        description="Seals owners' webhook secrets at rest and on the owners topic: base64 of 32 random bytes.",
+    )
+
     def internal_token_matches(self, presented: str | None) -> bool:
         # As bytes: `compare_digest` raises TypeError on a str that is not ASCII (a 500, found by a probe).
         expected = self.internal_token.get_secret_value().encode()
@@ -82,8 +93,15 @@ class CommonSettings(BaseSettings):
 
     def refuse_local_defaults(self) -> None:
         """In production, refuse to start with a secret everyone can read in this repository."""
-        if self.mode == "production" and self.internal_token.get_secret_value() == LOCAL_INTERNAL_TOKEN:
+        if self.mode != "production":
+            return
+        if self.internal_token.get_secret_value() == LOCAL_INTERNAL_TOKEN:
             raise ValueError("BROBYGGER_INTERNAL_TOKEN must be set to a secret of your own in production mode")
+        link = self.link_secret.get_secret_value()
+        if link == LOCAL_LINK_SECRET or len(link.encode()) < 32:
+            raise ValueError("BROBYGGER_LINK_SECRET must be a secret of your own (32+ bytes) in production mode")
+        if self.webhook_key.get_secret_value() == LOCAL_WEBHOOK_KEY:
+            raise ValueError("BROBYGGER_WEBHOOK_KEY must be a key of your own (base64 of 32 bytes) in production mode")
 
     @property
     def topics(self) -> Topics:

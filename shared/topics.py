@@ -34,6 +34,11 @@ class Topics:
         return f"{self.prefix}brobygger.notifications.v1"
 
     @property
+    def owners(self) -> str:
+        """Owners' webhook registrations, keyed by owner (`company:<cvr>`, `association:<id>`)."""
+        return f"{self.prefix}brobygger.owners.v1"
+
+    @property
     def audit(self) -> str:
         return f"{self.prefix}brobygger.audit.v1"
 
@@ -42,7 +47,15 @@ class Topics:
         return f"{self.prefix}brobygger.deadletter.v1"
 
     def all(self) -> tuple[str, ...]:
-        return (self.citizens, self.opportunities, self.proposals, self.notifications, self.audit, self.dead_letters)
+        return (
+            self.citizens,
+            self.opportunities,
+            self.proposals,
+            self.notifications,
+            self.owners,
+            self.audit,
+            self.dead_letters,
+        )
 
     def group(self, service: str, purpose: str) -> str:
         """Consumer group id: one per service and subscription, so groups never mix topics."""

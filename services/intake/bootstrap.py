@@ -22,15 +22,18 @@ from services.intake.adapters.sealing import SealingPublisher
 from services.intake.adapters.store import IntakeStore
 from services.intake.adapters.tokens import TokenVerifier
 from services.intake.config import IntakeSettings, UnsafeSettings
+from services.intake.delivery_failures import DeliveryFailures
 from services.intake.domain.municipality import MunicipalityRules
 from services.intake.entrypoints.api import ESCO_ATTRIBUTION, include_routers
 from services.intake.entrypoints.correlation import CorrelationId
 from services.intake.entrypoints.errors import ERROR_RESPONSES, BodyLimit, install_error_handlers
 from services.intake.entrypoints.lifecycle_api import install_lifecycle
 from services.intake.entrypoints.lifecycle_stream import register_lifecycle_subscribers, sweep_forever
+from services.intake.entrypoints.links import LinkDeps, install_links
 from services.intake.entrypoints.privacy_api import router as privacy_router
 from services.intake.entrypoints.security import Gate
 from services.intake.entrypoints.stream import register_subscribers
+from services.intake.entrypoints.webhooks_api import WebhookDeps, install_webhooks
 from services.intake.handlers import IntakeDeps
 from services.intake.lifecycle import LifecycleDeps
 from services.intake.lifecycle import erase as lifecycle_erase
@@ -43,10 +46,13 @@ from shared.ops import Consumers
 from shared.redis_client import redis_client as shared_redis_client
 from shared.settings import CommonSettings, KafkaSettings, RedisSettings
 from shared.web_security import SecurityHeaders
+from shared.webhooks import Resolver, system_resolver
 
 log = logging.getLogger(__name__)
 
 PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})
+#: The citizen's answer links carry their own signature instead of a bearer token (SECURITY.md).
+LINK_PATHS = frozenset({"/links/answer", "/links/list"})
 DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
 
 DESCRIPTION = f"""
@@ -103,8 +109,10 @@ def bootstrap(
     settings: IntakeSettings | None = None,
     keys: KeySettings | None = None,
     clock: Callable[[], dt.datetime] | None = None,
+    resolver: Resolver = system_resolver,
 ) -> FastAPI:
-    """The intake ASGI app; the broker and Redis connect when it starts. `clock` is for tests of expiry."""
+    """The intake ASGI app; the broker and Redis connect when it starts. `clock` is for tests of expiry,
+    `resolver` for tests of webhook registration."""
     common = common or CommonSettings()
     kafka = kafka or KafkaSettings()
     redis_settings = redis or RedisSettings()
@@ -156,7 +164,8 @@ def bootstrap(
     guard = MessageGuard(
         broker, common.topics, "intake", kafka=kafka, ledger=RedisReplayLedger(redis_client, common.namespace)
     )
-    track_rankings = register_lifecycle_subscribers(broker, lifecycle, privacy.keys, guard, kafka)
+    failures = DeliveryFailures(redis_client, common.namespace)
+    track_rankings = register_lifecycle_subscribers(broker, lifecycle, privacy.keys, guard, kafka, failures)
     register_subscribers(broker, deps, guard, kafka, then=track_rankings)
     consumers = Consumers(broker, guard, kafka.shutdown_timeout_s)
 
@@ -211,11 +220,26 @@ def bootstrap(
     install_error_handlers(app)
     include_routers(app)
     app.include_router(privacy_router)
-    install_lifecycle(app, ViewDeps(lifecycle=lifecycle, keys=privacy.keys, pseudonym_key=deps.pseudonym_key))
+    views = ViewDeps(lifecycle=lifecycle, keys=privacy.keys, pseudonym_key=deps.pseudonym_key, failures=failures)
+    install_lifecycle(app, views)
+    install_webhooks(
+        app,
+        WebhookDeps(
+            redis=redis_client,
+            prefix=common.namespace,
+            publisher=deps.publisher,
+            topics=common.topics,
+            webhook_key=common.webhook_key.get_secret_value(),
+            production=common.mode == "production",
+            resolver=resolver,
+        ),
+    )
+    link_secret = common.link_secret.get_secret_value()
+    install_links(app, LinkDeps(link_secret, redis_client, common.namespace, views, lambda: lifecycle.clock()))
     # Outermost last: metrics see every answer; the gate turns away strangers before a body is read.
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, form_paths=LINK_PATHS)
     limiter = RedisRateLimiter(redis_client, common.namespace, settings.rate_limit_per_minute)
-    public = PUBLIC_PATHS | (DOCS_PATHS if docs_public else frozenset())
+    public = PUBLIC_PATHS | LINK_PATHS | (DOCS_PATHS if docs_public else frozenset())
     reads = RedisRateLimiter(redis_client, common.namespace, settings.read_rate_limit_per_minute, kind="read")
     app.add_middleware(Gate, verifier=verifier, limiter=limiter, public=public, read_limiter=reads)
     app.add_middleware(SecurityHeaders)

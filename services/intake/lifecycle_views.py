@@ -12,6 +12,7 @@ from typing import Protocol
 from pydantic import BaseModel, Field
 
 from services.intake.adapters.lifecycle_store import CitizenFacts, ProposalRecord
+from services.intake.delivery_failures import DeliveryFailures
 from services.intake.domain.access import Principal
 from services.intake.domain.candidates import pseudonym
 from services.intake.domain.lifecycle import OWNER_HOLDS_DETAILS, State
@@ -33,6 +34,7 @@ class ViewDeps:
     lifecycle: LifecycleDeps
     keys: Keys
     pseudonym_key: bytes
+    failures: DeliveryFailures | None = None
 
 
 class HistoryItem(BaseModel):
@@ -68,6 +70,10 @@ class QueueEntry(BaseModel):
     proposed_at: dt.datetime | None
     hand_over_in_person: bool = Field(description="Private channel: the caseworker hands it over in person.")
     proposal: Proposal | None = None
+    delivery_failed: str | None = Field(
+        default=None,
+        description="The message about it was dead-lettered: the reason (hand it over, or call the owner).",
+    )
 
 
 class CandidateEntry(BaseModel):
@@ -142,6 +148,28 @@ async def queue(deps: ViewDeps, municipality: str) -> list[QueueEntry]:
                 proposal=record.proposal,
             )
         )
+    return out
+
+
+async def failed_deliveries(deps: ViewDeps, municipality: str) -> list[QueueEntry]:
+    """Dead-lettered messages of the municipality's citizens, one entry per proposal, oldest first."""
+    if deps.failures is None:
+        return []
+    out = []
+    for failed in await deps.failures.of(municipality):
+        for proposal_id in failed.proposal_ids:
+            record = await deps.lifecycle.store.get(proposal_id)
+            out.append(
+                QueueEntry(
+                    proposal_id=proposal_id,
+                    citizen_id=failed.citizen_id,
+                    state=record.state.value if record else "unknown",
+                    proposed_at=record.created_at if record else None,
+                    hand_over_in_person=failed.recipient == "citizen",
+                    proposal=record.proposal if record else None,
+                    delivery_failed=f"{failed.channel} to the {failed.recipient}: {failed.reason}",
+                )
+            )
     return out
 
 

@@ -1,20 +1,19 @@
-"""The notifier's use cases: remember how to reach a citizen, and tell them about a ranking once."""
+"""The notifier's stream use cases: remember how to reach citizens and owners, and note what must be sent.
+
+Nothing is sent from here but the pre-lifecycle ranking e-mail: an approved proposal waits for its
+citizen's digest, and a citizen's yes queues the owner's notices (`services.notifier.sending` sends
+both). Each handler records its effect in Redis before it returns, so before the offset is committed;
+a redelivered record finds the effect there and changes nothing.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-import smtplib
-import uuid
-from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import formatdate
-from typing import Protocol
 
-from services.notifier.adapters.smtp import MailNotSent, MailSender
-from services.notifier.adapters.store import NotifierStore
-from services.notifier.domain import delivery
-from services.notifier.domain.messages import compose
+from services.notifier import sending
+from services.notifier.adapters.store import StoredContact
+from services.notifier.domain.compose import notice_id
+from services.notifier.ports import NotifierDeps
 from shared.contracts import (
     CitizenErased,
     CitizenEvent,
@@ -22,39 +21,23 @@ from shared.contracts import (
     CitizenProfileUpdated,
     Event,
     MatchProposed,
-    NotificationSent,
-    OpportunityKind,
+    OpportunityEvent,
+    OpportunityRegistered,
+    OpportunityUpdated,
+    OwnerWebhookRegistered,
     ProposalTransitioned,
     SealedCitizenEvent,
     SealedMatchProposed,
     SealedPersonal,
-    derive_id,
 )
 from shared.crypto import CitizenErased as CitizenGone
-from shared.crypto import KeyStore, unseal
-from shared.messaging import Transient, Unprocessable
-from shared.topics import Topics
+from shared.messaging import Unprocessable
 
 log = logging.getLogger(__name__)
 
-
-class Publisher(Protocol):
-    async def __call__(self, topic: str, key: str, event: Event) -> None: ...
-
-
-@dataclass
-class NotifierDeps:
-    store: NotifierStore
-    keys: KeyStore
-    mail: MailSender
-    publish: Publisher
-    topics: Topics
-    mail_from: str
-    message_id_domain: str
-    contact_wait_s: float
-    rights_url_da: str
-    rights_url_en: str
-    ranking_digest: bool = False
+#: Once a proposal reaches one of these it no longer waits for a digest (offered in person, retracted, …).
+_WEEK = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_NOT_WAITING = frozenset({"offered", "overridden", "retracted", "expired", "declined"})
 
 
 async def _opened(deps: NotifierDeps, event: SealedCitizenEvent) -> Event | None:
@@ -68,7 +51,7 @@ async def _opened(deps: NotifierDeps, event: SealedCitizenEvent) -> Event | None
 
 
 async def on_citizen_event(deps: NotifierDeps, received: CitizenEvent) -> None:
-    """Keep only what is needed to reach the citizen, sealed; forget it on erasure."""
+    """Keep only what is needed to reach the citizen, sealed; forget it on erasure; follow the lifecycle."""
     event: Event | None = await _opened(deps, received) if isinstance(received, SealedCitizenEvent) else received
     if isinstance(event, CitizenProfileSubmitted | CitizenProfileUpdated):
         if await deps.keys.is_erased(event.citizen_id):
@@ -78,131 +61,113 @@ async def on_citizen_event(deps: NotifierDeps, received: CitizenEvent) -> None:
             raise Unprocessable(f"citizen {event.citizen_id}: the personal part arrived unsealed")
         opened = await deps.keys.open_profile(event.citizen_id, event.profile)
         private = event.profile.preferred_channel == "private" or opened.personal_data().social_control_concern
-        await deps.store.save_contact(
-            event.citizen_id, sealed, event.profile.preferred_language, "private" if private else "email"
+        contact = StoredContact(
+            sealed,
+            event.profile.preferred_language,
+            "private" if private else "email",
+            event.profile.municipality_code,
         )
+        await deps.store.save_contact(event.citizen_id, contact)
     elif isinstance(event, CitizenErased):
         await deps.store.erase(event.citizen_id)
+        await deps.keys.rewrite_files()  # no copy of the contact stays in the append-only file
         await deps.keys.rewrite_files()  # no copy of the contact stays in the append-only file
     elif isinstance(event, ProposalTransitioned):
         await on_transition(deps, event)
 
 
 async def on_transition(deps: NotifierDeps, event: ProposalTransitioned) -> None:
-    """The rule until the messages issue: an approved proposal is e-mailed to the citizen (the offer);
-    the NotificationSent that follows lets intake record it `offered`. Nothing goes out for the private
-    channel: the proposal waits in the caseworker's queue to be handed over in person."""
-    if deps.ranking_digest or event.to_state != "approved" or event.proposal is None or event.private_channel:
-        return  # with the digest on, the ranking's e-mail already named every proposal
-    proposal = event.proposal
-    association = proposal.kind is OpportunityKind.ASSOCIATION_ACTIVITY
-    offer = MatchProposed(
-        event_id=derive_id("offer", event.proposal_id),
-        occurred_at=event.occurred_at,
-        correlation_id=event.correlation_id,
-        citizen_id=event.citizen_id,
-        trigger_event_id=event.event_id,
-        catalogue_size=0,
-        proposals=[] if association else [proposal],
-        associations=[proposal] if association else [],
-    )
-    await deliver(deps, offer)
+    """Approved: wait for the citizen's next digest. Shared (after the yes): queue the owner's notices."""
+    if event.to_state == "approved":
+        await _await_digest(deps, event)
+    elif event.to_state in _NOT_WAITING:
+        if await deps.store.remove_pending(event.citizen_id, event.proposal_id):
+            log.info("proposal %s left the digest queue (%s)", event.proposal_id, event.to_state)
+    elif event.to_state == "shared":
+        await _queue_owner_notices(deps, event)
 
 
-def message_id(deps: NotifierDeps, match_event_id: uuid.UUID) -> str:
-    """Derived from the ranking event, so a resend after a crash carries the same Message-ID."""
-    return delivery.message_id(match_event_id, deps.message_id_domain)
+async def _await_digest(deps: NotifierDeps, event: ProposalTransitioned) -> None:
+    if deps.settings.ranking_digest or event.proposal is None:
+        return  # with the per-ranking e-mail on, the ranking already named every proposal
+    if event.private_channel:
+        # Nothing is sent that others could see: intake's queue shows it for handing over in person.
+        log.info(
+            "proposal %s for citizen %s: private channel, held for the caseworker", event.proposal_id, event.citizen_id
+        )
+        return
+    approver = event.actor_id if event.actor_role in ("caseworker", "admin") else None
+    entry = {
+        "proposal": event.proposal.model_dump(mode="json"),
+        "approver": approver,
+        "approved_at": event.occurred_at.timestamp(),
+        "correlation_id": event.correlation_id,
+    }
+    if not await deps.store.add_pending(event.citizen_id, event.proposal_id, entry):
+        return  # the same approval again (Kafka redelivers) after a digest carried it
+    await deps.store.schedule(event.citizen_id, await sending.digest_due_at(deps, event.citizen_id))
+
+
+async def _queue_owner_notices(deps: NotifierDeps, event: ProposalTransitioned) -> None:
+    """One notice per channel; ids derive from the proposal, so a redelivered yes queues nothing new."""
+    for channel in ("email", "webhook"):
+        item = {
+            "citizen_id": str(event.citizen_id),
+            "proposal_id": str(event.proposal_id),
+            "opportunity_id": str(event.opportunity_id),
+            "channel": channel,
+            "attempts": 0,
+            "state": "waiting",
+            "occurred_at": event.occurred_at.isoformat(),
+            "correlation_id": event.correlation_id,
+        }
+        await deps.store.enqueue(event.citizen_id, notice_id(event.proposal_id, channel), item, deps.clock())
+
+
+async def on_opportunity_event(deps: NotifierDeps, event: OpportunityEvent) -> None:
+    """Keep what messages need of each opportunity: its owner, the owner's address, and when it happens."""
+    if not isinstance(event, OpportunityRegistered | OpportunityUpdated):
+        return  # a withdrawn opportunity's facts stay: a notice about it may still be on its way
+    o = event.opportunity
+    owner = ""
+    if o.owner.type == "company" and o.owner.cvr:
+        owner = f"company:{o.owner.cvr}"
+    elif o.owner.type == "association" and o.owner.association_id:
+        owner = f"association:{o.owner.association_id}"
+    facts = {
+        "owner": owner,
+        "owner_name": o.owner.name,
+        "owner_email": str(o.owner.contact_email) if o.owner.contact_email else None,
+        "title": o.title,
+        "hours_per_week": o.schedule.hours_per_week,
+        "days": sorted({slot.day for slot in o.schedule.slots}, key=_WEEK.index),
+        # Deprecated: read from old events for the record, never delivered to (owners register webhooks).
+        "legacy_webhook_url": o.owner.model_dump(mode="json").get("webhook_url"),
+    }
+    await deps.store.save_opportunity(event.opportunity_id, facts)
+
+
+async def on_owner_event(deps: NotifierDeps, event: OwnerWebhookRegistered) -> None:
+    """An owner's webhook, registered, replaced or removed; an older registration never replaces a newer one."""
+    current = await deps.store.webhook(event.owner)
+    if current is not None and current["occurred_at"] > event.occurred_at.timestamp():
+        return
+    if event.url is None or event.secret is None:
+        await deps.store.save_webhook(event.owner, None)
+        return
+    record = {
+        "registration_id": str(event.registration_id),
+        "url": event.url,
+        "secret": event.secret.model_dump(),
+        "occurred_at": event.occurred_at.timestamp(),
+    }
+    await deps.store.save_webhook(event.owner, record)
 
 
 async def on_match_proposed(deps: NotifierDeps, received: MatchProposed | SealedMatchProposed) -> None:
-    """E-mail the citizen every ranking, when the pre-lifecycle digest is switched on."""
-    if not deps.ranking_digest:
+    """E-mail the citizen every ranking, only when the pre-lifecycle ranking e-mail is switched on."""
+    if not deps.settings.ranking_digest:
         return
     opened = await _opened(deps, received) if isinstance(received, SealedMatchProposed) else received
     if isinstance(opened, MatchProposed):  # else the citizen was erased
-        await deliver(deps, opened)
-
-
-async def deliver(deps: NotifierDeps, event: MatchProposed) -> None:
-    """E-mail the citizen the proposals of `event` once (a ranking, or one approved proposal)."""
-    earlier = await deps.store.delivery(event.event_id)
-    step = delivery.next_step(earlier)
-    mid = message_id(deps, event.event_id)
-    if step == "done":
-        if earlier is not None and earlier.get("state") == "sent":
-            await _announce(deps, event, mid)  # the notice may not have gone out before a crash
-        return
-    if step == "give_up":
-        # Two sends may both have reached the server; a third is never made (the rule above).
-        log.warning("ranking %s: already sent twice as %s; not sending again", event.event_id, mid)
-        await deps.store.record_delivery(
-            event.citizen_id, event.event_id, {**(earlier or {}), "state": "sent", "message_id": mid}
-        )
-        await _announce(deps, event, mid)
-        return
-    if await deps.keys.is_erased(event.citizen_id):
-        return
-    contact = await deps.store.contact(event.citizen_id)
-    if contact is None:
-        if await deps.keys.is_erased(event.citizen_id):
-            return
-        # The profile and the ranking travel on different topics; the profile may still be on its way.
-        # The guard retries this record with backoff (the partition pauses, nothing polls), and gives up
-        # to the dead-letter topic after `contact_wait_s`.
-        raise Transient(f"no contact details yet for citizen {event.citizen_id}", give_up_after_s=deps.contact_wait_s)
-    sealed, _language, channel = contact
-    try:
-        _, key = await deps.keys.for_reading(event.citizen_id)
-    except CitizenGone:
-        return  # erased meanwhile: nothing is ever sent about an erased citizen
-    personal = unseal(sealed, key, event.citizen_id)
-    if channel == "private" or not personal.email:
-        # The caseworker passes it on in person: nothing is sent that others could see.
-        await deps.store.record_delivery(
-            event.citizen_id, event.event_id, {"state": "held_for_caseworker", "message_id": None}
-        )
-        log.info("ranking %s for citizen %s held for the caseworker", event.event_id, event.citizen_id)
-        return
-    sends = delivery.sends_so_far(earlier) + 1
-    await deps.store.record_delivery(
-        event.citizen_id, event.event_id, {"state": "sending", "message_id": mid, "sends": sends}
-    )
-    letter = compose(event, personal.name.split()[0], deps.rights_url_da, deps.rights_url_en)
-    msg = EmailMessage()
-    msg["From"] = deps.mail_from
-    msg["To"] = personal.email
-    msg["Subject"] = letter.subject
-    msg["Message-ID"] = mid
-    msg["Date"] = formatdate(localtime=False)
-    msg["Content-Language"] = "da, en"
-    msg.set_content(letter.body)
-    try:
-        await deps.mail.send(msg)
-    except (MailNotSent, smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused):
-        # Known not to have gone out: this send does not count against the one resend.
-        await deps.store.record_delivery(
-            event.citizen_id, event.event_id, {"state": "not_sent", "message_id": mid, "sends": sends - 1}
-        )
-        raise
-    sent_at = dt.datetime.now(dt.UTC)
-    await deps.store.record_delivery(
-        event.citizen_id,
-        event.event_id,
-        {"state": "sent", "message_id": mid, "channel": "email", "sent_at": sent_at.isoformat(), "sends": sends},
-    )
-    await _announce(deps, event, mid)
-    log.info("ranking %s e-mailed to citizen %s as %s", event.event_id, event.citizen_id, mid)
-
-
-async def _announce(deps: NotifierDeps, event: MatchProposed, mid: str) -> None:
-    """NotificationSent, with an id derived from the ranking: announcing twice is one notice."""
-    notice = NotificationSent(
-        event_id=derive_id("notification-sent", event.event_id),
-        correlation_id=event.correlation_id,
-        citizen_id=event.citizen_id,
-        match_event_id=event.event_id,
-        channel="email",
-        message_id=mid,
-        proposal_ids=[p.proposal_id for p in [*event.proposals, *event.associations]],
-    )
-    await deps.publish(deps.topics.notifications, str(event.citizen_id), notice)
+        await sending.ranking_mail(deps, opened)

@@ -71,6 +71,10 @@ Postcode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
 CefrLevel = Literal["A1", "A2", "B1", "B2", "C1", "C2"]
 CEFR_ORDER: tuple[CefrLevel, ...] = ("A1", "A2", "B1", "B2", "C1", "C2")
 
+#: Languages a citizen's messages can be written in; Danish always comes first.
+MessageLanguage = Literal["da", "en", "ar", "uk"]
+MESSAGE_LANGUAGES: tuple[MessageLanguage, ...] = ("da", "en", "ar", "uk")
+
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 

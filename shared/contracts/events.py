@@ -11,7 +11,15 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, TypeAdapter
 
-from shared.contracts.common import CefrLevel, Contract, EscoUri, LifecycleAction, OpportunityKind, Sealed
+from shared.contracts.common import (
+    CefrLevel,
+    Contract,
+    EscoUri,
+    LifecycleAction,
+    MessageLanguage,
+    OpportunityKind,
+    Sealed,
+)
 from shared.contracts.opportunity import Opportunity
 from shared.contracts.profile import CitizenProfile
 
@@ -203,13 +211,13 @@ class MatchProposed(Event):
     catalogue_size: int = Field(ge=0)
     proposals: list[Proposal]
     associations: list[Proposal] = Field(default_factory=list, description="Association activities, a list of its own.")
-    preferred_language: Literal["da", "en"] = "da"
+    preferred_language: MessageLanguage = "da"
     notes: list[KindNote] = Field(
         default_factory=list, description="Per kind with no proposal: nothing fits well yet, and what would help."
     )
     near_misses: list[NearMiss] = Field(
         default_factory=list,
-        description="The best few a hard rule excluded (\"why not\"). For the caseworker only: never sent to the "
+        description='The best few a hard rule excluded ("why not"). For the caseworker only: never sent to the '
         "citizen or an owner.",
     )
 
@@ -298,6 +306,7 @@ from shared.contracts.lifecycle import (  # noqa: E402
     SealedConsentWithdrawn,
     SealedProposalTransitioned,
 )
+from shared.contracts.messages import DeliveryFailed, OwnerWebhookRegistered  # noqa: E402
 
 CitizenEvent = Annotated[
     CitizenProfileSubmitted
@@ -330,6 +339,8 @@ SEALED_TYPES: dict[type[Event], type[SealedCitizenEvent]] = {
     ConsentWithdrawn: SealedConsentWithdrawn,
 }
 OPENED_TYPES: dict[type[SealedCitizenEvent], type[Event]] = {v: k for k, v in SEALED_TYPES.items()}
+NotificationEvent = Annotated[NotificationSent | DeliveryFailed, Field(discriminator="event_type")]
+OwnerEvent = Annotated[OwnerWebhookRegistered, Field(discriminator="event_type")]
 
 citizen_event_adapter: TypeAdapter[CitizenEvent] = TypeAdapter(CitizenEvent)
 opportunity_event_adapter: TypeAdapter[OpportunityEvent] = TypeAdapter(OpportunityEvent)
@@ -350,6 +361,8 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     OpportunityWithdrawn,
     MatchProposed,
     NotificationSent,
+    DeliveryFailed,
+    OwnerWebhookRegistered,
     AuditRecorded,
     DeadLetter,
     SealedCitizenProfileSubmitted,

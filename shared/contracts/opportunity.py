@@ -34,7 +34,12 @@ class Owner(Contract):
     )
     name: ShortText = Field(description="Display name.", examples=["Fjordkøkkenet ApS (demo)"])
     contact_email: EmailStr | None = Field(default=None, examples=["job@example.dk"])
-    webhook_url: AnyHttpUrl | None = Field(default=None, description="Where candidate suggestions are posted.")
+    webhook_url: AnyHttpUrl | None = Field(
+        default=None,
+        deprecated=True,
+        description="Deprecated: read from old events, never delivered to. Owners register a webhook with "
+        "`PUT /v1/companies/{cvr}/webhook` (or `/v1/associations/{id}/webhook`).",
+    )
 
     @model_validator(mode="after")
     def _identity_matches_type(self) -> Owner:

@@ -14,6 +14,7 @@ from shared.contracts.common import (
     EscoUri,
     GeoPoint,
     LongText,
+    MessageLanguage,
     OpportunityKind,
     Postcode,
     Sealed,
@@ -145,8 +146,10 @@ class CitizenProfile(Contract):
     availability: Availability
     transport: Transport
     consent: Consent
-    preferred_language: Literal["da", "en"] = Field(
-        default="da", description="Language of messages (Danish or English)."
+    preferred_language: MessageLanguage = Field(
+        default="da",
+        description="Second language of messages, after Danish: da, en, ar (Arabic) or uk (Ukrainian). "
+        "`da`: Danish with English below.",
     )
     preferred_channel: Literal["email", "private"] = Field(
         default="email", description="`private`: only through the caseworker, never a message others might see."

@@ -25,6 +25,7 @@ from services.matcher.config import MatcherSettings
 from services.notifier.bootstrap import bootstrap as notifier_bootstrap
 from services.notifier.config import NotifierSettings
 from shared.settings import CommonSettings
+from shared.webhooks import Resolver, system_resolver
 from tests.conftest import InfraHandle
 from tests.helpers import eventually
 
@@ -44,6 +45,16 @@ class MailRecorder:
     def to(self, address: str) -> list[Message]:
         with self.lock:
             return [m for m in self.messages if m["To"] == address]
+
+
+def body_of(message: Message, kind: str = "text/plain") -> str:
+    """The decoded text (or `text/html`) part of a received e-mail."""
+    for part in message.walk():
+        if part.get_content_type() == kind:
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            return payload.decode(part.get_content_charset() or "utf-8")
+    return ""
 
 
 R = TypeVar("R", bound=MailRecorder)
@@ -85,6 +96,15 @@ class Stack:
             return data
 
 
+#: Digests without the quiet period and the daily limit, and quick retries, so tests need not wait.
+FAST_DIGESTS: dict[str, Any] = {
+    "digest_quiet_s": 0.0,
+    "digest_min_interval_s": 0.0,
+    "sweep_s": 0.2,
+    "retry_initial_s": 0.2,
+}
+
+
 @asynccontextmanager
 async def running_stack(
     infra: InfraHandle,
@@ -97,6 +117,7 @@ async def running_stack(
     matcher: dict[str, Any] | None = None,
     notifier: dict[str, Any] | None = None,
     intake_clock: Callable[[], dt.datetime] | None = None,
+    resolver: Resolver = system_resolver,
 ) -> AsyncIterator[Stack]:
     """`intake` overrides intake settings (e.g. a low `rate_limit_per_minute`); tokens from tests.helpers.bearer."""
     kafka, redis = infra.kafka_settings(), infra.redis_settings()
@@ -110,7 +131,9 @@ async def running_stack(
         **(intake or {}),
     )
     builders = {
-        "intake": lambda: intake_bootstrap(common, kafka, redis, intake_settings, clock=intake_clock),
+        "intake": lambda: intake_bootstrap(
+            common, kafka, redis, intake_settings, clock=intake_clock, resolver=resolver
+        ),
         "matcher": lambda: matcher_bootstrap(
             common, kafka, redis, MatcherSettings(port=ports["matcher"], **(matcher or {}))
         ),
@@ -123,8 +146,10 @@ async def running_stack(
                 port=ports["notifier"],
                 smtp_port=smtp_port,
                 contact_wait_s=10,
-                **{"ranking_digest": True, **(notifier or {})},
+                public_url=f"http://127.0.0.1:{ports['intake']}",
+                **{**FAST_DIGESTS, "ranking_digest": True, **(notifier or {})},
             ),
+            resolver=resolver,
         ),
     }
     apps = {name: builders[name]() for name in services}

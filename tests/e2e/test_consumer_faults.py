@@ -327,4 +327,4 @@ async def test_one_correlation_id_follows_one_intake_through_the_matcher_to_the_
 
     mine = [rec for rec in caplog.records if getattr(rec, "correlation_id", None) == trace]
     assert any(rec.name == "services.matcher.handlers" and "proposals" in rec.getMessage() for rec in mine)
-    assert any(rec.name == "services.notifier.handlers" and "e-mailed" in rec.getMessage() for rec in mine)
+    assert any(rec.name == "services.notifier.sending" and "e-mailed" in rec.getMessage() for rec in mine)

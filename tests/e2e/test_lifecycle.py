@@ -340,7 +340,8 @@ async def test_an_erasure_after_the_yes_sends_nothing_more_and_tells_the_owner_t
             assert (await w.step(path, w.caseworker, {"decision": "approve"})).status_code == 200
         await w.state_of(first["proposal_id"], "offered")
         await w.state_of(second["proposal_id"], "offered")
-        assert len(mail.to(address)) == 2
+        told_before = len(mail.to(address))  # one digest, or two if the approvals fell in two sweeps
+        assert told_before in (1, 2)
         accepted = await w.step(
             f"/v1/proposals/{first['proposal_id']}/answer", bearer("citizen", citizen_id), {"answer": "accept"}
         )
@@ -352,7 +353,7 @@ async def test_an_erasure_after_the_yes_sends_nothing_more_and_tells_the_owner_t
         await consumed_everything(
             w.stack.notifier, infra.kafka_bootstrap, common.topics.citizens, common.topics.proposals
         )
-        assert len(mail.to(address)) == 2, "nothing is sent about an erased citizen"
+        assert len(mail.to(address)) == told_before, "nothing is sent about an erased citizen"
         told = {
             c["state"]: c["delete_details"]
             for c in (await client.get(f"/v1/companies/{cvr}/candidates", headers=company)).json()

@@ -10,7 +10,7 @@ import pytest
 
 from shared.settings import CommonSettings
 from tests.conftest import InfraHandle
-from tests.e2e.stack import running_stack, smtp_server
+from tests.e2e.stack import body_of, running_stack, smtp_server
 from tests.helpers import bearer, consumed_everything, eventually
 from tests.samples import opportunity_payload, profile_payload
 
@@ -60,9 +60,7 @@ async def test_a_new_profile_gets_ranked_proposals_and_exactly_one_email(
             await consumed_everything(stack.notifier, infra.kafka_bootstrap, *topics)
             messages = mail.to(address)
             assert len(messages) == 1
-            payload = messages[0].get_payload(decode=True)
-            assert isinstance(payload, bytes)
-            body = payload.decode()
+            body = body_of(messages[0])
             assert "Hej" in body and "English" in body
             assert "This service uses the ESCO classification of the European Commission." in body
             assert messages[0]["Message-ID"] == f"<{ranked['match_event_id']}@brobygger.local>"

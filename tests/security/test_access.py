@@ -64,6 +64,8 @@ class Row:
 
 COMPANY_OPPORTUNITY = opportunity_payload(owner={"type": "company", "cvr": COMPANY, "name": "Firma (test)"})
 
+WEBHOOK = {"url": "http://127.0.0.1:9/hook"}  # loopback: allowed in local mode, where these tests run
+
 TABLE: dict[tuple[str, str], Row] = {
     ("POST", "/v1/citizens"): Row(REGISTER_CITIZEN, profile_payload(municipality_code=HOME)),
     ("PUT", "/v1/citizens/{citizen_id}"): Row(CITIZEN_WRITE, profile_payload(municipality_code=HOME)),
@@ -96,6 +98,13 @@ TABLE: dict[tuple[str, str], Row] = {
         CITIZEN_READ, {"kinds": ["association_activity"]}, fresh=True
     ),
     ("GET", "/v1/notices"): Row(_rule(caseworker_home=OK, caseworker_away=OK)),
+    # Webhooks: the owner itself (another owner: 404) and admins; a registration to read may not exist yet.
+    ("PUT", "/v1/companies/{cvr}/webhook"): Row(_rule(company_owner=OK, company_other=404), WEBHOOK),
+    ("GET", "/v1/companies/{cvr}/webhook"): Row(_past(_rule(company_owner=OK, company_other=404))),
+    ("DELETE", "/v1/companies/{cvr}/webhook"): Row(_rule(company_owner=OK, company_other=404)),
+    ("PUT", "/v1/associations/{association_id}/webhook"): Row(_rule(association_other=404), WEBHOOK),
+    ("GET", "/v1/associations/{association_id}/webhook"): Row(_past(_rule(association_other=404))),
+    ("DELETE", "/v1/associations/{association_id}/webhook"): Row(_rule(association_other=404)),
 }
 
 

@@ -28,7 +28,12 @@ from shared.settings import CommonSettings, KafkaSettings, RedisSettings
 KAFKA = KafkaSettings(bootstrap_servers="127.0.0.1:1")
 REDIS = RedisSettings(url="redis://127.0.0.1:1/0")
 ISSUER = "https://idp.holbaek.example"
-PRODUCTION = CommonSettings(mode="production", internal_token="an-internal-token-of-our-own-0123456789")
+PRODUCTION = CommonSettings(
+    mode="production",
+    internal_token="an-internal-token-of-our-own-0123456789",
+    link_secret="a-link-secret-of-our-own-0123456789abcdef",
+    webhook_key="MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+)
 
 
 def test_production_mode_refuses_the_local_jwt_secret_and_public_docs_naming_each_setting() -> None:

@@ -191,9 +191,10 @@ class BodyLimit:
     """Answers 413 naming the limit before a large body is read into memory, and refuses bodies that are
     not JSON (415), not UTF-8 or nested too deeply (400) with a message saying which."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, form_paths: frozenset[str] = frozenset()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.form_paths = form_paths  # HTML form posts (the answer links): a form body instead of JSON
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -222,7 +223,10 @@ class BodyLimit:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        if body:
+        form = scope["path"] in self.form_paths and headers.get(b"content-type", b"").startswith(
+            b"application/x-www-form-urlencoded"
+        )
+        if body and not form:
             refusal = _refuse_body(headers.get(b"content-type"), body)
             if refusal is not None:
                 await _send_error(send, *refusal)

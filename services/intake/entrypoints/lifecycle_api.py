@@ -141,13 +141,14 @@ async def caseworker_queue(
     deps: Lifecycle,
     municipality: Annotated[str | None, Query(pattern=r"^[0-9]{3}$", description="Admins only.")] = None,
 ) -> list[QueueEntry]:
-    """Awaiting approval in the caller's municipality, oldest first; then private-channel ones to hand over."""
+    """Awaiting approval in the caller's municipality, oldest first; then private-channel ones to hand over;
+    then messages the notifier dead-lettered (hand them over, or call the owner)."""
     if caller.role not in _STAFF:
         raise Forbidden("only staff have a queue")
     where = caller.municipality if caller.role is Role.CASEWORKER else municipality
     if where is None:
         raise InvalidTransition("field `municipality`: an admin names the municipality")
-    return await views.queue(deps, where)
+    return [*await views.queue(deps, where), *await views.failed_deliveries(deps, where)]
 
 
 @router.post("/v1/proposals/{proposal_id}/offer-in-person", response_model=StepResult)

@@ -9,11 +9,14 @@ from collections.abc import Awaitable, Callable
 from faststream.kafka import KafkaBroker
 
 from services.intake import lifecycle, lifecycle_follow
+from services.intake.delivery_failures import DeliveryFailures, on_delivery_failed
 from services.intake.lifecycle import LifecycleDeps
 from services.intake.lifecycle_follow import Keys
 from shared.contracts import (
+    CitizenErased,
     CitizenEvent,
-    NotificationSent,
+    DeliveryFailed,
+    NotificationEvent,
     OpportunityEvent,
     OpportunityWithdrawn,
     ProposalEvent,
@@ -26,18 +29,30 @@ log = logging.getLogger(__name__)
 
 
 def register_lifecycle_subscribers(
-    broker: KafkaBroker, deps: LifecycleDeps, keys: Keys, guard: MessageGuard, kafka: KafkaSettings
+    broker: KafkaBroker,
+    deps: LifecycleDeps,
+    keys: Keys,
+    guard: MessageGuard,
+    kafka: KafkaSettings,
+    failures: DeliveryFailures | None = None,
 ) -> Callable[[ProposalEvent], Awaitable[None]]:
     """Subscribe to the topics intake reads for nothing else; the rankings come through intake's own
-    proposals subscriber (the returned function), since the guard allows one consumer per topic."""
+    proposals subscriber (the returned function), since the guard allows one consumer per topic.
+    `failures` keeps the messages the notifier dead-lettered, for the caseworker's queue."""
 
     async def on_proposals(event: ProposalEvent) -> None:
         await lifecycle_follow.on_proposals(deps, keys, event)
 
     async def on_citizen(event: CitizenEvent) -> None:
         await lifecycle_follow.on_citizen_event(deps, keys, event)
+        if failures is not None and isinstance(event, CitizenErased):
+            await failures.forget(event.citizen_id)
 
-    async def on_notification(event: NotificationSent) -> None:
+    async def on_notification(event: NotificationEvent) -> None:
+        if isinstance(event, DeliveryFailed):
+            if failures is not None:
+                await on_delivery_failed(failures, deps.directory, event)
+            return
         await lifecycle_follow.on_notification(deps, event)
 
     async def on_opportunity(event: OpportunityEvent) -> None:
@@ -53,7 +68,13 @@ def register_lifecycle_subscribers(
             on_citizen,
             "Keeps channel and sealed contact; retracts when a profile update turns consent off.",
         ),
-        (t.notifications, "lifecycle-notifications", NotificationSent, on_notification, "Approved → offered."),
+        (
+            t.notifications,
+            "lifecycle-notifications",
+            NotificationEvent,
+            on_notification,
+            "Approved → offered; a dead-lettered message goes to the caseworker's queue.",
+        ),
         (t.opportunities, "lifecycle-opportunities", OpportunityEvent, on_opportunity, "Retracts on withdrawal."),
     ):
         subscribe(

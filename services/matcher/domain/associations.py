@@ -42,10 +42,7 @@ class AssociationIndex:
 def build_association_index(encoder: TextEncoder, ci: CatalogueIndex) -> AssociationIndex:
     pos = np.flatnonzero(ci.kind == _ASSOCIATION)
     opps: list[Opportunity] = [ci.opportunities[i] for i in pos]
-    titles = [
-        f"{o.title} {_ACTIVITY_WORDS[o.association.activity_type] if o.association else ''}"
-        for o in opps
-    ]
+    titles = [f"{o.title} {_ACTIVITY_WORDS[o.association.activity_type] if o.association else ''}" for o in opps]
     return AssociationIndex(
         positions=pos,
         titles=sp.csr_matrix(encoder.encode(titles).T),
@@ -86,7 +83,5 @@ def interest_match(
         return np.zeros(n), [[] for _ in range(n)]
     q = encoder.encode(profile.interests)
     sims = np.maximum((q @ ai.titles).toarray(), 0.7 * (q @ ai.descriptions).toarray())
-    matched = [
-        [profile.interests[i] for i in np.flatnonzero(sims[:, a] >= MATCH)] for a in range(n)
-    ]
+    matched = [[profile.interests[i] for i in np.flatnonzero(sims[:, a] >= MATCH)] for a in range(n)]
     return sims.max(axis=0), matched

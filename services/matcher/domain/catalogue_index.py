@@ -175,9 +175,7 @@ class CatalogueIndexer:
         lat = np.radians(np.array([o.location.point.lat for o in opps], dtype=np.float64))
         lon = np.radians(np.array([o.location.point.lon for o in opps], dtype=np.float64))
 
-        def arr(
-            values: list[float] | list[int] | list[bool], dtype: type
-        ) -> npt.NDArray[np.generic]:
+        def arr(values: list[float] | list[int] | list[bool], dtype: type) -> npt.NDArray[np.generic]:
             return np.array(values, dtype=dtype)
 
         return CatalogueIndex(
@@ -196,10 +194,7 @@ class CatalogueIndexer:
                 dtype=np.int32,
             ),
             grants_licence=np.array(
-                [
-                    _licence(o.education.grants_driving_licence if o.education else None)
-                    for o in opps
-                ],
+                [_licence(o.education.grants_driving_licence if o.education else None) for o in opps],
                 dtype=np.int8,
             ),
             hours=np.array([o.schedule.hours_per_week for o in opps], dtype=np.float32),

@@ -33,9 +33,7 @@ class GapPlan:
     closes_licence: set[int] = field(default_factory=set)
 
 
-def missing_essentials(
-    space: FeatureSpace, occupations: tuple[int, ...], has: set[int]
-) -> set[int]:
+def missing_essentials(space: FeatureSpace, occupations: tuple[int, ...], has: set[int]) -> set[int]:
     need: set[int] = set()
     for occ in occupations:
         need.update(space.index.occupations[occ].essential)
@@ -75,9 +73,7 @@ def plan_gaps(
         for e in np.flatnonzero(grants):
             opens(int(e), int(j))
             plan.closes_certs.setdefault(int(e), []).extend(
-                c
-                for c in certs_of(bits & int(ci.grants_certs[e]))
-                if c not in plan.closes_certs.get(int(e), [])
+                c for c in certs_of(bits & int(ci.grants_certs[e])) if c not in plan.closes_certs.get(int(e), [])
             )
             if sc.missing_licence[j] and ci.grants_licence[e] == ci.licence[j]:
                 plan.closes_licence.add(int(e))

@@ -138,11 +138,7 @@ def check(
     if opp.kind == OpportunityKind.ASSOCIATION_ACTIVITY:
         if profile.hide_associations:
             return Verdict(False, "associations_hidden")
-        if (
-            opp.association
-            and opp.association.women_only
-            and not profile.wants_women_only_activities
-        ):
+        if opp.association and opp.association.women_only and not profile.wants_women_only_activities:
             return Verdict(False, "women_only_not_requested")
     if opp.kind == OpportunityKind.EDUCATION_STEP and _grants_only_what_is_held(profile, opp):
         return Verdict(False, "already_held")
@@ -163,10 +159,7 @@ def check(
     if opp.kind != OpportunityKind.EDUCATION_STEP:
         if not set(opp.required_certificates) <= set(profile.certificates):
             return Verdict(False, "missing_certificate", commute)
-        if (
-            opp.required_driving_licence
-            and opp.required_driving_licence not in profile.transport.driving_licences
-        ):
+        if opp.required_driving_licence and opp.required_driving_licence not in profile.transport.driving_licences:
             return Verdict(False, "missing_driving_licence", commute)
     if not legally_eligible(profile, opp):
         return Verdict(False, "not_legally_eligible", commute)

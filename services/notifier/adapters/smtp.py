@@ -6,17 +6,12 @@ import asyncio
 import contextlib
 import smtplib
 from email.message import EmailMessage
-from typing import Protocol
 
 from services.notifier.config import NotifierSettings
 
 
 class MailNotSent(ConnectionError):
     """The mail server was not reached, or refused before the message was handed over: nothing went out."""
-
-
-class MailSender(Protocol):
-    async def send(self, message: EmailMessage) -> None: ...
 
 
 class SmtpSender:

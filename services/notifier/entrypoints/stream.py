@@ -1,6 +1,7 @@
-"""The notifier's subscribers: citizen events (contact details) and rankings (e-mails).
+"""The notifier's subscribers: citizen events (contacts and the lifecycle), opportunities (owners and times),
+owners' webhook registrations, and rankings (the optional pre-lifecycle e-mail).
 
-Both take the contract types; the guard (`shared.guard`) decodes, dead-letters and retries.
+All take the contract types; the guard (`shared.guard`) decodes, dead-letters and retries.
 """
 
 from __future__ import annotations
@@ -8,8 +9,15 @@ from __future__ import annotations
 from faststream.kafka import KafkaBroker
 
 from services.notifier import handlers
-from services.notifier.handlers import NotifierDeps
-from shared.contracts import CitizenEvent, NotificationSent, ProposalEvent
+from services.notifier.ports import NotifierDeps
+from shared.contracts import (
+    CitizenEvent,
+    DeliveryFailed,
+    NotificationSent,
+    OpportunityEvent,
+    OwnerWebhookRegistered,
+    ProposalEvent,
+)
 from shared.messaging import MessageGuard, subscribe
 from shared.settings import KafkaSettings
 
@@ -18,35 +26,61 @@ def register_subscribers(broker: KafkaBroker, deps: NotifierDeps, guard: Message
     async def on_citizen(event: CitizenEvent) -> None:
         await handlers.on_citizen_event(deps, event)
 
+    async def on_opportunity(event: OpportunityEvent) -> None:
+        await handlers.on_opportunity_event(deps, event)
+
+    async def on_owner(event: OwnerWebhookRegistered) -> None:
+        await handlers.on_owner_event(deps, event)
+
     async def on_proposals(event: ProposalEvent) -> None:
         await handlers.on_match_proposed(deps, event)
 
-    subscribe(
-        broker,
-        guard,
-        kafka,
-        topic=deps.topics.citizens,
-        group_id=deps.topics.group("notifier", "citizens"),
-        contract=CitizenEvent,
-        handle=on_citizen,
-        title="notifier.citizens",
-        description="Keeps each citizen's contact details and channel; forgets them on CitizenErased.",
-    )
-    subscribe(
-        broker,
-        guard,
-        kafka,
-        topic=deps.topics.proposals,
-        group_id=deps.topics.group("notifier", "proposals"),
-        contract=ProposalEvent,
-        handle=on_proposals,
-        title="notifier.proposals",
-        description="E-mails the citizen once per ranking (SealedMatchProposed, or MatchProposed), "
-        "Danish first with English below (at most one resend after a crash, with the same Message-ID).",
-    )
+    t = deps.topics
+    for topic, purpose, contract, handle, description in (
+        (
+            t.citizens,
+            "citizens",
+            CitizenEvent,
+            on_citizen,
+            "Keeps each citizen's contact details and channel (forgotten on CitizenErased); an approved "
+            "proposal waits for the citizen's digest; a yes queues the owner's notices.",
+        ),
+        (
+            t.opportunities,
+            "opportunities",
+            OpportunityEvent,
+            on_opportunity,
+            "Keeps each opportunity's owner, the owner's e-mail and the weekly times, for messages.",
+        ),
+        (t.owners, "owners", OwnerWebhookRegistered, on_owner, "Keeps each owner's webhook, its secret sealed."),
+        (
+            t.proposals,
+            "proposals",
+            ProposalEvent,
+            on_proposals,
+            "Only with NOTIFIER_RANKING_DIGEST: e-mails every ranking (pre-lifecycle behaviour).",
+        ),
+    ):
+        subscribe(
+            broker,
+            guard,
+            kafka,
+            topic=topic,
+            group_id=t.group("notifier", purpose),
+            contract=contract,
+            handle=handle,
+            title=f"notifier.{purpose}",
+            description=description,
+        )
     broker.publisher(
-        deps.topics.notifications,
+        t.notifications,
         schema=NotificationSent,
         title="notifier.notifications",
-        description="One NotificationSent per ranking e-mailed; its id derives from the ranking.",
+        description="One NotificationSent per message to a citizen; its id derives from the proposals it carries.",
+    )
+    broker.publisher(
+        t.notifications,
+        schema=DeliveryFailed,
+        title="notifier.delivery-failed",
+        description="A message dead-lettered after its last retry, with the reason; intake shows it to the caseworker.",
     )

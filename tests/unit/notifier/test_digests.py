@@ -1,0 +1,219 @@
+"""The citizen's digest: one message per batch of newly approved proposals, in Danish and their language."""
+
+from __future__ import annotations
+
+import smtplib
+import uuid
+
+from services.notifier import handlers, sending
+from services.notifier.adapters.mime import text_of
+from services.notifier.domain.compose import Contact
+from shared import links
+from shared.contracts import DeliveryFailed, NotificationSent
+from shared.settings import LOCAL_LINK_SECRET
+from tests.unit.notifier.fakes import proposal, transitioned, world
+
+
+async def _approve(w, citizen_id: uuid.UUID, n: int = 1, **kw: object) -> list:  # type: ignore[no-untyped-def]
+    ps = [proposal(w.opportunity(), rank=i + 1) for i in range(n)]
+    for p in ps:
+        await handlers.on_transition(w.deps, transitioned(citizen_id, p, "approved", **kw))  # type: ignore[arg-type]
+    return ps
+
+
+async def test_approvals_made_together_go_out_as_one_message_after_the_quiet_moment() -> None:
+    w = world(digest_quiet_s=60)
+    citizen = w.citizen()
+    await _approve(w, citizen, 3)
+    assert await sending.sweep(w.deps) == 0, "nothing before the quiet moment has passed"
+    w.clock.now += 61
+    assert await sending.sweep(w.deps) == 1
+    assert len(w.mail.sent) == 1
+    notice = w.published.of(NotificationSent)[0]
+    assert len(notice.proposal_ids) == 3 and notice.message_id == w.mail.sent[0]["Message-ID"]
+
+
+async def test_nothing_is_sent_when_nothing_new_was_approved() -> None:
+    w = world(digest_quiet_s=0)
+    w.citizen()
+    w.clock.now += 3600
+    assert await sending.sweep(w.deps) == 0 and not w.mail.sent
+
+
+async def test_the_same_approval_delivered_twice_is_one_proposal_in_one_message() -> None:
+    w = world(digest_quiet_s=0)
+    citizen = w.citizen()
+    p = proposal(w.opportunity())
+    event = transitioned(citizen, p, "approved")
+    await handlers.on_transition(w.deps, event)
+    await handlers.on_transition(w.deps, event)
+    await sending.sweep(w.deps)
+    await handlers.on_transition(w.deps, event)  # redelivered after the message went out
+    w.clock.now += 2 * 24 * 3600
+    await sending.sweep(w.deps)
+    assert len(w.mail.sent) == 1 and w.published.of(NotificationSent)[0].proposal_ids == [p.proposal_id]
+
+
+async def test_a_second_batch_waits_a_day_after_the_first_message() -> None:
+    w = world(digest_quiet_s=0)
+    citizen = w.citizen()
+    await _approve(w, citizen)
+    assert await sending.sweep(w.deps) == 1
+    await _approve(w, citizen)
+    w.clock.now += 3600
+    assert await sending.sweep(w.deps) == 0, "at most one message a day"
+    w.clock.now += 24 * 3600
+    assert await sending.sweep(w.deps) == 1 and len(w.mail.sent) == 2
+    assert w.mail.sent[0]["Message-ID"] != w.mail.sent[1]["Message-ID"]
+
+
+async def test_a_message_shows_five_proposals_and_links_the_full_list_of_all() -> None:
+    w = world(digest_quiet_s=0)
+    citizen = w.citizen()
+    await _approve(w, citizen, 7)
+    await sending.sweep(w.deps)
+    text = text_of(w.mail.sent[0])
+    danish = text.split("— English —")[0]
+    assert danish.count("Svar ja eller nej her:") == 5
+    assert "Der er 2 forslag mere på hele listen." in danish
+    list_url = next(line.split(": ", 1)[1] for line in danish.splitlines() if line.startswith("Se alle dine forslag:"))
+    link = links.verify(LOCAL_LINK_SECRET, list_url.split("t=", 1)[1], "list")
+    assert link.citizen_id == citizen
+    assert len(w.published.of(NotificationSent)[0].proposal_ids) == 7
+
+
+async def test_each_proposal_says_what_where_when_why_and_what_yes_and_no_mean_without_english_labels() -> None:
+    w = world(digest_quiet_s=0)
+    citizen = w.citizen(language="en")
+    await _approve(w, citizen)
+    await sending.sweep(w.deps)
+    danish, english = text_of(w.mail.sent[0]).split("— English —")
+    for words in (
+        "Job: “Køkkenmedhjælper”",
+        "Hvor: “Fjordkøkkenet ApS”, Holbæk",
+        "Hvornår: 25 timer om ugen (mandag, tirsdag)",
+        "Hvorfor: 2 af dine færdigheder passer.",
+        "Hvis du siger ja:",
+        "Hvis du siger nej:",
+    ):
+        assert words in danish, words
+    assert "food preparation" not in danish and "clean kitchen" not in danish, "no English skill labels in Danish"
+    assert "Where: “Fjordkøkkenet ApS”, Holbæk" in english and "12 minutes from home by bike." in english
+
+
+async def test_the_citizens_language_follows_danish_and_arabic_is_right_to_left_in_html() -> None:
+    w = world(digest_quiet_s=0)
+    citizen = w.citizen(language="ar")
+    await _approve(w, citizen)
+    await sending.sweep(w.deps)
+    message = w.mail.sent[0]
+    assert message["Content-Language"] == "da, ar"
+    text = text_of(message)
+    assert text.index("Hej Amina") < text.index("مرحبًا Amina")
+    html = message.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
+    assert '<section lang="ar" dir="rtl"' in html and '<section lang="da" dir="ltr"' in html
+
+
+async def test_the_approving_caseworker_is_named_from_the_directory_else_the_municipality_else_the_default() -> None:
+    w = world(digest_quiet_s=0)
+    w.deps.directory = {"cw-7": Contact("Mette Hansen", "+45 72 36 00 07", "mh@holb.dk")}
+    w.deps.municipalities = {"316": Contact("Jobcentret Holbæk", "+45 72 36 36 36")}
+    named, auto, elsewhere = (
+        w.citizen(email="a@x.dk"),
+        w.citizen(email="b@x.dk"),
+        w.citizen(email="c@x.dk", municipality="101"),
+    )
+    await _approve(w, named, actor_id="cw-7")
+    await _approve(w, auto, actor_role="system", actor_id="intake")
+    await _approve(w, elsewhere, actor_id="cw-unknown")
+    await sending.sweep(w.deps)
+    texts = {m["To"]: text_of(m) for m in w.mail.sent}
+    assert "Kontakt Mette Hansen. Telefon: +45 72 36 00 07. E-mail: mh@holb.dk" in texts["a@x.dk"]
+    assert "Kontakt Jobcentret Holbæk. Telefon: +45 72 36 36 36." in texts["b@x.dk"]
+    assert "Kontakt Jobcentret." in texts["c@x.dk"]
+
+
+async def test_a_private_channel_citizen_is_sent_nothing() -> None:
+    w = world(digest_quiet_s=0)
+    citizen = w.citizen(channel="private")
+    await _approve(w, citizen, private=True)
+    late = w.citizen(channel="private")  # turned private after the approval went out
+    await _approve(w, late)
+    w.clock.now += 10
+    await sending.sweep(w.deps)
+    assert not w.mail.sent and not w.published.of(NotificationSent)
+
+
+async def test_a_proposal_retracted_before_its_digest_is_not_sent() -> None:
+    w = world(digest_quiet_s=60)
+    citizen = w.citizen()
+    kept, dropped = await _approve(w, citizen, 2)
+    await handlers.on_transition(w.deps, transitioned(citizen, dropped, "retracted", actor_role="system"))
+    w.clock.now += 61
+    await sending.sweep(w.deps)
+    assert w.published.of(NotificationSent)[0].proposal_ids == [kept.proposal_id]
+
+
+async def test_a_crash_mid_send_resends_once_with_the_same_message_id_and_never_a_third_time() -> None:
+    w = world(digest_quiet_s=0)
+    citizen = w.citizen()
+    await _approve(w, citizen)
+    w.mail.record_before_failing = True
+    w.mail.fail_with = [smtplib.SMTPServerDisconnected("gone"), smtplib.SMTPServerDisconnected("gone again")]
+    await sending.sweep(w.deps)
+    await _approve(w, citizen)  # a new approval meanwhile must not change the interrupted message
+    w.clock.now += 100
+    await sending.sweep(w.deps)
+    w.clock.now += 100
+    await sending.sweep(w.deps)
+    ids = [m["Message-ID"] for m in w.mail.sent]
+    assert len(ids) == 2 and len(set(ids)) == 1, ids
+    assert len(w.published.of(NotificationSent)) == 1, "given up after the resend, announced once"
+
+
+async def test_a_mail_server_that_is_down_is_retried_with_backoff_then_dead_lettered_for_the_caseworker() -> None:
+    w = world(digest_quiet_s=0, retry_initial_s=10, retry_max_attempts=3)
+    citizen = w.citizen()
+    await _approve(w, citizen)
+    w.mail.fail_with = [ConnectionRefusedError()] * 3
+    await sending.sweep(w.deps)
+    assert w.store.schedules[citizen] == w.clock.now + 10
+    w.clock.now += 10
+    await sending.sweep(w.deps)
+    assert w.store.schedules[citizen] == w.clock.now + 20, "the wait doubles"
+    w.clock.now += 20
+    await sending.sweep(w.deps)
+    failed = w.published.of(DeliveryFailed)
+    assert len(failed) == 1 and failed[0].recipient == "citizen" and failed[0].attempts == 3
+    assert "mail server" in failed[0].reason and not w.mail.sent
+
+
+async def test_nothing_is_sent_about_an_erased_citizen() -> None:
+    w = world(digest_quiet_s=60)
+    citizen = w.citizen()
+    await _approve(w, citizen)
+    w.keys.erased.add(citizen)
+    w.clock.now += 61
+    await sending.sweep(w.deps)
+    assert not w.mail.sent and not w.published.events
+
+
+async def test_a_companys_text_cannot_put_a_live_link_or_pose_as_the_jobcentre() -> None:
+    w = world(digest_quiet_s=0)
+    citizen = w.citizen()
+    p = proposal(w.opportunity()).model_copy(
+        update={
+            "title": "Køkkenmedhjælper LOG IND: http://evil.example/mitid eller www.evil.example",
+            "owner_name": "Jobcentret \u202eHolbæk\u202c - skriv til svar@evil.example",
+        }
+    )
+    await handlers.on_transition(w.deps, transitioned(citizen, p, "approved"))
+    await sending.sweep(w.deps)
+    message = w.mail.sent[0]
+    html = message.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
+    for body in (text_of(message), html):
+        for live in ("http://evil", "www.evil", "evil.example", "svar@evil", "\u202e"):
+            assert live not in body, live
+    danish = text_of(message).split("— English —")[0]
+    assert "“Jobcentret Holbæk - skriv til svar[at]evil[.]example”" in danish
+    assert "ikke af jobcentret" in danish and "CPR-nummer" in danish
