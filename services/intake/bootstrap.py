@@ -10,21 +10,29 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from services.intake.adapters.audit import AuditLog
+from services.intake.adapters.esco_client import EscoSuggestClient
 from services.intake.adapters.metrics import CountingPublisher, IntakeMetrics, RequestMetrics
 from services.intake.adapters.privacy_store import PrivacyStore
 from services.intake.adapters.publisher import KafkaEventPublisher
 from services.intake.adapters.ratelimit import RedisRateLimiter
+from services.intake.adapters.read_models import CaseloadStore, CatalogueStore
 from services.intake.adapters.sealing import SealingPublisher
 from services.intake.adapters.store import IntakeStore
 from services.intake.adapters.tokens import TokenVerifier
 from services.intake.config import IntakeSettings, UnsafeSettings
 from services.intake.entrypoints.api import ESCO_ATTRIBUTION, include_routers
+from services.intake.entrypoints.docs import install_offline_docs
 from services.intake.entrypoints.errors import ERROR_RESPONSES, BodyLimit, install_error_handlers
+from services.intake.entrypoints.pages.auth import PAGE_PREFIX, PUBLIC_PAGE_PATHS, PageAuth
+from services.intake.entrypoints.pages.views import include_pages
 from services.intake.entrypoints.privacy_api import router as privacy_router
+from services.intake.entrypoints.read_stream import register_read_models
+from services.intake.entrypoints.reads_routers import include_read_routers
 from services.intake.entrypoints.security import Gate
 from services.intake.entrypoints.stream import register_subscribers
 from services.intake.handlers import IntakeDeps
 from services.intake.privacy import PrivacyDeps
+from services.intake.reads import ReadDeps
 from shared.crypto import KeyStore
 from shared.messaging import MessageGuard, build_broker
 from shared.settings import CommonSettings, KafkaSettings, RedisSettings
@@ -33,6 +41,7 @@ log = logging.getLogger(__name__)
 
 PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})
 DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
+DOCS_ASSETS = "/docs-assets"  # Swagger UI and ReDoc from the fastapi-offline package: no CDN
 
 DESCRIPTION = f"""
 Brobygger intake: register citizens (intake / competence clarification) and opportunities, ask for
@@ -100,6 +109,13 @@ def bootstrap(
     )
     guard = MessageGuard(broker, common.topics, "intake")
     register_subscribers(broker, deps, guard, kafka)
+    reads = ReadDeps(
+        caseload=CaseloadStore(redis_client, common.namespace),
+        catalogue=CatalogueStore(redis_client, common.namespace),
+        store=deps.store,
+        privacy=privacy,
+    )
+    register_read_models(broker, reads, guard, kafka, common.topics)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -129,13 +145,17 @@ def bootstrap(
         description=DESCRIPTION,
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
-        docs_url="/docs" if docs_public else None,
-        redoc_url="/redoc" if docs_public else None,
+        docs_url=None,
+        redoc_url=None,
         openapi_url="/openapi.json" if docs_public else None,
     )
     app.state.deps = deps
     app.state.privacy = privacy
     app.state.guard = guard
+    app.state.reads = reads
+    app.state.esco = EscoSuggestClient(
+        settings.matcher_url, common.internal_token.get_secret_value(), settings.suggest_timeout_s
+    )
 
     async def broker_ping() -> bool:
         return bool(await broker.ping(timeout=2.0))
@@ -144,11 +164,17 @@ def bootstrap(
     install_error_handlers(app)
     include_routers(app)
     app.include_router(privacy_router)
+    include_read_routers(app)
+    if docs_public:
+        install_offline_docs(app, DOCS_ASSETS)
+    pages = PageAuth.from_settings(settings, common.mode)
+    include_pages(app, pages)
     # Outermost last: metrics see every answer; the gate turns away strangers before a body is read.
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, form_prefixes=(PAGE_PREFIX,))
     limiter = RedisRateLimiter(redis_client, common.namespace, settings.rate_limit_per_minute)
-    public = PUBLIC_PATHS | (DOCS_PATHS if docs_public else frozenset())
-    app.add_middleware(Gate, verifier=verifier, limiter=limiter, public=public)
+    public = PUBLIC_PATHS | PUBLIC_PAGE_PATHS | (DOCS_PATHS if docs_public else frozenset())
+    prefixes = (f"{PAGE_PREFIX}/static/", *((f"{DOCS_ASSETS}/",) if docs_public else ()))
+    app.add_middleware(Gate, verifier=verifier, limiter=limiter, public=public, public_prefixes=prefixes, pages=pages)
     app.add_middleware(RequestMetrics, metrics=metrics, templates=lambda: app.openapi()["paths"].keys())
     app.state.metrics = metrics
     return app

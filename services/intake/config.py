@@ -50,6 +50,13 @@ class IntakeSettings(BaseSettings):
         default="http://127.0.0.1:8002", description="The notifier's internal address, for the right-of-access export."
     )
     export_timeout_s: float = Field(default=5.0, gt=0, description="How long the export waits for each service.")
+    csrf_secret: SecretStr | None = Field(
+        default=None,
+        description="Key for the web pages' CSRF tokens; set the same on every intake replica (default: random).",
+    )
+    suggest_timeout_s: float = Field(
+        default=0.5, gt=0, description="How long an ESCO autocomplete request waits for the matcher."
+    )
     metrics_port: int = Field(
         default=9464, ge=0, le=65535, description="Internal Prometheus port (not the API port); 0 picks a free one."
     )

@@ -13,13 +13,15 @@ from redis.asyncio import Redis
 
 from services.matcher.adapters.capacity import RedisCapacity
 from services.matcher.adapters.catalogue_follower import CatalogueFollower
-from services.matcher.adapters.esco_store import load_ranker
+from services.matcher.adapters.esco_store import load_index, load_ranker
 from services.matcher.adapters.profile_store import ProfileStore
 from services.matcher.config import MatcherSettings
 from services.matcher.domain.catalogue import Catalogue
 from services.matcher.domain.model import RankingResult
 from services.matcher.domain.ranking import Ranker
 from services.matcher.entrypoints.stream import catalogue_applier, register_subscribers
+from services.matcher.entrypoints.suggest import LazySuggester
+from services.matcher.entrypoints.suggest import router as suggest_router
 from services.matcher.handlers import MatcherDeps
 from shared.contracts import CitizenProfile
 from shared.crypto import CitizenErased, KeyStore
@@ -116,4 +118,6 @@ def bootstrap(
 
     app = ops_app("Brobygger matcher", lifespan, common, readiness, stats, export)
     app.state.deps = deps
+    app.state.suggester = LazySuggester(load_index)
+    app.include_router(suggest_router)
     return app

@@ -1,0 +1,222 @@
+"""Every text the pages show, Danish first, then English. Plain words for readers with beginner Danish."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+Lang = Literal["da", "en"]
+
+TEXT: dict[str, tuple[str, str]] = {
+    "app": ("Brobygger", "Brobygger"),
+    "skip": ("Gå til indhold", "Skip to content"),
+    "switch": ("English", "Dansk"),
+    "sign_in": ("Log ind", "Sign in"),
+    "sign_out": ("Log ud", "Sign out"),
+    "sign_in_as": ("Log ind som", "Sign in as"),
+    "sign_in_local": (
+        "Lokal demo: vælg en rolle. I drift logger man ind gennem kommunens login (OIDC).",
+        "Local demo: choose a role. In production you sign in through the municipality's login (OIDC).",
+    ),
+    "sign_in_idp": (
+        "Log ind gennem kommunens login. Denne side udsteder ikke adgang i drift.",
+        "Sign in through the municipality's login. This page issues no access in production.",
+    ),
+    "signed_in_as": ("Logget ind som", "Signed in as"),
+    "nav_caseload": ("Borgere", "Citizens"),
+    "nav_new": ("Ny borger", "New citizen"),
+    "nav_opportunities": ("Tilbud", "Opportunities"),
+    "nav_kpi": ("Mål og resultater", "Targets and results"),
+    "caseload": ("Mine borgere", "My citizens"),
+    "search_name": ("Søg på navn", "Search by name"),
+    "search": ("Søg", "Search"),
+    "status": ("Status", "Status"),
+    "all": ("Alle", "All"),
+    "name": ("Navn", "Name"),
+    "registered": ("Registreret", "Registered"),
+    "waiting": ("Forslag der venter", "Proposals waiting"),
+    "no_citizens": ("Ingen borgere fundet.", "No citizens found."),
+    "page": ("Side", "Page"),
+    "of": ("af", "of"),
+    "previous": ("Forrige", "Previous"),
+    "next": ("Næste", "Next"),
+    "status_awaiting_ranking": ("Venter på forslag", "Waiting for proposals"),
+    "status_proposals_waiting": ("Forslag klar", "Proposals ready"),
+    "status_no_proposals": ("Ingen forslag", "No proposals"),
+    "status_erased": ("Slettet", "Erased"),
+    "citizen": ("Borger", "Citizen"),
+    "profile": ("Profil", "Profile"),
+    "pending_profile": (
+        "Profilen er ved at blive registreret. Opdater siden om et øjeblik.",
+        "The profile is being registered. Reload the page in a moment.",
+    ),
+    "proposals": ("Forslag", "Proposals"),
+    "associations": ("Foreninger", "Associations"),
+    "no_proposals": ("Ingen forslag endnu.", "No proposals yet."),
+    "rank": ("Nr.", "No."),
+    "why": ("Hvorfor", "Why"),
+    "commute": ("Transport", "Commute"),
+    "minutes": ("min", "min"),
+    "gaps": ("Mangler", "Missing"),
+    "education_step": ("Foreslået uddannelse", "Suggested education step"),
+    "approve": ("Godkend", "Approve"),
+    "override": ("Afvis med begrundelse", "Override with reason"),
+    "reason": ("Begrundelse", "Reason"),
+    "decision_saved": ("Beslutningen er gemt.", "The decision is saved."),
+    "lifecycle_pending": (
+        "Start, resultat og historik for hvert forslag kommer med forslagenes livsforløb (ikke bygget endnu).",
+        "Start, outcome and history of each proposal come with the proposal lifecycle (not built yet).",
+    ),
+    "ask_match": ("Find nye forslag", "Find new proposals"),
+    "match_asked": ("Nye forslag er på vej.", "New proposals are on their way."),
+    "email": ("E-mail", "E-mail"),
+    "phone": ("Telefon", "Phone"),
+    "home": ("Bopæl", "Home"),
+    "postcode": ("Postnummer", "Postcode"),
+    "town": ("By", "Town"),
+    "danish": ("Dansk", "Danish"),
+    "course": ("Danskuddannelse", "Danish course"),
+    "module": ("Modul", "Module"),
+    "level": ("Niveau (CEFR)", "Level (CEFR)"),
+    "none": ("Ingen", "None"),
+    "week": ("Ugeskema", "Weekly schedule"),
+    "week_help": (
+        "Vælg for hver tid: danskundervisning eller en anden fast aftale.",
+        "For each time choose: Danish class or another fixed commitment.",
+    ),
+    "slot_free": ("Fri", "Free"),
+    "slot_class": ("Danskundervisning", "Danish class"),
+    "slot_busy": ("Anden aftale", "Other commitment"),
+    "morning": ("Formiddag 8–12", "Morning 8–12"),
+    "afternoon": ("Eftermiddag 12–16", "Afternoon 12–16"),
+    "evening": ("Aften 16–20", "Evening 16–20"),
+    "mon": ("Mandag", "Monday"),
+    "tue": ("Tirsdag", "Tuesday"),
+    "wed": ("Onsdag", "Wednesday"),
+    "thu": ("Torsdag", "Thursday"),
+    "fri": ("Fredag", "Friday"),
+    "sat": ("Lørdag", "Saturday"),
+    "sun": ("Søndag", "Sunday"),
+    "work": ("Arbejde og kompetencer", "Work and skills"),
+    "previous_job": ("Tidligere job", "Previous job"),
+    "years": ("År i jobbet", "Years in the job"),
+    "skill": ("Kompetence", "Skill"),
+    "esco_help": (
+        "Skriv og vælg et forslag fra ESCO, eller skriv med egne ord.",
+        "Type and pick an ESCO suggestion, or write in your own words.",
+    ),
+    "hours": ("Timer om ugen", "Hours per week"),
+    "transport": ("Transport", "Transport"),
+    "licences": ("Kørekort", "Driving licences"),
+    "car": ("Har bil", "Has a car"),
+    "bike": ("Har cykel", "Has a bike"),
+    "public_transport": ("Kan bruge offentlig transport", "Can use public transport"),
+    "max_commute": ("Længste transporttid (minutter, én vej)", "Longest commute (minutes, one way)"),
+    "consent": ("Samtykke", "Consent"),
+    "consent_help": (
+        "Må vi foreslå borgeren dette? Svar for hver slags.",
+        "May we propose this to the citizen? Answer for each kind.",
+    ),
+    "yes": ("Ja", "Yes"),
+    "no": ("Nej", "No"),
+    "kind_ordinary_job": ("Ordinært job", "Ordinary job"),
+    "kind_language_placement": ("Sprogpraktik", "Language-at-work placement"),
+    "kind_education_step": ("Uddannelse", "Education step"),
+    "kind_association_activity": ("Forening", "Association"),
+    "contact_pref": ("Sprog og kontakt", "Language and contact"),
+    "preferred_language": ("Foretrukket sprog", "Preferred language"),
+    "channel": ("Kanal", "Channel"),
+    "channel_email": ("E-mail", "E-mail"),
+    "channel_private": ("Kun gennem sagsbehandler", "Only through the caseworker"),
+    "programme": ("Integrationsprogram", "Integration programme"),
+    "programme_start": ("Startdato i programmet", "Programme start date"),
+    "audit_only": (
+        "Kun til ligestillingsopfølgning (aldrig til matchning)",
+        "Only for the fairness audit (never matching)",
+    ),
+    "gender": ("Køn", "Gender"),
+    "origin_group": ("Oprindelsesgruppe", "Origin group"),
+    "save": ("Gem og find forslag", "Save and find proposals"),
+    "fix_errors": ("Ret felterne markeret herunder.", "Correct the fields marked below."),
+    "opportunities": ("Tilbud", "Opportunities"),
+    "kind": ("Slags", "Kind"),
+    "places": ("Pladser", "Places"),
+    "open": ("Åben", "Open"),
+    "withdrawn": ("Trukket tilbage", "Withdrawn"),
+    "no_opportunities": ("Ingen tilbud fundet.", "No opportunities found."),
+    "filter": ("Filtrer", "Filter"),
+    "free_text": ("Fritekst", "Free text"),
+    "candidates": ("Kandidater", "Candidates"),
+    "candidates_help": (
+        "Kandidater vises under et pseudonym. Navn og kontakt deles først, når borgeren har sagt ja.",
+        "Candidates are shown by pseudonym. Name and contact are shared only after the citizen says yes.",
+    ),
+    "no_candidates": ("Ingen kandidater endnu.", "No candidates yet."),
+    "pseudonym": ("Pseudonym", "Pseudonym"),
+    "matched_skills": ("Kompetencer der passer", "Matching skills"),
+    "answers_pending": (
+        "Svarknapperne (interesseret / ikke interesseret) kommer med forslagenes livsforløb.",
+        "The answer buttons (interested / not interested) come with the proposal lifecycle.",
+    ),
+    "not_found": (
+        "Siden findes ikke, eller du har ikke adgang til den.",
+        "The page does not exist, or you have no access.",
+    ),
+    "forbidden": ("Din rolle må ikke bruge denne side.", "Your role may not use this page."),
+    "csrf_failed": (
+        "Formularen var udløbet. Prøv igen.",
+        "The form had expired. Please try again.",
+    ),
+    "back": ("Tilbage", "Back"),
+    "kpi": ("Mål og resultater", "Targets and results"),
+    "period": ("Periode", "Period"),
+    "from": ("Fra", "From"),
+    "to": ("Til", "To"),
+    "show": ("Vis", "Show"),
+    "csv": ("Hent som CSV", "Download as CSV"),
+    "print": ("Udskriv", "Print"),
+    "esco_attribution": (
+        "Tjenesten bruger ESCO-klassifikationen fra Europa-Kommissionen.",
+        "This service uses the ESCO classification of the European Commission.",
+    ),
+}
+
+ERRORS: dict[str, tuple[str, str]] = {
+    "missing": ("Skal udfyldes.", "Required."),
+    "string_too_short": ("Skal udfyldes.", "Required."),
+    "string_too_long": ("Teksten er for lang.", "The text is too long."),
+    "string_pattern_mismatch": ("Formatet passer ikke.", "The format is not right."),
+    "value_error": ("Ugyldig værdi.", "Invalid value."),
+    "float_parsing": ("Skriv et tal.", "Write a number."),
+    "int_parsing": ("Skriv et helt tal.", "Write a whole number."),
+    "float_type": ("Skriv et tal.", "Write a number."),
+    "int_type": ("Skriv et helt tal.", "Write a whole number."),
+    "greater_than_equal": ("Tallet er for lille.", "The number is too small."),
+    "less_than_equal": ("Tallet er for stort.", "The number is too large."),
+    "date_from_datetime_parsing": ("Skriv en dato.", "Write a date."),
+    "date_parsing": ("Skriv en dato (åååå-mm-dd).", "Write a date (yyyy-mm-dd)."),
+    "literal_error": ("Vælg en af mulighederne.", "Choose one of the options."),
+    "bool_parsing": ("Vælg ja eller nej.", "Choose yes or no."),
+    "email": ("Ugyldig e-mailadresse.", "Not a valid e-mail address."),
+    "phone": ("Skriv et telefonnummer med 8 cifre.", "Write a phone number of 8 digits."),
+    "postcode": ("Skriv et postnummer med 4 cifre.", "Write a postcode of 4 digits."),
+    "personal_number": (
+        "Skriv ikke CPR-numre i profilen.",
+        "Do not write personal ID numbers in the profile.",
+    ),
+}
+
+
+def translator(lang: Lang) -> Callable[[str], str]:
+    index = 0 if lang == "da" else 1
+
+    def t(key: str) -> str:
+        pair = TEXT.get(key)
+        return pair[index] if pair else key
+
+    return t
+
+
+def error_text(kind: str, lang: Lang) -> str:
+    pair = ERRORS.get(kind, ERRORS["value_error"])
+    return pair[0 if lang == "da" else 1]
