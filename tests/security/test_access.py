@@ -45,6 +45,8 @@ CITIZEN_WRITE = _rule(caseworker_home=OK, caseworker_away=404)
 CITIZEN_READ = _rule(caseworker_home=OK, caseworker_away=404, citizen_self=OK, citizen_other=404)
 REGISTER_OPPORTUNITY = _rule(caseworker_home=OK, company_owner=OK)
 OPPORTUNITY = _rule(caseworker_home=OK, caseworker_away=404, company_owner=OK, company_other=404, association_other=404)
+CASELOAD = _rule(caseworker_home=OK, caseworker_away=OK)  # each caseworker gets their own municipality's
+CATALOGUE = _rule(caseworker_home=OK, caseworker_away=OK, company_owner=OK, company_other=OK, association_other=OK)
 
 
 def _past(rule: dict[str, object]) -> dict[str, object]:
@@ -76,6 +78,11 @@ TABLE: dict[tuple[str, str], Row] = {
         _past(CITIZEN_WRITE), {"decision": "approve"}
     ),
     ("GET", "/v1/audit"): Row(_rule()),
+    ("GET", "/v1/citizens"): Row(CASELOAD),
+    ("GET", "/v1/citizens/{citizen_id}"): Row(CITIZEN_WRITE),  # staff only: a citizen uses the export
+    ("GET", "/v1/opportunities"): Row(CATALOGUE),
+    ("GET", "/v1/opportunities/{opportunity_id}"): Row(OPPORTUNITY),
+    ("GET", "/v1/esco/suggest"): Row(CATALOGUE),  # without `q` it answers an empty list, asking no matcher
 }
 
 

@@ -42,13 +42,15 @@ async def suggestions(request: Request, q: str, kind: str, limit: int) -> Sugges
 async def suggest(
     request: Request,
     caller: Caller,
-    q: Annotated[str, Query(min_length=1, max_length=100, description="What has been typed so far.")],
+    q: Annotated[str, Query(max_length=100, description="What has been typed so far (under two letters: none).")] = "",
     kind: Literal["occupation", "skill"] = "occupation",
     limit: Annotated[int, Query(ge=1, le=25)] = 10,
 ) -> Suggestions | JSONResponse:
     """ESCO occupations or skills whose Danish or English labels fit `q` (typos forgiven), with their URIs."""
     if caller.role not in SUGGEST_USERS:
         raise Forbidden(f"the role `{caller.role.value}` may not use ESCO suggestions")
+    if len(q.strip()) < 2:
+        return Suggestions(q=q, kind=kind, suggestions=[])
     try:
         return await suggestions(request, q, kind, limit)
     except SuggestUnavailable as exc:
