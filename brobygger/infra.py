@@ -198,38 +198,43 @@ class LocalInfra:
         raise InfraError(f"the local Kafka broker did not start in {attempts} attempts; see {self.data_dir}/tansu.log")
 
     def _start_redis(self, attempts: int = 5) -> None:
-        binary = redis_binary()
-        assert self.data_dir is not None
         for _ in range(attempts):
             port = free_port()
-            proc = _spawn(
-                [
-                    binary,
-                    "--port",
-                    str(port),
-                    "--bind",
-                    "127.0.0.1",
-                    "--dir",
-                    str(self.data_dir),
-                    "--appendonly",
-                    "yes",
-                    "--appendfsync",
-                    "always",
-                    "--save",
-                    "",
-                    "--daemonize",
-                    "no",
-                    "--protected-mode",
-                    "yes",
-                ],
-                self.data_dir / "redis.log",
-            )
-            if _wait_port(port, proc, 5.0) and _still_alive(proc) and self._redis_answers(port):
-                self._procs["redis"] = proc
-                self.redis_url = f"redis://127.0.0.1:{port}/0"
+            if self._spawn_redis(port):
                 return
-            stop_process(proc)
         raise InfraError(f"redis-server did not start in {attempts} attempts; see {self.data_dir}/redis.log")
+
+    def _spawn_redis(self, port: int) -> bool:
+        binary = redis_binary()
+        assert self.data_dir is not None
+        proc = _spawn(
+            [
+                binary,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.data_dir),
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--save",
+                "",
+                "--daemonize",
+                "no",
+                "--protected-mode",
+                "yes",
+            ],
+            self.data_dir / "redis.log",
+        )
+        if _wait_port(port, proc, 5.0) and _still_alive(proc) and self._redis_answers(port):
+            self._procs["redis"] = proc
+            self.redis_url = f"redis://127.0.0.1:{port}/0"
+            return True
+        stop_process(proc)
+        return False
 
     @staticmethod
     def _redis_answers(port: int) -> bool:
@@ -252,6 +257,20 @@ class LocalInfra:
 
     def resume_broker(self) -> None:
         os.kill(self._procs["kafka"].pid, signal.SIGCONT)
+
+    def stop_redis(self, sig: signal.Signals) -> None:
+        """Send `sig` (SIGKILL: a crash, SIGTERM: a clean stop) and wait until Redis is gone (failure tests)."""
+        proc = self._procs.pop("redis")
+        proc.send_signal(sig)
+        proc.wait(timeout=30)
+
+    def restart_redis(self) -> None:
+        """Start Redis again on the same port and data folder: it reloads its append-only file."""
+        port = int(self.redis_url.rsplit(":", 1)[1].split("/")[0])
+        for _ in range(20):  # the old socket may linger a moment
+            if self._spawn_redis(port):
+                return
+        raise InfraError(f"redis-server did not restart on port {port}; see {self.data_dir}/redis.log")
 
     def pids(self) -> list[int]:
         return [p.pid for p in self._procs.values()]

@@ -21,8 +21,16 @@ class FolderHandler:
         self.count += 1
         content: bytes = envelope.original_content or envelope.content
         match = re.search(rb"^Message-ID:\s*<([^>@]+)", content, re.IGNORECASE | re.MULTILINE)
-        stem = match.group(1).decode("ascii", "replace") if match else f"{time.time_ns()}"
-        (self.folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{stem}.eml").write_bytes(content)
+        stem = re.sub(r"[^A-Za-z0-9.\-]", "_", match.group(1).decode("ascii", "replace")) if match else "no-id"
+        # A resend carries the same Message-ID, within the same second too: the running count keeps
+        # both copies, so a duplicate shows as two files instead of silently replacing the first.
+        name = f"{time.strftime('%Y%m%d-%H%M%S')}-{self.count:06d}-{stem}"
+        try:
+            path = self.folder / f"{name}.eml"
+            with path.open("xb") as out:  # never replaces a file (a sink restarted on the same folder)
+                out.write(content)
+        except FileExistsError:
+            (self.folder / f"{name}-{time.time_ns()}.eml").write_bytes(content)
         return "250 Message accepted for delivery"
 
 

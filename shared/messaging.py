@@ -1,30 +1,57 @@
-"""How every service talks to Kafka: one broker factory, one way to fail a message.
+"""How every service talks to Kafka: one broker factory, one way to publish, one way to subscribe.
 
-A message that cannot be processed is never lost silently: a malformed or unprocessable one goes
-to the dead-letter topic with the reason at once; an unexpected error is retried a few times
-(the offset is not committed), then dead-lettered. Counters say how many of each.
+Records are decoded by the project (`shared.records.decode_record`), never by FastStream's default
+decoder, and every subscriber's records pass through the service's `MessageGuard` (`shared.guard`):
+permanent failures are dead-lettered at once, transient ones pause the partition and retry with
+backoff. Offsets are committed by the guard, explicitly, after the effect is done.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import inspect
 import logging
 import ssl
-from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
-from aiokafka.structs import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.message import StreamMessage
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
-from pydantic import ValidationError
+from pydantic import TypeAdapter
 
-from shared.contracts import DeadLetter, Event
+from shared.contracts import Event
+from shared.guard import MessageGuard, describe
+from shared.records import RecordTooLarge, Transient, Unprocessable, check_size, decode_record
 from shared.settings import KafkaSettings
-from shared.topics import Topics
+
+__all__ = [
+    "MessageGuard",
+    "RecordTooLarge",
+    "Transient",
+    "Unprocessable",
+    "build_broker",
+    "consumer_options",
+    "decode_each",
+    "decode_record",
+    "decoded_records",
+    "describe",
+    "event_headers",
+    "publish_event",
+    "start_consumers",
+    "stop_consumers",
+    "subscribe",
+]
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Room for the headers and the batch framing around the largest record.
+_REQUEST_OVERHEAD = 64 * 1024
 
 
 def build_broker(settings: KafkaSettings, client_id: str, *, log_each_message: bool = False) -> KafkaBroker:
@@ -38,7 +65,8 @@ def build_broker(settings: KafkaSettings, client_id: str, *, log_each_message: b
         enable_idempotence=False,
         linger_ms=0,
         request_timeout_ms=settings.request_timeout_ms,
-        graceful_timeout=10.0,
+        max_request_size=settings.max_record_bytes + _REQUEST_OVERHEAD,
+        graceful_timeout=settings.shutdown_timeout_s,
         logger=log if log_each_message else None,
         security=kafka_security(settings),
     )
@@ -60,24 +88,29 @@ def kafka_security(settings: KafkaSettings) -> BaseSecurity | None:
 
 
 def consumer_options(settings: KafkaSettings, group_id: str) -> dict[str, object]:
-    """Group subscriber options: commit only after the work is done, start from the beginning."""
+    """Group subscriber options: the guard commits after the work is done; start from the beginning."""
     return {
         "group_id": group_id,
         "auto_offset_reset": "earliest",
         "session_timeout_ms": settings.session_timeout_ms,
         "heartbeat_interval_ms": settings.heartbeat_interval_ms,
         "fetch_max_wait_ms": settings.fetch_max_wait_ms,
+        "max_partition_fetch_bytes": settings.max_record_bytes + _REQUEST_OVERHEAD,
+        "ack_policy": AckPolicy.MANUAL,
     }
 
 
-async def publish_event(broker: KafkaBroker, topic: str, key: str, event: Event) -> None:
+def event_bytes(event: Event, max_bytes: int | None = None) -> bytes:
+    """The event as JSON; `RecordTooLarge` when it is over the record limit (checked before sending)."""
+    body = event.model_dump_json().encode()
+    if max_bytes is not None:
+        check_size(len(body), max_bytes)
+    return body
+
+
+async def publish_event(broker: KafkaBroker, topic: str, key: str, event: Event, max_bytes: int | None = None) -> None:
     """Publish one event as JSON, keyed, with its type and correlation id as headers (acks=all)."""
-    await broker.publish(
-        event.model_dump_json().encode(),
-        topic=topic,
-        key=key.encode(),
-        headers=event_headers(event),
-    )
+    await broker.publish(event_bytes(event, max_bytes), topic=topic, key=key.encode(), headers=event_headers(event))
 
 
 def event_headers(event: Event) -> dict[str, str]:
@@ -91,85 +124,90 @@ def subscribe(
     *,
     topic: str,
     group_id: str,
-    handle: Callable[[bytes], Awaitable[None]],
+    handle: Callable[[Any], Awaitable[None]],
     title: str,
     description: str,
+    contract: Any = None,
 ) -> None:
-    """One record at a time in a consumer group; the offset is committed after `handle` (or the dead letter)."""
+    """One record at a time in a consumer group; the guard commits after `handle` (or the dead letter).
 
-    @broker.subscriber(  # type: ignore[call-overload,untyped-decorator]
+    With `contract` (a model or an annotated union of models), `handle` gets the validated event and
+    the AsyncAPI document shows the contract; without it, `handle` gets the record's bytes (checked
+    for size, JSON and schema version first).
+    """
+    limit = guard.max_record_bytes
+
+    async def checked(message: StreamMessage[Any]) -> Any:
+        # Our decoder instead of FastStream's: every decoding error becomes a permanent failure.
+        return decode_record(message.body, limit)
+
+    if contract is None:
+
+        async def consume_bytes(message: KafkaMessage) -> None:
+            decode_record(message.body, limit)
+            await handle(message.body)
+
+        consumer: Callable[..., Awaitable[None]] = consume_bytes
+    else:
+
+        async def consume_event(event: Any) -> None:
+            await handle(event)
+
+        consume_event.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [inspect.Parameter("event", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=contract)],
+            return_annotation=None,
+        )
+        consume_event.__name__ = title.replace(".", "_")
+        consumer = consume_event
+
+    broker.subscriber(  # type: ignore[call-overload]
         topic,
         **consumer_options(kafka, group_id),
-        ack_policy=AckPolicy.NACK_ON_ERROR,
+        decoder=checked if contract is not None else None,
         title=title,
         description=description,
-    )
-    async def consume(message: KafkaMessage) -> None:
-        await guard.run(message.raw_message, handle)
+    )(consumer)
 
 
-class Unprocessable(Exception):
-    """The message can never be processed as it is (bad content, unknown reference)."""
+def decode_each(adapter: TypeAdapter[Any], max_bytes: int) -> Callable[[StreamMessage[Any]], Awaitable[list[Any]]]:
+    """A batch decoder that decodes and validates each record on its own, so one bad record fails alone.
+
+    The subscriber's typed argument gets the events that decoded; `decoded_records(message)` gives
+    every record with its event or the error that the guard will dead-letter.
+    """
+
+    async def decode(message: StreamMessage[Any]) -> list[Any]:
+        raw = message.raw_message
+        records = raw if isinstance(raw, tuple) else (raw,)
+        decoded: list[tuple[Any, Any]] = []
+        for record in records:
+            try:
+                decoded.append((record, adapter.validate_python(decode_record(record.value, max_bytes))))
+            except Exception as exc:  # kept with its record, dead-lettered by the guard
+                decoded.append((record, exc))
+        message.decoded_records = decoded  # type: ignore[attr-defined]
+        return [event for _, event in decoded if not isinstance(event, BaseException)]
+
+    return decode
 
 
-@dataclass
-class MessageGuard:
-    """Runs a handler for one record; dead-letters what cannot be processed."""
-
-    broker: KafkaBroker
-    topics: Topics
-    service: str
-    max_attempts: int = 5
-    counters: Counter[str] = field(default_factory=Counter)
-    _attempts: Counter[tuple[str, int, int]] = field(default_factory=Counter)
-
-    async def run(self, record: ConsumerRecord[bytes, bytes], handle: Callable[[bytes], Awaitable[None]]) -> None:
-        where = (record.topic, record.partition, record.offset)
-        try:
-            await handle(record.value or b"")
-        except ValidationError as exc:
-            await self.dead_letter(record, f"invalid message: {_describe(exc)}")
-        except Unprocessable as exc:
-            await self.dead_letter(record, str(exc))
-        except Exception as exc:
-            self._attempts[where] += 1
-            if self._attempts[where] < self.max_attempts:
-                self.counters["retried"] += 1
-                log.warning("retrying %s/%d@%d after %s", *where, type(exc).__name__)
-                log.debug("retry cause", exc_info=True)
-                raise
-            del self._attempts[where]
-            await self.dead_letter(record, f"failed {self.max_attempts} times: {type(exc).__name__}: {exc}")
-        else:
-            self.counters["processed"] += 1
-            self._attempts.pop(where, None)
-
-    async def dead_letter(self, record: ConsumerRecord[bytes, bytes], reason: str) -> None:
-        self.counters["dead_lettered"] += 1
-        key = record.key.decode("utf-8", "replace") if record.key else None
-        log.warning("dead-lettered %s/%d@%d: %s", record.topic, record.partition, record.offset, reason)
-        letter = DeadLetter(
-            correlation_id=f"{record.topic}/{record.partition}/{record.offset}",
-            service=self.service,
-            source_topic=record.topic,
-            source_partition=record.partition,
-            source_offset=record.offset,
-            key=key,
-            reason=reason[:2000],
-            payload_size=len(record.value or b""),
-        )
-        await self.broker.publish(
-            letter.model_dump_json().encode(),
-            topic=self.topics.dead_letters,
-            key=(key or "").encode(),
-            headers={"event-type": letter.event_type},
-        )
+def decoded_records(message: StreamMessage[Any]) -> list[tuple[Any, Any]]:
+    """(record, event or error) for every record of a batch decoded by `decode_each`."""
+    found: list[tuple[Any, Any]] = getattr(message, "decoded_records", [])
+    return found
 
 
-def _describe(exc: ValidationError) -> str:
-    """Field paths and problems, never the input values (they may be personal)."""
-    parts = []
-    for err in exc.errors(include_input=False, include_url=False)[:10]:
-        where = ".".join(str(p) for p in err["loc"]) or "(message)"
-        parts.append(f"field `{where}`: {err['msg']}")
-    return "; ".join(parts)
+async def start_consumers(broker: KafkaBroker) -> None:
+    """`broker.start()`, but joining every consumer group at once instead of one after the other."""
+    await broker.connect()
+    await asyncio.gather(*(subscriber.start() for subscriber in broker.subscribers))
+    for publisher in broker.publishers:
+        await publisher.start()
+    broker.running = True
+
+
+async def stop_consumers(broker: KafkaBroker, guard: MessageGuard, timeout_s: float) -> None:
+    """Stop fetching, let in-flight records finish and commit (bounded by `timeout_s`), then close."""
+    guard.stop()
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(broker.stop(), timeout_s)

@@ -26,6 +26,16 @@ class KafkaSettings(BaseSettings):
     heartbeat_interval_ms: int = Field(default=1000, ge=100)
     fetch_max_wait_ms: int = Field(default=100, ge=0)
     request_timeout_ms: int = Field(default=10000, ge=1000)
+    max_record_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="Largest record a service publishes or accepts; a larger one is dead-lettered.",
+    )
+    retry_initial_s: float = Field(default=0.2, gt=0, description="First backoff after a transient failure.")
+    retry_max_s: float = Field(default=30.0, gt=0, description="Longest backoff between retries.")
+    shutdown_timeout_s: float = Field(
+        default=10.0, gt=0, description="On SIGTERM, how long in-flight records may take before the process exits."
+    )
 
 
 class RedisSettings(BaseSettings):
@@ -34,6 +44,11 @@ class RedisSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REDIS_", extra="ignore")
 
     url: SecretStr = Field(description="redis:// or rediss:// URL; may carry a password.")
+    max_connections: int = Field(default=100, ge=1, description="Connections per process (a blocking pool).")
+    pool_timeout_s: float = Field(
+        default=5.0, gt=0, description="How long a caller waits for a free connection before failing."
+    )
+    socket_timeout_s: float = Field(default=5.0, gt=0, description="Connect and read timeout of one command.")
 
 
 LOCAL_INTERNAL_TOKEN = "local-only-internal-token"  # refused in production mode

@@ -7,6 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import httpx
 import jwt
 from kafka import KafkaConsumer, TopicPartition
 
@@ -55,6 +56,35 @@ def read_topic(bootstrap: str, topic: str) -> list[tuple[bytes | None, bytes]]:
         return records
     finally:
         consumer.close()
+
+
+def record_count(bootstrap: str, *topics: str) -> int:
+    """How many records the topics hold now (the sum of their partitions' end offsets)."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, request_timeout_ms=5000
+    )
+    try:
+        tps = [TopicPartition(t, p) for t in topics for p in consumer.partitions_for_topic(t) or set()]
+        return sum(consumer.end_offsets(tps).values())
+    finally:
+        consumer.close()
+
+
+async def consumed_everything(service_url: str, bootstrap: str, *topics: str, timeout_s: float = 30.0) -> int:
+    """Wait until a stream service's own counters account for every record now on `topics`.
+
+    What a test checks after this ("exactly one e-mail") cannot change by waiting longer: nothing
+    more is on its way. Returns the number of records.
+    """
+    expected = await asyncio.to_thread(record_count, bootstrap, *topics)
+
+    async def caught_up() -> bool:
+        async with httpx.AsyncClient(timeout=5) as client:
+            stats = (await client.get(f"{service_url}/stats")).json()
+        return int(stats.get("processed", 0)) + int(stats.get("dead_lettered", 0)) >= expected
+
+    await eventually(caught_up, timeout_s, f"{service_url} to consume all {expected} records on {', '.join(topics)}")
+    return expected
 
 
 def token(

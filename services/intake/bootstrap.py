@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from services.intake.adapters.audit import AuditLog
 from services.intake.adapters.esco_client import EscoSuggestClient
+from services.intake.adapters.lifecycle_store import RedisLifecycleStore
 from services.intake.adapters.metrics import CountingPublisher, IntakeMetrics, RequestMetrics
 from services.intake.adapters.privacy_store import PrivacyStore
 from services.intake.adapters.publisher import KafkaEventPublisher
@@ -20,9 +23,12 @@ from services.intake.adapters.sealing import SealingPublisher
 from services.intake.adapters.store import IntakeStore
 from services.intake.adapters.tokens import TokenVerifier
 from services.intake.config import IntakeSettings, UnsafeSettings
+from services.intake.domain.municipality import MunicipalityRules
 from services.intake.entrypoints.api import ESCO_ATTRIBUTION, include_routers
 from services.intake.entrypoints.docs import install_offline_docs
 from services.intake.entrypoints.errors import ERROR_RESPONSES, BodyLimit, install_error_handlers
+from services.intake.entrypoints.lifecycle_api import install_lifecycle
+from services.intake.entrypoints.lifecycle_stream import register_lifecycle_subscribers, sweep_forever
 from services.intake.entrypoints.pages.auth import PAGE_PREFIX, PUBLIC_PAGE_PATHS, PageAuth
 from services.intake.entrypoints.pages.views import include_pages
 from services.intake.entrypoints.privacy_api import router as privacy_router
@@ -31,6 +37,8 @@ from services.intake.entrypoints.reads_routers import include_read_routers
 from services.intake.entrypoints.security import Gate
 from services.intake.entrypoints.stream import register_subscribers
 from services.intake.handlers import IntakeDeps
+from services.intake.lifecycle import LifecycleDeps
+from services.intake.lifecycle_views import ViewDeps
 from services.intake.privacy import PrivacyDeps
 from services.intake.reads import ReadDeps
 from shared.crypto import KeyStore
@@ -62,13 +70,53 @@ MELO benchmark (Avature, MIT licence).
 """
 
 
+def _redis_client(settings: RedisSettings) -> Redis:
+    """A client whose requests wait (up to 5 s) for a free connection instead of failing at once.
+
+    With redis-py's default pool, a burst of requests released together (after a broker pause) got
+    "too many connections" from a healthy Redis.
+    """
+    pool = BlockingConnectionPool.from_url(
+        settings.url.get_secret_value(), max_connections=50, timeout=5, socket_timeout=5
+    )
+    return Redis.from_pool(pool)
+
+
+def _lifecycle(
+    settings: IntakeSettings,
+    store: RedisLifecycleStore,
+    deps: IntakeDeps,
+    privacy: PrivacyDeps,
+    clock: Callable[[], dt.datetime] | None,
+) -> LifecycleDeps:
+    """The lifecycle's dependencies: its own store beside intake's, the same publisher and audit trail."""
+    rules = MunicipalityRules(
+        default_auto_approve=frozenset(settings.auto_approve_kinds),
+        auto_approve={m: frozenset(k) for m, k in settings.auto_approve_by_municipality.items()},
+        no_candidates_before_yes=frozenset(settings.no_candidates_before_yes),
+    )
+    lifecycle = LifecycleDeps(
+        store=store,
+        directory=deps.store,
+        publisher=deps.publisher,
+        audit=privacy.audit,
+        topics=deps.topics,
+        rules=rules,
+        offer_expiry=dt.timedelta(seconds=settings.offer_expiry_s),
+    )
+    if clock is not None:
+        lifecycle.clock = clock
+    return lifecycle
+
+
 def bootstrap(
     common: CommonSettings | None = None,
     kafka: KafkaSettings | None = None,
     redis: RedisSettings | None = None,
     settings: IntakeSettings | None = None,
+    clock: Callable[[], dt.datetime] | None = None,
 ) -> FastAPI:
-    """The intake ASGI app; the broker and Redis connect when it starts."""
+    """The intake ASGI app; the broker and Redis connect when it starts. `clock` is for tests of expiry."""
     common = common or CommonSettings()
     kafka = kafka or KafkaSettings()
     redis_settings = redis or RedisSettings()
@@ -84,7 +132,7 @@ def bootstrap(
     metrics = IntakeMetrics()
 
     broker = build_broker(kafka, "brobygger-intake", log_each_message=common.log_each_message)
-    redis_client = Redis.from_url(redis_settings.url.get_secret_value(), socket_timeout=5)
+    redis_client = _redis_client(redis_settings)
     deps = IntakeDeps(
         publisher=CountingPublisher(
             SealingPublisher(
@@ -107,6 +155,8 @@ def bootstrap(
         internal_token=common.internal_token.get_secret_value(),
         http_timeout_s=settings.export_timeout_s,
     )
+    lifecycle_store = RedisLifecycleStore(redis_client, common.namespace)
+    lifecycle = _lifecycle(settings, lifecycle_store, deps, privacy, clock)
     guard = MessageGuard(broker, common.topics, "intake")
     register_subscribers(broker, deps, guard, kafka)
     reads = ReadDeps(
@@ -116,6 +166,7 @@ def bootstrap(
         privacy=privacy,
     )
     register_read_models(broker, reads, guard, kafka, common.topics)
+    register_lifecycle_subscribers(broker, lifecycle, privacy.keys, guard, kafka)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -130,10 +181,15 @@ def bootstrap(
             settings.metrics_host,
             app.state.metrics_port,
         )
+        sweep: asyncio.Task[None] | None = None
         try:
             await broker.start()
+            sweep = asyncio.create_task(sweep_forever(lifecycle, settings.lifecycle_sweep_s))
             yield
         finally:
+            if sweep is not None:
+                sweep.cancel()
+                await asyncio.gather(sweep, return_exceptions=True)
             await broker.stop()
             await redis_client.aclose()
             metrics.stop()
@@ -169,6 +225,7 @@ def bootstrap(
         install_offline_docs(app, DOCS_ASSETS)
     pages = PageAuth.from_settings(settings, common.mode)
     include_pages(app, pages)
+    install_lifecycle(app, ViewDeps(lifecycle=lifecycle, keys=privacy.keys))
     # Outermost last: metrics see every answer; the gate turns away strangers before a body is read.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, form_prefixes=(PAGE_PREFIX,))
     limiter = RedisRateLimiter(redis_client, common.namespace, settings.rate_limit_per_minute)

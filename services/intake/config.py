@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.contracts import OpportunityKind
+
 # Known to everyone who reads this file: good for a laptop, refused in production mode.
 LOCAL_JWT_SECRET = "brobygger-local-development-only-not-a-secret"
 LOCAL_JWT_ISSUER = "brobygger-local"
@@ -59,6 +61,23 @@ class IntakeSettings(BaseSettings):
     )
     metrics_port: int = Field(
         default=9464, ge=0, le=65535, description="Internal Prometheus port (not the API port); 0 picks a free one."
+    )
+
+    offer_expiry_s: float = Field(
+        default=14 * 24 * 3600, gt=0, description="An offer the citizen has not answered expires after this long."
+    )
+    lifecycle_sweep_s: float = Field(
+        default=60.0, gt=0, description="How often intake expires due offers and re-publishes stuck lifecycle events."
+    )
+    auto_approve_kinds: tuple[OpportunityKind, ...] = Field(
+        default=(OpportunityKind.ASSOCIATION_ACTIVITY,),
+        description="Opportunity kinds approved without a caseworker (every municipality without its own setting).",
+    )
+    auto_approve_by_municipality: dict[str, tuple[OpportunityKind, ...]] = Field(
+        default_factory=dict, description='Per municipality code, e.g. {"316": ["association_activity"]}.'
+    )
+    no_candidates_before_yes: tuple[str, ...] = Field(
+        default=(), description="Municipality codes whose companies see no pseudonymous candidates before a yes."
     )
 
     def docs_public(self, mode: str) -> bool:

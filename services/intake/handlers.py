@@ -115,8 +115,9 @@ async def submit_profile(deps: IntakeDeps, req: Request, profile: CitizenProfile
             citizen_id=citizen_id,
             profile=profile,
         )
-        await deps.publisher.publish(deps.topics.citizens, str(citizen_id), event)
+        # Known before the event can go out, so a ranking never arrives for a citizen intake does not know.
         await deps.store.remember_citizen(citizen_id, profile.municipality_code)
+        await deps.publisher.publish(deps.topics.citizens, str(citizen_id), event)
         log.info("citizen %s submitted (event %s)", citizen_id, event.event_id)
         return {"citizen_id": str(citizen_id), "event_id": str(event.event_id)}
 
@@ -138,8 +139,9 @@ async def update_profile(
             citizen_id=citizen_id,
             profile=profile,
         )
-        await deps.publisher.publish(deps.topics.citizens, str(citizen_id), event)
         await deps.store.remember_citizen(citizen_id, profile.municipality_code)
+        await deps.publisher.publish(deps.topics.citizens, str(citizen_id), event)
+        log.info("citizen %s updated (event %s)", citizen_id, event.event_id)
         return {"citizen_id": str(citizen_id), "event_id": str(event.event_id)}
 
     return await _once(deps, req, f"update_profile:{citizen_id}", body, act)
@@ -159,6 +161,7 @@ async def request_match(
             top_n=top_n,
         )
         await deps.publisher.publish(deps.topics.citizens, str(citizen_id), event)
+        log.info("match requested for citizen %s (event %s)", citizen_id, event.event_id)
         return {"citizen_id": str(citizen_id), "event_id": str(event.event_id)}
 
     return await _once(deps, req, f"request_match:{citizen_id}", body, act)
@@ -184,8 +187,9 @@ async def register_opportunity(deps: IntakeDeps, req: Request, opportunity: Oppo
             opportunity_id=opportunity_id,
             opportunity=opportunity,
         )
-        await deps.publisher.publish(deps.topics.opportunities, str(opportunity_id), event)
         await _remember(deps.store, opportunity_id, opportunity)
+        await deps.publisher.publish(deps.topics.opportunities, str(opportunity_id), event)
+        log.info("opportunity %s registered (event %s)", opportunity_id, event.event_id)
         return {"opportunity_id": str(opportunity_id), "event_id": str(event.event_id)}
 
     return await _once(deps, req, "register_opportunity", body, act)
@@ -206,8 +210,9 @@ async def put_opportunity(
             opportunity_id=opportunity_id,
             opportunity=opportunity,
         )
-        await deps.publisher.publish(deps.topics.opportunities, str(opportunity_id), event)
         await _remember(deps.store, opportunity_id, opportunity)
+        await deps.publisher.publish(deps.topics.opportunities, str(opportunity_id), event)
+        log.info("opportunity %s replaced (event %s)", opportunity_id, event.event_id)
         return {"opportunity_id": str(opportunity_id), "event_id": str(event.event_id)}
 
     return await _once(deps, req, f"put_opportunity:{opportunity_id}", body, act)
@@ -225,8 +230,11 @@ async def withdraw_opportunity(
         opportunity_id=opportunity_id,
         reason=reason,
     )
+    # Published first (unlike the writes above): a withdrawal recorded before a failed publish would
+    # answer the client's retry 404 while the matcher kept offering the opportunity.
     await deps.publisher.publish(deps.topics.opportunities, str(opportunity_id), event)
     await deps.store.withdraw_opportunity(opportunity_id)
+    log.info("opportunity %s withdrawn (event %s)", opportunity_id, event.event_id)
     return {"opportunity_id": str(opportunity_id), "event_id": str(event.event_id)}
 
 

@@ -17,7 +17,7 @@ from services.intake.adapters.audit import AuditLog
 from services.intake.adapters.privacy_store import PrivacyStore
 from services.intake.adapters.publisher import EventPublisher
 from services.intake.adapters.store import IntakeStore
-from shared.contracts import AuditRecorded, CitizenErased, ProposalDeclined
+from shared.contracts import AuditRecorded, CitizenErased
 from shared.crypto import KeyStore
 from shared.topics import Topics
 
@@ -125,36 +125,6 @@ async def erase_citizen(
     await deps.store.forget_candidates(citizen_id)
     log.info("citizen %s erased (event %s)", citizen_id, event.event_id)
     return {"citizen_id": str(citizen_id), "event_id": str(event.event_id)}
-
-
-async def decide_on_proposal(
-    deps: PrivacyDeps,
-    actor: Actor,
-    citizen_id: uuid.UUID,
-    proposal_id: uuid.UUID,
-    decision: Literal["approve", "override"],
-    reason: str,
-    correlation: str,
-) -> dict[str, Any]:
-    """A caseworker approves a proposal, or overrides it (an override needs a reason)."""
-    latest = await deps.store.proposals(citizen_id)
-    known = {p.proposal_id: p for p in [*latest.proposals, *latest.associations]} if latest else {}
-    if proposal_id not in known:
-        raise LookupError(f"proposal {proposal_id}")
-    if decision == "override":
-        # The matcher frees the place the proposal held, so it can go to someone else.
-        declined = ProposalDeclined(
-            correlation_id=correlation,
-            citizen_id=citizen_id,
-            proposal_id=proposal_id,
-            opportunity_id=known[proposal_id].opportunity_id,
-            by_role="admin" if actor.role == "admin" else "caseworker",
-        )
-        await deps.publisher.publish(deps.topics.citizens, str(citizen_id), declined)
-    await _audit(deps, actor, decision, citizen_id, str(proposal_id), correlation, reason)
-    record = {"decision": decision, "reason": reason, "by": actor.subject, "at": dt.datetime.now(dt.UTC).isoformat()}
-    await deps.privacy.record_override(citizen_id, proposal_id, record)
-    return {"proposal_id": str(proposal_id), **record}
 
 
 async def read_audit(

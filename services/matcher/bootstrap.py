@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from redis.asyncio import Redis
 
 from services.matcher.adapters.capacity import RedisCapacity
 from services.matcher.adapters.catalogue_follower import CatalogueFollower
@@ -25,13 +24,22 @@ from services.matcher.entrypoints.suggest import router as suggest_router
 from services.matcher.handlers import MatcherDeps
 from shared.contracts import CitizenProfile
 from shared.crypto import CitizenErased, KeyStore
+from shared.deadletters import RedisReplayLedger
 from shared.messaging import MessageGuard, build_broker
-from shared.ops import ops_app
+from shared.ops import Consumers, ops_app
+from shared.redis_client import redis_client
 from shared.settings import CommonSettings, KafkaSettings, RedisSettings
 
 
 def _not_loaded(profile: CitizenProfile, catalogue: Catalogue, top_n: int) -> RankingResult:
     raise RuntimeError("the ESCO ranker is still loading")
+
+
+def _preparation_problem(app: FastAPI) -> dict[str, object]:
+    preparing: asyncio.Task[None] | None = getattr(app.state, "preparing", None)
+    if preparing is None or not preparing.done() or preparing.cancelled() or preparing.exception() is None:
+        return {}
+    return {"start_failed": f"{type(preparing.exception()).__name__}: {preparing.exception()}"}
 
 
 def bootstrap(
@@ -49,9 +57,9 @@ def bootstrap(
     common.refuse_local_defaults()
 
     broker = build_broker(kafka, "brobygger-matcher", log_each_message=common.log_each_message)
-    redis_client = Redis.from_url(redis_settings.url.get_secret_value(), socket_timeout=5)
-    profiles = ProfileStore(redis_client, common.namespace, settings.processed_ttl_s)
-    keys = KeyStore(redis_client, common.namespace)
+    store_client = redis_client(redis_settings)
+    profiles = ProfileStore(store_client, common.namespace, settings.processed_ttl_s)
+    keys = KeyStore(store_client, common.namespace)
 
     catalogue_ready = asyncio.Event()
     deps = MatcherDeps(
@@ -60,49 +68,59 @@ def bootstrap(
         profiles=profiles,
         keys=keys,
         capacity=RedisCapacity(
-            redis_client, common.namespace, per_place=settings.capacity_per_place, hold_s=settings.capacity_hold_s
+            store_client, common.namespace, per_place=settings.capacity_per_place, hold_s=settings.capacity_hold_s
         ),
         rank=_not_loaded,
         topics=common.topics,
         top_n=settings.top_n,
         replay_wait_s=settings.replay_wait_s,
     )
-    guard = MessageGuard(broker, common.topics, "matcher")
+    guard = MessageGuard(
+        broker, common.topics, "matcher", kafka=kafka, ledger=RedisReplayLedger(store_client, common.namespace)
+    )
     follower = CatalogueFollower(
         kafka, common.topics.opportunities, catalogue_applier(deps, guard), "brobygger-matcher-catalogue"
     )
     register_subscribers(broker, deps, guard, kafka, profiles)
+    consumers = Consumers(broker, guard, kafka.shutdown_timeout_s)
 
-    async def mirror_readiness() -> None:
+    async def prepare() -> None:
+        # Loading (or building and caching) the ESCO index takes a while: keep the loop free meanwhile.
+        # Citizen records wait (their partitions pause) until the catalogue is replayed, which starts
+        # only once the ranker is loaded.
+        loaded = await asyncio.to_thread(ranker)
+        deps.rank = lambda profile, catalogue, top_n: loaded.rank(profile, catalogue, top_n=top_n)
+        await follower.start()
+        guard.watch(follower.consumer)
         await follower.ready.wait()
         catalogue_ready.set()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Loading (or building and caching) the ESCO index takes a while: keep the loop free meanwhile.
-        loaded = await asyncio.to_thread(ranker)
-        deps.rank = lambda profile, catalogue, top_n: loaded.rank(profile, catalogue, top_n=top_n)
-        await broker.connect()
-        await follower.start()
-        mirror = asyncio.create_task(mirror_readiness())
-        await broker.start()
-        try:
-            yield
-        finally:
-            mirror.cancel()
-            await broker.stop()
-            await follower.stop()
-            await redis_client.aclose()
+        preparing = asyncio.create_task(prepare(), name="matcher-prepare")
+        app.state.preparing = preparing
+        # The HTTP server answers /healthz while the ranker loads and the consumers join their groups.
+        async with consumers.running():
+            try:
+                yield
+            finally:
+                preparing.cancel()
+                with contextlib.suppress(BaseException):
+                    await preparing
+        await follower.stop()
+        await store_client.aclose()
 
-    async def readiness() -> dict[str, bool]:
+    async def readiness() -> dict[str, object]:
         try:
             redis_ok = await profiles.ping()
         except Exception:
             redis_ok = False
         return {
             "catalogue_replayed": catalogue_ready.is_set() and follower.failed() is None,
+            **_preparation_problem(app),
             "kafka": bool(await broker.ping(timeout=2.0)),
             "redis": redis_ok,
+            **consumers.checks(),
         }
 
     def stats() -> dict[str, object]:
@@ -116,7 +134,7 @@ def bootstrap(
                 profile = (await keys.open_profile(citizen_id, stored)).model_dump(mode="json")
         return {"service": "matcher", "profile": profile}
 
-    app = ops_app("Brobygger matcher", lifespan, common, readiness, stats, export)
+    app = ops_app("Brobygger matcher", lifespan, common, readiness, stats, export, guard)
     app.state.deps = deps
     app.state.suggester = LazySuggester(load_index)
     app.include_router(suggest_router)

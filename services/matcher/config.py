@@ -17,7 +17,10 @@ class MatcherSettings(BaseSettings):
     )
     capacity_per_place: int = Field(default=3, ge=1, le=100, description="Open proposals allowed per free place.")
     capacity_hold_s: int = Field(
-        default=14 * 24 * 3600, ge=60, description="When an unanswered proposal stops counting."
+        default=21 * 24 * 3600,
+        ge=60,
+        description="Safety net: a hold whose lifecycle event never came stops counting after this long "
+        "(renewed when offered; longer than intake's offer expiry; a yes never times out).",
     )
     processed_ttl_s: int = Field(
         default=7 * 24 * 3600, ge=60, description="How long processed event ids are remembered."

@@ -18,6 +18,7 @@ from shared.contracts import (
     CitizenProfile,
     CitizenProfileSubmitted,
     CitizenProfileUpdated,
+    ConsentWithdrawn,
     Event,
     MatchProposed,
     MatchRequested,
@@ -27,6 +28,7 @@ from shared.contracts import (
     OpportunityWithdrawn,
     Proposal,
     ProposalDeclined,
+    ProposalTransitioned,
     derive_id,
 )
 from shared.crypto import CitizenErased as CitizenGone
@@ -145,9 +147,9 @@ async def _rank_and_publish(
         raise earlier
     # Rank more than needed: some of the best may already have all the open proposals their places allow.
     ranked = deps.rank(opening, deps.catalogue, top_n * CANDIDATES_PER_PROPOSAL)
-    # A new ranking replaces the citizen's earlier proposals; releasing twice is harmless.
+    # A new ranking replaces the citizen's earlier proposals, except those the citizen said yes to.
     for opportunity_id, proposal_id in earlier:
-        await deps.capacity.release(opportunity_id, proposal_id)
+        await deps.capacity.release_open(opportunity_id, proposal_id)
     taken = await take_with_capacity(ranked.proposals, deps.capacity, lambda item: _proposal_id(trigger, item), top_n)
     await deps.profiles.save_holds(citizen_id, [(r.opportunity_id, _proposal_id(trigger, r)) for r in taken])
     result = RankingResult(proposals=taken, associations=ranked.associations[:top_n])
@@ -160,6 +162,25 @@ async def _rank_and_publish(
         len(event.associations),
         event.event_id,
     )
+
+
+async def follow_lifecycle(deps: MatcherDeps, event: ProposalTransitioned) -> None:
+    """A hold lasts until its proposal leaves the running; a yes makes it permanent; an offer renews it."""
+    if event.releases_capacity:
+        await deps.capacity.release(event.opportunity_id, event.proposal_id)
+    elif event.commits_capacity:
+        await deps.capacity.commit(event.opportunity_id, event.proposal_id)
+    elif event.to_state == "offered":
+        await deps.capacity.renew(event.opportunity_id, event.proposal_id)
+
+
+async def _withdraw_consent(deps: MatcherDeps, event: ConsentWithdrawn) -> None:
+    """Rankings from now on leave out the kinds the citizen withdrew consent for."""
+    profile = await deps.profiles.load(event.citizen_id)
+    if profile is None:
+        return
+    consent = profile.consent.model_copy(update={kind.value: False for kind in event.kinds})
+    await deps.profiles.save(event.citizen_id, profile.model_copy(update={"consent": consent}))
 
 
 async def on_citizen_event(deps: MatcherDeps, event: CitizenEvent, outbox: Outbox) -> None:
@@ -188,6 +209,10 @@ async def on_citizen_event(deps: MatcherDeps, event: CitizenEvent, outbox: Outbo
         await _rank_and_publish(deps, outbox, event, event.citizen_id, profile, event.top_n)
     elif isinstance(event, ProposalDeclined):
         await deps.capacity.release(event.opportunity_id, event.proposal_id)
+    elif isinstance(event, ProposalTransitioned):
+        await follow_lifecycle(deps, event)
+    elif isinstance(event, ConsentWithdrawn):
+        await _withdraw_consent(deps, event)
     elif isinstance(event, CitizenErased):
         await _release_holds(deps, event.citizen_id)
         await deps.profiles.erase(event.citizen_id)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from redis.asyncio import Redis
 
 from services.notifier.adapters.smtp import MailSender, SmtpSender
 from services.notifier.adapters.store import NotifierStore
@@ -17,9 +17,13 @@ from services.notifier.entrypoints.stream import register_subscribers
 from services.notifier.handlers import NotifierDeps
 from shared.contracts import Event
 from shared.crypto import CitizenErased, KeyStore, unseal
+from shared.deadletters import RedisReplayLedger
 from shared.messaging import MessageGuard, build_broker, publish_event
-from shared.ops import ops_app
+from shared.ops import Consumers, ops_app
+from shared.redis_client import redis_client
 from shared.settings import CommonSettings, KafkaSettings, RedisSettings
+
+log = logging.getLogger(__name__)
 
 
 def bootstrap(
@@ -37,9 +41,9 @@ def bootstrap(
     common.refuse_local_defaults()
 
     broker = build_broker(kafka, "brobygger-notifier", log_each_message=common.log_each_message)
-    redis_client = Redis.from_url(redis_settings.url.get_secret_value(), socket_timeout=5)
-    store = NotifierStore(redis_client, common.namespace)
-    keys = KeyStore(redis_client, common.namespace)
+    store_client = redis_client(redis_settings)
+    store = NotifierStore(store_client, common.namespace)
+    keys = KeyStore(store_client, common.namespace)
 
     async def publish(topic: str, key: str, event: Event) -> None:
         await publish_event(broker, topic, key, event)
@@ -55,25 +59,30 @@ def bootstrap(
         contact_wait_s=settings.contact_wait_s,
         rights_url_da=settings.rights_url_da,
         rights_url_en=settings.rights_url_en,
+        ranking_digest=settings.ranking_digest,
     )
-    guard = MessageGuard(broker, common.topics, "notifier")
+    guard = MessageGuard(
+        broker, common.topics, "notifier", kafka=kafka, ledger=RedisReplayLedger(store_client, common.namespace)
+    )
     register_subscribers(broker, deps, guard, kafka)
+    consumers = Consumers(broker, guard, kafka.shutdown_timeout_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await broker.start()
-        try:
-            yield
-        finally:
-            await broker.stop()
-            await redis_client.aclose()
+        # The HTTP server answers /healthz while the consumers join their groups.
+        async with consumers.running():
+            try:
+                yield
+            finally:
+                log.info("notifier stopping: finishing in-flight records")
+        await store_client.aclose()
 
-    async def readiness() -> dict[str, bool]:
+    async def readiness() -> dict[str, object]:
         try:
             redis_ok = await store.ping()
         except Exception:
             redis_ok = False
-        return {"kafka": bool(await broker.ping(timeout=2.0)), "redis": redis_ok}
+        return {"kafka": bool(await broker.ping(timeout=2.0)), "redis": redis_ok, **consumers.checks()}
 
     def stats() -> dict[str, object]:
         return dict(guard.counters)
@@ -89,6 +98,6 @@ def bootstrap(
                 contact = {"email": personal.email, "name": personal.name, "language": language, "channel": channel}
         return {"service": "notifier", "contact": contact, "deliveries": await store.deliveries_of(citizen_id)}
 
-    app = ops_app("Brobygger notifier", lifespan, common, readiness, stats, export)
+    app = ops_app("Brobygger notifier", lifespan, common, readiness, stats, export, guard)
     app.state.deps = deps
     return app

@@ -22,5 +22,9 @@ class NotifierSettings(BaseSettings):
     contact_wait_s: float = Field(
         default=30.0, ge=0, description="How long a ranking waits for the citizen's contact details to arrive."
     )
+    ranking_digest: bool = Field(
+        default=False,
+        description="The pre-lifecycle e-mail of every ranking. Off: the citizen hears only of approved proposals.",
+    )
     rights_url_da: str = "https://www.borger.dk/"
     rights_url_en: str = "https://lifeindenmark.borger.dk/"

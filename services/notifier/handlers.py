@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
-import time
+import smtplib
 import uuid
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -14,6 +13,7 @@ from typing import Protocol
 
 from services.notifier.adapters.smtp import MailSender
 from services.notifier.adapters.store import NotifierStore
+from services.notifier.domain import delivery
 from services.notifier.domain.messages import compose
 from shared.contracts import (
     CitizenErased,
@@ -23,12 +23,14 @@ from shared.contracts import (
     Event,
     MatchProposed,
     NotificationSent,
+    OpportunityKind,
+    ProposalTransitioned,
     SealedPersonal,
     derive_id,
 )
 from shared.crypto import CitizenErased as CitizenGone
 from shared.crypto import KeyStore, unseal
-from shared.messaging import Unprocessable
+from shared.messaging import Transient, Unprocessable
 from shared.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,7 @@ class NotifierDeps:
     contact_wait_s: float
     rights_url_da: str
     rights_url_en: str
+    ranking_digest: bool = False
 
 
 async def on_citizen_event(deps: NotifierDeps, event: CitizenEvent) -> None:
@@ -67,42 +70,75 @@ async def on_citizen_event(deps: NotifierDeps, event: CitizenEvent) -> None:
         )
     elif isinstance(event, CitizenErased):
         await deps.store.erase(event.citizen_id)
+    elif isinstance(event, ProposalTransitioned):
+        await on_transition(deps, event)
 
 
-async def _wait_for_contact(deps: NotifierDeps, citizen_id: uuid.UUID) -> tuple[SealedPersonal, str, str] | None:
-    # The profile and the ranking travel on different topics; the profile may still be on its way.
-    deadline = time.monotonic() + deps.contact_wait_s
-    while True:
-        contact = await deps.store.contact(citizen_id)
-        if contact is not None or time.monotonic() >= deadline or await deps.keys.is_erased(citizen_id):
-            return contact
-        await asyncio.sleep(0.1)
+async def on_transition(deps: NotifierDeps, event: ProposalTransitioned) -> None:
+    """The rule until the messages issue: an approved proposal is e-mailed to the citizen (the offer);
+    the NotificationSent that follows lets intake record it `offered`. Nothing goes out for the private
+    channel: the proposal waits in the caseworker's queue to be handed over in person."""
+    if deps.ranking_digest or event.to_state != "approved" or event.proposal is None or event.private_channel:
+        return  # with the digest on, the ranking's e-mail already named every proposal
+    proposal = event.proposal
+    association = proposal.kind is OpportunityKind.ASSOCIATION_ACTIVITY
+    offer = MatchProposed(
+        event_id=derive_id("offer", event.proposal_id),
+        occurred_at=event.occurred_at,
+        correlation_id=event.correlation_id,
+        citizen_id=event.citizen_id,
+        trigger_event_id=event.event_id,
+        catalogue_size=0,
+        proposals=[] if association else [proposal],
+        associations=[proposal] if association else [],
+    )
+    await deliver(deps, offer)
 
 
 def message_id(deps: NotifierDeps, match_event_id: uuid.UUID) -> str:
     """Derived from the ranking event, so a resend after a crash carries the same Message-ID."""
-    return f"<{match_event_id}@{deps.message_id_domain}>"
+    return delivery.message_id(match_event_id, deps.message_id_domain)
 
 
 async def on_match_proposed(deps: NotifierDeps, event: MatchProposed) -> None:
-    """E-mail the citizen their proposals, once per ranking."""
+    """E-mail the citizen every ranking, when the pre-lifecycle digest is switched on."""
+    if deps.ranking_digest:
+        await deliver(deps, event)
+
+
+async def deliver(deps: NotifierDeps, event: MatchProposed) -> None:
+    """E-mail the citizen the proposals of `event` once (a ranking, or one approved proposal)."""
     earlier = await deps.store.delivery(event.event_id)
-    if earlier is not None and earlier["state"] != "sending":
+    step = delivery.next_step(earlier)
+    mid = message_id(deps, event.event_id)
+    if step == "done":
+        if earlier is not None and earlier.get("state") == "sent":
+            await _announce(deps, event, mid)  # the notice may not have gone out before a crash
+        return
+    if step == "give_up":
+        # Two sends may both have reached the server; a third is never made (the rule above).
+        log.warning("ranking %s: already sent twice as %s; not sending again", event.event_id, mid)
+        await deps.store.record_delivery(
+            event.citizen_id, event.event_id, {**(earlier or {}), "state": "sent", "message_id": mid}
+        )
+        await _announce(deps, event, mid)
         return
     if await deps.keys.is_erased(event.citizen_id):
         return
-    contact = await _wait_for_contact(deps, event.citizen_id)
+    contact = await deps.store.contact(event.citizen_id)
     if contact is None:
         if await deps.keys.is_erased(event.citizen_id):
             return
-        raise Unprocessable(f"no contact details for citizen {event.citizen_id} after {deps.contact_wait_s:g} s")
+        # The profile and the ranking travel on different topics; the profile may still be on its way.
+        # The guard retries this record with backoff (the partition pauses, nothing polls), and gives up
+        # to the dead-letter topic after `contact_wait_s`.
+        raise Transient(f"no contact details yet for citizen {event.citizen_id}", give_up_after_s=deps.contact_wait_s)
     sealed, _language, channel = contact
     try:
         _, key = await deps.keys.for_reading(event.citizen_id)
     except CitizenGone:
         return  # erased meanwhile: nothing is ever sent about an erased citizen
     personal = unseal(sealed, key, event.citizen_id)
-    mid = message_id(deps, event.event_id)
     if channel == "private" or not personal.email:
         # The caseworker passes it on in person: nothing is sent that others could see.
         await deps.store.record_delivery(
@@ -110,7 +146,10 @@ async def on_match_proposed(deps: NotifierDeps, event: MatchProposed) -> None:
         )
         log.info("ranking %s for citizen %s held for the caseworker", event.event_id, event.citizen_id)
         return
-    await deps.store.record_delivery(event.citizen_id, event.event_id, {"state": "sending", "message_id": mid})
+    sends = delivery.sends_so_far(earlier) + 1
+    await deps.store.record_delivery(
+        event.citizen_id, event.event_id, {"state": "sending", "message_id": mid, "sends": sends}
+    )
     letter = compose(event, personal.name.split()[0], deps.rights_url_da, deps.rights_url_en)
     msg = EmailMessage()
     msg["From"] = deps.mail_from
@@ -120,13 +159,26 @@ async def on_match_proposed(deps: NotifierDeps, event: MatchProposed) -> None:
     msg["Date"] = formatdate(localtime=False)
     msg["Content-Language"] = "da, en"
     msg.set_content(letter.body)
-    await deps.mail.send(msg)
+    try:
+        await deps.mail.send(msg)
+    except (ConnectionRefusedError, smtplib.SMTPConnectError, smtplib.SMTPRecipientsRefused):
+        # Known not to have gone out: this send does not count against the one resend.
+        await deps.store.record_delivery(
+            event.citizen_id, event.event_id, {"state": "not_sent", "message_id": mid, "sends": sends - 1}
+        )
+        raise
     sent_at = dt.datetime.now(dt.UTC)
     await deps.store.record_delivery(
         event.citizen_id,
         event.event_id,
-        {"state": "sent", "message_id": mid, "channel": "email", "sent_at": sent_at.isoformat()},
+        {"state": "sent", "message_id": mid, "channel": "email", "sent_at": sent_at.isoformat(), "sends": sends},
     )
+    await _announce(deps, event, mid)
+    log.info("ranking %s e-mailed to citizen %s as %s", event.event_id, event.citizen_id, mid)
+
+
+async def _announce(deps: NotifierDeps, event: MatchProposed, mid: str) -> None:
+    """NotificationSent, with an id derived from the ranking: announcing twice is one notice."""
     notice = NotificationSent(
         event_id=derive_id("notification-sent", event.event_id),
         correlation_id=event.correlation_id,
@@ -137,4 +189,3 @@ async def on_match_proposed(deps: NotifierDeps, event: MatchProposed) -> None:
         proposal_ids=[p.proposal_id for p in [*event.proposals, *event.associations]],
     )
     await deps.publish(deps.topics.notifications, str(event.citizen_id), notice)
-    log.info("ranking %s e-mailed to citizen %s as %s", event.event_id, event.citizen_id, mid)

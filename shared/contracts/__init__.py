@@ -24,6 +24,7 @@ from shared.contracts.events import (
     derive_id,
     opportunity_event_adapter,
 )
+from shared.contracts.lifecycle import ConsentWithdrawn, LifecycleAction, LifecycleState, ProposalTransitioned
 from shared.contracts.opportunity import Opportunity
 from shared.contracts.profile import CitizenProfile, CitizenProfileInput, PersonalData, SealedPersonal
 
@@ -38,10 +39,13 @@ __all__ = [
     "CitizenProfileInput",
     "CitizenProfileSubmitted",
     "CitizenProfileUpdated",
+    "ConsentWithdrawn",
     "DeadLetter",
     "DrivingLicence",
     "Event",
     "GeoPoint",
+    "LifecycleAction",
+    "LifecycleState",
     "MatchProposed",
     "MatchRequested",
     "NotificationSent",
@@ -54,6 +58,7 @@ __all__ = [
     "PersonalData",
     "Proposal",
     "ProposalDeclined",
+    "ProposalTransitioned",
     "Reasons",
     "SealedPersonal",
     "WeeklySlot",

@@ -159,7 +159,25 @@ class AuditRecorded(Event):
     event_type: Literal["AuditRecorded"] = "AuditRecorded"
     actor_role: Literal["caseworker", "company", "association", "citizen", "admin", "system"]
     actor_id: str = Field(max_length=100, description="The token's subject (an id, never a name).")
-    action: Literal["read", "export", "erase", "approve", "override", "update"]
+    action: Literal[
+        "read",
+        "export",
+        "erase",
+        "approve",
+        "override",
+        "update",
+        "offer",
+        "accept",
+        "decline",
+        "expire",
+        "share",
+        "interested",
+        "not_interested",
+        "start",
+        "end",
+        "retract",
+        "withdraw_consent",
+    ] = Field(description="What was done; the lifecycle's actions are recorded under their own names.")
     citizen_id: uuid.UUID | None = None
     resource: str = Field(max_length=200, description="What was touched, e.g. `proposals` or a proposal id.")
     reason: str = Field(default="", max_length=1000, description="Why; required for overrides.")
@@ -178,8 +196,17 @@ class DeadLetter(Event):
     payload_size: int = Field(ge=0)
 
 
+# Imported here (not at the top) because the lifecycle module builds on `Event` and `Proposal` above.
+from shared.contracts.lifecycle import ConsentWithdrawn, ProposalTransitioned  # noqa: E402
+
 CitizenEvent = Annotated[
-    CitizenProfileSubmitted | CitizenProfileUpdated | CitizenErased | MatchRequested | ProposalDeclined,
+    CitizenProfileSubmitted
+    | CitizenProfileUpdated
+    | CitizenErased
+    | MatchRequested
+    | ProposalDeclined
+    | ProposalTransitioned
+    | ConsentWithdrawn,
     Field(discriminator="event_type"),
 ]
 OpportunityEvent = Annotated[
@@ -197,6 +224,8 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     CitizenErased,
     MatchRequested,
     ProposalDeclined,
+    ProposalTransitioned,
+    ConsentWithdrawn,
     OpportunityRegistered,
     OpportunityUpdated,
     OpportunityWithdrawn,

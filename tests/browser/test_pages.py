@@ -68,9 +68,41 @@ async def test_a_caseworker_registers_a_citizen_with_autocomplete_sees_proposals
     await expect(page.locator("li.proposal").first).to_contain_text("Hvorfor")
     assert await check_page(page, "citizen") == []
 
-    await page.locator("li.proposal").first.locator("button:has-text('Godkend')").click()
+    # The lifecycle, by the buttons: approve, hand over in person, the citizen's yes given in person.
+    card = page.locator("li.proposal", has_text="Blankpudset Rengøring").first
+    await expect(card).to_be_visible()
+    title = (await card.locator("h3").inner_text()).split(" ", 2)[-1]
+    await card.locator("button", has_text="Godkend").click()
     await expect(page.locator(".notice")).to_have_text("Beslutningen er gemt.")
-    await expect(page.locator("li.proposal").first.locator(".decided")).to_contain_text("Godkend")
+    card = page.locator("li.proposal", has_text=title).first
+    await expect(card.locator(".state")).to_contain_text("Godkendt")
+    await card.locator("button", has_text="Givet personligt til borgeren").click()
+    card = page.locator("li.proposal", has_text=title).first
+    await expect(card.locator(".state")).to_contain_text("Sendt til borgeren")
+    await card.locator("button", has_text="Borgeren sagde ja").click()
+    card = page.locator("li.proposal", has_text=title).first
+    await expect(card.locator(".state")).to_contain_text("Delt med arbejdsgiver")
+    await card.locator("summary", has_text="Historik").click()
+    await expect(card.locator(".history li")).to_have_count(4)  # approved, offered, accepted, shared
+    citizen_url = page.url.split("?")[0]
+
+    # The company answers on its own page, and records the start.
+    company = await sign_in(browser, site, "company")
+    await company.locator("tbody a", has_text=title).first.click()
+    answer = company.locator("#answers-h + ol li").first
+    await expect(answer.locator(".state")).to_contain_text("Delt med arbejdsgiver")
+    assert await check_page(company, "company-answers") == []
+    await answer.get_by_role("button", name="Interesseret", exact=True).click()
+    answer = company.locator("#answers-h + ol li").first
+    await expect(answer.locator(".state")).to_contain_text("er interesseret")
+    await answer.locator("button", has_text="Registrer start").click()
+    await expect(company.locator("#answers-h + ol li").first.locator(".state")).to_contain_text("Startet")
+
+    await page.goto(citizen_url)
+    card = page.locator("li.proposal", has_text=title).first
+    await expect(card.locator(".state")).to_contain_text("Startet")
+    await card.locator("button", has_text="Registrer afslutning").click()
+    await expect(page.locator("li.proposal", has_text=title).first.locator(".state")).to_contain_text("Afsluttet")
 
     await page.click("text=English")
     await expect(page.locator("h2#proposals-h")).to_have_text("Proposals")

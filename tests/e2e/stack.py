@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import email
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from email.message import Message
@@ -81,6 +82,8 @@ async def running_stack(
     services: tuple[str, ...] = ("intake", "matcher", "notifier"),
     intake: dict[str, Any] | None = None,
     matcher: dict[str, Any] | None = None,
+    notifier: dict[str, Any] | None = None,
+    intake_clock: Callable[[], dt.datetime] | None = None,
 ) -> AsyncIterator[Stack]:
     """`intake` overrides intake settings (e.g. a low `rate_limit_per_minute`); tokens from tests.helpers.bearer."""
     kafka, redis = infra.kafka_settings(), infra.redis_settings()
@@ -94,12 +97,21 @@ async def running_stack(
         **(intake or {}),
     )
     builders = {
-        "intake": lambda: intake_bootstrap(common, kafka, redis, intake_settings),
+        "intake": lambda: intake_bootstrap(common, kafka, redis, intake_settings, clock=intake_clock),
         "matcher": lambda: matcher_bootstrap(
             common, kafka, redis, MatcherSettings(port=ports["matcher"], **(matcher or {}))
         ),
         "notifier": lambda: notifier_bootstrap(
-            common, kafka, redis, NotifierSettings(port=ports["notifier"], smtp_port=smtp_port, contact_wait_s=10)
+            common,
+            kafka,
+            redis,
+            # The e-mail per ranking unless a test asks for the lifecycle's e-mail per approved proposal.
+            NotifierSettings(
+                port=ports["notifier"],
+                smtp_port=smtp_port,
+                contact_wait_s=10,
+                **{"ranking_digest": True, **(notifier or {})},
+            ),
         ),
     }
     apps = {name: builders[name]() for name in services}

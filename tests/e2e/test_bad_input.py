@@ -76,11 +76,16 @@ async def test_malformed_profiles_and_opportunities_are_refused_and_never_publis
                 content=b'{"personal": ' + b'"x' * 200_000 + b'"}',
                 headers={"content-type": "application/json"},
             )
-            assert r.status_code == 413 and "256000 bytes" in r.json()["message"]
+            assert (r.status_code, r.json()["error"]) == (413, "body_too_large")
+            assert "256000 bytes" in r.json()["message"]
             r = await client.post("/v1/citizens", content=b"{not json", headers={"content-type": "application/json"})
-            assert r.status_code == 422
+            assert (r.status_code, r.json()["error"]) == (422, "invalid_input"), r.text
             r = await client.post("/v1/citizens", content=b"name=x", headers={"content-type": "text/plain"})
-            assert 400 <= r.status_code < 500
+            assert (r.status_code, r.json()["error"]) == (415, "unsupported_media_type"), r.text
+            r = await client.post("/v1/citizens", content=b"\xff\xfe{}", headers={"content-type": "application/json"})
+            assert (r.status_code, r.json()["error"]) == (400, "invalid_utf8"), r.text
+            r = await client.post("/v1/citizens", content=b"[" * 100_000, headers={"content-type": "application/json"})
+            assert (r.status_code, r.json()["error"]) == (400, "too_deeply_nested"), r.text
 
     assert read_topic(infra.kafka_bootstrap, common.topics.citizens) == []
     assert read_topic(infra.kafka_bootstrap, common.topics.opportunities) == []

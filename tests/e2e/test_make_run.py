@@ -61,8 +61,8 @@ def test_make_run_starts_serves_and_stops_cleanly(tmp_path: Path) -> None:
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         rest, _ = proc.communicate(timeout=60)
         assert "Stopped." in rest.decode(errors="replace")
-        time.sleep(0.5)
-        alive = [p for p in family if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        _, still_running = psutil.wait_procs(family, timeout=15)
+        alive = [p for p in still_running if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
         assert alive == [], [p.cmdline() for p in alive]
     finally:
         if proc.poll() is None:

@@ -11,7 +11,7 @@ import pytest
 from shared.settings import CommonSettings
 from tests.conftest import InfraHandle
 from tests.e2e.stack import running_stack, smtp_server
-from tests.helpers import bearer, eventually
+from tests.helpers import bearer, consumed_everything, eventually
 from tests.samples import opportunity_payload, profile_payload
 
 pytestmark = pytest.mark.e2e
@@ -55,7 +55,9 @@ async def test_a_new_profile_gets_ranked_proposals_and_exactly_one_email(
 
             address = profile["personal"]["email"]
             await eventually(lambda: asyncio.sleep(0, mail.to(address)), 30, "the e-mail")
-            await asyncio.sleep(1.0)  # room for a duplicate to show up, if there were one
+            # A duplicate could only come from a record the notifier has not consumed yet: wait for all of them.
+            topics = (common.topics.citizens, common.topics.proposals)
+            await consumed_everything(stack.notifier, infra.kafka_bootstrap, *topics)
             messages = mail.to(address)
             assert len(messages) == 1
             payload = messages[0].get_payload(decode=True)

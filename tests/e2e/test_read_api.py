@@ -108,7 +108,9 @@ async def test_the_caseload_shows_who_has_proposals_waiting_once_the_matcher_has
         assert (await _caseload(client, stack.api, status="awaiting_ranking"))["total"] == 0
 
 
-async def test_the_catalogue_filters_and_a_company_lists_only_its_own(infra: InfraHandle, common: CommonSettings) -> None:
+async def test_the_catalogue_filters_and_a_company_lists_only_its_own(
+    infra: InfraHandle, common: CommonSettings
+) -> None:
     mine = {"type": "company", "cvr": "31313131", "name": "Egen Virksomhed (test)"}
     theirs = {"type": "company", "cvr": "42424242", "name": "Anden Virksomhed (test)"}
     async with (
@@ -118,8 +120,11 @@ async def test_the_catalogue_filters_and_a_company_lists_only_its_own(infra: Inf
     ):
         payloads = [
             opportunity_payload(owner=mine, title="Lagermedarbejder"),
-            opportunity_payload(owner=mine, title="Kok", location={"town": "Tølløse", "postcode": "4340",
-                                                                    "point": {"lat": 55.61, "lon": 11.77}}),
+            opportunity_payload(
+                owner=mine,
+                title="Kok",
+                location={"town": "Tølløse", "postcode": "4340", "point": {"lat": 55.61, "lon": 11.77}},
+            ),
             opportunity_payload(owner=theirs, title="Chauffør"),
         ]
         ids = []
@@ -180,7 +185,9 @@ async def test_esco_suggestions_come_through_intake_and_a_missing_matcher_gets_a
         assert first["uri"].startswith("http://data.europa.eu/esco/occupation/")
         assert first["label_en"]
 
-        r = await client.get(f"{stack.api}/v1/esco/suggest", params={"q": "welding", "kind": "skill"}, headers=CASEWORKER)
+        r = await client.get(
+            f"{stack.api}/v1/esco/suggest", params={"q": "welding", "kind": "skill"}, headers=CASEWORKER
+        )
         assert r.status_code == 200
         assert any("welding" in s["label"] for s in r.json()["suggestions"])
         citizen = await client.get(f"{stack.api}/v1/esco/suggest", params={"q": "kok"}, headers=bearer("citizen", "x"))

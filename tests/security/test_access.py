@@ -29,7 +29,7 @@ from tests.security.world import (
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
 OK = "ok"  # 2xx
-PAST_THE_GATE = "past"  # neither 401 nor 403: the caller may use it, even if this resource answers 404 or 503
+PAST_THE_GATE = "past"  # the caller may use it: 2xx, or 404 / 503 export_incomplete for this resource (see _meets)
 
 
 def _rule(**overrides: object) -> dict[str, object]:
@@ -101,11 +101,15 @@ async def _target(client: httpx.AsyncClient, world: World, path: str, fresh: boo
     return re.sub(r"\{([^}]+)\}", lambda m: values[m.group(1)], path), citizen
 
 
-def _meets(status: int, expected: object) -> bool:
+def _meets(response: httpx.Response, expected: object) -> bool:
+    status = response.status_code
     if expected == OK:
         return 200 <= status < 300
     if expected == PAST_THE_GATE:
-        return status not in (401, 403)
+        # Allowed through: done, or this resource is not there (a random proposal), or the other
+        # services an export asks are not running in this intake-only stack. Never a 500.
+        unavailable = status == 503 and response.json()["error"] == "export_incomplete"
+        return 200 <= status < 300 or status == 404 or unavailable
     return status == expected
 
 
@@ -115,14 +119,15 @@ async def test_each_kind_of_caller_gets_what_its_role_and_tenant_allow(
     world: World, operations: list[tuple[str, str]], method: str, path: str, kind: str
 ) -> None:
     if (method, path) not in operations:
-        pytest.skip(f"{method} {path} is not served by this build")
+        # A security row must never be skipped quietly: an endpoint that vanished takes its row with it.
+        pytest.fail(f"{method} {path} has an access rule here but is not served: remove the row or serve the endpoint")
     row = TABLE[(method, path)]
     async with httpx.AsyncClient(base_url=world.api, timeout=10) as client:
         concrete, citizen = await _target(client, world, path, row.fresh)
         r = await client.request(method, concrete, json=row.body, headers=world.headers(kind, citizen))
     expected = row.rule[kind]
     outcome = f"{kind} on {method} {path}: expected {expected}, got {r.status_code} {r.text}"
-    assert _meets(r.status_code, expected), outcome
+    assert _meets(r, expected), outcome
     if r.status_code == 404:
         assert r.json()["error"] == "not_found"
         assert "outside" not in r.text and "scope" not in r.text  # the same answer as for what does not exist

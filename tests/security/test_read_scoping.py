@@ -30,12 +30,18 @@ async def test_a_caseload_holds_only_the_caseworkers_own_municipality(world: Wor
 
 async def test_a_company_or_association_lists_only_its_own_opportunities(world: World) -> None:
     async with httpx.AsyncClient(base_url=world.api, timeout=10) as client:
-        owner = await _ids(client, "/v1/opportunities", world.headers("company_owner"), "opportunities", "opportunity_id")
-        other = await _ids(client, "/v1/opportunities", world.headers("company_other"), "opportunities", "opportunity_id")
+        owner = await _ids(
+            client, "/v1/opportunities", world.headers("company_owner"), "opportunities", "opportunity_id"
+        )
+        other = await _ids(
+            client, "/v1/opportunities", world.headers("company_other"), "opportunities", "opportunity_id"
+        )
         assoc = await _ids(
             client, "/v1/opportunities", world.headers("association_other"), "opportunities", "opportunity_id"
         )
-        away = await _ids(client, "/v1/opportunities", world.headers("caseworker_away"), "opportunities", "opportunity_id")
+        away = await _ids(
+            client, "/v1/opportunities", world.headers("caseworker_away"), "opportunities", "opportunity_id"
+        )
     assert world.opportunity in owner and world.association_opportunity not in owner
     assert not other & {world.opportunity, world.association_opportunity}
     assert not assoc & {world.opportunity, world.association_opportunity}

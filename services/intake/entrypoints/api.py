@@ -9,11 +9,14 @@ from fastapi import APIRouter, Body, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from services.intake import handlers
+from services.intake import handlers, lifecycle_views
 from services.intake import privacy as privacy_use_cases
+from services.intake.domain.access import Role
 from services.intake.domain.candidates import Candidate
 from services.intake.entrypoints.deps import Caller, Deps, Req
+from services.intake.entrypoints.lifecycle_api import Lifecycle
 from services.intake.entrypoints.privacy_api import Privacy, actor
+from services.intake.lifecycle_views import LifecycleEntry
 from shared.contracts import CitizenProfileInput, Opportunity, Proposal
 
 ESCO_ATTRIBUTION = "This service uses the ESCO classification of the European Commission."
@@ -43,6 +46,9 @@ class ProposalsView(BaseModel):
     ranked_at: str | None = None
     proposals: list[Proposal]
     associations: list[Proposal]
+    lifecycle: list[LifecycleEntry] = Field(
+        default_factory=list, description="Every proposal the citizen has had, newest first, with state and history."
+    )
 
 
 class CandidatesView(BaseModel):
@@ -88,14 +94,16 @@ async def match_citizen(
 
 @citizens.get("/{citizen_id}/proposals", response_model=ProposalsView)
 async def citizen_proposals(
-    citizen_id: uuid.UUID, deps: Deps, caller: Caller, privacy: Privacy, req: Req
+    citizen_id: uuid.UUID, deps: Deps, caller: Caller, privacy: Privacy, lifecycle: Lifecycle, req: Req
 ) -> ProposalsView:
-    """The latest ranked proposals with their reasons (an empty list before the first ranking)."""
+    """The latest ranked proposals with their reasons, and every proposal's state and history."""
     event = await handlers.proposals_for(deps, caller, citizen_id)
     await privacy_use_cases.record_staff_read(privacy, actor(caller), citizen_id, "proposals", req.correlation_id)
+    states = await lifecycle_views.of_citizen(lifecycle, citizen_id, staff=caller.role is not Role.CITIZEN)
     if event is None:
-        return ProposalsView(citizen_id=citizen_id, status="pending", proposals=[], associations=[])
+        return ProposalsView(citizen_id=citizen_id, status="pending", proposals=[], associations=[], lifecycle=states)
     return ProposalsView(
+        lifecycle=states,
         citizen_id=citizen_id,
         status="ready",
         match_event_id=event.event_id,
@@ -132,9 +140,18 @@ async def withdraw_opportunity(opportunity_id: uuid.UUID, request: Request, deps
 
 
 @opportunities.get("/{opportunity_id}/candidates", response_model=CandidatesView)
-async def opportunity_candidates(opportunity_id: uuid.UUID, deps: Deps, caller: Caller) -> CandidatesView:
+async def opportunity_candidates(
+    opportunity_id: uuid.UUID, deps: Deps, caller: Caller, lifecycle: Lifecycle
+) -> CandidatesView:
     """Pseudonymous candidates proposed for this opportunity (for its owner, the municipality and admins)."""
     found = await handlers.candidates_for(deps, caller, opportunity_id)
+    scope = await deps.store.opportunity_scope(opportunity_id)
+    if (
+        caller.role is Role.COMPANY
+        and scope
+        and not lifecycle.lifecycle.rules.companies_see_candidates_before_yes(scope.municipality)
+    ):
+        found = []  # the municipality switched the pre-yes list off
     return CandidatesView(opportunity_id=opportunity_id, candidates=found)
 
 

@@ -49,12 +49,20 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     401: _error(401, "No bearer token, or one that is expired, wrongly signed or meant for another audience."),
     403: _error(403, "The token's role may never use this operation."),
     404: _error(404, "Not found, or outside the caller's scope (the two look the same)."),
-    409: _error(409, "The Idempotency-Key was used with a different body."),
+    409: _error(
+        409,
+        "The Idempotency-Key was used with a different body, or a lifecycle step is not possible from the "
+        "proposal's current state (`error: illegal_transition`, with `state`).",
+    ),
     413: _error(413, "The body is larger than the limit."),
     415: _error(415, "The body is not JSON."),
     422: _error(422, "Invalid input; `problems` names each field."),
     429: _error(429, "Too many writes for this token; see Retry-After."),
-    503: _error(503, "The broker or Redis did not answer in time; retry with the same Idempotency-Key."),
+    503: _error(
+        503,
+        "The broker or Redis did not answer in time. The event may still have gone out; a retry with the same "
+        "Idempotency-Key is safe (it republishes the same event id, which every consumer applies once).",
+    ),
 }
 
 
@@ -135,7 +143,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             status_code=503,
             headers={"Retry-After": "5"},
-            content={"error": "store_unavailable", "message": "the state store did not answer; retry shortly"},
+            content={
+                "error": "store_unavailable",
+                "message": "the state store did not answer; the request may be partly done. "
+                "Retry with the same Idempotency-Key: it is safe and completes it.",
+            },
         )
 
     @app.exception_handler(NotFound)
@@ -161,7 +173,8 @@ def install_error_handlers(app: FastAPI) -> None:
             headers={"Retry-After": "5"},
             content={
                 "error": "broker_unavailable",
-                "message": f"{exc}; nothing was stored. Retry with the same Idempotency-Key.",
+                "message": f"{exc}. The event may still have gone out; retry with the same Idempotency-Key: "
+                "it is safe, it republishes the same event id, which is applied once.",
             },
         )
 

@@ -10,7 +10,11 @@ from pydantic import BaseModel, Field, model_validator
 
 from services.intake import privacy
 from services.intake.domain.access import Forbidden, NotFound, Principal, Role, check_citizen
+from services.intake.domain.lifecycle import Action
+from services.intake.domain.lifecycle import Actor as LifecycleActor
 from services.intake.entrypoints.deps import Caller, Req
+from services.intake.entrypoints.lifecycle_api import Lifecycle
+from services.intake.lifecycle import act, track
 from services.intake.privacy import Actor, PrivacyDeps
 
 
@@ -70,17 +74,33 @@ async def erase_citizen(citizen_id: uuid.UUID, caller: Caller, deps: Privacy, re
 
 @router.post("/v1/citizens/{citizen_id}/proposals/{proposal_id}/decision")
 async def decide(
-    citizen_id: uuid.UUID, proposal_id: uuid.UUID, decision: Decision, caller: Caller, deps: Privacy, req: Req
+    citizen_id: uuid.UUID,
+    proposal_id: uuid.UUID,
+    decision: Decision,
+    caller: Caller,
+    deps: Privacy,
+    lifecycle: Lifecycle,
+    req: Req,
 ) -> dict[str, Any]:
-    """A caseworker approves or overrides a proposal; both are recorded in the audit trail."""
+    """A caseworker approves or overrides a proposal; 409 with the current state if it is no longer `proposed`."""
     municipality, erased = await _municipality(deps, citizen_id)
     check_citizen(caller, citizen_id, None if erased else municipality, allow_citizen_self=False)
-    try:
-        return await privacy.decide_on_proposal(
-            deps, actor(caller), citizen_id, proposal_id, decision.decision, decision.reason, req.correlation_id
-        )
-    except LookupError as exc:
-        raise NotFound(str(exc)) from exc
+    record = await lifecycle.lifecycle.store.get(proposal_id)
+    latest = await deps.store.proposals(citizen_id) if record is None else None
+    if latest is not None:
+        # The read model saw the ranking before the lifecycle subscriber did: track it now (idempotent).
+        await track(lifecycle.lifecycle, latest)
+        record = await lifecycle.lifecycle.store.get(proposal_id)
+    if record is None or record.citizen_id != citizen_id:
+        raise NotFound(f"proposal {proposal_id}")
+    action = Action.APPROVE if decision.decision == "approve" else Action.OVERRIDE
+    who = LifecycleActor.ADMIN if caller.role is Role.ADMIN else LifecycleActor.CASEWORKER
+    step = await act(
+        lifecycle.lifecycle, proposal_id, action, who, caller.subject, req.correlation_id, reason=decision.reason
+    )
+    entry = {"decision": decision.decision, "reason": step.reason, "by": caller.subject, "at": step.at.isoformat()}
+    await deps.privacy.record_override(citizen_id, proposal_id, entry)
+    return {"proposal_id": str(proposal_id), "state": step.target.value, **entry}
 
 
 @router.get("/v1/audit")

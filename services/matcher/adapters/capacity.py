@@ -2,8 +2,11 @@
 
 One sorted set per opportunity: member = proposal id, score = when the hold expires (ms, Redis
 server clock). Reserving is one Lua script (atomic across instances): drop expired holds, then add
-this one if fewer than places × per_place are open. Holds are released on decline, on expiry (by
-the score) and all at once when the opportunity is withdrawn.
+this one if fewer than places × per_place are open. Holds follow the proposal's lifecycle: released
+when it leaves the running (declined, expired, retracted, not interested, ended, overridden), renewed
+when it is offered, and made permanent (score +inf, the key no longer expires) once the citizen said
+yes. The hold's own expiry is only a safety net for a lifecycle event that never came, so it is longer
+than the offer expiry. A withdrawn opportunity releases all its holds at once.
 """
 
 from __future__ import annotations
@@ -15,7 +18,10 @@ from redis.asyncio import Redis
 
 from services.matcher.domain.capacity import DEFAULT_PER_PLACE, Hold
 
-DEFAULT_HOLD_S = 14 * 24 * 3600  # an unanswered proposal stops counting after two weeks
+DEFAULT_HOLD_S = 21 * 24 * 3600  # safety net: longer than the 14-day offer expiry, renewed when offered
+
+# In both scripts, a brand-new key gets an expiry and a key with one refreshes it; a key holding a
+# committed (+inf) hold was PERSISTed and never expires.
 
 _RESERVE = """
 local t = redis.call('TIME')
@@ -25,7 +31,9 @@ if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 1 end
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
 local hold = tonumber(ARGV[3])
 redis.call('ZADD', KEYS[1], now + hold, ARGV[1])
-redis.call('PEXPIRE', KEYS[1], hold)
+if redis.call('PTTL', KEYS[1]) ~= -1 or redis.call('ZCARD', KEYS[1]) == 1 then
+  redis.call('PEXPIRE', KEYS[1], hold)
+end
 return 1
 """
 
@@ -47,11 +55,35 @@ for i, key in ipairs(KEYS) do
     held[#held + 1] = i
   elseif redis.call('ZCARD', key) < tonumber(ARGV[2 + 2 * i]) then
     redis.call('ZADD', key, now + hold, member)
-    redis.call('PEXPIRE', key, hold)
+    if redis.call('PTTL', key) ~= -1 or redis.call('ZCARD', key) == 1 then
+      redis.call('PEXPIRE', key, hold)
+    end
     held[#held + 1] = i
   end
 end
 return held
+"""
+
+
+# KEYS[1] the opportunity's set; ARGV: proposal id, 'commit' or 'renew', hold ms. Only an existing hold changes.
+_KEEP = """
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not score or score == 'inf' then return 0 end
+if ARGV[2] == 'commit' then
+  redis.call('ZADD', KEYS[1], '+inf', ARGV[1])
+  redis.call('PERSIST', KEYS[1])
+else
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
+end
+return 1
+"""
+
+# KEYS[1] the opportunity's set; ARGV[1] the proposal id. A committed hold stays (a re-ranking leaves it).
+_RELEASE_OPEN = """
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) == 'inf' then return 0 end
+return redis.call('ZREM', KEYS[1], ARGV[1])
 """
 
 
@@ -72,15 +104,15 @@ class RedisCapacity:
         self._hold_ms = hold_s * 1000
         self._script = redis.register_script(_RESERVE)
         self._first = redis.register_script(_RESERVE_FIRST)
+        self._keep = redis.register_script(_KEEP)
+        self._release_open = redis.register_script(_RELEASE_OPEN)
 
     def _key(self, opportunity_id: uuid.UUID) -> str:
         return f"{self._prefix}{opportunity_id}"
 
     async def reserve(self, opportunity_id: uuid.UUID, proposal_id: uuid.UUID, places: int) -> bool:
         limit = places * self.per_place
-        held = await self._script(
-            keys=[self._key(opportunity_id)], args=[str(proposal_id), limit, self._hold_ms]
-        )
+        held = await self._script(keys=[self._key(opportunity_id)], args=[str(proposal_id), limit, self._hold_ms])
         return bool(held)
 
     async def reserve_first(self, wanted: Sequence[Hold], top_n: int) -> list[int]:
@@ -98,6 +130,15 @@ class RedisCapacity:
 
     async def release(self, opportunity_id: uuid.UUID, proposal_id: uuid.UUID) -> None:
         await self._redis.zrem(self._key(opportunity_id), str(proposal_id))
+
+    async def release_open(self, opportunity_id: uuid.UUID, proposal_id: uuid.UUID) -> None:
+        await self._release_open(keys=[self._key(opportunity_id)], args=[str(proposal_id)])
+
+    async def commit(self, opportunity_id: uuid.UUID, proposal_id: uuid.UUID) -> None:
+        await self._keep(keys=[self._key(opportunity_id)], args=[str(proposal_id), "commit", self._hold_ms])
+
+    async def renew(self, opportunity_id: uuid.UUID, proposal_id: uuid.UUID) -> None:
+        await self._keep(keys=[self._key(opportunity_id)], args=[str(proposal_id), "renew", self._hold_ms])
 
     async def release_all(self, opportunity_id: uuid.UUID) -> None:
         await self._redis.delete(self._key(opportunity_id))

@@ -2,6 +2,13 @@
 
 Every matcher instance does this, so every instance ranks against the full catalogue. The
 instance is ready once it has replayed the topic up to the end offsets seen at start-up.
+
+This is the one consumer FastStream cannot express (a group-less reader assigned every partition,
+seeking to the beginning at each start, whose readiness is "caught up with the end offsets seen at
+start"), so it is a plain aiokafka consumer and is absent from the generated AsyncAPI document;
+`brobygger schema --asyncapi` adds it as the `matcher.catalogue` receive operation. Its records go
+through the same guard as every other: a bad one is dead-lettered, one that waits on Redis pauses its
+partition and is retried with backoff. No offsets are committed: every start replays the topic.
 """
 
 from __future__ import annotations
@@ -20,7 +27,8 @@ from shared.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
 
-Apply = Callable[[ConsumerRecord[bytes, bytes]], Awaitable[None]]
+#: Applies one record; False when its partition was paused to retry it later (skip the rest of the batch).
+Apply = Callable[[AIOKafkaConsumer, ConsumerRecord[bytes, bytes]], Awaitable[bool]]
 
 
 class CatalogueFollower:
@@ -42,6 +50,7 @@ class CatalogueFollower:
             enable_auto_commit=False,
             fetch_max_wait_ms=self._kafka.fetch_max_wait_ms,
             request_timeout_ms=max(self._kafka.request_timeout_ms, 10_000) + 5_000,
+            max_partition_fetch_bytes=self._kafka.max_record_bytes + 64 * 1024,
             **parse_security(kafka_security(self._kafka)),
         )
         await consumer.start()
@@ -65,7 +74,8 @@ class CatalogueFollower:
             batches = await consumer.getmany(timeout_ms=500, max_records=2000)
             for records in batches.values():
                 for record in records:
-                    await self._apply(record)
+                    if not await self._apply(consumer, record):
+                        break  # the partition is paused; this record comes again after the backoff
                     self.records_applied += 1
             if not self.ready.is_set():
                 for tp in list(pending):
@@ -74,6 +84,10 @@ class CatalogueFollower:
                 if not pending:
                     log.info("catalogue replayed: %d records", self.records_applied)
                     self.ready.set()
+
+    @property
+    def consumer(self) -> AIOKafkaConsumer | None:
+        return self._consumer
 
     def failed(self) -> BaseException | None:
         if self._task is not None and self._task.done() and not self._task.cancelled():

@@ -35,6 +35,18 @@ class CapacityLedger(Protocol):
 
     async def release(self, opportunity_id: uuid.UUID, proposal_id: uuid.UUID) -> None: ...
 
+    async def release_open(self, opportunity_id: uuid.UUID, proposal_id: uuid.UUID) -> None:
+        """Release unless the citizen said yes to it (a committed hold stays until it leaves the running)."""
+        ...
+
+    async def commit(self, opportunity_id: uuid.UUID, proposal_id: uuid.UUID) -> None:
+        """The citizen said yes: the hold no longer times out."""
+        ...
+
+    async def renew(self, opportunity_id: uuid.UUID, proposal_id: uuid.UUID) -> None:
+        """The proposal was offered: its safety-net expiry starts again."""
+        ...
+
     async def release_all(self, opportunity_id: uuid.UUID) -> None: ...
 
 
@@ -48,6 +60,7 @@ class InMemoryCapacity:
     def __init__(self, per_place: int = DEFAULT_PER_PLACE) -> None:
         self.per_place = per_place
         self._open: dict[uuid.UUID, set[uuid.UUID]] = {}
+        self.committed: set[uuid.UUID] = set()
 
     def try_reserve(self, opportunity_id: uuid.UUID, proposal_id: uuid.UUID, places: int) -> bool:
         held = self._open.setdefault(opportunity_id, set())
@@ -72,6 +85,18 @@ class InMemoryCapacity:
 
     async def release(self, opportunity_id: uuid.UUID, proposal_id: uuid.UUID) -> None:
         self._open.get(opportunity_id, set()).discard(proposal_id)
+        self.committed.discard(proposal_id)
+
+    async def release_open(self, opportunity_id: uuid.UUID, proposal_id: uuid.UUID) -> None:
+        if proposal_id not in self.committed:
+            await self.release(opportunity_id, proposal_id)
+
+    async def commit(self, opportunity_id: uuid.UUID, proposal_id: uuid.UUID) -> None:
+        if proposal_id in self._open.get(opportunity_id, set()):
+            self.committed.add(proposal_id)
+
+    async def renew(self, opportunity_id: uuid.UUID, proposal_id: uuid.UUID) -> None:
+        return None  # nothing expires in memory
 
     async def release_all(self, opportunity_id: uuid.UUID) -> None:
         self._open.pop(opportunity_id, None)

@@ -1,12 +1,17 @@
-"""The matcher's subscribers: citizen events in a consumer group, opportunity events to the catalogue."""
+"""The matcher's subscribers: citizen events in a consumer group, opportunity events to the catalogue.
+
+The citizen subscriber takes batches: records of one partition are handled in order (order per
+citizen holds), partitions side by side; one bad record is dead-lettered alone, and a partition
+whose record waits on a server pauses alone. What a batch sends is confirmed together, and only
+then are the offsets of what was done committed.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from typing import Any
 
-from aiokafka.structs import ConsumerRecord
-from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
@@ -14,8 +19,16 @@ from services.matcher import handlers
 from services.matcher.adapters.catalogue_follower import Apply
 from services.matcher.adapters.outbox import Outbox, ProcessedMarks
 from services.matcher.handlers import MatcherDeps
-from shared.contracts import citizen_event_adapter, opportunity_event_adapter
-from shared.messaging import MessageGuard, consumer_options
+from shared.contracts import CitizenEvent, MatchProposed, citizen_event_adapter, opportunity_event_adapter
+from shared.guard import Outcome
+from shared.messaging import (
+    MessageGuard,
+    Transient,
+    consumer_options,
+    decode_each,
+    decode_record,
+    decoded_records,
+)
 from shared.settings import KafkaSettings
 
 BATCH = 64
@@ -27,49 +40,81 @@ def register_subscribers(
     @broker.subscriber(  # type: ignore[call-overload,untyped-decorator]
         deps.topics.citizens,
         **consumer_options(kafka, deps.topics.group("matcher", "citizens")),
-        ack_policy=AckPolicy.NACK_ON_ERROR,
         batch=True,
         max_records=BATCH,
+        decoder=decode_each(citizen_event_adapter, guard.max_record_bytes),
         title="matcher.citizens",
         description="Ranks on CitizenProfileSubmitted and MatchRequested; keeps profiles; forgets on CitizenErased.",
     )
-    async def on_citizens(message: KafkaMessage) -> None:
-        # Records of one partition are handled in order (order per citizen holds); what they send
-        # is confirmed together, and only then is the batch committed.
-        outbox = Outbox(broker, profiles)
+    async def on_citizens(events: list[CitizenEvent], message: KafkaMessage) -> None:
+        # `events` are the records that decoded; the guard needs every record's place, so the batch is
+        # walked through `decoded_records`, which keeps each record with its event or its error.
+        await handle_batch(broker, deps, guard, profiles, message)
 
-        async def handle(body: bytes) -> None:
-            await handlers.on_citizen_event(deps, citizen_event_adapter.validate_json(body), outbox)
+    broker.publisher(
+        deps.topics.proposals,
+        schema=MatchProposed,
+        title="matcher.proposals",
+        description="One MatchProposed per ranking; its id derives from the triggering event.",
+    )
 
-        records = message.raw_message if isinstance(message.raw_message, tuple) else (message.raw_message,)
-        by_partition: dict[int, list[ConsumerRecord[bytes, bytes]]] = defaultdict(list)
-        for record in records:
-            by_partition[record.partition].append(record)
 
-        async def in_order(partition_records: list[ConsumerRecord[bytes, bytes]]) -> None:
-            for record in partition_records:
-                await guard.run(record, handle)
+async def handle_batch(
+    broker: KafkaBroker, deps: MatcherDeps, guard: MessageGuard, profiles: ProcessedMarks, message: KafkaMessage
+) -> None:
+    consumer = message.consumer
+    by_partition: dict[int, list[tuple[Any, Any]]] = defaultdict(list)
+    for record, decoded in decoded_records(message):
+        by_partition[record.partition].append((record, decoded))
+    if not deps.catalogue_ready.is_set():
+        waiting = Transient("the opportunity catalogue is still replaying")
+        for items in by_partition.values():
+            guard.retry_later(consumer, items[0][0], guard.outcome_of(items[0][0], waiting))
+        return
+    outbox = Outbox(broker, profiles, guard.max_record_bytes)
 
-        # Partitions are independent (keyed by citizen), so their waits on Redis overlap.
-        results = await asyncio.gather(*(in_order(rs) for rs in by_partition.values()), return_exceptions=True)
-        failures = [r for r in results if isinstance(r, BaseException)]
-        if failures:
-            raise failures[0]
+    async def in_order(items: list[tuple[Any, Any]]) -> list[Outcome]:
+        done: list[Outcome] = []
+        for record, decoded in items:
+
+            async def handle(decoded: Any = decoded) -> None:
+                if isinstance(decoded, BaseException):
+                    raise decoded
+                await handlers.on_citizen_event(deps, decoded, outbox)
+
+            outcome = await guard.attempt(record, handle, outbox.publish)
+            if outcome.status == "retry":
+                guard.retry_later(consumer, record, outcome)
+                break  # the rest of this partition waits behind it, in order
+            done.append(outcome)
+        return done
+
+    # Partitions are independent (keyed by citizen), so their waits on Redis overlap.
+    results = await asyncio.gather(*(in_order(items) for items in by_partition.values()))
+    try:
         await outbox.flush()
+    except Exception as exc:
+        # Nothing this batch sent is confirmed: every partition goes back to where the batch began.
+        for items in by_partition.values():
+            first = items[0][0]
+            guard.retry_later(consumer, first, guard.outcome_of(first, Transient(f"{type(exc).__name__}: {exc}")))
+        return
+    await guard.finish(consumer, [outcome for outcomes in results for outcome in outcomes])
 
 
 def catalogue_applier(deps: MatcherDeps, guard: MessageGuard) -> Apply:
-    """The function the catalogue follower calls for each opportunity record."""
+    """The function the catalogue follower calls for each opportunity record; False means "wait, retry"."""
 
-    async def apply(record: ConsumerRecord[bytes, bytes]) -> None:
-        async def handle(body: bytes) -> None:
-            await handlers.apply_opportunity_event(deps, opportunity_event_adapter.validate_json(body))
+    async def apply(consumer: Any, record: Any) -> bool:
+        async def handle() -> None:
+            event = opportunity_event_adapter.validate_python(decode_record(record.value, guard.max_record_bytes))
+            await handlers.apply_opportunity_event(deps, event)
 
-        while True:
-            try:
-                await guard.run(record, handle)
-                return
-            except Exception:  # retried by the guard's count, then dead-lettered
-                continue
+        outcome = await guard.attempt(record, handle, guard.send_letter)
+        if outcome.status == "retry":
+            guard.retry_later(consumer, record, outcome)
+            return False
+        await guard.finish(consumer, [outcome], commit=False)
+        return True
 
     return apply

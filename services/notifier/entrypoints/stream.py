@@ -1,4 +1,7 @@
-"""The notifier's subscribers: citizen events (contact details) and rankings (e-mails)."""
+"""The notifier's subscribers: citizen events (contact details) and rankings (e-mails).
+
+Both take the contract types; the guard (`shared.guard`) decodes, dead-letters and retries.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +9,17 @@ from faststream.kafka import KafkaBroker
 
 from services.notifier import handlers
 from services.notifier.handlers import NotifierDeps
-from shared.contracts import MatchProposed, citizen_event_adapter
+from shared.contracts import CitizenEvent, MatchProposed, NotificationSent
 from shared.messaging import MessageGuard, subscribe
 from shared.settings import KafkaSettings
 
 
 def register_subscribers(broker: KafkaBroker, deps: NotifierDeps, guard: MessageGuard, kafka: KafkaSettings) -> None:
-    async def on_citizen(body: bytes) -> None:
-        await handlers.on_citizen_event(deps, citizen_event_adapter.validate_json(body))
+    async def on_citizen(event: CitizenEvent) -> None:
+        await handlers.on_citizen_event(deps, event)
 
-    async def on_proposals(body: bytes) -> None:
-        await handlers.on_match_proposed(deps, MatchProposed.model_validate_json(body))
+    async def on_proposals(event: MatchProposed) -> None:
+        await handlers.on_match_proposed(deps, event)
 
     subscribe(
         broker,
@@ -24,6 +27,7 @@ def register_subscribers(broker: KafkaBroker, deps: NotifierDeps, guard: Message
         kafka,
         topic=deps.topics.citizens,
         group_id=deps.topics.group("notifier", "citizens"),
+        contract=CitizenEvent,
         handle=on_citizen,
         title="notifier.citizens",
         description="Keeps each citizen's contact details and channel; forgets them on CitizenErased.",
@@ -34,7 +38,15 @@ def register_subscribers(broker: KafkaBroker, deps: NotifierDeps, guard: Message
         kafka,
         topic=deps.topics.proposals,
         group_id=deps.topics.group("notifier", "proposals"),
+        contract=MatchProposed,
         handle=on_proposals,
         title="notifier.proposals",
-        description="E-mails the citizen once per MatchProposed, Danish first with English below.",
+        description="E-mails the citizen once per MatchProposed, Danish first with English below "
+        "(at most one resend after a crash, with the same Message-ID).",
+    )
+    broker.publisher(
+        deps.topics.notifications,
+        schema=NotificationSent,
+        title="notifier.notifications",
+        description="One NotificationSent per ranking e-mailed; its id derives from the ranking.",
     )

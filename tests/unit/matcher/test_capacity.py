@@ -1,144 +1,16 @@
-"""Capacity: at most places × 3 open proposals, agreed by two matcher instances through Redis."""
+"""Capacity: at most places × 3 open proposals per place, counted in memory (Redis: tests/integration)."""
 
 from __future__ import annotations
 
-import asyncio
-import shutil
-import socket
-import subprocess
-import sys
-import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
-import pytest
-from redis.asyncio import Redis
-
-from services.matcher.adapters.capacity import RedisCapacity
 from services.matcher.domain.capacity import Hold, InMemoryCapacity
-
-
-def _redis_binary() -> str | None:
-    local = Path(sys.executable).with_name("redis-server")
-    return str(local) if local.exists() else shutil.which("redis-server")
-
-
-def _wait_for_port(port: int, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"redis-server did not listen on port {port}")
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    binary = _redis_binary()
-    if binary is None:
-        pytest.skip("no redis-server binary")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_for_port(port, proc)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=5)
-
-
-@pytest.fixture
-async def two_instances(redis_url: str) -> AsyncIterator[tuple[RedisCapacity, RedisCapacity]]:
-    namespace = f"t{uuid.uuid4().hex[:8]}."
-    a, b = Redis.from_url(redis_url), Redis.from_url(redis_url)
-    yield RedisCapacity(a, namespace), RedisCapacity(b, namespace)
-    await a.aclose()
-    await b.aclose()
-
-
-async def test_two_matcher_instances_never_exceed_three_open_proposals_per_place(
-    two_instances: tuple[RedisCapacity, RedisCapacity],
-) -> None:
-    first, second = two_instances
-    opp = uuid.uuid4()
-    proposals = [uuid.uuid4() for _ in range(10)]
-    results = await asyncio.gather(
-        *(
-            (first if n % 2 else second).reserve(opp, pid, places=2)
-            for n, pid in enumerate(proposals)
-        )
-    )
-    assert sum(results) == 6
-    assert await first.open_count(opp) == 6
-
-
-async def test_a_declined_proposal_frees_its_place_for_the_other_instance(
-    two_instances: tuple[RedisCapacity, RedisCapacity],
-) -> None:
-    first, second = two_instances
-    opp = uuid.uuid4()
-    held = [uuid.uuid4() for _ in range(3)]
-    for pid in held:
-        assert await first.reserve(opp, pid, places=1)
-    assert not await second.reserve(opp, uuid.uuid4(), places=1)
-    assert await second.reserve(opp, held[0], places=1)  # the same proposal again is idempotent
-    await first.release(opp, held[0])
-    assert await second.reserve(opp, uuid.uuid4(), places=1)
-
-
-async def test_expired_and_withdrawn_holds_stop_counting(redis_url: str) -> None:
-    client = Redis.from_url(redis_url)
-    try:
-        ledger = RedisCapacity(client, f"t{uuid.uuid4().hex[:8]}.", hold_s=0)
-        opp = uuid.uuid4()
-        for _ in range(3):
-            assert await ledger.reserve(opp, uuid.uuid4(), places=1)  # each expires at once
-        assert await ledger.reserve(opp, uuid.uuid4(), places=1)
-        await ledger.release_all(opp)
-        assert await ledger.open_count(opp) == 0
-    finally:
-        await client.aclose()
 
 
 def test_the_in_memory_ledger_counts_per_place() -> None:
     ledger = InMemoryCapacity(per_place=3)
     opp = uuid.uuid4()
     assert [ledger.try_reserve(opp, uuid.uuid4(), 1) for _ in range(4)] == [True, True, True, False]
-
-
-async def test_reserving_down_a_ranked_list_skips_full_places_and_stops_at_top_n(
-    two_instances: tuple[RedisCapacity, RedisCapacity],
-) -> None:
-    first, second = two_instances
-    full, free, also_free, spare = (uuid.uuid4() for _ in range(4))
-    for _ in range(3):
-        assert await first.reserve(full, uuid.uuid4(), places=1)
-    wanted = [Hold(opp, uuid.uuid4(), 1) for opp in (full, free, also_free, spare)]
-    assert await second.reserve_first(wanted, top_n=2) == [1, 2]
-    assert await first.open_count(spare) == 0  # not touched once two were held
-    assert await second.reserve_first(wanted, top_n=2) == [1, 2]  # idempotent
-    assert await first.open_count(free) == 1
-
-
-async def test_two_instances_reserving_ranked_lists_at_once_never_exceed_capacity(
-    two_instances: tuple[RedisCapacity, RedisCapacity],
-) -> None:
-    first, second = two_instances
-    opps = [uuid.uuid4() for _ in range(3)]
-    lists = [[Hold(opp, uuid.uuid4(), 1) for opp in opps] for _ in range(8)]
-    await asyncio.gather(
-        *((first if n % 2 else second).reserve_first(w, top_n=2) for n, w in enumerate(lists))
-    )
-    assert [await first.open_count(opp) for opp in opps] == [3, 3, 3]
 
 
 async def test_the_in_memory_ledger_reserves_down_a_list_like_redis() -> None:

@@ -6,9 +6,10 @@ a CSRF token bound to the session. No script is needed; one small script adds ES
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, FastAPI, Request
@@ -16,7 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from services.intake import handlers, reads
+from services.intake import handlers, lifecycle_views, reads
 from services.intake import privacy as privacy_use_cases
 from services.intake.adapters.esco_client import SuggestUnavailable
 from services.intake.domain.access import Forbidden, NotFound, Principal, Role
@@ -25,6 +26,7 @@ from services.intake.domain.catalogue import CatalogueQuery
 from services.intake.domain.privacy import PersonalNumberFound
 from services.intake.entrypoints.deps import Caller
 from services.intake.entrypoints.esco_api import suggestions
+from services.intake.entrypoints.lifecycle_api import owner_label
 from services.intake.entrypoints.pages import forms
 from services.intake.entrypoints.pages.auth import (
     DEMO_IDENTITIES,
@@ -248,7 +250,9 @@ async def citizen_page(request: Request, citizen_id: uuid.UUID, caller: Caller) 
         return refusal(request, caller, exc)
     actor = Actor(role=caller.role.value, subject=caller.subject)
     await privacy_use_cases.record_staff_read(read.privacy, actor, citizen_id, "proposals", correlation)
-    decisions = await read.privacy.privacy.overrides(citizen_id)
+    lifecycle: lifecycle_views.ViewDeps = request.app.state.lifecycle
+    entries = await lifecycle_views.of_citizen(lifecycle, citizen_id, staff=True)
+    current = {p.proposal_id for p in (*ranking.proposals, *ranking.associations)} if ranking else set()
     return render(
         request,
         "citizen.html",
@@ -257,32 +261,11 @@ async def citizen_page(request: Request, citizen_id: uuid.UUID, caller: Caller) 
         entry=found[0] if found else None,
         profile=found[1] if found else None,
         ranking=ranking,
-        decisions=decisions,
+        states={e.proposal_id: e for e in entries},
+        earlier=[e for e in entries if e.proposal_id not in current and e.proposal is not None],
         notice=request.query_params.get("notice"),
+        today=dt.date.today().isoformat(),
     )
-
-
-@router.post("/citizens/{citizen_id}/proposals/{proposal_id}/decision")
-async def decide(request: Request, citizen_id: uuid.UUID, proposal_id: uuid.UUID, caller: Caller) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return render(request, "message.html", 403, caller, message="csrf_failed")
-    read = _reads(request)
-    decision: Literal["approve", "override"] = "override" if form.get("decision") == "override" else "approve"
-    reason = str(form.get("reason", "")).strip()[:1000]
-    try:
-        await handlers.authorize_citizen(caller, citizen_id, read.store, allow_citizen_self=False)
-        if decision == "override" and len(reason) < 5:
-            return RedirectResponse(f"{PAGE_PREFIX}/citizens/{citizen_id}?notice=reason_needed", status_code=303)
-        actor = Actor(role=caller.role.value, subject=caller.subject)
-        await privacy_use_cases.decide_on_proposal(
-            read.privacy, actor, citizen_id, proposal_id, decision, reason, _correlation()
-        )
-    except LookupError:
-        return refusal(request, caller, NotFound(str(proposal_id)))
-    except (Forbidden, NotFound) as exc:
-        return refusal(request, caller, exc)
-    return RedirectResponse(f"{PAGE_PREFIX}/citizens/{citizen_id}?notice=decision_saved", status_code=303)
 
 
 @router.post("/citizens/{citizen_id}/match")
@@ -344,10 +327,26 @@ async def opportunity_page(request: Request, opportunity_id: uuid.UUID, caller: 
         candidates = await handlers.candidates_for(_deps(request), caller, opportunity_id)
     except (Forbidden, NotFound) as exc:
         return refusal(request, caller, exc)
-    return render(request, "opportunity.html", caller=caller, entry=entry, candidates=candidates)
+    answers: list[lifecycle_views.CandidateEntry] = []
+    if caller.role in (Role.COMPANY, Role.ASSOCIATION):
+        lifecycle: lifecycle_views.ViewDeps = request.app.state.lifecycle
+        mine = await lifecycle_views.owner_view(lifecycle, owner_label(caller), companies=caller.role is Role.COMPANY)
+        answers = [a for a in mine if a.opportunity_id == opportunity_id and a.proposal_id is not None]
+    return render(
+        request,
+        "opportunity.html",
+        caller=caller,
+        entry=entry,
+        candidates=candidates,
+        answers=answers,
+        today=dt.date.today().isoformat(),
+    )
 
 
 def include_pages(app: FastAPI, auth: PageAuth) -> None:
+    from services.intake.entrypoints.pages import steps  # the steps reuse this module's helpers
+
     app.state.pages = auth
     app.mount(f"{PAGE_PREFIX}/static", StaticFiles(directory=HERE / "static"), name="page-static")
     app.include_router(router)
+    app.include_router(steps.router)

@@ -1,0 +1,85 @@
+"""Intake's lifecycle subscribers, and the periodic sweep that expires offers and re-publishes the outbox."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from faststream.kafka import KafkaBroker
+
+from services.intake import lifecycle, lifecycle_follow
+from services.intake.lifecycle import LifecycleDeps
+from services.intake.lifecycle_follow import Keys
+from shared.contracts import (
+    CitizenEvent,
+    MatchProposed,
+    NotificationSent,
+    OpportunityEvent,
+    OpportunityWithdrawn,
+    ProposalTransitioned,
+)
+from shared.messaging import MessageGuard, subscribe
+from shared.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+
+def register_lifecycle_subscribers(
+    broker: KafkaBroker, deps: LifecycleDeps, keys: Keys, guard: MessageGuard, kafka: KafkaSettings
+) -> None:
+    async def on_proposals(event: MatchProposed) -> None:
+        await lifecycle_follow.on_proposals(deps, event)
+
+    async def on_citizen(event: CitizenEvent) -> None:
+        await lifecycle_follow.on_citizen_event(deps, keys, event)
+
+    async def on_notification(event: NotificationSent) -> None:
+        await lifecycle_follow.on_notification(deps, event)
+
+    async def on_opportunity(event: OpportunityEvent) -> None:
+        if isinstance(event, OpportunityWithdrawn):
+            await lifecycle_follow.on_opportunity_withdrawn(deps, event)
+
+    t = deps.topics
+    for topic, purpose, contract, handle, description in (
+        (t.proposals, "lifecycle-proposals", MatchProposed, on_proposals, "Tracks each ranking's proposals."),
+        (
+            t.citizens,
+            "lifecycle-citizens",
+            CitizenEvent,
+            on_citizen,
+            "Keeps channel and consent; retracts on erasure and withdrawn consent.",
+        ),
+        (t.notifications, "lifecycle-notifications", NotificationSent, on_notification, "Approved → offered."),
+        (t.opportunities, "lifecycle-opportunities", OpportunityEvent, on_opportunity, "Retracts on withdrawal."),
+    ):
+        subscribe(
+            broker,
+            guard,
+            kafka,
+            topic=topic,
+            group_id=t.group("intake", purpose),
+            contract=contract,
+            handle=handle,
+            title=f"intake.{purpose}",
+            description=description,
+        )
+    broker.publisher(
+        t.citizens,
+        schema=ProposalTransitioned,
+        title="intake.lifecycle",
+        description="One ProposalTransitioned per lifecycle step, keyed by citizen; ConsentWithdrawn too.",
+    )
+
+
+async def sweep_forever(deps: LifecycleDeps, every_s: float) -> None:
+    """Expire due offers and re-publish stuck outbox events, every `every_s`; errors are logged, never fatal."""
+    while True:
+        try:
+            expired = await lifecycle.expire_due(deps)
+            republished = await lifecycle.republish(deps)
+            if expired or republished:
+                log.info("lifecycle sweep: %d offers expired, %d events re-published", expired, republished)
+        except Exception as exc:  # a Redis or broker outage: try again next round
+            log.warning("lifecycle sweep failed: %s: %s", type(exc).__name__, exc)
+        await asyncio.sleep(every_s)

@@ -1,0 +1,287 @@
+"""Consumers under faults, against the real broker and Redis: poison records, a stalled Redis, replays.
+
+Poison is dead-lettered at once and everything else is processed; a Redis that stops answering
+pauses the partitions (no dead letters) until it answers again; a dead letter replayed after a fix
+is processed once, and replaying it again changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import threading
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+from kafka import KafkaProducer
+
+from brobygger.cli import main as cli
+from brobygger.infra import free_port
+from shared.contracts import DeadLetter, MatchRequested
+from shared.settings import CommonSettings, KafkaSettings
+from tests.conftest import InfraHandle
+from tests.e2e.stack import Stack, running_stack, smtp_server
+from tests.helpers import bearer, eventually, read_topic
+from tests.samples import profile_payload
+
+pytestmark = pytest.mark.e2e
+
+LIMIT = KafkaSettings.model_fields["max_record_bytes"].default
+
+
+def _letters(infra: InfraHandle, common: CommonSettings) -> dict[uuid.UUID, DeadLetter]:
+    """Dead letters by id (a dead letter sent twice after a crash has one id)."""
+    records = read_topic(infra.kafka_bootstrap, common.topics.dead_letters)
+    found = [DeadLetter.model_validate_json(v) for _, v in records]
+    return {d.event_id: d for d in found}
+
+
+async def _stats(url: str) -> dict[str, Any]:
+    async with httpx.AsyncClient() as client:
+        body: dict[str, Any] = (await client.get(f"{url}/stats")).json()
+        return body
+
+
+async def _submit(client: httpx.AsyncClient) -> tuple[str, str]:
+    profile = profile_payload()
+    r = await client.post("/v1/citizens", json=profile)
+    assert r.status_code == 202, r.text
+    return r.json()["citizen_id"], profile["personal"]["email"]
+
+
+async def _ranked(client: httpx.AsyncClient, citizen_id: str) -> dict[str, Any]:
+    async def ready() -> dict[str, Any] | None:
+        body: dict[str, Any] = (await client.get(f"/v1/citizens/{citizen_id}/proposals")).json()
+        return body if body["status"] == "ready" else None
+
+    return await eventually(ready, 60, f"a ranking for {citizen_id}")
+
+
+def _poison(common: CommonSettings) -> dict[str, bytes]:
+    valid_but_newer = MatchRequested(correlation_id="poison-version", citizen_id=uuid.uuid4()).model_dump(mode="json")
+    valid_but_newer["schema_version"] = 2
+    return {
+        "not JSON": b"\x00\x01 this is not json",
+        "wrong schema": json.dumps({"event_type": "CitizenErased", "citizen": "nobody"}).encode(),
+        "unknown schema version": json.dumps(valid_but_newer).encode(),
+        "deeply nested": b"[" * 200_000,
+        "just over the limit": b'{"pad": "' + b"x" * (LIMIT - 10) + b'"}',
+    }
+
+
+async def test_poison_records_are_dead_lettered_once_each_and_every_valid_profile_is_still_processed(
+    infra: InfraHandle, common: CommonSettings
+) -> None:
+    poison = _poison(common)
+    assert len(poison["just over the limit"]) == LIMIT + 1
+    async with smtp_server() as (mail, smtp_port), running_stack(infra, common, smtp_port) as stack:
+        async with httpx.AsyncClient(base_url=stack.api, timeout=10, headers=bearer()) as client:
+            before = [await _submit(client) for _ in range(3)]
+            producer = KafkaProducer(bootstrap_servers=infra.kafka_bootstrap, acks="all", max_request_size=4 * LIMIT)
+            for kind, value in poison.items():
+                # The same key as a valid citizen: the poison shares its partition with real work.
+                key = before[len(kind) % len(before)][0].encode()
+                producer.send(common.topics.citizens, key=key, value=value, headers=[("kind", kind.encode())]).get(30)
+            producer.close()
+            after = [await _submit(client) for _ in range(3)]
+
+            for citizen_id, address in before + after:
+                await _ranked(client, citizen_id)
+                await eventually(lambda a=address: asyncio.sleep(0, mail.to(a)), 60, f"the e-mail to {address}")
+
+            async def all_poison_dead_lettered() -> dict[uuid.UUID, DeadLetter] | None:
+                letters = _letters(infra, common)
+                return letters if len(letters) >= 2 * len(poison) else None
+
+            letters = await eventually(all_poison_dead_lettered, 60, "a dead letter per poison record and service")
+            assert len(letters) == 2 * len(poison)  # matcher and notifier both read the citizens topic
+            assert {d.service for d in letters.values()} == {"matcher", "notifier"}
+            reasons = sorted((d.service, d.reason[:80]) for d in letters.values())
+            for service in ("matcher", "notifier"):
+                mine = [d.reason for d in letters.values() if d.service == service]
+                assert any("not JSON" in r or "UTF-8" in r for r in mine), reasons
+                assert any("field `" in r for r in mine), reasons
+                assert any("`schema_version`: 2 is newer" in r for r in mine), reasons
+                assert any("nested too deeply" in r for r in mine), reasons
+                too_large = f"record of {LIMIT + 1} bytes is over the limit of {LIMIT} bytes"
+                assert any(too_large in r for r in mine), reasons
+            assert all(d.key and d.payload_size > 0 for d in letters.values())
+
+            matcher, notifier = await _stats(stack.matcher), await _stats(stack.notifier)
+            assert matcher["dead_lettered"] == len(poison) and notifier["dead_lettered"] == len(poison)
+            assert matcher.get("retried", 0) == 0 and notifier.get("retried", 0) == 0
+            for citizen_id, address in before + after:
+                assert len(mail.to(address)) == 1, citizen_id
+
+
+def _redis_pid(infra: InfraHandle) -> int:
+    assert infra.local is not None
+    return infra.local._procs["redis"].pid
+
+
+async def test_a_stalled_redis_pauses_the_partitions_without_dead_letters_and_everything_is_processed_after(
+    infra: InfraHandle, common: CommonSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if infra.local is None:
+        pytest.skip("needs the local redis-server process to stop and continue")
+    monkeypatch.setenv("REDIS_SOCKET_TIMEOUT_S", "0.5")
+    monkeypatch.setenv("KAFKA_RETRY_MAX_S", "1")
+    async with smtp_server() as (mail, smtp_port), running_stack(infra, common, smtp_port) as stack:
+        async with httpx.AsyncClient(base_url=stack.api, timeout=10, headers=bearer()) as client:
+            citizens = [await _submit(client) for _ in range(3)]
+            for citizen_id, address in citizens:
+                await _ranked(client, citizen_id)
+                await eventually(lambda a=address: asyncio.sleep(0, mail.to(a)), 60, f"the first e-mail to {address}")
+
+            pid = _redis_pid(infra)
+            os.kill(pid, signal.SIGSTOP)
+            try:
+                producer = KafkaProducer(bootstrap_servers=infra.kafka_bootstrap, acks="all")
+                for citizen_id, _ in citizens:
+                    request = MatchRequested(correlation_id=f"redis-stall-{citizen_id[:8]}", citizen_id=citizen_id)
+                    headers = [("event-type", b"MatchRequested"), ("correlation-id", request.correlation_id.encode())]
+                    producer.send(
+                        common.topics.citizens,
+                        key=citizen_id.encode(),
+                        value=request.model_dump_json().encode(),
+                        headers=headers,
+                    ).get(30)
+                producer.close()
+
+                async def matcher_paused() -> dict[str, Any] | None:
+                    async with httpx.AsyncClient(timeout=10) as probe:
+                        r = await probe.get(f"{stack.matcher}/readyz")
+                    body: dict[str, Any] = r.json()
+                    return body if r.status_code == 503 and body.get("waiting_on") else None
+
+                paused = await eventually(matcher_paused, 30, "the matcher to pause and say why")
+                assert paused["consuming"] is False and paused["redis"] is False
+                await eventually(
+                    lambda: _retried_at_least(stack, 3), 30, "a few retries with backoff while Redis is stopped"
+                )
+            finally:
+                os.kill(pid, signal.SIGCONT)
+
+            for _, address in citizens:
+                await eventually(
+                    lambda a=address: asyncio.sleep(0, len(mail.to(a)) >= 2), 60, f"the new e-mail to {address}"
+                )
+
+            async def matcher_ready() -> bool:
+                async with httpx.AsyncClient(timeout=10) as probe:
+                    return (await probe.get(f"{stack.matcher}/readyz")).status_code == 200
+
+            await eventually(matcher_ready, 30, "the matcher to be ready again")
+            assert _letters(infra, common) == {}
+            for citizen_id, address in citizens:
+                assert len({m["Message-ID"] for m in mail.to(address)}) == 2, citizen_id
+            async with httpx.AsyncClient(timeout=10) as probe:
+                metrics = (await probe.get(f"{stack.matcher}/metrics")).text
+            assert 'brobygger_records_retried_total{service="matcher"' in metrics
+            assert "brobygger_partitions_paused" in metrics and "brobygger_consumer_lag_records" in metrics
+
+
+async def _retried_at_least(stack: Stack, n: int) -> bool:
+    return int((await _stats(stack.matcher)).get("retried", 0)) >= n
+
+
+@dataclass
+class RefusingMail:
+    """An SMTP handler that refuses some recipients (550) until told to take them."""
+
+    refusing: set[str] = field(default_factory=set)
+    received: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if address in self.refusing:
+            return "550 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.lock:
+            self.received.extend(envelope.rcpt_tos)
+        return "250 OK"
+
+    def count(self, address: str) -> int:
+        with self.lock:
+            return self.received.count(address)
+
+
+@asynccontextmanager
+async def refusing_smtp() -> AsyncIterator[tuple[RefusingMail, int]]:
+    handler, port = RefusingMail(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
+
+
+async def test_a_dead_letter_replayed_after_the_fix_is_processed_once_and_a_second_replay_changes_nothing(
+    infra: InfraHandle, common: CommonSettings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for key, value in {
+        "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap,
+        "REDIS_URL": infra.redis_url,
+        "BROBYGGER_NAMESPACE": common.namespace,
+        "KAFKA_SESSION_TIMEOUT_MS": "2000",
+        "KAFKA_HEARTBEAT_INTERVAL_MS": "300",
+    }.items():
+        monkeypatch.setenv(key, value)
+    async with refusing_smtp() as (mail, smtp_port), running_stack(infra, common, smtp_port) as stack:
+        async with httpx.AsyncClient(base_url=stack.api, timeout=10, headers=bearer()) as client:
+            profile = profile_payload()
+            address = profile["personal"]["email"]
+            mail.refusing.add(address)
+            r = await client.post("/v1/citizens", json=profile)
+            assert r.status_code == 202, r.text
+
+            async def refused() -> list[DeadLetter] | None:
+                found = [d for d in _letters(infra, common).values() if d.service == "notifier"]
+                return found or None
+
+            (letter,) = await eventually(refused, 60, "the notifier's dead letter for the refused e-mail")
+            assert letter.source_topic == common.topics.proposals
+            assert "refused" in letter.reason and address not in letter.reason
+            assert mail.count(address) == 0
+
+            assert await asyncio.to_thread(cli, ["dlq", "list", "--service", "notifier"]) == 0
+            listed = capsys.readouterr().out
+            assert str(letter.event_id) in listed and "open" in listed
+
+            mail.refusing.clear()  # the fix
+            assert await asyncio.to_thread(cli, ["dlq", "replay", str(letter.event_id)]) == 0
+            assert "replayed to notifier" in capsys.readouterr().out
+
+            async def delivered() -> bool:
+                return mail.count(address) == 1
+
+            await eventually(delivered, 60, "the e-mail after the replay")
+
+            async def resolved() -> str | None:
+                await asyncio.to_thread(cli, ["dlq", "list"])
+                out = capsys.readouterr().out
+                return out if f"{letter.event_id}" in out and "applied" in out else None
+
+            await eventually(resolved, 30, "the replay's outcome in `dlq list`")
+            processed = (await _stats(stack.notifier))["processed"]
+
+            assert await asyncio.to_thread(cli, ["dlq", "replay", "--all"]) == 0
+            assert "already resolved" in capsys.readouterr().out
+            assert (await _stats(stack.notifier))["processed"] == processed
+            assert mail.count(address) == 1
+            assert await asyncio.to_thread(cli, ["dlq", "show", str(letter.event_id)]) == 0
+            shown = json.loads(capsys.readouterr().out)
+            assert shown["outcome"]["status"] == "applied"
+            assert shown["original_headers"]["event-type"] == "MatchProposed"
