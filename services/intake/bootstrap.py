@@ -13,6 +13,7 @@ from redis.asyncio import BlockingConnectionPool, Redis
 
 from services.intake.adapters.audit import AuditLog
 from services.intake.adapters.esco_client import EscoSuggestClient
+from services.intake.adapters.kpi_store import KpiStore
 from services.intake.adapters.lifecycle_store import RedisLifecycleStore
 from services.intake.adapters.metrics import CountingPublisher, IntakeMetrics, RequestMetrics
 from services.intake.adapters.privacy_store import PrivacyStore
@@ -162,6 +163,7 @@ def bootstrap(
     reads = ReadDeps(
         caseload=CaseloadStore(redis_client, common.namespace),
         catalogue=CatalogueStore(redis_client, common.namespace),
+        kpi=KpiStore(redis_client, common.namespace),
         store=deps.store,
         privacy=privacy,
     )
@@ -209,6 +211,7 @@ def bootstrap(
     app.state.privacy = privacy
     app.state.guard = guard
     app.state.reads = reads
+    app.state.kpi_targets = settings.kpi_targets()
     app.state.esco = EscoSuggestClient(
         settings.matcher_url, common.internal_token.get_secret_value(), settings.suggest_timeout_s
     )

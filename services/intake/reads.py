@@ -13,12 +13,14 @@ import uuid
 from dataclasses import dataclass
 
 from services.intake import privacy
+from services.intake.adapters.kpi_store import KpiStore
 from services.intake.adapters.read_models import CaseloadStore, CatalogueStore
 from services.intake.adapters.store import IntakeStore
 from services.intake.domain import caseload, catalogue
 from services.intake.domain.access import Forbidden, NotFound, OpportunityScope, Principal, Role, check_opportunity
 from services.intake.domain.caseload import CaseEntry, CasePage, CaseQuery
 from services.intake.domain.catalogue import CatalogueEntry, CatalogueQuery
+from services.intake.domain.kpi import KpiFollowUp, KpiStep, KpiTest
 from services.intake.handlers import authorize_citizen
 from services.intake.privacy import Actor, PrivacyDeps
 from shared.contracts import (
@@ -27,11 +29,13 @@ from shared.contracts import (
     CitizenProfile,
     CitizenProfileSubmitted,
     CitizenProfileUpdated,
+    EmploymentFollowUpRecorded,
     MatchProposed,
     OpportunityEvent,
     OpportunityRegistered,
     OpportunityUpdated,
     OpportunityWithdrawn,
+    ProposalTransitioned,
 )
 from shared.crypto import CitizenErased as KeyErased
 from shared.crypto import KeyMissing
@@ -44,6 +48,7 @@ UNREADABLE_NAME = "—"
 class ReadDeps:
     caseload: CaseloadStore
     catalogue: CatalogueStore
+    kpi: KpiStore
     store: IntakeStore
     privacy: PrivacyDeps
 
@@ -52,16 +57,45 @@ class ReadDeps:
 
 
 async def on_citizen_event(deps: ReadDeps, event: CitizenEvent) -> None:
-    """Keep the caseload: profiles as they travel (sealed), erasures remove the citizen."""
+    """Keep the caseload (profiles as they travel, sealed) and the KPI facts; erasures remove the citizen."""
     if isinstance(event, CitizenProfileSubmitted | CitizenProfileUpdated):
-        await deps.caseload.save_profile(event.citizen_id, event.profile, event.occurred_at)
+        profile = event.profile
+        await deps.caseload.save_profile(event.citizen_id, profile, event.occurred_at)
+        tests = [KpiTest(test=t.test, date=t.date, passed=t.passed) for t in profile.danish_tests]
+        await deps.kpi.save_profile(
+            event.citizen_id,
+            profile.municipality_code,
+            profile.audit.gender,
+            profile.audit.origin_group,
+            profile.programme_start,
+            tests,
+            event.occurred_at,
+        )
+    elif isinstance(event, ProposalTransitioned):
+        step = KpiStep(
+            proposal_id=event.proposal_id,
+            kind=event.kind.value,
+            to_state=event.to_state,
+            at=event.occurred_at,
+            on_date=event.on_date,
+            outcome=event.outcome,
+        )
+        await deps.kpi.add_step(event.citizen_id, step)
+    elif isinstance(event, EmploymentFollowUpRecorded):
+        follow_up = KpiFollowUp(
+            months=event.months, employed=event.employed, started_on=event.started_on, at=event.occurred_at
+        )
+        await deps.kpi.add_follow_up(event.citizen_id, follow_up)
     elif isinstance(event, CitizenErased):
-        await deps.caseload.forget(event.citizen_id)
+        await asyncio.gather(deps.caseload.forget(event.citizen_id), deps.kpi.forget(event.citizen_id))
 
 
 async def on_ranking(deps: ReadDeps, event: MatchProposed) -> None:
     """The latest ranking's proposals are waiting for the caseworker."""
     waiting = len(event.proposals) + len(event.associations)
+    if await deps.store.citizen_exists(event.citizen_id):
+        ids = [p.proposal_id for p in (*event.proposals, *event.associations)]
+        await deps.kpi.add_proposals(event.citizen_id, ids, event.occurred_at)
     if not await deps.caseload.save_ranking(event.citizen_id, event.occurred_at, waiting):
         log.info("ranking %s for citizen %s not in the caseload (yet)", event.event_id, event.citizen_id)
 

@@ -9,6 +9,7 @@ from shared.contracts.events import (
     CitizenProfileSubmitted,
     CitizenProfileUpdated,
     DeadLetter,
+    EmploymentFollowUpRecorded,
     Event,
     MatchProposed,
     MatchRequested,
@@ -26,7 +27,7 @@ from shared.contracts.events import (
 )
 from shared.contracts.lifecycle import ConsentWithdrawn, LifecycleAction, LifecycleState, ProposalTransitioned
 from shared.contracts.opportunity import Opportunity
-from shared.contracts.profile import CitizenProfile, CitizenProfileInput, PersonalData, SealedPersonal
+from shared.contracts.profile import CitizenProfile, CitizenProfileInput, DanishTest, PersonalData, SealedPersonal
 
 __all__ = [
     "ALL_EVENTS",
@@ -40,8 +41,10 @@ __all__ = [
     "CitizenProfileSubmitted",
     "CitizenProfileUpdated",
     "ConsentWithdrawn",
+    "DanishTest",
     "DeadLetter",
     "DrivingLicence",
+    "EmploymentFollowUpRecorded",
     "Event",
     "GeoPoint",
     "LifecycleAction",

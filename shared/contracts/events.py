@@ -80,6 +80,21 @@ class ProposalDeclined(Event):
     by_role: Literal["caseworker", "citizen", "admin"]
 
 
+class EmploymentFollowUpRecorded(Event):
+    """A caseworker's follow-up 3, 6 or 12 months after a job started: is the citizen still employed?
+
+    The lifecycle's `ended` alone cannot say who is still in work, so lasting employment is recorded here.
+    """
+
+    event_type: Literal["EmploymentFollowUpRecorded"] = "EmploymentFollowUpRecorded"
+    citizen_id: uuid.UUID
+    proposal_id: uuid.UUID | None = Field(default=None, description="The proposal that led to the job, if any.")
+    started_on: dt.date = Field(description="The day the job started.")
+    months: Literal[3, 6, 12] = Field(description="Months after the start.")
+    employed: bool = Field(description="Still in work (with this or another employer).")
+    recorded_by: str = Field(max_length=100, description="The caseworker's token subject (an id).")
+
+
 class OpportunityRegistered(Event):
     event_type: Literal["OpportunityRegistered"] = "OpportunityRegistered"
     opportunity_id: uuid.UUID
@@ -206,7 +221,8 @@ CitizenEvent = Annotated[
     | MatchRequested
     | ProposalDeclined
     | ProposalTransitioned
-    | ConsentWithdrawn,
+    | ConsentWithdrawn
+    | EmploymentFollowUpRecorded,
     Field(discriminator="event_type"),
 ]
 OpportunityEvent = Annotated[
@@ -226,6 +242,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     ProposalDeclined,
     ProposalTransitioned,
     ConsentWithdrawn,
+    EmploymentFollowUpRecorded,
     OpportunityRegistered,
     OpportunityUpdated,
     OpportunityWithdrawn,

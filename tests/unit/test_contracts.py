@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import datetime as dt
 import uuid
 
 import pytest
@@ -18,6 +19,7 @@ from shared.contracts import (
     CitizenProfileUpdated,
     ConsentWithdrawn,
     DeadLetter,
+    EmploymentFollowUpRecorded,
     Event,
     MatchProposed,
     MatchRequested,
@@ -102,6 +104,14 @@ def _examples() -> list[Event]:
             owner_must_delete=True,
         ),
         ConsentWithdrawn(correlation_id=corr, citizen_id=cid, kinds=[OpportunityKind.ASSOCIATION_ACTIVITY]),
+        EmploymentFollowUpRecorded(
+            correlation_id=corr,
+            citizen_id=cid,
+            started_on=dt.date(2026, 2, 1),
+            months=3,
+            employed=True,
+            recorded_by="cw-1",
+        ),
         DeadLetter(
             correlation_id=corr,
             service="matcher",
