@@ -158,3 +158,20 @@ async def test_the_sign_in_page_and_a_phone_sized_screen_pass_the_accessibility_
     assert await check_page(page, "caseload-phone") == []
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the caseload scrolls sideways on a phone ({width} px)"
+
+
+async def test_the_kpi_report_has_charts_tables_and_a_csv_and_hides_small_groups(site: Stack, browser: Browser) -> None:
+    page = await sign_in(browser, site, "caseworker")
+    await page.click("text=Mål og resultater")
+    await expect(page.locator("h1")).to_contain_text("Mål og resultater")
+    assert await page.locator("svg.chart").count() == 4  # one per rate with a target
+    await expect(page.locator("table.kpi").first).to_contain_text("<5")  # a demo of a few people is all suppressed
+    assert await check_page(page, "kpi") == []
+    async with page.expect_download() as download:
+        await page.click("text=Hent som CSV")
+    path = await (await download.value).path()
+    text = path.read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].startswith("metric,total,gender:female")
+    assert "Borgere registreret" in text
+    await page.emulate_media(media="print")
+    await expect(page.locator("form.filters")).to_be_hidden()

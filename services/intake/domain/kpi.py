@@ -137,8 +137,9 @@ def _steps(f: KpiFacts, period: Period, to_state: str, kinds: tuple[str, ...] | 
 
 
 def _in_work_after_3_years(f: KpiFacts, period: Period) -> bool:
-    """A job started by three years after the programme start (and no later follow-up saying otherwise)."""
-    if f.programme_start is None:
+    """In the three-year cohort, with a job started by three years after the programme start (and no later
+    follow-up saying otherwise)."""
+    if f.programme_start is None or not _cohort_3_years(f, period):
         return False
     deadline = min(_add_years(f.programme_start, 3), period.end)
     started = [

@@ -13,6 +13,8 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PARTS = {"morning": ("08:00", "12:00"), "afternoon": ("12:00", "16:00"), "evening": ("16:00", "20:00")}
 KINDS = ("ordinary_job", "language_placement", "education_step", "association_activity")
 SKILL_FIELDS = 3
+TEST_FIELDS = 2
+TESTS = ("PD1", "PD2", "PD3", "studieproeve")
 LICENCES = ("B", "BE", "C", "CE", "D")
 CEFR = ("A1", "A2", "B1", "B2", "C1", "C2")
 GENDERS = ("undisclosed", "female", "male", "other")
@@ -49,6 +51,11 @@ def profile_payload(form: Form, licences: Sequence[str], municipality: str) -> d
         text, uri = _opt(form, f"skill{n}"), _opt(form, f"skill{n}_uri")
         if text or uri:
             skills.append({k: v for k, v in (("text", text), ("esco_skill", uri)) if v})
+    tests = [
+        {"test": form[f"test{n}"], "date": form.get(f"test{n}_date", ""), "passed": form.get(f"test{n}_passed") == "on"}
+        for n in range(1, TEST_FIELDS + 1)
+        if form.get(f"test{n}") in TESTS
+    ]
     consent = {k: form[f"consent_{k}"] == "yes" for k in KINDS if form.get(f"consent_{k}") in ("yes", "no")}
     personal = {
         k: v
@@ -79,6 +86,8 @@ def profile_payload(form: Form, licences: Sequence[str], municipality: str) -> d
         "consent": consent,
         "preferred_language": form.get("preferred_language", "da"),
         "preferred_channel": form.get("channel", "email"),
+        "programme_start": _opt(form, "programme_start"),
+        "danish_tests": tests,
         "audit": {"gender": form.get("gender", "undisclosed"), "origin_group": form.get("origin_group", "undisclosed")},
     }
 
@@ -99,6 +108,7 @@ _FIELDS: dict[tuple[str, ...], str] = {
     ("transport", "max_commute_minutes"): "max_commute",
     ("preferred_language",): "preferred_language",
     ("preferred_channel",): "channel",
+    ("programme_start",): "programme_start",
 }
 
 
@@ -107,6 +117,8 @@ def field_of(loc: tuple[int | str, ...]) -> str:
     parts = tuple(str(p) for p in loc)
     if parts[:1] == ("consent",) and len(parts) > 1:
         return f"consent_{parts[1]}"
+    if parts[:1] == ("danish_tests",) and len(parts) > 1:
+        return f"test{int(parts[1]) + 1}_date"
     if parts[:1] == ("skills",) and len(parts) > 1:
         return f"skill{int(parts[1]) + 1}"
     for size in range(len(parts), 0, -1):

@@ -54,7 +54,7 @@ def _auth(request: Request) -> PageAuth:
     return auth
 
 
-def _lang(request: Request) -> Lang:
+def lang_of(request: Request) -> Lang:
     asked = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
     return "en" if asked == "en" else "da"
 
@@ -68,7 +68,7 @@ def _switch_url(request: Request, lang: Lang) -> str:
 def render(
     request: Request, template: str, code: int = 200, caller: Principal | None = None, **context: Any
 ) -> HTMLResponse:
-    lang = _lang(request)
+    lang = lang_of(request)
     session = request.cookies.get(SESSION_COOKIE, "")
     response = templates.TemplateResponse(
         request,
@@ -200,6 +200,8 @@ def _form_context(values: dict[str, Any], errors: dict[str, str], lang: Lang) ->
         "parts": tuple(forms.PARTS),
         "kinds": forms.KINDS,
         "skill_fields": range(1, forms.SKILL_FIELDS + 1),
+        "test_fields": range(1, forms.TEST_FIELDS + 1),
+        "tests": forms.TESTS,
         "licences": forms.LICENCES,
         "cefr": forms.CEFR,
         "genders": forms.GENDERS,
@@ -212,7 +214,7 @@ async def intake_form(request: Request, caller: Caller) -> HTMLResponse:
     if caller.role not in (Role.CASEWORKER, Role.ADMIN):
         return refusal(request, caller, Forbidden("staff only"))
     defaults = {"form_id": uuid.uuid4().hex, "bike": "on", "public_transport": "on", "max_commute": "45"}
-    return render(request, "intake.html", caller=caller, **_form_context(defaults, {}, _lang(request)))
+    return render(request, "intake.html", caller=caller, **_form_context(defaults, {}, lang_of(request)))
 
 
 @router.post("/citizens")
@@ -225,14 +227,14 @@ async def submit_intake(request: Request, caller: Caller) -> Response:
     municipality = caller.municipality or "316"
     profile, errors = forms.validate(forms.profile_payload(form, form["_licences"], municipality))
     if profile is None:
-        context = _form_context(form, errors, _lang(request))
+        context = _form_context(form, errors, lang_of(request))
         return render(request, "intake.html", 422, caller, **context)
     req = handlers.Request(correlation_id=_correlation(), caller=caller, idempotency_key=f"page-{form.get('form_id')}")
     try:
         result = await handlers.submit_profile(_deps(request), req, profile, profile.model_dump_json().encode())
     except PersonalNumberFound:
         return render(
-            request, "intake.html", 422, caller, **_form_context(form, {"form": "personal_number"}, _lang(request))
+            request, "intake.html", 422, caller, **_form_context(form, {"form": "personal_number"}, lang_of(request))
         )
     except Forbidden as exc:
         return refusal(request, caller, exc)
@@ -344,9 +346,10 @@ async def opportunity_page(request: Request, opportunity_id: uuid.UUID, caller: 
 
 
 def include_pages(app: FastAPI, auth: PageAuth) -> None:
-    from services.intake.entrypoints.pages import steps  # the steps reuse this module's helpers
+    from services.intake.entrypoints.pages import kpi_pages, steps  # they reuse this module's helpers
 
     app.state.pages = auth
     app.mount(f"{PAGE_PREFIX}/static", StaticFiles(directory=HERE / "static"), name="page-static")
     app.include_router(router)
     app.include_router(steps.router)
+    app.include_router(kpi_pages.router)
