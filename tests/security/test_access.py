@@ -82,9 +82,10 @@ TABLE: dict[tuple[str, str], Row] = {
     ("GET", "/v1/citizens/{citizen_id}"): Row(CITIZEN_WRITE),  # staff only: a citizen uses the export
     ("GET", "/v1/opportunities"): Row(CATALOGUE),
     ("GET", "/v1/opportunities/{opportunity_id}"): Row(OPPORTUNITY),
-    ("GET", "/v1/esco/suggest"): Row(CATALOGUE),
+    ("GET", "/v1/esco/suggest"): Row(CATALOGUE),  # without `q` it answers an empty list, asking no matcher
     ("GET", "/v1/kpi"): Row(CASELOAD),  # each caseworker gets their own municipality's
-    ("POST", "/v1/proposals/{proposal_id}/follow-ups"): Row(_past(CITIZEN_WRITE), {"months": 3, "employed": True}),  # without `q` it answers an empty list, asking no matcher
+    # A random proposal: staff get past the role check to a 404, everyone else 403 first.
+    ("POST", "/v1/proposals/{proposal_id}/follow-ups"): Row(_past(CITIZEN_WRITE), {"months": 3, "employed": True}),
 }
 
 

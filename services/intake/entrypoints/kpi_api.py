@@ -123,7 +123,11 @@ async def build_report(
 router = APIRouter(tags=["kpi"])
 
 
-@router.get("/v1/kpi", response_model=KpiReport)
+@router.get(
+    "/v1/kpi",
+    response_model=KpiReport,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "JSON, or CSV"}},
+)
 async def read_kpi(
     request: Request,
     caller: Caller,
