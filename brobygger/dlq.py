@@ -121,7 +121,8 @@ class Replayer:
             for i in letters
         }
 
-    def replay(self, item: Letter, ledger: RedisReplayLedger) -> str:
+    def replay(self, item: Letter, resolved: list[tuple[str, str, str]]) -> str:
+        """Replay one dead letter; a skip is appended to `resolved` (id, status, detail) for the ledger."""
         d = item.letter
         if item.outcome is not None and item.outcome.get("status") in ("applied", "skipped"):
             return f"{d.event_id}: already resolved ({item.outcome['status']}); nothing to do"
@@ -142,7 +143,7 @@ class Replayer:
             applied = (d.service, d.source_topic, d.source_partition, record.offset) not in self._dead
             if record.key == source.key and applied:
                 detail = f"a newer record for the same key (offset {record.offset}) was applied after it"
-                asyncio.run(_record(ledger, str(d.event_id), "skipped", detail))
+                resolved.append((str(d.event_id), "skipped", detail))
                 return f"{d.event_id}: skipped: {detail}"
         headers = [(k, v.encode()) for k, v in item.original_headers.items() if k not in (REPLAY_OF, REPLAY_FOR)]
         headers += [(REPLAY_OF, str(d.event_id).encode()), (REPLAY_FOR, d.service.encode())]
@@ -158,8 +159,14 @@ class Replayer:
         return f"{d.event_id}: replayed to {d.service} as {sent.topic}/{sent.partition}@{sent.offset}"
 
 
-async def _record(ledger: RedisReplayLedger, dead_letter_id: str, status: str, detail: str) -> None:
-    await ledger.record(dead_letter_id, status, detail)
+async def _record(redis: RedisSettings, common: CommonSettings, resolved: list[tuple[str, str, str]]) -> None:
+    client = redis_client(redis)
+    try:
+        ledger = RedisReplayLedger(client, common.namespace)
+        for dead_letter_id, status, detail in resolved:
+            await ledger.record(dead_letter_id, status, detail)
+    finally:
+        await client.aclose()
 
 
 async def _outcomes(redis: RedisSettings, common: CommonSettings) -> dict[str, dict[str, str]]:
@@ -193,14 +200,14 @@ def main(args: argparse.Namespace) -> int:
     if not wanted and not args.all:
         print("error: say which dead letter to replay (an id), or --all", file=sys.stderr)
         return 2
-    client = redis_client(redis)
-    ledger = RedisReplayLedger(client, common.namespace)
     replayer = Replayer(kafka, letters)
+    resolved: list[tuple[str, str, str]] = []
     try:
         for item in chosen:
-            print(replayer.replay(item, ledger))
+            print(replayer.replay(item, resolved), flush=True)
     finally:
-        asyncio.run(client.aclose())
+        if resolved:
+            asyncio.run(_record(redis, common, resolved))
     return 0
 
 

@@ -75,6 +75,8 @@ def permanent_reason(exc: BaseException) -> str | None:
         return f"invalid message: {describe(exc)}"
     if isinstance(exc, Unprocessable):
         return str(exc)
+    if isinstance(exc, UnicodeDecodeError):
+        return "invalid message: text that is not UTF-8"
     if isinstance(exc, RecursionError):
         return "nested too deeply to process"
     return f"unexpected error: {type(exc).__name__}: {exc}"
@@ -113,6 +115,7 @@ class _Failure:
     since: float
     attempts: int = 0
     reason: str = ""
+    server_down: bool = True  # False while a record only waits for another one (it gives up in time)
 
 
 @dataclass
@@ -298,15 +301,18 @@ class MessageGuard:
             failure = self._failures[tp] = _Failure(offset=record.offset, since=time.monotonic())
         failure.attempts += 1
         failure.reason = outcome.detail
+        failure.server_down = not (isinstance(outcome.error, Transient) and outcome.error.give_up_after_s is not None)
         delay = self.backoff_s(failure.attempts)
         self.counters["retried"] += 1
         self.metrics.retried.labels(self.service, record.topic).inc()
         self.metrics.paused.labels(self.service).set(len(self._failures))
         if consumer not in self._consumers:
             self._consumers.append(consumer)
-        with contextlib.suppress(Exception):  # a partition revoked meanwhile is someone else's now
+        try:
             consumer.seek(tp, record.offset)
             consumer.pause(tp)
+        except Exception as exc:  # revoked meanwhile: its next owner reads it from the committed offset
+            log.warning("could not pause %s/%d to retry offset %d: %r", *tp, record.offset, exc)
         log.warning(
             "%s/%d@%d: %s; partition paused, retry %d in %.1f s",
             record.topic,
@@ -334,12 +340,17 @@ class MessageGuard:
         with contextlib.suppress(Exception):
             consumer.resume(tp)
 
-    def waiting(self) -> list[str]:
-        """What the consumers wait on, one line per paused partition (empty when all flow)."""
+    def waiting(self, *, on_servers_only: bool = False) -> list[str]:
+        """What the consumers wait on, one line per paused partition (empty when all flow).
+
+        `on_servers_only` leaves out records that only wait for another record to arrive (a ranking
+        before the citizen's contact details): the service is not unready for that.
+        """
         now = time.monotonic()
         return [
             f"{tp.topic}/{tp.partition}@{f.offset}: {f.reason} ({f.attempts} attempts, {now - f.since:.0f} s)"
             for tp, f in sorted(self._failures.items())
+            if f.server_down or not on_servers_only
         ]
 
     def stop(self) -> None:

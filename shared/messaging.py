@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import inspect
 import logging
 import ssl
@@ -44,6 +45,7 @@ __all__ = [
     "start_consumers",
     "stop_consumers",
     "subscribe",
+    "tolerant_parser",
 ]
 
 log = logging.getLogger(__name__)
@@ -144,8 +146,7 @@ def subscribe(
     if contract is None:
 
         async def consume_bytes(message: KafkaMessage) -> None:
-            decode_record(message.body, limit)
-            await handle(message.body)
+            await handle(message.body)  # `checked` has already decoded it once: it is JSON, in size and version
 
         consumer: Callable[..., Awaitable[None]] = consume_bytes
     else:
@@ -163,10 +164,31 @@ def subscribe(
     broker.subscriber(  # type: ignore[call-overload]
         topic,
         **consumer_options(kafka, group_id),
-        decoder=checked if contract is not None else None,
+        parser=tolerant_parser,
+        decoder=checked,
         title=title,
         description=description,
     )(consumer)
+
+
+async def tolerant_parser(raw: Any, default: Callable[[Any], Awaitable[StreamMessage[Any]]]) -> StreamMessage[Any]:
+    """FastStream's parser, after replacing header bytes that are not UTF-8 (they would fail the batch).
+
+    A header is metadata, never the content: a record is judged by its body alone.
+    """
+    if isinstance(raw, tuple):
+        return await default(tuple(_text_safe(record) for record in raw))
+    return await default(_text_safe(raw))
+
+
+def _text_safe(record: Any) -> Any:
+    try:
+        for _, value in record.headers or ():
+            (value or b"").decode()
+    except UnicodeDecodeError:
+        headers = [(name, (value or b"").decode("utf-8", "replace").encode()) for name, value in record.headers]
+        return dataclasses.replace(record, headers=headers)
+    return record
 
 
 def decode_each(adapter: TypeAdapter[Any], max_bytes: int) -> Callable[[StreamMessage[Any]], Awaitable[list[Any]]]:

@@ -115,7 +115,8 @@ class Consumers:
 
     def checks(self) -> dict[str, object]:
         waiting = self.guard.waiting()
-        out: dict[str, object] = {"consumers_joined": not self.problem, "consuming": not waiting}
+        blocked = self.guard.waiting(on_servers_only=True)
+        out: dict[str, object] = {"consumers_joined": not self.problem, "consuming": not blocked}
         if self.problem:
             out["consumers_problem"] = self.problem
         if waiting:

@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Protocol
 
-from services.notifier.adapters.smtp import MailSender
+from services.notifier.adapters.smtp import MailNotSent, MailSender
 from services.notifier.adapters.store import NotifierStore
 from services.notifier.domain import delivery
 from services.notifier.domain.messages import compose
@@ -161,7 +161,7 @@ async def deliver(deps: NotifierDeps, event: MatchProposed) -> None:
     msg.set_content(letter.body)
     try:
         await deps.mail.send(msg)
-    except (ConnectionRefusedError, smtplib.SMTPConnectError, smtplib.SMTPRecipientsRefused):
+    except (MailNotSent, smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused):
         # Known not to have gone out: this send does not count against the one resend.
         await deps.store.record_delivery(
             event.citizen_id, event.event_id, {"state": "not_sent", "message_id": mid, "sends": sends - 1}

@@ -9,25 +9,22 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import signal
-import threading
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from kafka import KafkaProducer
 
 from brobygger.cli import main as cli
-from brobygger.infra import free_port
-from shared.contracts import DeadLetter, MatchRequested
+from shared.contracts import DeadLetter, MatchRequested, ProposalDeclined
+from shared.logging import CorrelationFilter
 from shared.settings import CommonSettings, KafkaSettings
 from tests.conftest import InfraHandle
+from tests.e2e.smtp_handlers import RefusingMail, serving
 from tests.e2e.stack import Stack, running_stack, smtp_server
 from tests.helpers import bearer, eventually, read_topic
 from tests.samples import profile_payload
@@ -90,6 +87,20 @@ async def test_poison_records_are_dead_lettered_once_each_and_every_valid_profil
                 # The same key as a valid citizen: the poison shares its partition with real work.
                 key = before[len(kind) % len(before)][0].encode()
                 producer.send(common.topics.citizens, key=key, value=value, headers=[("kind", kind.encode())]).get(30)
+            # A valid event whose header is not UTF-8: headers are metadata, so it is processed, not poison.
+            declined = ProposalDeclined(
+                correlation_id="bad-header",
+                citizen_id=before[0][0],
+                proposal_id=uuid.uuid4(),
+                opportunity_id=uuid.uuid4(),
+                by_role="caseworker",
+            )
+            producer.send(
+                common.topics.citizens,
+                key=before[0][0].encode(),
+                value=declined.model_dump_json().encode(),
+                headers=[("trace", b"\xff\xfe\xfa")],
+            ).get(30)
             producer.close()
             after = [await _submit(client) for _ in range(3)]
 
@@ -187,50 +198,16 @@ async def test_a_stalled_redis_pauses_the_partitions_without_dead_letters_and_ev
                 metrics = (await probe.get(f"{stack.matcher}/metrics")).text
             assert 'brobygger_records_retried_total{service="matcher"' in metrics
             assert "brobygger_partitions_paused" in metrics and "brobygger_consumer_lag_records" in metrics
+            produced = f'brobygger_records_produced_total{{service="matcher",topic="{common.topics.proposals}"}}'
+            assert produced in metrics
 
 
 async def _retried_at_least(stack: Stack, n: int) -> bool:
     return int((await _stats(stack.matcher)).get("retried", 0)) >= n
 
 
-@dataclass
-class RefusingMail:
-    """An SMTP handler that refuses some recipients (550) until told to take them."""
-
-    refusing: set[str] = field(default_factory=set)
-    received: list[str] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
-        if address in self.refusing:
-            return "550 no such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        with self.lock:
-            self.received.extend(envelope.rcpt_tos)
-        return "250 OK"
-
-    def count(self, address: str) -> int:
-        with self.lock:
-            return self.received.count(address)
-
-
-@asynccontextmanager
-async def refusing_smtp() -> AsyncIterator[tuple[RefusingMail, int]]:
-    handler, port = RefusingMail(), free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
-
-
-async def test_a_dead_letter_replayed_after_the_fix_is_processed_once_and_a_second_replay_changes_nothing(
-    infra: InfraHandle, common: CommonSettings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _cli_environment(infra: InfraHandle, common: CommonSettings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What `brobygger dlq` reads, as an operator's shell would have it."""
     for key, value in {
         "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap,
         "REDIS_URL": infra.redis_url,
@@ -239,7 +216,13 @@ async def test_a_dead_letter_replayed_after_the_fix_is_processed_once_and_a_seco
         "KAFKA_HEARTBEAT_INTERVAL_MS": "300",
     }.items():
         monkeypatch.setenv(key, value)
-    async with refusing_smtp() as (mail, smtp_port), running_stack(infra, common, smtp_port) as stack:
+
+
+async def test_a_dead_letter_replayed_after_the_fix_is_processed_once_and_a_second_replay_changes_nothing(
+    infra: InfraHandle, common: CommonSettings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _cli_environment(infra, common, monkeypatch)
+    async with serving(RefusingMail()) as (mail, smtp_port), running_stack(infra, common, smtp_port) as stack:
         async with httpx.AsyncClient(base_url=stack.api, timeout=10, headers=bearer()) as client:
             profile = profile_payload()
             address = profile["personal"]["email"]
@@ -285,3 +268,69 @@ async def test_a_dead_letter_replayed_after_the_fix_is_processed_once_and_a_seco
             shown = json.loads(capsys.readouterr().out)
             assert shown["outcome"]["status"] == "applied"
             assert shown["original_headers"]["event-type"] == "MatchProposed"
+
+
+async def test_replay_skips_a_record_superseded_by_a_newer_one_for_the_same_key_and_says_when_the_source_is_gone(
+    infra: InfraHandle, common: CommonSettings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _cli_environment(infra, common, monkeypatch)
+    async with smtp_server() as (_, smtp_port), running_stack(infra, common, smtp_port) as stack:
+        async with httpx.AsyncClient(base_url=stack.api, timeout=10, headers=bearer()) as client:
+            citizen_id, _ = await _submit(client)
+            await _ranked(client, citizen_id)
+        first = await _stats(stack.matcher)
+
+        newer_version = MatchRequested(correlation_id="too-new", citizen_id=citizen_id).model_dump(mode="json")
+        newer_version["schema_version"] = 2
+        fresh = MatchRequested(correlation_id="fresh", citizen_id=citizen_id)
+        producer = KafkaProducer(bootstrap_servers=infra.kafka_bootstrap, acks="all")
+        for value in (json.dumps(newer_version).encode(), fresh.model_dump_json().encode()):
+            producer.send(common.topics.citizens, key=citizen_id.encode(), value=value).get(30)
+
+        async def both_consumed() -> bool:
+            now = await _stats(stack.matcher)
+            return bool(now["processed"] >= first["processed"] + 1 and now["dead_lettered"] >= 1)
+
+        await eventually(both_consumed, 60, "the matcher to dead-letter the first and apply the second")
+        # A dead letter whose source record is no longer on its topic (as after retention).
+        gone = DeadLetter(
+            correlation_id="gone",
+            service="matcher",
+            source_topic=common.topics.citizens,
+            source_partition=0,
+            source_offset=1_000_000,
+            key=None,
+            reason="invalid message: test",
+            payload_size=1,
+        )
+        producer.send(common.topics.dead_letters, value=gone.model_dump_json().encode()).get(30)
+        producer.close()
+
+        assert await asyncio.to_thread(cli, ["dlq", "replay", "--all", "--service", "matcher"]) == 0
+        out = capsys.readouterr().out
+        (superseded,) = [d for d in _letters(infra, common).values() if d.service == "matcher" and d.key]
+        assert f"{superseded.event_id}: skipped: a newer record for the same key" in out
+        assert f"{gone.event_id}: the source record" in out and "is gone from the topic" in out
+
+        assert await asyncio.to_thread(cli, ["dlq", "list", "--service", "matcher", "--reason", "schema_version"]) == 0
+        (line,) = capsys.readouterr().out.splitlines()
+        assert str(superseded.event_id) in line and " skipped " in line
+
+
+async def test_one_correlation_id_follows_one_intake_through_the_matcher_to_the_email(
+    infra: InfraHandle, common: CommonSettings, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.handler.addFilter(CorrelationFilter())
+    caplog.set_level(logging.INFO)
+    trace = f"trace-{uuid.uuid4().hex[:12]}"
+    async with smtp_server() as (mail, smtp_port), running_stack(infra, common, smtp_port) as stack:
+        async with httpx.AsyncClient(base_url=stack.api, timeout=10, headers=bearer()) as client:
+            profile = profile_payload()
+            r = await client.post("/v1/citizens", json=profile, headers={"X-Correlation-ID": trace})
+            assert r.status_code == 202, r.text
+            address = profile["personal"]["email"]
+            await eventually(lambda: asyncio.sleep(0, mail.to(address)), 60, "the e-mail")
+
+    mine = [rec for rec in caplog.records if getattr(rec, "correlation_id", None) == trace]
+    assert any(rec.name == "services.matcher.handlers" and "proposals" in rec.getMessage() for rec in mine)
+    assert any(rec.name == "services.notifier.handlers" and "e-mailed" in rec.getMessage() for rec in mine)

@@ -191,3 +191,13 @@ def test_backoff_grows_exponentially_with_jitter_up_to_the_cap() -> None:
     delays = [guard.backoff_s(n) for n in range(1, 12)]
     assert 0.005 <= delays[0] <= 0.01
     assert all(d <= 0.05 for d in delays) and delays[-1] >= 0.025
+
+
+async def test_a_record_waiting_for_another_record_is_listed_but_does_not_make_the_service_unready() -> None:
+    guard, consumer, record = _guard([]), FakeConsumer(), _record()
+    consumer.assigned.add(TopicPartition(record.topic, record.partition))
+    await guard.settle(consumer, record, Transient("no contact details yet", give_up_after_s=30))
+    assert guard.waiting() and guard.waiting(on_servers_only=True) == []
+    await guard.settle(consumer, record, redis.exceptions.TimeoutError("Redis is slow"))
+    assert guard.waiting(on_servers_only=True)
+    guard.stop()

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from email.message import EmailMessage
 
+import pytest
+
+from brobygger.infra import free_port
+from services.notifier.adapters.smtp import MailNotSent, SmtpSender
+from services.notifier.config import NotifierSettings
 from services.notifier.domain.delivery import message_id, next_step
+from shared.guard import permanent_reason
 
 
 def test_a_ranking_never_seen_is_sent() -> None:
@@ -33,3 +40,14 @@ def test_the_resend_carries_the_same_message_id() -> None:
     ranking = uuid.uuid4()
     first, resend = message_id(ranking, "brobygger.local"), message_id(ranking, "brobygger.local")
     assert first == resend == f"<{ranking}@brobygger.local>"
+
+
+async def test_a_mail_server_that_cannot_be_reached_is_a_transient_failure_known_not_to_have_sent() -> None:
+    settings = NotifierSettings(smtp_port=free_port(), smtp_timeout_s=1)
+    message = EmailMessage()
+    message["To"] = "someone@example.org"
+    message.set_content("hej")
+    with pytest.raises(MailNotSent) as caught:
+        await SmtpSender(settings).send(message)
+    assert permanent_reason(caught.value) is None  # the guard pauses and retries it
+    assert "someone@example.org" not in str(caught.value)

@@ -28,6 +28,7 @@ from shared.messaging import (
     decode_each,
     decode_record,
     decoded_records,
+    tolerant_parser,
 )
 from shared.settings import KafkaSettings
 
@@ -42,6 +43,7 @@ def register_subscribers(
         **consumer_options(kafka, deps.topics.group("matcher", "citizens")),
         batch=True,
         max_records=BATCH,
+        parser=tolerant_parser,
         decoder=decode_each(citizen_event_adapter, guard.max_record_bytes),
         title="matcher.citizens",
         description="Ranks on CitizenProfileSubmitted and MatchRequested; keeps profiles; forgets on CitizenErased.",
