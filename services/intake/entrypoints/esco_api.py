@@ -6,28 +6,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
 from services.intake.adapters.esco_client import EscoSuggestClient, SuggestUnavailable
 from services.intake.domain.access import Forbidden, Role
 from services.intake.entrypoints.deps import Caller
-
-
-class Suggestion(BaseModel):
-    uri: str
-    kind: Literal["occupation", "skill"]
-    label: str
-    language: str
-    label_da: str
-    label_en: str
-    score: float
-
-
-class Suggestions(BaseModel):
-    q: str
-    kind: Literal["occupation", "skill"]
-    suggestions: list[Suggestion]
-
+from shared.contracts.suggest import EscoSuggestions as Suggestions
 
 router = APIRouter(prefix="/v1/esco", tags=["esco"])
 SUGGEST_USERS = frozenset({Role.CASEWORKER, Role.COMPANY, Role.ASSOCIATION, Role.ADMIN})

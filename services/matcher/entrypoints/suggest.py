@@ -12,10 +12,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
 from services.matcher.domain.esco import EscoIndex
-from services.matcher.domain.suggest import Suggester, SuggestKind
+from services.matcher.domain.suggest import Suggester
+from shared.contracts.suggest import EscoSuggestion, EscoSuggestions, SuggestKind
 
 
 class LazySuggester:
@@ -48,33 +48,17 @@ class LazySuggester:
             self._building = None  # a failed build is tried again on the next request
 
 
-class SuggestionOut(BaseModel):
-    uri: str
-    kind: SuggestKind
-    label: str
-    language: str
-    label_da: str
-    label_en: str
-    score: float
-
-
-class Suggestions(BaseModel):
-    q: str
-    kind: SuggestKind
-    suggestions: list[SuggestionOut]
-
-
 router = APIRouter(prefix="/internal/esco", tags=["internal"])
 
 
-@router.get("/suggest", response_model=Suggestions)
+@router.get("/suggest", response_model=EscoSuggestions)
 async def suggest(
     request: Request,
     q: Annotated[str, Query(max_length=100)],
     kind: SuggestKind = "occupation",
     limit: Annotated[int, Query(ge=1, le=25)] = 10,
     x_internal_token: Annotated[str | None, Header()] = None,
-) -> Suggestions | JSONResponse:
+) -> EscoSuggestions | JSONResponse:
     """ESCO occupations or skills whose Danish or English labels fit what was typed (internal token required)."""
     if not request.app.state.common.internal_token_matches(x_internal_token):
         return JSONResponse(status_code=401, content={"error": "unauthorized", "message": "internal token required"})
@@ -87,4 +71,4 @@ async def suggest(
             content={"error": "suggest_loading", "message": "the ESCO suggestions are being prepared; retry shortly"},
         )
     found = suggester.suggest(q, kind, limit)
-    return Suggestions(q=q, kind=kind, suggestions=[SuggestionOut(**vars(s)) for s in found])
+    return EscoSuggestions(q=q, kind=kind, suggestions=[EscoSuggestion(**vars(s)) for s in found])
