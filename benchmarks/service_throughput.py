@@ -8,7 +8,7 @@ then starts one matcher built by `services.matcher.bootstrap.bootstrap(...)` and
 in a process of its own (as the service runs; `--in-process` serves it in this process's event
 loop instead, as tests/e2e/stack.py does), and waits for its `/readyz`. Each run publishes N
 `CitizenProfileSubmitted` events as fast as it can, every profile sealed exactly as intake does
-(`shared.crypto.KeyStore(redis, namespace).seal_profile(citizen_id, profile)`, sealed before the
+(`shared.crypto.KeyStore(redis, namespace, ring).seal_profile(citizen_id, profile)`, sealed before the
 clock starts), and counts the `MatchProposed` events that arrive on the proposals topic.
 
 Rate = N / (last MatchProposed arrival - first publish). Printed per run, then the median.
@@ -37,7 +37,7 @@ from redis.asyncio import Redis
 from brobygger.demo import load_demo_data
 from brobygger.infra import LocalInfra, create_topics, free_port
 from shared.contracts import CitizenProfile, CitizenProfileSubmitted, Opportunity, OpportunityRegistered
-from shared.crypto import KeyStore
+from shared.crypto import KeyRing, KeySettings, KeyStore
 from shared.settings import CommonSettings, KafkaSettings, RedisSettings
 
 
@@ -184,7 +184,7 @@ async def main_async(args: argparse.Namespace) -> int:
     try:
         create_topics(infra.kafka_bootstrap, list(common.topics.all()))
         redis = Redis.from_url(infra.redis_url)
-        keys = KeyStore(redis, namespace)
+        keys = KeyStore(redis, namespace, KeyRing.from_settings(KeySettings(), common.mode))
         producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap, acks="all", linger_ms=5)
         await producer.start()
         n_opps = await _publish_catalogue(producer, common)

@@ -69,6 +69,32 @@ def _run(args: argparse.Namespace) -> int:
     return run(Path(args.workdir), api_port=args.port, demo=not args.no_demo)
 
 
+def _keys_rotate(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from redis.asyncio import Redis
+
+    from shared.crypto import KeyRing, KeySettings, KeyStore
+    from shared.settings import CommonSettings, RedisSettings
+
+    async def rotate() -> str:
+        common = CommonSettings()
+        redis = Redis.from_url(RedisSettings().url.get_secret_value(), socket_timeout=10)
+        try:
+            store = KeyStore(redis, common.namespace, KeyRing.from_settings(KeySettings(), common.mode))
+            report = await store.rotate()
+        finally:
+            await redis.aclose()
+        return f"re-wrapped {report.rewrapped} citizen keys with the current KEK; {report.unchanged} already were"
+
+    try:
+        print(asyncio.run(rotate()))
+    except Exception as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     from brobygger.services import serve
 
@@ -123,6 +149,14 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--port", type=int, default=8000, help="intake port (a free one if taken)")
     run.add_argument("--no-demo", action="store_true", help="do not load the demo catalogue")
     run.set_defaults(func=_run)
+
+    keys = sub.add_parser("keys", help="the citizens' keys in Redis")
+    keys_sub = keys.add_subparsers(dest="action", required=True)
+    keys_sub.add_parser(
+        "rotate",
+        help="re-wrap every citizen key with BROBYGGER_KEK (old KEKs in BROBYGGER_KEK_PREVIOUS), "
+        "then rewrite Redis's append-only file",
+    ).set_defaults(func=_keys_rotate)
 
     for name in SERVICES:
         sub.add_parser(name, help=f"run the {name} service (settings from the environment)").set_defaults(func=_serve)

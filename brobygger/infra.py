@@ -45,14 +45,35 @@ def die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def private_child() -> None:
+    """Runs in a child before exec: files it creates (Redis's append-only file) are for its owner only."""
+    os.umask(0o077)
+    die_with_parent()
+
+
+def private_dir(path: Path) -> Path:
+    """A folder only its owner can enter (0700), created if missing; it may hold personal data."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
+def write_private(path: Path, data: bytes, *, exclusive: bool = False) -> None:
+    """Write a file readable by its owner only (0600), from its first byte on; `exclusive`: never replace one."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC), 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+
+
 def _spawn(args: list[str], log_path: Path) -> subprocess.Popen[bytes]:
-    with log_path.open("ab") as out:
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "ab") as out:
         return subprocess.Popen(
             args,
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            preexec_fn=die_with_parent,
+            preexec_fn=private_child,
             start_new_session=True,
         )
 
@@ -155,7 +176,7 @@ class LocalInfra:
         if self.data_dir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="brobygger-")
             self.data_dir = Path(self._tmp.name)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.data_dir)
         try:
             self._start_broker()
             self._start_redis()

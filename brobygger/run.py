@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -14,7 +16,15 @@ from types import FrameType
 import httpx
 
 from brobygger.demo import load_demo
-from brobygger.infra import LocalInfra, create_topics, die_with_parent, free_port, stop_process
+from brobygger.infra import (
+    LocalInfra,
+    create_topics,
+    die_with_parent,
+    free_port,
+    private_dir,
+    stop_process,
+    write_private,
+)
 from brobygger.smtp_sink import start_sink
 from brobygger.token import mint
 from shared.settings import CommonSettings
@@ -67,16 +77,26 @@ def _demo_token() -> str:
     return mint("caseworker", "caseworker-demo", municipality="316", ttl_minutes=12 * 60)
 
 
+def local_kek_file(workdir: Path) -> Path:
+    """A random key-encryption key for this run folder (0600), made once; production uses a KMS or Vault."""
+    path = (workdir / "kek").resolve()
+    if not path.exists():
+        write_private(path, base64.b64encode(secrets.token_bytes(32)) + b"\n")
+    return path
+
+
 def run(workdir: Path, api_port: int, demo: bool, ready_timeout_s: float = 120.0) -> int:
     signal.signal(signal.SIGINT, _raise_stop)
     signal.signal(signal.SIGTERM, _raise_stop)
-    workdir.mkdir(parents=True, exist_ok=True)
+    private_dir(workdir)
     mail_dir = (workdir / "mail").resolve()
     infra: LocalInfra | None = None
     sink = None
     procs: dict[str, subprocess.Popen[bytes]] = {}
     try:
         env = dict(os.environ)
+        if not env.get("BROBYGGER_KEK") and not env.get("BROBYGGER_KEK_FILE"):
+            env["BROBYGGER_KEK_FILE"] = str(local_kek_file(workdir))
         if env.get("KAFKA_BOOTSTRAP_SERVERS") and env.get("REDIS_URL"):
             print("Using KAFKA_BOOTSTRAP_SERVERS and REDIS_URL from the environment.", flush=True)
             # Topics must exist before the matcher replays the catalogue; creating them is idempotent.

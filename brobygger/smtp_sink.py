@@ -10,11 +10,13 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from brobygger.infra import private_dir, write_private
+
 
 class FolderHandler:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dir(folder)
         self.count = 0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
@@ -24,13 +26,12 @@ class FolderHandler:
         stem = re.sub(r"[^A-Za-z0-9.\-]", "_", match.group(1).decode("ascii", "replace")) if match else "no-id"
         # A resend carries the same Message-ID, within the same second too: the running count keeps
         # both copies, so a duplicate shows as two files instead of silently replacing the first.
+        # An e-mail holds the citizen's name and address: readable by the owner of the folder only.
         name = f"{time.strftime('%Y%m%d-%H%M%S')}-{self.count:06d}-{stem}"
         try:
-            path = self.folder / f"{name}.eml"
-            with path.open("xb") as out:  # never replaces a file (a sink restarted on the same folder)
-                out.write(content)
+            write_private(self.folder / f"{name}.eml", content, exclusive=True)  # never replaces a file
         except FileExistsError:
-            (self.folder / f"{name}-{time.time_ns()}.eml").write_bytes(content)
+            write_private(self.folder / f"{name}-{time.time_ns()}.eml", content, exclusive=True)
         return "250 Message accepted for delivery"
 
 

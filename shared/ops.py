@@ -23,6 +23,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from shared.guard import MessageGuard
 from shared.messaging import start_consumers, stop_consumers
 from shared.settings import CommonSettings
+from shared.web_security import InternalGate, SecurityHeaders
+
+#: Served without the internal token: the orchestrator's probes and Prometheus (counters, no ids).
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +52,7 @@ async def readyz(request: Request) -> JSONResponse:
 
 @health.get("/stats")
 async def stats(request: Request) -> dict[str, object]:
-    """Counters: processed, retried, skipped and dead-lettered records; catalogue size."""
+    """Counters: processed, retried, skipped and dead-lettered records; catalogue size (internal token required)."""
     produce: Callable[[], dict[str, object]] = request.app.state.stats
     return produce()
 
@@ -142,4 +146,6 @@ def ops_app(
     app.state.guard = guard
     app.include_router(health)
     app.include_router(internal)
+    app.add_middleware(InternalGate, token_matches=common.internal_token_matches, public=PUBLIC_PATHS)
+    app.add_middleware(SecurityHeaders)
     return app

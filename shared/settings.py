@@ -76,7 +76,9 @@ class CommonSettings(BaseSettings):
     )
 
     def internal_token_matches(self, presented: str | None) -> bool:
-        return presented is not None and hmac.compare_digest(presented, self.internal_token.get_secret_value())
+        # As bytes: `compare_digest` raises TypeError on a str that is not ASCII (a 500, found by a probe).
+        expected = self.internal_token.get_secret_value().encode()
+        return presented is not None and hmac.compare_digest(presented.encode("utf-8", "surrogateescape"), expected)
 
     def refuse_local_defaults(self) -> None:
         """In production, refuse to start with a secret everyone can read in this repository."""

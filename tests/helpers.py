@@ -12,6 +12,7 @@ import jwt
 from kafka import KafkaConsumer, TopicPartition
 
 from services.intake.config import DEFAULT_JWT_AUDIENCE, LOCAL_JWT_ISSUER, LOCAL_JWT_SECRET
+from shared.settings import LOCAL_INTERNAL_TOKEN
 
 T = TypeVar("T")
 
@@ -80,7 +81,9 @@ async def consumed_everything(service_url: str, bootstrap: str, *topics: str, ti
 
     async def caught_up() -> bool:
         async with httpx.AsyncClient(timeout=5) as client:
-            stats = (await client.get(f"{service_url}/stats")).json()
+            # The services' internal port serves stats to the internal token only (the tests use the local one).
+            internal = {"X-Internal-Token": LOCAL_INTERNAL_TOKEN}
+            stats = (await client.get(f"{service_url}/stats", headers=internal)).json()
         return int(stats.get("processed", 0)) + int(stats.get("dead_lettered", 0)) >= expected
 
     await eventually(caught_up, timeout_s, f"{service_url} to consume all {expected} records on {', '.join(topics)}")

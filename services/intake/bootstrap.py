@@ -7,10 +7,12 @@ import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 from redis.asyncio import BlockingConnectionPool, Redis
 
+from services.intake.adapters.approvals import OwnerApprovals
 from services.intake.adapters.audit import AuditLog
 from services.intake.adapters.esco_client import EscoSuggestClient
 from services.intake.adapters.kpi_store import KpiStore
@@ -33,18 +35,20 @@ from services.intake.entrypoints.lifecycle_stream import register_lifecycle_subs
 from services.intake.entrypoints.pages.auth import PAGE_PREFIX, PUBLIC_PAGE_PATHS, PageAuth
 from services.intake.entrypoints.pages.views import include_pages
 from services.intake.entrypoints.privacy_api import router as privacy_router
-from services.intake.entrypoints.read_stream import register_read_models
+from services.intake.entrypoints.read_stream import read_model_handlers
 from services.intake.entrypoints.reads_routers import include_read_routers
 from services.intake.entrypoints.security import Gate
 from services.intake.entrypoints.stream import register_subscribers
 from services.intake.handlers import IntakeDeps
 from services.intake.lifecycle import LifecycleDeps
+from services.intake.lifecycle import erase as lifecycle_erase
 from services.intake.lifecycle_views import ViewDeps
-from services.intake.privacy import PrivacyDeps
+from services.intake.privacy import PrivacyDeps, SealingAudit
 from services.intake.reads import ReadDeps
-from shared.crypto import KeyStore
+from shared.crypto import KeyRing, KeySettings, KeyStore
 from shared.messaging import MessageGuard, build_broker
 from shared.settings import CommonSettings, KafkaSettings, RedisSettings
+from shared.web_security import SecurityHeaders
 
 log = logging.getLogger(__name__)
 
@@ -100,13 +104,14 @@ def _lifecycle(
         store=store,
         directory=deps.store,
         publisher=deps.publisher,
-        audit=privacy.audit,
+        audit=SealingAudit(privacy),
         topics=deps.topics,
         rules=rules,
         offer_expiry=dt.timedelta(seconds=settings.offer_expiry_s),
     )
     if clock is not None:
         lifecycle.clock = clock
+    privacy.before_erasure = partial(lifecycle_erase, lifecycle)
     return lifecycle
 
 
@@ -115,6 +120,7 @@ def bootstrap(
     kafka: KafkaSettings | None = None,
     redis: RedisSettings | None = None,
     settings: IntakeSettings | None = None,
+    keys: KeySettings | None = None,
     clock: Callable[[], dt.datetime] | None = None,
 ) -> FastAPI:
     """The intake ASGI app; the broker and Redis connect when it starts. `clock` is for tests of expiry."""
@@ -127,6 +133,10 @@ def bootstrap(
         common.refuse_local_defaults()
     except ValueError as exc:
         problems.append(str(exc))
+    try:
+        ring = KeyRing.from_settings(keys or KeySettings(), common.mode)
+    except ValueError as exc:
+        problems.append(str(exc))
     if problems:
         raise UnsafeSettings("refusing to start in production mode (BROBYGGER_MODE=production): " + "; ".join(problems))
     docs_public = settings.docs_public(common.mode)
@@ -134,22 +144,26 @@ def bootstrap(
 
     broker = build_broker(kafka, "brobygger-intake", log_each_message=common.log_each_message)
     redis_client = _redis_client(redis_settings)
+    key_store = KeyStore(redis_client, common.namespace, ring)
     deps = IntakeDeps(
         publisher=CountingPublisher(
-            SealingPublisher(
-                KafkaEventPublisher(broker, settings.publish_timeout_s), KeyStore(redis_client, common.namespace)
-            ),
+            SealingPublisher(KafkaEventPublisher(broker, settings.publish_timeout_s), key_store),
             metrics,
         ),
         store=IntakeStore(redis_client, common.namespace),
         topics=common.topics,
         idempotency_ttl_s=settings.idempotency_ttl_s,
+        keys=key_store,
+        pseudonym_key=ring.derive("candidate-pseudonyms"),
+        approvals=OwnerApprovals(redis_client, common.namespace, settings.approved_owners)
+        if settings.owner_approval
+        else None,
     )
     privacy = PrivacyDeps(
         publisher=deps.publisher,
         store=deps.store,
         privacy=PrivacyStore(redis_client, common.namespace),
-        keys=KeyStore(redis_client, common.namespace),
+        keys=key_store,
         audit=AuditLog(redis_client, common.namespace, deps.publisher, common.topics.audit),
         topics=common.topics,
         export_sources={"matcher": settings.matcher_url, "notifier": settings.notifier_url},
@@ -159,7 +173,6 @@ def bootstrap(
     lifecycle_store = RedisLifecycleStore(redis_client, common.namespace)
     lifecycle = _lifecycle(settings, lifecycle_store, deps, privacy, clock)
     guard = MessageGuard(broker, common.topics, "intake")
-    register_subscribers(broker, deps, guard, kafka)
     reads = ReadDeps(
         caseload=CaseloadStore(redis_client, common.namespace),
         catalogue=CatalogueStore(redis_client, common.namespace),
@@ -167,8 +180,11 @@ def bootstrap(
         store=deps.store,
         privacy=privacy,
     )
-    register_read_models(broker, reads, guard, kafka, common.topics)
-    register_lifecycle_subscribers(broker, lifecycle, privacy.keys, guard, kafka)
+    read_models = read_model_handlers(reads)
+    track_rankings = register_lifecycle_subscribers(
+        broker, lifecycle, privacy.keys, guard, kafka, also=read_models.for_lifecycle
+    )
+    register_subscribers(broker, deps, guard, kafka, then=read_models.after_ranking(track_rankings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -228,13 +244,23 @@ def bootstrap(
         install_offline_docs(app, DOCS_ASSETS)
     pages = PageAuth.from_settings(settings, common.mode)
     include_pages(app, pages)
-    install_lifecycle(app, ViewDeps(lifecycle=lifecycle, keys=privacy.keys))
+    install_lifecycle(app, ViewDeps(lifecycle=lifecycle, keys=privacy.keys, pseudonym_key=deps.pseudonym_key))
     # Outermost last: metrics see every answer; the gate turns away strangers before a body is read.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, form_prefixes=(PAGE_PREFIX,))
     limiter = RedisRateLimiter(redis_client, common.namespace, settings.rate_limit_per_minute)
     public = PUBLIC_PATHS | PUBLIC_PAGE_PATHS | (DOCS_PATHS if docs_public else frozenset())
     prefixes = (f"{PAGE_PREFIX}/static/", *((f"{DOCS_ASSETS}/",) if docs_public else ()))
-    app.add_middleware(Gate, verifier=verifier, limiter=limiter, public=public, public_prefixes=prefixes, pages=pages)
+    reads_limiter = RedisRateLimiter(redis_client, common.namespace, settings.read_rate_limit_per_minute, kind="read")
+    app.add_middleware(
+        Gate,
+        verifier=verifier,
+        limiter=limiter,
+        public=public,
+        public_prefixes=prefixes,
+        pages=pages,
+        read_limiter=reads_limiter,
+    )
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestMetrics, metrics=metrics, templates=lambda: app.openapi()["paths"].keys())
     app.state.metrics = metrics
     return app

@@ -72,6 +72,17 @@ class IntakeSettings(BaseSettings):
     suggest_timeout_s: float = Field(
         default=0.5, gt=0, description="How long an ESCO autocomplete request waits for the matcher."
     )
+    owner_approval: bool = Field(
+        default=True,
+        description="An opportunity from an owner the municipality has not approved waits for a caseworker.",
+    )
+    approved_owners: frozenset[str] = Field(
+        default=frozenset(),
+        description="Owners approved everywhere from the start (JSON list of `company:<CVR>`, `association:<id>`).",
+    )
+    read_rate_limit_per_minute: int = Field(
+        default=1200, ge=1, description="Read requests per token subject per minute."
+    )
     metrics_port: int = Field(
         default=9464, ge=0, le=65535, description="Internal Prometheus port (not the API port); 0 picks a free one."
     )

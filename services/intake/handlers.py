@@ -7,8 +7,9 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
+from services.intake.adapters.approvals import OwnerApprovals
 from services.intake.adapters.publisher import EventPublisher
 from services.intake.adapters.store import IntakeStore
 from services.intake.domain import access
@@ -21,14 +22,18 @@ from shared.contracts import (
     CitizenProfile,
     CitizenProfileSubmitted,
     CitizenProfileUpdated,
+    Event,
     MatchProposed,
     MatchRequested,
     Opportunity,
     OpportunityRegistered,
     OpportunityUpdated,
     OpportunityWithdrawn,
+    SealedCitizenEvent,
+    SealedMatchProposed,
     derive_id,
 )
+from shared.crypto import CitizenErased as CitizenGone
 from shared.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -62,6 +67,35 @@ class IntakeDeps:
     store: IntakeStore
     topics: Topics
     idempotency_ttl_s: int
+    keys: Keys
+    #: Keys the candidate pseudonyms (HMAC per owner); derived from the KEK, never stored.
+    pseudonym_key: bytes
+    #: None: every owner's opportunities go straight into the catalogue (INTAKE_OWNER_APPROVAL=false).
+    approvals: OwnerApprovals | None = None
+
+
+class Keys(Protocol):
+    async def open_event(self, event: SealedCitizenEvent) -> Event: ...
+
+
+def _idempotency_key(req: Request, operation: str) -> str:
+    assert req.idempotency_key is not None
+    return hashlib.sha256(f"{req.caller.tenant}\x00{operation}\x00{req.idempotency_key}".encode()).hexdigest()
+
+
+async def _fresh_ids(deps: IntakeDeps, req: Request, operation: str, body: bytes, n: int) -> list[uuid.UUID]:
+    """`n` random ids; with an Idempotency-Key, the ones its first attempt reserved (before anything else
+    happened), so a retry after a failure at any later step reuses them."""
+    fresh = [uuid.uuid4() for _ in range(n)]
+    if req.idempotency_key is None:
+        return fresh
+    fingerprint = hashlib.sha256(body).hexdigest()
+    reserved, reserved_for = await deps.store.reserve_ids(
+        _idempotency_key(req, operation), fresh, fingerprint, deps.idempotency_ttl_s
+    )
+    if reserved_for != fingerprint:
+        raise IdempotencyConflict("this Idempotency-Key was already used with a different request body")
+    return reserved
 
 
 async def _once(
@@ -70,7 +104,7 @@ async def _once(
     """Run `act` once per Idempotency-Key; a retry gets the first answer back."""
     if req.idempotency_key is None:
         return await act()
-    key = hashlib.sha256(f"{req.caller.tenant}\x00{operation}\x00{req.idempotency_key}".encode()).hexdigest()
+    key = _idempotency_key(req, operation)
     fingerprint = hashlib.sha256(body).hexdigest()
     earlier = await deps.store.idempotent_response(key)
     if earlier is not None:
@@ -108,9 +142,11 @@ async def submit_profile(deps: IntakeDeps, req: Request, profile: CitizenProfile
     reject_personal_numbers(profile)
 
     async def act() -> dict[str, Any]:
-        citizen_id = req.new_id("citizen")
+        # Random, never derived from the Idempotency-Key (guessable keys gave guessable ids); a retry gets
+        # the ids the first attempt reserved.
+        citizen_id, event_id = await _fresh_ids(deps, req, "submit_profile", body, 2)
         event = CitizenProfileSubmitted(
-            event_id=req.new_id("citizen-event"),
+            event_id=event_id,
             correlation_id=req.correlation_id,
             citizen_id=citizen_id,
             profile=profile,
@@ -171,8 +207,25 @@ def _check_content(caller: Principal, o: Opportunity) -> None:
     access.check_opportunity_content(caller, o.owner.cvr, o.owner.association_id, o.municipality_code)
 
 
-async def _remember(store: IntakeStore, opportunity_id: uuid.UUID, o: Opportunity) -> None:
-    await store.remember_opportunity(opportunity_id, o.owner.cvr, o.owner.association_id, o.municipality_code)
+async def _remember(store: IntakeStore, opportunity_id: uuid.UUID, o: Opportunity, status: str = "open") -> None:
+    await store.remember_opportunity(opportunity_id, o.owner.cvr, o.owner.association_id, o.municipality_code, status)
+
+
+async def _must_wait(deps: IntakeDeps, caller: Principal, o: Opportunity, opportunity_id: uuid.UUID) -> bool:
+    """An owner the municipality has not seen before waits for a caseworker's approval (staff vouch themselves)."""
+    if deps.approvals is None or not access.needs_owner_approval(caller):
+        return False
+    owner = access.owner_key(o.owner.cvr, o.owner.association_id, opportunity_id)
+    return not await deps.approvals.is_approved(o.municipality_code, owner)
+
+
+async def _hold(deps: IntakeDeps, event: OpportunityRegistered) -> dict[str, Any]:
+    assert deps.approvals is not None
+    o = event.opportunity
+    await deps.approvals.hold(o.municipality_code, event)
+    await _remember(deps.store, event.opportunity_id, o, "awaiting_approval")
+    log.info("opportunity %s held for a caseworker's approval of its owner", event.opportunity_id)
+    return {"opportunity_id": str(event.opportunity_id), "event_id": str(event.event_id), "status": "awaiting_approval"}
 
 
 async def register_opportunity(deps: IntakeDeps, req: Request, opportunity: Opportunity, body: bytes) -> dict[str, Any]:
@@ -187,10 +240,12 @@ async def register_opportunity(deps: IntakeDeps, req: Request, opportunity: Oppo
             opportunity_id=opportunity_id,
             opportunity=opportunity,
         )
+        if await _must_wait(deps, req.caller, opportunity, opportunity_id):
+            return await _hold(deps, event)
         await _remember(deps.store, opportunity_id, opportunity)
         await deps.publisher.publish(deps.topics.opportunities, str(opportunity_id), event)
         log.info("opportunity %s registered (event %s)", opportunity_id, event.event_id)
-        return {"opportunity_id": str(opportunity_id), "event_id": str(event.event_id)}
+        return {"opportunity_id": str(opportunity_id), "event_id": str(event.event_id), "status": "open"}
 
     return await _once(deps, req, "register_opportunity", body, act)
 
@@ -198,12 +253,17 @@ async def register_opportunity(deps: IntakeDeps, req: Request, opportunity: Oppo
 async def put_opportunity(
     deps: IntakeDeps, req: Request, opportunity_id: uuid.UUID, opportunity: Opportunity, body: bytes
 ) -> dict[str, Any]:
-    """Replace an open opportunity."""
-    if not (await authorize_opportunity(req.caller, opportunity_id, deps.store)).open:
+    """Replace an open opportunity (or one still awaiting approval, which keeps waiting)."""
+    scope = await authorize_opportunity(req.caller, opportunity_id, deps.store)
+    if not (scope.open or scope.awaiting_approval):
         raise NotFound(f"opportunity {opportunity_id}")
     _check_content(req.caller, opportunity)
 
     async def act() -> dict[str, Any]:
+        if scope.awaiting_approval and deps.approvals is not None:
+            held = await deps.approvals.held(opportunity_id)
+            if held is not None:
+                return await _hold(deps, held.model_copy(update={"opportunity": opportunity}))
         event = OpportunityUpdated(
             event_id=req.new_id("opportunity-update", opportunity_id),
             correlation_id=req.correlation_id,
@@ -213,7 +273,7 @@ async def put_opportunity(
         await _remember(deps.store, opportunity_id, opportunity)
         await deps.publisher.publish(deps.topics.opportunities, str(opportunity_id), event)
         log.info("opportunity %s replaced (event %s)", opportunity_id, event.event_id)
-        return {"opportunity_id": str(opportunity_id), "event_id": str(event.event_id)}
+        return {"opportunity_id": str(opportunity_id), "event_id": str(event.event_id), "status": "open"}
 
     return await _once(deps, req, f"put_opportunity:{opportunity_id}", body, act)
 
@@ -221,9 +281,12 @@ async def put_opportunity(
 async def withdraw_opportunity(
     deps: IntakeDeps, req: Request, opportunity_id: uuid.UUID, reason: str
 ) -> dict[str, Any]:
-    """Take an opportunity out of the catalogue."""
-    if not (await authorize_opportunity(req.caller, opportunity_id, deps.store)).open:
+    """Take an opportunity out of the catalogue (or drop one still awaiting approval)."""
+    scope = await authorize_opportunity(req.caller, opportunity_id, deps.store)
+    if not (scope.open or scope.awaiting_approval):
         raise NotFound(f"opportunity {opportunity_id}")
+    if scope.awaiting_approval and deps.approvals is not None and scope.municipality is not None:
+        await deps.approvals.release(scope.municipality, opportunity_id)
     event = OpportunityWithdrawn(
         event_id=req.new_id("opportunity-withdraw", opportunity_id),
         correlation_id=req.correlation_id,
@@ -235,7 +298,42 @@ async def withdraw_opportunity(
     await deps.publisher.publish(deps.topics.opportunities, str(opportunity_id), event)
     await deps.store.withdraw_opportunity(opportunity_id)
     log.info("opportunity %s withdrawn (event %s)", opportunity_id, event.event_id)
-    return {"opportunity_id": str(opportunity_id), "event_id": str(event.event_id)}
+    return {"opportunity_id": str(opportunity_id), "event_id": str(event.event_id), "status": "withdrawn"}
+
+
+async def approve_opportunity(deps: IntakeDeps, caller: Principal, opportunity_id: uuid.UUID) -> dict[str, Any]:
+    """A caseworker approves a new owner: the held opportunity enters the catalogue, and so will the owner's next."""
+    scope = await deps.store.opportunity_scope(opportunity_id)
+    access.check_approver(caller, opportunity_id, scope)
+    assert scope is not None and scope.municipality is not None
+    held = await deps.approvals.held(opportunity_id) if deps.approvals is not None else None
+    if held is None:
+        if not scope.open:
+            raise NotFound(f"opportunity {opportunity_id}")
+        return {"opportunity_id": str(opportunity_id), "status": "open"}
+    assert deps.approvals is not None
+    owner = held.opportunity.owner
+    await deps.approvals.approve(scope.municipality, access.owner_key(owner.cvr, owner.association_id, opportunity_id))
+    await _remember(deps.store, opportunity_id, held.opportunity)
+    await deps.publisher.publish(deps.topics.opportunities, str(opportunity_id), held)
+    await deps.approvals.release(scope.municipality, opportunity_id)
+    log.info("opportunity %s approved; its owner is approved in municipality %s", opportunity_id, scope.municipality)
+    return {"opportunity_id": str(opportunity_id), "status": "open", "event_id": str(held.event_id)}
+
+
+async def held_opportunities(deps: IntakeDeps, caller: Principal, municipality: str | None) -> list[dict[str, Any]]:
+    """Opportunities awaiting a caseworker's approval of their owner, in the caller's municipality."""
+    where = access.staff_municipality(caller, municipality)
+    held = await deps.approvals.held_in(where) if deps.approvals is not None else []
+    return [
+        {
+            "opportunity_id": str(e.opportunity_id),
+            "title": e.opportunity.title,
+            "owner": e.opportunity.owner.model_dump(mode="json", include={"type", "cvr", "association_id", "name"}),
+            "registered_at": e.occurred_at.isoformat(),
+        }
+        for e in held
+    ]
 
 
 async def proposals_for(deps: IntakeDeps, caller: Principal, citizen_id: uuid.UUID) -> MatchProposed | None:
@@ -250,10 +348,21 @@ async def candidates_for(deps: IntakeDeps, caller: Principal, opportunity_id: uu
     return await deps.store.candidates(opportunity_id)
 
 
-async def on_match_proposed(deps: IntakeDeps, event: MatchProposed) -> None:
+async def on_match_proposed(deps: IntakeDeps, received: MatchProposed | SealedMatchProposed) -> None:
     """Keep the proposals read model and the per-opportunity candidate lists up to date."""
+    if isinstance(received, SealedMatchProposed):
+        try:
+            opened = await deps.keys.open_event(received)
+        except CitizenGone:
+            log.info("proposals %s for erased citizen %s ignored", received.event_id, received.citizen_id)
+            return
+        assert isinstance(opened, MatchProposed)
+        event = opened
+    else:
+        event = received
     stored = await deps.store.save_proposals(event)
     if not stored:
         log.info("proposals %s for unknown citizen %s ignored", event.event_id, event.citizen_id)
         return
-    await deps.store.index_candidates(event.citizen_id, candidates_in(event))
+    owners = await deps.store.owners_of([p.opportunity_id for p in event.proposals])
+    await deps.store.index_candidates(event.citizen_id, candidates_in(event, owners, deps.pseudonym_key))

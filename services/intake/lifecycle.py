@@ -17,7 +17,7 @@ from typing import Literal, Protocol
 
 from services.intake.adapters.lifecycle_store import LifecycleStore, ProposalRecord
 from services.intake.adapters.publisher import EventPublisher
-from services.intake.domain.access import OpportunityScope
+from services.intake.domain.access import OpportunityScope, owner_key
 from services.intake.domain.lifecycle import (
     DEFAULT_OFFER_EXPIRY,
     OUT_OF_THE_RUNNING,
@@ -33,6 +33,7 @@ from services.intake.domain.lifecycle import (
 )
 from services.intake.domain.municipality import MunicipalityRules
 from shared.contracts import AuditRecorded, MatchProposed, OpportunityKind, ProposalTransitioned, derive_id
+from shared.crypto import CitizenErased as CitizenGone
 from shared.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -200,12 +201,8 @@ async def _quietly(deps: LifecycleDeps, proposal_id: uuid.UUID, action: Action, 
     return True
 
 
-def _owner(scope: OpportunityScope | None) -> str:
-    if scope is None:
-        return ""
-    if scope.owner_cvr:
-        return f"company:{scope.owner_cvr}"
-    return f"association:{scope.owner_association_id}" if scope.owner_association_id else ""
+def _owner(scope: OpportunityScope | None, opportunity_id: uuid.UUID) -> str:
+    return owner_key(scope.owner_cvr, scope.owner_association_id, opportunity_id) if scope else ""
 
 
 async def track(deps: LifecycleDeps, event: MatchProposed) -> int:
@@ -227,7 +224,7 @@ async def track(deps: LifecycleDeps, event: MatchProposed) -> int:
             changed_at=event.occurred_at,
             kind=proposal.kind,
             municipality=municipality,
-            owner=_owner(scope),
+            owner=_owner(scope, proposal.opportunity_id),
             created_at=event.occurred_at,
             proposal=proposal,
         )
@@ -255,6 +252,14 @@ async def retract(deps: LifecycleDeps, records: Iterable[ProposalRecord], cause:
             continue
         done += await _quietly(deps, record.proposal_id, Action.RETRACT, correlation, cause=cause)
     return done
+
+
+async def erase(deps: LifecycleDeps, citizen_id: uuid.UUID, correlation: str) -> int:
+    """Before an erasure destroys the key: retract every running proposal (its events still sealed with the
+    key; the routing part tells the matcher and owners), then drop the histories, which hold free text."""
+    retracted = await retract(deps, await deps.store.of_citizen(citizen_id), RetractCause.ERASED, correlation)
+    await deps.store.forget(citizen_id)
+    return retracted
 
 
 async def retract_kinds(
@@ -292,7 +297,10 @@ async def republish(deps: LifecycleDeps, *, older_than: dt.timedelta = dt.timede
     for event in await deps.store.unpublished():
         if event.occurred_at > cutoff:
             continue  # its own request may still be publishing it
-        await deps.publisher.publish(deps.topics.citizens, str(getattr(event, "citizen_id", "")), event)
+        try:
+            await deps.publisher.publish(deps.topics.citizens, str(getattr(event, "citizen_id", "")), event)
+            sent += 1
+        except CitizenGone:
+            pass  # nothing is written about an erased citizen any more; the erasure told every service
         await deps.store.published(event.event_id)
-        sent += 1
     return sent

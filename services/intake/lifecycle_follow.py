@@ -18,12 +18,17 @@ from shared.contracts import (
     CitizenProfile,
     CitizenProfileSubmitted,
     CitizenProfileUpdated,
-    ConsentWithdrawn,
+    Event,
     MatchProposed,
     NotificationSent,
     OpportunityKind,
     OpportunityWithdrawn,
+    ProposalTransitioned,
+    SealedCitizenEvent,
+    SealedConsentWithdrawn,
+    SealedMatchProposed,
     SealedPersonal,
+    SealedProposalTransitioned,
 )
 from shared.crypto import CitizenErased as CitizenGone
 
@@ -32,10 +37,24 @@ log = logging.getLogger(__name__)
 
 class Keys(Protocol):
     async def open_profile(self, citizen_id: uuid.UUID, profile: CitizenProfile) -> CitizenProfile: ...
+    async def open_event(self, event: SealedCitizenEvent) -> Event: ...
 
 
-async def on_proposals(deps: LifecycleDeps, event: MatchProposed) -> None:
+async def _opened(keys: Keys, event: Event) -> Event | None:
+    """The event inside a sealed one; None once its citizen is erased (nothing is done for them then)."""
+    if not isinstance(event, SealedCitizenEvent):
+        return event
+    try:
+        return await keys.open_event(event)
+    except CitizenGone:
+        return None
+
+
+async def on_proposals(deps: LifecycleDeps, keys: Keys, received: MatchProposed | SealedMatchProposed) -> None:
     """A ranking: its proposals start their lifecycle."""
+    event = await _opened(keys, received)
+    if not isinstance(event, MatchProposed):
+        return
     new = await track(deps, event)
     log.info("ranking %s: %d proposals tracked for citizen %s", event.event_id, new, event.citizen_id)
 
@@ -51,8 +70,15 @@ async def _facts(keys: Keys, citizen_id: uuid.UUID, profile: CitizenProfile) -> 
     return CitizenFacts(private=private, consent=consent, personal=sealed)
 
 
-async def on_citizen_event(deps: LifecycleDeps, keys: Keys, event: CitizenEvent) -> None:
-    """Keep the channel, consent and sealed contact; retract on erasure and on consent turned off."""
+async def on_citizen_event(deps: LifecycleDeps, keys: Keys, received: CitizenEvent) -> None:
+    """Keep the channel and the sealed contact; retract when a profile update turns a kind's consent off.
+
+    Intake's own lifecycle events are not followed here (their effects were made when they were decided),
+    and neither is an erasure: `erase` retracts before the key is destroyed, so those events are sealed too.
+    """
+    if isinstance(received, SealedProposalTransitioned | SealedConsentWithdrawn | ProposalTransitioned):
+        return
+    event = await _opened(keys, received)
     if isinstance(event, CitizenProfileSubmitted | CitizenProfileUpdated):
         facts = await _facts(keys, event.citizen_id, event.profile)
         if facts is None:
@@ -61,19 +87,9 @@ async def on_citizen_event(deps: LifecycleDeps, keys: Keys, event: CitizenEvent)
         withdrawn = [OpportunityKind(k) for k, allowed in facts.consent.items() if not allowed]
         if withdrawn:
             await retract_kinds(deps, event.citizen_id, withdrawn, event.correlation_id)
-    elif isinstance(event, ConsentWithdrawn):
-        facts_before = await deps.store.citizen(event.citizen_id)
-        if facts_before is not None:
-            consent = {**facts_before.consent, **{k.value: False for k in event.kinds}}
-            await deps.store.save_citizen(
-                event.citizen_id, CitizenFacts(facts_before.private, consent, facts_before.personal)
-            )
-        await retract_kinds(deps, event.citizen_id, event.kinds, event.correlation_id)
     elif isinstance(event, CitizenErased):
-        mine = await deps.store.of_citizen(event.citizen_id)
-        retracted = await retract(deps, mine, RetractCause.ERASED, event.correlation_id)
+        # Normally a no-op: the erasure retracted first. Forgets histories that arrived since.
         await deps.store.forget(event.citizen_id)
-        log.info("citizen %s erased: %d proposals retracted", event.citizen_id, retracted)
 
 
 async def on_notification(deps: LifecycleDeps, event: NotificationSent) -> None:

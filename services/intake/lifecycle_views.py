@@ -32,6 +32,7 @@ class Keys(Protocol):
 class ViewDeps:
     lifecycle: LifecycleDeps
     keys: Keys
+    pseudonym_key: bytes
 
 
 class HistoryItem(BaseModel):
@@ -73,7 +74,7 @@ class CandidateEntry(BaseModel):
     """One candidate for one of the owner's opportunities."""
 
     opportunity_id: uuid.UUID
-    pseudonym: str = Field(description="Stable for this citizen and this opportunity only.")
+    pseudonym: str = Field(description="Stable for this citizen and this owner only (as in the pre-yes lists).")
     state: str
     proposal_id: uuid.UUID | None = Field(
         default=None, description="Given once the citizen said yes: the id the owner answers on."
@@ -174,7 +175,7 @@ async def owner_view(deps: ViewDeps, owner: str, *, companies: bool) -> list[Can
         out.append(
             CandidateEntry(
                 opportunity_id=record.opportunity_id,
-                pseudonym=pseudonym(record.opportunity_id, record.citizen_id),
+                pseudonym=pseudonym(deps.pseudonym_key, owner, record.citizen_id),
                 state=record.state.value,
                 proposal_id=record.proposal_id if after_yes else None,
                 title=proposal.title if proposal else None,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -17,7 +18,10 @@ from services.intake.adapters.audit import AuditLog
 from services.intake.adapters.privacy_store import PrivacyStore
 from services.intake.adapters.publisher import EventPublisher
 from services.intake.adapters.store import IntakeStore
-from shared.contracts import AuditRecorded, CitizenErased
+from services.intake.domain import access
+from services.intake.domain.access import Principal
+from shared.contracts import AuditRecorded, CitizenErased, Sealed
+from shared.crypto import CitizenErased as CitizenGone
 from shared.crypto import KeyStore
 from shared.topics import Topics
 
@@ -25,6 +29,7 @@ log = logging.getLogger(__name__)
 
 Role = Literal["caseworker", "company", "association", "citizen", "admin", "system"]
 STAFF: frozenset[str] = frozenset({"caseworker", "admin"})
+AUDIT_REASON = "audit-reason"
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,8 @@ class PrivacyDeps:
     export_sources: dict[str, str]
     internal_token: str
     http_timeout_s: float = 5.0
+    #: Runs before the erasure is published and the key destroyed (the lifecycle retracts the proposals).
+    before_erasure: Callable[[uuid.UUID, str], Awaitable[object]] | None = None
 
 
 async def _audit(
@@ -59,17 +66,34 @@ async def _audit(
     correlation: str,
     reason: str = "",
 ) -> None:
-    await deps.audit.record(
-        AuditRecorded(
-            correlation_id=correlation,
-            actor_role=actor.role,
-            actor_id=actor.subject,
-            action=action,
-            citizen_id=citizen_id,
-            resource=resource,
-            reason=reason,
-        )
+    entry = AuditRecorded(
+        correlation_id=correlation,
+        actor_role=actor.role,
+        actor_id=actor.subject,
+        action=action,
+        citizen_id=citizen_id,
+        resource=resource,
+        reason=reason,
     )
+    await deps.audit.record(await with_sealed_reason(deps.keys, entry))
+
+
+async def with_sealed_reason(keys: KeyStore, entry: AuditRecorded) -> AuditRecorded:
+    """Free text about a person: sealed with their key, so their erasure makes it unreadable too."""
+    if not entry.reason or entry.citizen_id is None:
+        return entry
+    sealed = await keys.seal_text(entry.citizen_id, entry.event_id, AUDIT_REASON, entry.reason)
+    return entry.model_copy(update={"reason": "", "sealed_reason": sealed})
+
+
+@dataclass(frozen=True)
+class SealingAudit:
+    """The audit trail for other use cases (the lifecycle): every reason about a citizen sealed."""
+
+    deps: PrivacyDeps
+
+    async def record(self, entry: AuditRecorded) -> None:
+        await self.deps.audit.record(await with_sealed_reason(self.deps.keys, entry))
 
 
 async def record_staff_read(
@@ -117,17 +141,44 @@ async def erase_citizen(
 ) -> dict[str, Any]:
     """Right to erasure: tell every service, shred the key, forget everything intake holds."""
     event = CitizenErased(correlation_id=correlation, citizen_id=citizen_id)
+    if deps.before_erasure is not None:
+        await deps.before_erasure(citizen_id, correlation)
     # Published first: if the broker is down the answer is 503 and nothing has been destroyed yet.
     await deps.publisher.publish(deps.topics.citizens, str(citizen_id), event)
     await _audit(deps, actor, "erase", citizen_id, "citizen", correlation)
     await deps.keys.shred(citizen_id)
     await deps.privacy.forget(citizen_id, municipality)
     await deps.store.forget_candidates(citizen_id)
+    if actor.role == "citizen":
+        # A citizen may erase their data here at once (this is the matching service, not the case record);
+        # their caseworker is told, so the case can go on without it.
+        notice = {"citizen_id": str(citizen_id), "event": "erased_by_citizen", "at": event.occurred_at.isoformat()}
+        await deps.privacy.tell_caseworkers(municipality, notice)
+    # The deleted key must not survive in Redis's append-only file either.
+    await deps.keys.rewrite_files()
     log.info("citizen %s erased (event %s)", citizen_id, event.event_id)
     return {"citizen_id": str(citizen_id), "event_id": str(event.event_id)}
+
+
+async def notices_for(
+    deps: PrivacyDeps, caller: Principal, municipality: str | None, limit: int
+) -> list[dict[str, Any]]:
+    """What the municipality's caseworkers are told: erasures citizens made themselves."""
+    return await deps.privacy.notices(access.staff_municipality(caller, municipality), limit)
 
 
 async def read_audit(
     deps: PrivacyDeps, *, citizen_id: uuid.UUID | None, actor_id: str | None, limit: int
 ) -> list[dict[str, Any]]:
-    return await deps.audit.read(citizen_id=citizen_id, actor_id=actor_id, limit=limit)
+    """Newest first; a sealed reason is opened, or shown as erased once its citizen is."""
+    entries = await deps.audit.read(citizen_id=citizen_id, actor_id=actor_id, limit=limit)
+    for entry in entries:
+        sealed = entry.pop("sealed_reason", None)
+        if sealed is None or entry.get("citizen_id") is None:
+            continue
+        try:
+            citizen, event_id = uuid.UUID(entry["citizen_id"]), uuid.UUID(entry["event_id"])
+            entry["reason"] = await deps.keys.open_text(citizen, event_id, AUDIT_REASON, Sealed.model_validate(sealed))
+        except CitizenGone:
+            entry["reason"] = "(erased with the citizen)"
+    return entries

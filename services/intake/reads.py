@@ -30,12 +30,15 @@ from shared.contracts import (
     CitizenProfileSubmitted,
     CitizenProfileUpdated,
     EmploymentFollowUpRecorded,
+    Event,
     MatchProposed,
     OpportunityEvent,
     OpportunityRegistered,
     OpportunityUpdated,
     OpportunityWithdrawn,
+    ProposalEvent,
     ProposalTransitioned,
+    SealedCitizenEvent,
 )
 from shared.crypto import CitizenErased as KeyErased
 from shared.crypto import KeyMissing
@@ -56,8 +59,20 @@ class ReadDeps:
 # Feeding the read models ------------------------------------------------------------------------
 
 
-async def on_citizen_event(deps: ReadDeps, event: CitizenEvent) -> None:
-    """Keep the caseload (profiles as they travel, sealed) and the KPI facts; erasures remove the citizen."""
+async def _opened(deps: ReadDeps, event: Event) -> Event | None:
+    """A sealed event opened with the citizen's key; None when the citizen was erased meanwhile."""
+    if not isinstance(event, SealedCitizenEvent):
+        return event
+    try:
+        return await deps.privacy.keys.open_event(event)
+    except KeyErased:
+        return None
+
+
+async def on_citizen_event(deps: ReadDeps, received: CitizenEvent) -> None:
+    """Keep the caseload (profiles with their personal part still sealed) and the KPI facts; erasures
+    remove the citizen. Sealed events are opened in memory with the citizen's key."""
+    event = await _opened(deps, received)
     if isinstance(event, CitizenProfileSubmitted | CitizenProfileUpdated):
         profile = event.profile
         await deps.caseload.save_profile(event.citizen_id, profile, event.occurred_at)
@@ -90,8 +105,11 @@ async def on_citizen_event(deps: ReadDeps, event: CitizenEvent) -> None:
         await asyncio.gather(deps.caseload.forget(event.citizen_id), deps.kpi.forget(event.citizen_id))
 
 
-async def on_ranking(deps: ReadDeps, event: MatchProposed) -> None:
+async def on_ranking(deps: ReadDeps, received: ProposalEvent) -> None:
     """The latest ranking's proposals are waiting for the caseworker."""
+    event = await _opened(deps, received)
+    if not isinstance(event, MatchProposed):
+        return
     waiting = len(event.proposals) + len(event.associations)
     if await deps.store.citizen_exists(event.citizen_id):
         ids = [p.proposal_id for p in (*event.proposals, *event.associations)]

@@ -23,7 +23,7 @@ from services.matcher.entrypoints.suggest import LazySuggester
 from services.matcher.entrypoints.suggest import router as suggest_router
 from services.matcher.handlers import MatcherDeps
 from shared.contracts import CitizenProfile
-from shared.crypto import CitizenErased, KeyStore
+from shared.crypto import CitizenErased, KeyRing, KeySettings, KeyStore
 from shared.deadletters import RedisReplayLedger
 from shared.messaging import MessageGuard, build_broker
 from shared.ops import Consumers, ops_app
@@ -59,7 +59,7 @@ def bootstrap(
     broker = build_broker(kafka, "brobygger-matcher", log_each_message=common.log_each_message)
     store_client = redis_client(redis_settings)
     profiles = ProfileStore(store_client, common.namespace, settings.processed_ttl_s)
-    keys = KeyStore(store_client, common.namespace)
+    keys = KeyStore(store_client, common.namespace, KeyRing.from_settings(KeySettings(), common.mode))
 
     catalogue_ready = asyncio.Event()
     deps = MatcherDeps(

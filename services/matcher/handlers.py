@@ -29,6 +29,9 @@ from shared.contracts import (
     Proposal,
     ProposalDeclined,
     ProposalTransitioned,
+    SealedCitizenEvent,
+    SealedProposalTransitioned,
+    citizen_event_adapter,
     derive_id,
 )
 from shared.crypto import CitizenErased as CitizenGone
@@ -49,7 +52,10 @@ class Outbox(Protocol):
 
 class Keys(Protocol):
     async def open_profile(self, citizen_id: uuid.UUID, profile: CitizenProfile) -> CitizenProfile: ...
+    async def seal_event(self, event: Event, *, create_key: bool = False) -> SealedCitizenEvent: ...
+    async def open_event(self, event: SealedCitizenEvent) -> Event: ...
     async def is_erased(self, citizen_id: uuid.UUID) -> bool: ...
+    async def rewrite_files(self) -> bool: ...
 
 
 class Profiles(Protocol):
@@ -154,7 +160,13 @@ async def _rank_and_publish(
     await deps.profiles.save_holds(citizen_id, [(r.opportunity_id, _proposal_id(trigger, r)) for r in taken])
     result = RankingResult(proposals=taken, associations=ranked.associations[:top_n])
     event = build_match_proposed(trigger, citizen_id, profile, result, len(deps.catalogue))
-    await outbox.publish(deps.topics.proposals, str(citizen_id), event)
+    try:
+        # The proposals and their reasons say much about the person: they leave the matcher sealed.
+        sealed = await deps.keys.seal_event(event)
+    except CitizenGone:
+        log.info("citizen %s was erased while ranking; nothing published", citizen_id)
+        return
+    await outbox.publish(deps.topics.proposals, str(citizen_id), sealed)
     log.info(
         "citizen %s: %d proposals, %d associations (event %s)",
         citizen_id,
@@ -164,7 +176,7 @@ async def _rank_and_publish(
     )
 
 
-async def follow_lifecycle(deps: MatcherDeps, event: ProposalTransitioned) -> None:
+async def follow_lifecycle(deps: MatcherDeps, event: ProposalTransitioned | SealedProposalTransitioned) -> None:
     """A hold lasts until its proposal leaves the running; a yes makes it permanent; an offer renews it."""
     if event.releases_capacity:
         await deps.capacity.release(event.opportunity_id, event.proposal_id)
@@ -190,6 +202,16 @@ async def on_citizen_event(deps: MatcherDeps, event: CitizenEvent, outbox: Outbo
     )
     if processed:
         return
+    if isinstance(event, SealedProposalTransitioned):
+        # Its routing part is readable: the place is freed even once the citizen's key is gone.
+        await follow_lifecycle(deps, event)
+        outbox.processed(event.event_id)
+        return
+    if isinstance(event, SealedCitizenEvent) and not erased:
+        try:
+            event = citizen_event_adapter.validate_python(await deps.keys.open_event(event))
+        except CitizenGone:
+            erased = True
     if not isinstance(event, CitizenErased) and erased:
         # Anything still in flight about an erased citizen is dropped, never acted on.
         await deps.profiles.erase(event.citizen_id)
@@ -216,4 +238,5 @@ async def on_citizen_event(deps: MatcherDeps, event: CitizenEvent, outbox: Outbo
     elif isinstance(event, CitizenErased):
         await _release_holds(deps, event.citizen_id)
         await deps.profiles.erase(event.citizen_id)
+        await deps.keys.rewrite_files()  # no copy of the erased profile stays in the append-only file
     outbox.processed(event.event_id)

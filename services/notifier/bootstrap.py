@@ -16,7 +16,7 @@ from services.notifier.config import NotifierSettings
 from services.notifier.entrypoints.stream import register_subscribers
 from services.notifier.handlers import NotifierDeps
 from shared.contracts import Event
-from shared.crypto import CitizenErased, KeyStore, unseal
+from shared.crypto import CitizenErased, KeyRing, KeySettings, KeyStore, unseal
 from shared.deadletters import RedisReplayLedger
 from shared.messaging import MessageGuard, build_broker, publish_event
 from shared.ops import Consumers, ops_app
@@ -43,7 +43,7 @@ def bootstrap(
     broker = build_broker(kafka, "brobygger-notifier", log_each_message=common.log_each_message)
     store_client = redis_client(redis_settings)
     store = NotifierStore(store_client, common.namespace)
-    keys = KeyStore(store_client, common.namespace)
+    keys = KeyStore(store_client, common.namespace, KeyRing.from_settings(KeySettings(), common.mode))
 
     async def publish(topic: str, key: str, event: Event) -> None:
         await publish_event(broker, topic, key, event)

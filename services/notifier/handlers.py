@@ -25,6 +25,8 @@ from shared.contracts import (
     NotificationSent,
     OpportunityKind,
     ProposalTransitioned,
+    SealedCitizenEvent,
+    SealedMatchProposed,
     SealedPersonal,
     derive_id,
 )
@@ -55,8 +57,19 @@ class NotifierDeps:
     ranking_digest: bool = False
 
 
-async def on_citizen_event(deps: NotifierDeps, event: CitizenEvent) -> None:
+async def _opened(deps: NotifierDeps, event: SealedCitizenEvent) -> Event | None:
+    """The event inside a sealed one; None once the citizen is erased (nothing is done for them then)."""
+    if await deps.keys.is_erased(event.citizen_id):
+        return None
+    try:
+        return await deps.keys.open_event(event)
+    except CitizenGone:
+        return None
+
+
+async def on_citizen_event(deps: NotifierDeps, received: CitizenEvent) -> None:
     """Keep only what is needed to reach the citizen, sealed; forget it on erasure."""
+    event: Event | None = await _opened(deps, received) if isinstance(received, SealedCitizenEvent) else received
     if isinstance(event, CitizenProfileSubmitted | CitizenProfileUpdated):
         if await deps.keys.is_erased(event.citizen_id):
             return
@@ -70,6 +83,7 @@ async def on_citizen_event(deps: NotifierDeps, event: CitizenEvent) -> None:
         )
     elif isinstance(event, CitizenErased):
         await deps.store.erase(event.citizen_id)
+        await deps.keys.rewrite_files()  # no copy of the contact stays in the append-only file
     elif isinstance(event, ProposalTransitioned):
         await on_transition(deps, event)
 
@@ -100,10 +114,13 @@ def message_id(deps: NotifierDeps, match_event_id: uuid.UUID) -> str:
     return delivery.message_id(match_event_id, deps.message_id_domain)
 
 
-async def on_match_proposed(deps: NotifierDeps, event: MatchProposed) -> None:
+async def on_match_proposed(deps: NotifierDeps, received: MatchProposed | SealedMatchProposed) -> None:
     """E-mail the citizen every ranking, when the pre-lifecycle digest is switched on."""
-    if deps.ranking_digest:
-        await deliver(deps, event)
+    if not deps.ranking_digest:
+        return
+    opened = await _opened(deps, received) if isinstance(received, SealedMatchProposed) else received
+    if isinstance(opened, MatchProposed):  # else the citizen was erased
+        await deliver(deps, opened)
 
 
 async def deliver(deps: NotifierDeps, event: MatchProposed) -> None:

@@ -1,6 +1,16 @@
 """Versioned event contracts (pydantic, frozen)."""
 
-from shared.contracts.common import CefrLevel, Certificate, DrivingLicence, GeoPoint, OpportunityKind, WeeklySlot
+from shared.contracts.common import (
+    CefrLevel,
+    Certificate,
+    DrivingLicence,
+    GeoPoint,
+    LifecycleAction,
+    LifecycleState,
+    OpportunityKind,
+    Sealed,
+    WeeklySlot,
+)
 from shared.contracts.events import (
     ALL_EVENTS,
     AuditRecorded,
@@ -11,6 +21,7 @@ from shared.contracts.events import (
     DeadLetter,
     EmploymentFollowUpRecorded,
     Event,
+    SealedEmploymentFollowUpRecorded,
     MatchProposed,
     MatchRequested,
     NotificationSent,
@@ -20,12 +31,24 @@ from shared.contracts.events import (
     OpportunityWithdrawn,
     Proposal,
     ProposalDeclined,
+    ProposalEvent,
     Reasons,
+    SealedCitizenEvent,
+    SealedCitizenProfileSubmitted,
+    SealedCitizenProfileUpdated,
+    SealedMatchProposed,
+    SealedProposalDeclined,
     citizen_event_adapter,
     derive_id,
     opportunity_event_adapter,
+    proposal_event_adapter,
 )
-from shared.contracts.lifecycle import ConsentWithdrawn, LifecycleAction, LifecycleState, ProposalTransitioned
+from shared.contracts.lifecycle import (
+    ConsentWithdrawn,
+    ProposalTransitioned,
+    SealedConsentWithdrawn,
+    SealedProposalTransitioned,
+)
 from shared.contracts.opportunity import Opportunity
 from shared.contracts.profile import CitizenProfile, CitizenProfileInput, DanishTest, PersonalData, SealedPersonal
 
@@ -45,6 +68,7 @@ __all__ = [
     "DeadLetter",
     "DrivingLicence",
     "EmploymentFollowUpRecorded",
+    "SealedEmploymentFollowUpRecorded",
     "Event",
     "GeoPoint",
     "LifecycleAction",
@@ -61,11 +85,21 @@ __all__ = [
     "PersonalData",
     "Proposal",
     "ProposalDeclined",
+    "ProposalEvent",
     "ProposalTransitioned",
     "Reasons",
+    "Sealed",
+    "SealedCitizenEvent",
+    "SealedCitizenProfileSubmitted",
+    "SealedCitizenProfileUpdated",
+    "SealedConsentWithdrawn",
+    "SealedMatchProposed",
     "SealedPersonal",
+    "SealedProposalDeclined",
+    "SealedProposalTransitioned",
     "WeeklySlot",
     "citizen_event_adapter",
     "derive_id",
     "opportunity_event_adapter",
+    "proposal_event_adapter",
 ]

@@ -3,21 +3,61 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 #: Every schedule in the contracts is wall-clock time in this zone.
 TIMEZONE = "Europe/Copenhagen"
 
-# No control characters (NUL, escape sequences, …): they break logs, e-mails and other systems.
+# Characters no text field accepts. C0/C1 controls break logs, e-mails and other systems; the bidi
+# embedding, override and isolate controls and the zero-width spaces can make text read differently from
+# what it is ("Jobcentret \u202eHolbæk"). ZWJ and ZWNJ (U+200D, U+200C) stay: Persian, Dari and Kurdish
+# names need them; so do the bidi *marks* (LRM, RLM, ALM), which cannot reorder anything on their own.
+_INVISIBLE = {0x200B: "ZERO WIDTH SPACE", 0x2060: "WORD JOINER", 0xFEFF: "ZERO WIDTH NO-BREAK SPACE"}
+_MULTILINE = frozenset("\t\n\r")
+
+
+def refused_character(text: str, *, multiline: bool = False) -> str | None:
+    """A description of the first character text fields refuse, or None when there is none."""
+    for ch in text:
+        cp = ord(ch)
+        if multiline and ch in _MULTILINE:
+            continue
+        if cp < 0x20 or cp == 0x7F:
+            return f"the control character U+{cp:04X}"
+        if 0x80 <= cp <= 0x9F:
+            return f"the C1 control character U+{cp:04X}"
+        if 0x202A <= cp <= 0x202E or 0x2066 <= cp <= 0x2069:
+            return f"the bidirectional control U+{cp:04X} ({unicodedata.name(ch)}), which can disguise text"
+        if cp in _INVISIBLE:
+            return f"the invisible character U+{cp:04X} ({_INVISIBLE[cp]})"
+    return None
+
+
+def clean_text(text: str, *, multiline: bool = False) -> str:
+    """NFC-normalised text; ValueError naming the first refused character."""
+    text = unicodedata.normalize("NFC", text)
+    problem = refused_character(text, multiline=multiline)
+    if problem is not None:
+        raise ValueError(f"contains {problem}; remove it")
+    return text
+
+
+def _one_line(text: str) -> str:
+    return clean_text(text)
+
+
+def _lines(text: str) -> str:
+    return clean_text(text, multiline=True)
+
+
 ShortText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_one_line)
 ]
-LongText = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=4000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
-]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000), AfterValidator(_lines)]
 EscoUri = Annotated[
     str,
     StringConstraints(
@@ -38,6 +78,15 @@ class Contract(BaseModel):
     """Base of every contract part: immutable, and unknown fields are an error."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Sealed(Contract):
+    """An event's content, encrypted with the citizen's own key: after erasure nobody can read it."""
+
+    alg: Literal["AES-256-GCM"] = "AES-256-GCM"
+    key_id: str = Field(max_length=100, description="Which of the citizen's keys sealed it.")
+    nonce: str = Field(max_length=64, description="Base64 nonce.")
+    ciphertext: str = Field(max_length=2_000_000, description="Base64 AEAD ciphertext of the sealed JSON.")
 
 
 class OpportunityKind(StrEnum):
@@ -99,3 +148,35 @@ class WeeklySlot(Contract):
 
     def overlaps(self, other: WeeklySlot) -> bool:
         return self.day == other.day and self.start < other.end and other.start < self.end
+
+
+#: A proposal's lifecycle (decided by intake; see `shared.contracts.lifecycle`).
+LifecycleState = Literal[
+    "proposed",
+    "approved",
+    "overridden",
+    "offered",
+    "accepted",
+    "declined",
+    "expired",
+    "shared",
+    "interested",
+    "not_interested",
+    "started",
+    "ended",
+    "retracted",
+]
+LifecycleAction = Literal[
+    "approve",
+    "override",
+    "offer",
+    "accept",
+    "decline",
+    "expire",
+    "share",
+    "interested",
+    "not_interested",
+    "start",
+    "end",
+    "retract",
+]

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, TypeAdapter
 
-from shared.contracts.common import CefrLevel, Contract, EscoUri, OpportunityKind
+from shared.contracts.common import CefrLevel, Contract, EscoUri, LifecycleAction, OpportunityKind, Sealed
 from shared.contracts.opportunity import Opportunity
 from shared.contracts.profile import CitizenProfile
 
@@ -19,9 +19,17 @@ from shared.contracts.profile import CitizenProfile
 ID_NAMESPACE = uuid.UUID("6f1e3c52-8a59-4d0e-9b1c-3f5a7f0d2b10")
 
 
+def _escaped(part: object) -> str:
+    return str(part).replace("\\", "\\\\").replace("|", "\\|")
+
+
 def derive_id(*parts: object) -> uuid.UUID:
-    """A deterministic UUID from its parts: the same inputs give the same id after any crash."""
-    return uuid.uuid5(ID_NAMESPACE, "|".join(str(p) for p in parts))
+    """A deterministic UUID from its parts: the same inputs give the same id after any crash.
+
+    Each part is escaped before the parts are joined, so different parts never give one string
+    (`("a|b", "c")` and `("a", "b|c")` differ). Parts without `|` or `\\` give the ids they always gave.
+    """
+    return uuid.uuid5(ID_NAMESPACE, "|".join(_escaped(p) for p in parts))
 
 
 def _now() -> dt.datetime:
@@ -168,34 +176,65 @@ class NotificationSent(Event):
     proposal_ids: list[uuid.UUID]
 
 
+class SealedCitizenEvent(Event):
+    """An event about a citizen whose whole content is sealed with the citizen's key.
+
+    Only what routing and de-duplication need stays readable: the pseudonymous `citizen_id` and the
+    event's metadata. `sealed` holds the JSON of the event named in the type (same `event_id`); the
+    key's AEAD binds it to this type, citizen and event id, so it cannot be moved onto another.
+    """
+
+    citizen_id: uuid.UUID = Field(description="Pseudonymous id: the only readable thing about the person.")
+    sealed: Sealed
+
+
+class SealedCitizenProfileSubmitted(SealedCitizenEvent):
+    """`CitizenProfileSubmitted`, sealed: the whole profile, not only its personal part."""
+
+    event_type: Literal["SealedCitizenProfileSubmitted"] = "SealedCitizenProfileSubmitted"
+
+
+class SealedCitizenProfileUpdated(SealedCitizenEvent):
+    """`CitizenProfileUpdated`, sealed."""
+
+    event_type: Literal["SealedCitizenProfileUpdated"] = "SealedCitizenProfileUpdated"
+
+
+class SealedProposalDeclined(SealedCitizenEvent):
+    """`ProposalDeclined`, sealed: which opportunity a citizen was proposed says something about them."""
+
+    event_type: Literal["SealedProposalDeclined"] = "SealedProposalDeclined"
+
+
+class SealedMatchProposed(SealedCitizenEvent):
+    """`MatchProposed`, sealed: the proposals with their reasons (and every field a later version adds)."""
+
+    event_type: Literal["SealedMatchProposed"] = "SealedMatchProposed"
+
+
+class SealedEmploymentFollowUpRecorded(SealedCitizenEvent):
+    """`EmploymentFollowUpRecorded`, sealed: whether someone is still in work is about them."""
+
+    event_type: Literal["SealedEmploymentFollowUpRecorded"] = "SealedEmploymentFollowUpRecorded"
+
+
 class AuditRecorded(Event):
     """Who did what to which citizen's data, when and why. Append-only; never edited or deleted."""
 
     event_type: Literal["AuditRecorded"] = "AuditRecorded"
     actor_role: Literal["caseworker", "company", "association", "citizen", "admin", "system"]
     actor_id: str = Field(max_length=100, description="The token's subject (an id, never a name).")
-    action: Literal[
-        "read",
-        "export",
-        "erase",
-        "approve",
-        "override",
-        "update",
-        "offer",
-        "accept",
-        "decline",
-        "expire",
-        "share",
-        "interested",
-        "not_interested",
-        "start",
-        "end",
-        "retract",
-        "withdraw_consent",
-    ] = Field(description="What was done; the lifecycle's actions are recorded under their own names.")
+    action: Literal["read", "export", "erase", "update", "withdraw_consent"] | LifecycleAction = Field(
+        description="What was done; the lifecycle's steps are recorded under their own names."
+    )
     citizen_id: uuid.UUID | None = None
     resource: str = Field(max_length=200, description="What was touched, e.g. `proposals` or a proposal id.")
     reason: str = Field(default="", max_length=1000, description="Why; required for overrides.")
+    sealed_reason: Sealed | None = Field(
+        default=None,
+        description="The reason, sealed with the citizen's key when the entry is about a citizen (`reason` is "
+        "then empty): free text about a person becomes unreadable when they are erased.",
+    )
 
 
 class DeadLetter(Event):
@@ -212,7 +251,12 @@ class DeadLetter(Event):
 
 
 # Imported here (not at the top) because the lifecycle module builds on `Event` and `Proposal` above.
-from shared.contracts.lifecycle import ConsentWithdrawn, ProposalTransitioned  # noqa: E402
+from shared.contracts.lifecycle import (  # noqa: E402
+    ConsentWithdrawn,
+    ProposalTransitioned,
+    SealedConsentWithdrawn,
+    SealedProposalTransitioned,
+)
 
 CitizenEvent = Annotated[
     CitizenProfileSubmitted
@@ -220,19 +264,38 @@ CitizenEvent = Annotated[
     | CitizenErased
     | MatchRequested
     | ProposalDeclined
+    | SealedCitizenProfileSubmitted
+    | SealedCitizenProfileUpdated
+    | SealedProposalDeclined
     | ProposalTransitioned
     | ConsentWithdrawn
-    | EmploymentFollowUpRecorded,
+    | SealedProposalTransitioned
+    | SealedConsentWithdrawn
+    | EmploymentFollowUpRecorded
+    | SealedEmploymentFollowUpRecorded,
     Field(discriminator="event_type"),
 ]
 OpportunityEvent = Annotated[
     OpportunityRegistered | OpportunityUpdated | OpportunityWithdrawn,
     Field(discriminator="event_type"),
 ]
-ProposalEvent = Annotated[MatchProposed, Field(discriminator="event_type")]
+ProposalEvent = Annotated[MatchProposed | SealedMatchProposed, Field(discriminator="event_type")]
+
+#: Which sealed type carries which event: the old types stay readable; new events are written sealed.
+SEALED_TYPES: dict[type[Event], type[SealedCitizenEvent]] = {
+    CitizenProfileSubmitted: SealedCitizenProfileSubmitted,
+    CitizenProfileUpdated: SealedCitizenProfileUpdated,
+    ProposalDeclined: SealedProposalDeclined,
+    MatchProposed: SealedMatchProposed,
+    ProposalTransitioned: SealedProposalTransitioned,
+    ConsentWithdrawn: SealedConsentWithdrawn,
+    EmploymentFollowUpRecorded: SealedEmploymentFollowUpRecorded,
+}
+OPENED_TYPES: dict[type[SealedCitizenEvent], type[Event]] = {v: k for k, v in SEALED_TYPES.items()}
 
 citizen_event_adapter: TypeAdapter[CitizenEvent] = TypeAdapter(CitizenEvent)
 opportunity_event_adapter: TypeAdapter[OpportunityEvent] = TypeAdapter(OpportunityEvent)
+proposal_event_adapter: TypeAdapter[ProposalEvent] = TypeAdapter(ProposalEvent)
 
 ALL_EVENTS: tuple[type[Event], ...] = (
     CitizenProfileSubmitted,
@@ -243,6 +306,9 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     ProposalTransitioned,
     ConsentWithdrawn,
     EmploymentFollowUpRecorded,
+    SealedEmploymentFollowUpRecorded,
+    SealedProposalTransitioned,
+    SealedConsentWithdrawn,
     OpportunityRegistered,
     OpportunityUpdated,
     OpportunityWithdrawn,
@@ -250,4 +316,8 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     NotificationSent,
     AuditRecorded,
     DeadLetter,
+    SealedCitizenProfileSubmitted,
+    SealedCitizenProfileUpdated,
+    SealedProposalDeclined,
+    SealedMatchProposed,
 )

@@ -1,9 +1,12 @@
 """Lifecycle events: a proposal's transitions, decided by intake, followed by the matcher and the notifier.
 
 Published on the citizens topic, keyed by citizen, so they arrive in order with the citizen's other
-events (an erasure after an acceptance is seen after it). They carry ids, states and structured
-fields only: free text (an override's or a decline's reason) stays in intake's history and the audit
-trail until the sealed event types (issue 8) can carry it sealed with the citizen's key.
+events (an erasure after an acceptance is seen after it). They are born sealed: on a topic they are
+only ever `SealedProposalTransitioned` and `SealedConsentWithdrawn`, the whole event sealed with the
+citizen's key, with only what routing needs readable beside it (ids, kind, the step and what it means
+for capacity and for the owner), so the matcher can free a place even after the citizen's key is gone.
+Free text (an override's or a decline's reason) never travels: it stays in intake's history (staff
+only) and in the audit trail, sealed.
 """
 
 from __future__ import annotations
@@ -14,38 +17,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from shared.contracts.common import OpportunityKind
-from shared.contracts.events import Event, Proposal
-
-LifecycleState = Literal[
-    "proposed",
-    "approved",
-    "overridden",
-    "offered",
-    "accepted",
-    "declined",
-    "expired",
-    "shared",
-    "interested",
-    "not_interested",
-    "started",
-    "ended",
-    "retracted",
-]
-LifecycleAction = Literal[
-    "approve",
-    "override",
-    "offer",
-    "accept",
-    "decline",
-    "expire",
-    "share",
-    "interested",
-    "not_interested",
-    "start",
-    "end",
-    "retract",
-]
+from shared.contracts.common import LifecycleAction, LifecycleState, OpportunityKind
+from shared.contracts.events import Event, Proposal, SealedCitizenEvent
 
 
 class ProposalTransitioned(Event):
@@ -90,3 +63,22 @@ class ConsentWithdrawn(Event):
     event_type: Literal["ConsentWithdrawn"] = "ConsentWithdrawn"
     citizen_id: uuid.UUID
     kinds: list[OpportunityKind] = Field(min_length=1, description="The kinds consent no longer covers.")
+
+
+class SealedProposalTransitioned(SealedCitizenEvent):
+    """`ProposalTransitioned`, sealed; the fields below stay readable for routing and capacity."""
+
+    event_type: Literal["SealedProposalTransitioned"] = "SealedProposalTransitioned"
+    proposal_id: uuid.UUID
+    opportunity_id: uuid.UUID
+    kind: OpportunityKind
+    to_state: LifecycleState
+    releases_capacity: bool
+    commits_capacity: bool = False
+    owner_must_delete: bool = False
+
+
+class SealedConsentWithdrawn(SealedCitizenEvent):
+    """`ConsentWithdrawn`, sealed: which kinds a citizen turned down says something about them."""
+
+    event_type: Literal["SealedConsentWithdrawn"] = "SealedConsentWithdrawn"

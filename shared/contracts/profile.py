@@ -17,6 +17,7 @@ from shared.contracts.common import (
     LongText,
     OpportunityKind,
     Postcode,
+    Sealed,
     ShortText,
     WeeklySlot,
 )
@@ -40,12 +41,9 @@ class PersonalData(Contract):
     )
 
 
-class SealedPersonal(Contract):
+class SealedPersonal(Sealed):
     """The personal part, encrypted with the citizen's own key (crypto-shredding: erasure deletes the key)."""
 
-    alg: Literal["AES-256-GCM"] = "AES-256-GCM"
-    key_id: str = Field(max_length=100, description="Which of the citizen's keys sealed it.")
-    nonce: str = Field(max_length=64, description="Base64 nonce.")
     ciphertext: str = Field(max_length=64_000, description="Base64 AEAD ciphertext of the PersonalData JSON.")
 
 

@@ -65,10 +65,19 @@ class Stack:
     notifier: str
     apps: dict[str, FastAPI]
     metrics: str = ""
+    namespace: str = ""
+    #: The matcher's and notifier's ports serve their stats and docs to this token only.
+    internal: dict[str, str] = field(default_factory=dict)
 
     async def matcher_stats(self) -> dict[str, Any]:
+        return await self._stats(self.matcher)
+
+    async def notifier_stats(self) -> dict[str, Any]:
+        return await self._stats(self.notifier)
+
+    async def _stats(self, base: str) -> dict[str, Any]:
         async with httpx.AsyncClient() as client:
-            data: dict[str, Any] = (await client.get(f"{self.matcher}/stats")).json()
+            data: dict[str, Any] = (await client.get(f"{base}/stats", headers=self.internal)).json()
             return data
 
 
@@ -135,6 +144,8 @@ async def running_stack(
             notifier=f"http://127.0.0.1:{ports['notifier']}",
             apps=apps,
             metrics=f"http://127.0.0.1:{ports['metrics']}",
+            namespace=common.namespace,
+            internal={"X-Internal-Token": common.internal_token.get_secret_value()},
         )
 
         async def ready() -> bool:

@@ -22,7 +22,7 @@ from kafka import KafkaProducer
 from brobygger.cli import main as cli
 from shared.contracts import DeadLetter, MatchRequested, ProposalDeclined
 from shared.logging import CorrelationFilter
-from shared.settings import CommonSettings, KafkaSettings
+from shared.settings import LOCAL_INTERNAL_TOKEN, CommonSettings, KafkaSettings
 from tests.conftest import InfraHandle
 from tests.e2e.smtp_handlers import RefusingMail, serving
 from tests.e2e.stack import Stack, running_stack, smtp_server
@@ -43,7 +43,8 @@ def _letters(infra: InfraHandle, common: CommonSettings) -> dict[uuid.UUID, Dead
 
 async def _stats(url: str) -> dict[str, Any]:
     async with httpx.AsyncClient() as client:
-        body: dict[str, Any] = (await client.get(f"{url}/stats")).json()
+        internal = {"X-Internal-Token": LOCAL_INTERNAL_TOKEN}  # the services' port serves stats to it only
+        body: dict[str, Any] = (await client.get(f"{url}/stats", headers=internal)).json()
         return body
 
 
@@ -110,13 +111,14 @@ async def test_poison_records_are_dead_lettered_once_each_and_every_valid_profil
 
             async def all_poison_dead_lettered() -> dict[uuid.UUID, DeadLetter] | None:
                 letters = _letters(infra, common)
-                return letters if len(letters) >= 2 * len(poison) else None
+                return letters if len(letters) >= 3 * len(poison) else None
 
             letters = await eventually(all_poison_dead_lettered, 60, "a dead letter per poison record and service")
-            assert len(letters) == 2 * len(poison)  # matcher and notifier both read the citizens topic
-            assert {d.service for d in letters.values()} == {"matcher", "notifier"}
+            # The matcher, the notifier and intake's lifecycle all read the citizens topic.
+            assert len(letters) == 3 * len(poison)
+            assert {d.service for d in letters.values()} == {"matcher", "notifier", "intake"}
             reasons = sorted((d.service, d.reason[:80]) for d in letters.values())
-            for service in ("matcher", "notifier"):
+            for service in ("matcher", "notifier", "intake"):
                 mine = [d.reason for d in letters.values() if d.service == service]
                 assert any("not JSON" in r or "UTF-8" in r for r in mine), reasons
                 assert any("field `" in r for r in mine), reasons
@@ -267,7 +269,7 @@ async def test_a_dead_letter_replayed_after_the_fix_is_processed_once_and_a_seco
             assert await asyncio.to_thread(cli, ["dlq", "show", str(letter.event_id)]) == 0
             shown = json.loads(capsys.readouterr().out)
             assert shown["outcome"]["status"] == "applied"
-            assert shown["original_headers"]["event-type"] == "MatchProposed"
+            assert shown["original_headers"]["event-type"] == "SealedMatchProposed"
 
 
 async def test_replay_skips_a_record_superseded_by_a_newer_one_for_the_same_key_and_says_when_the_source_is_gone(

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from kafka import KafkaProducer
 
-from shared.contracts import MatchProposed
+from shared.contracts import proposal_event_adapter
 from shared.settings import CommonSettings
 from tests.conftest import InfraHandle
 from tests.e2e.stack import running_stack, smtp_server
@@ -37,7 +37,7 @@ async def test_the_same_ranking_delivered_twice_gives_one_email_and_one_set_of_p
             first = await eventually(first_ranking, 30, "the first ranking")
             await eventually(lambda: asyncio.sleep(0, mail.to(address)), 30, "the first e-mail")
 
-            # The same MatchProposed event again, as a redelivery after a crash would bring it.
+            # The same ranking event again, as a redelivery after a crash would bring it.
             raw = await _raw_match_proposed(infra, common, citizen_id)
             producer = KafkaProducer(bootstrap_servers=infra.kafka_bootstrap, acks="all")
             producer.send(common.topics.proposals, key=citizen_id.encode(), value=raw).get(timeout=10)
@@ -45,7 +45,7 @@ async def test_the_same_ranking_delivered_twice_gives_one_email_and_one_set_of_p
             producer.close()
 
             async def both_redeliveries_consumed() -> bool:
-                stats = (await client.get(f"{stack.notifier}/stats")).json()
+                stats = await stack.notifier_stats()
                 return bool(stats.get("processed", 0) >= 3 + 1)  # citizen event + 3 rankings
 
             await eventually(both_redeliveries_consumed, 30, "the notifier to consume the redeliveries")
@@ -56,9 +56,9 @@ async def test_the_same_ranking_delivered_twice_gives_one_email_and_one_set_of_p
 
 async def _raw_match_proposed(infra: InfraHandle, common: CommonSettings, citizen_id: str) -> bytes:
     for _key, value in read_topic(infra.kafka_bootstrap, common.topics.proposals):
-        if MatchProposed.model_validate_json(value).citizen_id == uuid.UUID(citizen_id):
+        if proposal_event_adapter.validate_json(value).citizen_id == uuid.UUID(citizen_id):
             return value
-    raise AssertionError("no MatchProposed on the topic")
+    raise AssertionError("no ranking on the topic")
 
 
 async def test_a_paused_broker_gives_503_in_bounded_time_and_the_retry_carries_on(

@@ -21,7 +21,7 @@ import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
 from brobygger.infra import die_with_parent, free_port, stop_process
-from shared.contracts import MatchProposed
+from shared.contracts import proposal_event_adapter
 from shared.settings import CommonSettings, KafkaSettings
 from tests.conftest import InfraHandle
 from tests.e2e.smtp_handlers import SlowMail, serving
@@ -127,6 +127,6 @@ async def test_the_notifier_is_alive_before_ready_and_on_sigterm_finishes_the_em
         assert _committed(infra, group) == _end_offsets(infra, common.topics.proposals)
 
         records = read_topic(infra.kafka_bootstrap, common.topics.proposals)
-        (ranking,) = [MatchProposed.model_validate_json(v) for _, v in records]
+        (ranking,) = [proposal_event_adapter.validate_json(v) for _, v in records]
         lines = [line for line in log.read_text().splitlines() if "e-mailed" in line]
         assert len(lines) == 1 and f"cid={ranking.correlation_id}" in lines[0], log.read_text()

@@ -7,6 +7,8 @@ import asyncio
 import datetime as dt
 import random
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -90,17 +92,24 @@ class World:
         return [p["opportunity_id"] for p in (await eventually(new, 30, "a new ranking"))["proposals"]]
 
 
+@asynccontextmanager
+async def lifecycle_world(infra: InfraHandle, common: CommonSettings, **stack: Any) -> AsyncIterator[World]:
+    """The three services with the lifecycle's notifier rule, an SMTP server, and a client for intake."""
+    async with (
+        smtp_server() as (mail, smtp_port),
+        running_stack(infra, common, smtp_port, notifier=LIFECYCLE, **stack) as running,
+        httpx.AsyncClient(base_url=running.api, timeout=10) as client,
+    ):
+        yield World(client, running, mail)
+
+
 async def test_approve_accept_share_answer_start_end_and_the_hold_is_released_only_at_the_end(
     infra: InfraHandle, common: CommonSettings
 ) -> None:
     cvr = _cvr()
     company = bearer("company", cvr)
-    async with (
-        smtp_server() as (mail, smtp_port),
-        running_stack(infra, common, smtp_port, notifier=LIFECYCLE, matcher={"capacity_per_place": 1}) as stack,
-        httpx.AsyncClient(base_url=stack.api, timeout=10) as client,
-    ):
-        w = World(client, stack, mail)
+    async with lifecycle_world(infra, common, matcher={"capacity_per_place": 1}) as w:
+        client, mail = w.client, w.mail
         opportunity_id = await w.opportunity(cvr, capacity=1)
         citizen_id, address = await w.citizen()
         entry = await w.first_proposal(citizen_id)
@@ -156,6 +165,9 @@ async def test_approve_accept_share_answer_start_end_and_the_hold_is_released_on
         assert await eventually(freed, 40, "the freed place to be proposed") == [opportunity_id]
         history = [h["to_state"] for h in (await w.state_of(proposal_id, "ended"))["history"]]
         assert history == ["approved", "offered", "accepted", "shared", "interested", "started", "ended"]
+        audit = (await client.get("/v1/audit", params={"citizen_id": citizen_id}, headers=w.admin)).json()
+        steps = [e["action"] for e in audit["entries"] if e["resource"] == f"proposal:{proposal_id}"]
+        assert sorted(steps) == sorted(["approve", "offer", "accept", "share", "interested", "start", "end"])
 
 
 async def test_a_private_channel_proposal_is_handed_over_in_person_and_an_erasure_tells_the_owner_to_delete(
@@ -163,12 +175,8 @@ async def test_a_private_channel_proposal_is_handed_over_in_person_and_an_erasur
 ) -> None:
     cvr = _cvr()
     company = bearer("company", cvr)
-    async with (
-        smtp_server() as (mail, smtp_port),
-        running_stack(infra, common, smtp_port, notifier=LIFECYCLE) as stack,
-        httpx.AsyncClient(base_url=stack.api, timeout=10) as client,
-    ):
-        w = World(client, stack, mail)
+    async with lifecycle_world(infra, common) as w:
+        client, mail = w.client, w.mail
         await w.opportunity(cvr)
         citizen_id, address = await w.citizen(preferred_channel="private")
         proposal_id = (await w.first_proposal(citizen_id))["proposal_id"]
@@ -197,24 +205,18 @@ async def test_a_private_channel_proposal_is_handed_over_in_person_and_an_erasur
         assert not mail.to(address), "nothing is ever e-mailed on the private channel"
 
 
-async def test_an_offer_expires_by_the_clock_and_a_withdrawn_consent_retracts_and_a_decline_is_final(
+async def test_an_offer_expires_by_the_clock_a_withdrawn_consent_retracts_a_decline_is_final_and_no_list_before_yes(
     infra: InfraHandle, common: CommonSettings
 ) -> None:
     now = [dt.datetime.now(dt.UTC)]
     cvr = _cvr()
-    async with (
-        smtp_server() as (mail, smtp_port),
-        running_stack(
-            infra,
-            common,
-            smtp_port,
-            notifier=LIFECYCLE,
-            intake={"lifecycle_sweep_s": 0.2},
-            intake_clock=lambda: now[0],
-        ) as stack,
-        httpx.AsyncClient(base_url=stack.api, timeout=10) as client,
-    ):
-        w = World(client, stack, mail)
+    async with lifecycle_world(
+        infra,
+        common,
+        intake={"lifecycle_sweep_s": 0.2, "no_candidates_before_yes": ["316"]},
+        intake_clock=lambda: now[0],
+    ) as w:
+        client = w.client
         await w.opportunity(cvr)
         ids = []
         for _ in range(3):
@@ -226,6 +228,10 @@ async def test_an_offer_expires_by_the_clock_and_a_withdrawn_consent_retracts_an
             ids.append((citizen_id, proposal_id))
 
         (_, declined), (withdrawing, withdrawn), (_, expiring) = ids
+        company = bearer("company", cvr)
+        assert (await client.get(f"/v1/companies/{cvr}/candidates", headers=company)).json() == [], (
+            "the municipality switched the pre-yes list off"
+        )
         r = await w.step(f"/v1/proposals/{declined}/answer", w.caseworker, {"answer": "decline", "reason": "Nej tak."})
         assert r.json()["state"] == "declined"
         r = await w.step(
@@ -246,12 +252,7 @@ async def test_every_illegal_step_is_answered_409_with_the_current_state(
 ) -> None:
     cvr = _cvr()
     company = bearer("company", cvr)
-    async with (
-        smtp_server() as (mail, smtp_port),
-        running_stack(infra, common, smtp_port, notifier=LIFECYCLE) as stack,
-        httpx.AsyncClient(base_url=stack.api, timeout=10) as client,
-    ):
-        w = World(client, stack, mail)
+    async with lifecycle_world(infra, common) as w:
         await w.opportunity(cvr)
         citizen_id, _ = await w.citizen()
         proposal_id = (await w.first_proposal(citizen_id))["proposal_id"]
@@ -323,12 +324,8 @@ async def test_an_erasure_after_the_yes_sends_nothing_more_and_tells_the_owner_t
 ) -> None:
     cvr = _cvr()
     company = bearer("company", cvr)
-    async with (
-        smtp_server() as (mail, smtp_port),
-        running_stack(infra, common, smtp_port, notifier=LIFECYCLE) as stack,
-        httpx.AsyncClient(base_url=stack.api, timeout=10) as client,
-    ):
-        w = World(client, stack, mail)
+    async with lifecycle_world(infra, common) as w:
+        client, mail = w.client, w.mail
         await w.opportunity(cvr)
         await w.opportunity(cvr, title="Køkkenmedhjælper")
         citizen_id, address = await w.citizen()
@@ -353,7 +350,7 @@ async def test_an_erasure_after_the_yes_sends_nothing_more_and_tells_the_owner_t
         await w.state_of(first["proposal_id"], "retracted")
         await w.state_of(second["proposal_id"], "retracted")
         await consumed_everything(
-            stack.notifier, infra.kafka_bootstrap, common.topics.citizens, common.topics.proposals
+            w.stack.notifier, infra.kafka_bootstrap, common.topics.citizens, common.topics.proposals
         )
         assert len(mail.to(address)) == 2, "nothing is sent about an erased citizen"
         told = {

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from kafka import KafkaProducer
 
-from shared.contracts import MatchProposed
+from shared.contracts import SealedMatchProposed
 from shared.settings import CommonSettings
 from tests.conftest import InfraHandle
 from tests.e2e.stack import running_stack, smtp_server
@@ -99,16 +99,17 @@ async def test_an_erased_citizen_is_gone_everywhere_and_nothing_readable_remains
             ranking = next(
                 value
                 for _, value in read_topic(infra.kafka_bootstrap, common.topics.proposals)
-                if MatchProposed.model_validate_json(value).citizen_id == uuid.UUID(citizen_id)
+                if SealedMatchProposed.model_validate_json(value).citizen_id == uuid.UUID(citizen_id)
             )
-            redelivered = MatchProposed.model_validate_json(ranking).model_copy(update={"event_id": uuid.uuid4()})
+            sealed = SealedMatchProposed.model_validate_json(ranking)
+            redelivered = sealed.model_copy(update={"event_id": uuid.uuid4()})
             producer.send(
                 common.topics.proposals, key=citizen_id.encode(), value=redelivered.model_dump_json().encode()
             ).get(timeout=10)
             producer.close()
 
             async def notifier_consumed_it() -> bool:
-                stats = (await client.get(f"{stack.notifier}/stats")).json()
+                stats = await stack.notifier_stats()
                 return bool(stats.get("processed", 0) >= 4)  # profile, ranking, erasure, redelivered ranking
 
             await eventually(notifier_consumed_it, 30, "the notifier to consume the late ranking")

@@ -99,3 +99,43 @@ async def test_two_instances_reserving_ranked_lists_at_once_never_exceed_capacit
         *((first if n % 2 else second).reserve_first(w, top_n=2) for n, w in enumerate(lists))
     )
     assert [await first.open_count(opp) for opp in opps] == [3, 3, 3]
+
+
+async def test_a_yes_makes_a_hold_permanent_a_reranking_keeps_it_and_leaving_the_running_frees_it(
+    redis_url: str,
+) -> None:
+    client = Redis.from_url(redis_url)
+    try:
+        ledger = RedisCapacity(client, f"t{uuid.uuid4().hex[:8]}.", per_place=1, hold_s=60)
+        opp, accepted, newcomer = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        key = f"{ledger._prefix}{opp}"
+        assert await ledger.reserve(opp, accepted, places=1)
+        assert await client.pttl(key) > 0  # an open hold's key expires with it
+        await ledger.commit(opp, accepted)
+        assert await client.zscore(key, str(accepted)) == float("inf")
+        assert await client.pttl(key) == -1  # a committed hold never times out
+        await ledger.release_open(opp, accepted)  # what a re-ranking does
+        assert not await ledger.reserve(opp, newcomer, places=1), "the accepted proposal still holds the place"
+        await ledger.renew(opp, accepted)  # a renewal never shortens a committed hold
+        assert await client.zscore(key, str(accepted)) == float("inf")
+        await ledger.release(opp, accepted)  # ended, retracted, ...
+        assert await ledger.reserve(opp, newcomer, places=1)
+        assert await client.pttl(key) > 0
+    finally:
+        await client.aclose()
+
+
+async def test_an_offer_renews_an_open_hold_and_a_reranking_releases_it(redis_url: str) -> None:
+    client = Redis.from_url(redis_url)
+    try:
+        ledger = RedisCapacity(client, f"t{uuid.uuid4().hex[:8]}.", per_place=1, hold_s=3600)
+        opp, offered = uuid.uuid4(), uuid.uuid4()
+        key = f"{ledger._prefix}{opp}"
+        assert await ledger.reserve(opp, offered, places=1)
+        await client.zadd(key, {str(offered): 1.0}, xx=True)  # as if it were about to time out
+        await ledger.renew(opp, offered)
+        assert (await client.zscore(key, str(offered)) or 0) > 1.0
+        await ledger.release_open(opp, offered)
+        assert await ledger.open_count(opp) == 0
+    finally:
+        await client.aclose()

@@ -47,6 +47,10 @@ REGISTER_OPPORTUNITY = _rule(caseworker_home=OK, company_owner=OK)
 OPPORTUNITY = _rule(caseworker_home=OK, caseworker_away=404, company_owner=OK, company_other=404, association_other=404)
 CASELOAD = _rule(caseworker_home=OK, caseworker_away=OK)  # each caseworker gets their own municipality's
 CATALOGUE = _rule(caseworker_home=OK, caseworker_away=OK, company_owner=OK, company_other=OK, association_other=OK)
+# Lifecycle steps on a proposal (a random one here, so an allowed caller gets 404 past the gate).
+STAFF_STEP = _rule(caseworker_home=OK, caseworker_away=OK)
+CITIZEN_STEP = _rule(caseworker_home=OK, caseworker_away=OK, citizen_self=OK, citizen_other=OK)
+OWNER_STEP = _rule(caseworker_home=OK, caseworker_away=OK, company_owner=OK, company_other=OK, association_other=OK)
 
 
 def _past(rule: dict[str, object]) -> dict[str, object]:
@@ -71,6 +75,8 @@ TABLE: dict[tuple[str, str], Row] = {
     ("PUT", "/v1/opportunities/{opportunity_id}"): Row(OPPORTUNITY, COMPANY_OPPORTUNITY),
     ("DELETE", "/v1/opportunities/{opportunity_id}"): Row(OPPORTUNITY, fresh=True),
     ("GET", "/v1/opportunities/{opportunity_id}/candidates"): Row(OPPORTUNITY),
+    ("GET", "/v1/opportunities/awaiting-approval"): Row(_rule(caseworker_home=OK, caseworker_away=OK)),
+    ("POST", "/v1/opportunities/{opportunity_id}/approval"): Row(_rule(caseworker_home=OK, caseworker_away=404)),
     # The data-protection endpoints: the export and erasure ask other services, so "allowed" means past the gate.
     ("GET", "/v1/citizens/{citizen_id}/export"): Row(_past(CITIZEN_READ)),
     ("DELETE", "/v1/citizens/{citizen_id}"): Row(_past(CITIZEN_READ), fresh=True),
@@ -86,6 +92,20 @@ TABLE: dict[tuple[str, str], Row] = {
     ("GET", "/v1/kpi"): Row(CASELOAD),  # each caseworker gets their own municipality's
     # A random proposal: staff get past the role check to a 404, everyone else 403 first.
     ("POST", "/v1/proposals/{proposal_id}/follow-ups"): Row(_past(CITIZEN_WRITE), {"months": 3, "employed": True}),
+    ("GET", "/v1/proposals/{proposal_id}"): Row(_past(CITIZEN_STEP)),
+    ("POST", "/v1/proposals/{proposal_id}/offer-in-person"): Row(_past(STAFF_STEP)),
+    ("POST", "/v1/proposals/{proposal_id}/answer"): Row(_past(CITIZEN_STEP), {"answer": "accept"}),
+    ("POST", "/v1/proposals/{proposal_id}/owner-answer"): Row(_past(OWNER_STEP), {"answer": "interested"}),
+    ("POST", "/v1/proposals/{proposal_id}/start"): Row(_past(OWNER_STEP), {"date": "2026-12-01"}),
+    ("POST", "/v1/proposals/{proposal_id}/end"): Row(_past(OWNER_STEP), {"date": "2026-12-01", "outcome": "hired"}),
+    # An admin names the municipality (?municipality=): without it, 422 naming the field.
+    ("GET", "/v1/caseworker/queue"): Row(_rule(caseworker_home=OK, caseworker_away=OK, admin=422)),
+    ("GET", "/v1/companies/{cvr}/candidates"): Row(_rule(company_owner=OK, company_other=404)),
+    ("GET", "/v1/associations/{association_id}/candidates"): Row(_rule(association_other=404)),
+    ("POST", "/v1/citizens/{citizen_id}/consent/withdraw"): Row(
+        CITIZEN_READ, {"kinds": ["association_activity"]}, fresh=True
+    ),
+    ("GET", "/v1/notices"): Row(_rule(caseworker_home=OK, caseworker_away=OK)),
 }
 
 
@@ -100,7 +120,13 @@ async def _target(client: httpx.AsyncClient, world: World, path: str, fresh: boo
     """The concrete path, and the citizen that `citizen_self` is."""
     citizen = await world.new_citizen(client) if fresh and "{citizen_id}" in path else world.citizen
     opportunity = await world.new_opportunity(client) if fresh and "{opportunity_id}" in path else world.opportunity
-    values = {"citizen_id": citizen, "opportunity_id": opportunity, "proposal_id": str(uuid.uuid4())}
+    values = {
+        "citizen_id": citizen,
+        "opportunity_id": opportunity,
+        "proposal_id": str(uuid.uuid4()),
+        "cvr": COMPANY,
+        "association_id": ASSOCIATION,
+    }
     return re.sub(r"\{([^}]+)\}", lambda m: values[m.group(1)], path), citizen
 
 

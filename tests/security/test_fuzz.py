@@ -47,7 +47,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 async def test_fuzzing_every_operation_finds_no_server_error_and_no_answer_outside_the_schema(
     infra: InfraHandle, common: CommonSettings
 ) -> None:
-    intake = {"rate_limit_per_minute": 1_000_000}
+    intake = {"rate_limit_per_minute": 1_000_000, "read_rate_limit_per_minute": 1_000_000}
     async with (
         smtp_server() as (_, smtp_port),
         # All three services: the export asks the matcher and the notifier what they hold.

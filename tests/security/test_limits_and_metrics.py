@@ -1,8 +1,9 @@
-"""Writes are rate-limited per token subject; metrics are served on an internal port, not the API's."""
+"""Writes and reads are rate-limited per token subject; metrics are served on an internal port, not the API's."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
@@ -18,23 +19,30 @@ pytestmark = pytest.mark.e2e
 LIMIT = 3
 
 
-async def test_a_token_over_its_write_limit_gets_429_with_retry_after_while_others_and_reads_go_on(
+async def _until_limited(send: Callable[[], Awaitable[httpx.Response]]) -> list[httpx.Response]:
+    """Send until the first 429; a minute boundary may reset the window once, so allow two windows' worth."""
+    answers = []
+    for _ in range(2 * LIMIT + 1):
+        answers.append(r := await send())
+        if r.status_code == 429:
+            break
+    return answers
+
+
+async def test_a_token_over_its_write_or_read_limit_gets_429_with_retry_after_while_others_go_on(
     infra: InfraHandle, common: CommonSettings
 ) -> None:
     noisy, quiet = bearer("company", "12345678"), bearer("company", "87654321")
-    intake = {"rate_limit_per_minute": LIMIT}
+    reader, other_reader = bearer("admin", "reader-1"), bearer("admin", "reader-2")
+    intake = {"rate_limit_per_minute": LIMIT, "read_rate_limit_per_minute": LIMIT}
     async with (
         smtp_server() as (_, smtp_port),
         running_stack(infra, common, smtp_port, services=("intake",), intake=intake) as stack,
     ):
         async with httpx.AsyncClient(base_url=stack.api, timeout=10) as client:
-            answers = []
-            # A minute boundary may reset the window once, so allow for two windows' worth.
-            for _ in range(2 * LIMIT + 1):
-                r = await client.post("/v1/opportunities", json=opportunity_payload(), headers=noisy)
-                answers.append(r)
-                if r.status_code == 429:
-                    break
+            answers = await _until_limited(
+                lambda: client.post("/v1/opportunities", json=opportunity_payload(), headers=noisy)
+            )
             limited = answers[-1]
             assert limited.status_code == 429, [a.status_code for a in answers]
             assert all(a.status_code == 202 for a in answers[:-1]) and len(answers) > LIMIT
@@ -43,9 +51,16 @@ async def test_a_token_over_its_write_limit_gets_429_with_retry_after_while_othe
 
             other = opportunity_payload(owner={"type": "company", "cvr": "87654321", "name": "Andet firma"})
             assert (await client.post("/v1/opportunities", json=other, headers=quiet)).status_code == 202
+            # Reads have a budget of their own: a token over its write limit can still read.
             own = answers[0].json()["opportunity_id"]
             read = await client.get(f"/v1/opportunities/{own}/candidates", headers=noisy)
-            assert read.status_code == 200, read.text  # reads are not limited
+            assert read.status_code == 200, read.text
+
+            # Reads are limited too, so one token cannot flood the audit trail with staff reads.
+            reads = await _until_limited(lambda: client.get("/v1/audit", headers=reader))
+            assert reads[-1].status_code == 429 and len(reads) > LIMIT, [a.status_code for a in reads]
+            assert "read requests" in reads[-1].json()["message"]
+            assert (await client.get("/v1/audit", headers=other_reader)).status_code == 200
 
 
 async def test_metrics_count_requests_by_route_and_published_events_on_the_internal_port_only(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import http.server
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +21,7 @@ from services.intake.adapters.tokens import KeysUnavailable, TokenVerifier, Unau
 from services.intake.bootstrap import bootstrap
 from services.intake.config import IntakeSettings, UnsafeSettings
 from services.intake.domain.access import Role
+from shared.crypto import LOCAL_KEK, KeySettings
 from shared.settings import CommonSettings, KafkaSettings, RedisSettings
 
 # Nothing connects until the app starts, so unreachable addresses are fine here.
@@ -46,8 +49,16 @@ def test_production_mode_refuses_the_local_internal_token_too() -> None:
 
 def test_production_mode_with_a_jwks_url_starts_without_public_docs() -> None:
     settings = IntakeSettings(jwt_jwks_url="https://idp.example/jwks", jwt_issuer=ISSUER)
-    app = bootstrap(PRODUCTION, KAFKA, REDIS, settings)
+    app = bootstrap(PRODUCTION, KAFKA, REDIS, settings, KeySettings(kek=base64.b64encode(os.urandom(32)).decode()))
     assert app.docs_url is None and app.openapi_url is None and app.redoc_url is None
+
+
+def test_production_mode_refuses_to_start_without_a_key_encryption_key_of_its_own() -> None:
+    settings = IntakeSettings(jwt_jwks_url="https://idp.example/jwks", jwt_issuer=ISSUER)
+    with pytest.raises(UnsafeSettings, match="BROBYGGER_KEK"):
+        bootstrap(PRODUCTION, KAFKA, REDIS, settings, KeySettings(kek=None, kek_file=None))
+    with pytest.raises(UnsafeSettings, match="BROBYGGER_KEK is the local default"):
+        bootstrap(PRODUCTION, KAFKA, REDIS, settings, KeySettings(kek=LOCAL_KEK))
 
 
 def test_production_mode_refuses_a_jwks_url_without_tls() -> None:

@@ -59,3 +59,41 @@ def test_sentences_stay_short_for_readers_with_beginner_danish() -> None:
     danish = letter.body.split("— English —")[0]
     sentences = [s for line in danish.splitlines() for s in line.split(". ") if s.strip()]
     assert max(len(s.split()) for s in sentences) <= 15
+
+
+def _phishing(title: str, owner: str) -> Proposal:
+    text_da = f"{title} hos {owner} i Holbæk: et almindeligt job."
+    text_en = f"{title} at {owner} in Holbæk: an ordinary job."
+    return Proposal(
+        proposal_id=uuid.uuid4(),
+        opportunity_id=uuid.uuid4(),
+        kind=OpportunityKind.ORDINARY_JOB,
+        title=title,
+        owner_name=owner,
+        town="Holbæk",
+        score=1.0,
+        rank=1,
+        reasons=Reasons(rule="ordinary_employment_first", text_da=text_da, text_en=text_en),
+    )
+
+
+def test_a_companys_text_cannot_put_a_live_link_or_pose_as_the_jobcentre() -> None:
+    title = "Køkkenmedhjælper LOG IND: http://evil.example/mitid eller www.evil.example"
+    owner = "Jobcentret Holbæk - skriv til svar@evil.example"
+    letter = compose(_event([_phishing(title, owner)], []), "Amina", "https://rights.example/da", "u")
+    body = letter.body
+    for live in ("http://evil", "www.evil", "evil.example", "svar@evil"):
+        assert live not in body, live
+    assert "hxxp" not in body and "evil[.]example" in body
+    assert "https://rights.example/da" in body  # the product's own link stays
+    danish = body.split("— English —")[0]
+    assert "“Jobcentret Holbæk - skriv til svar[at]evil[.]example” (med deres egne ord)" in danish
+    assert "ikke af jobcentret" in danish
+    # The owner's name is quoted once and not repeated unquoted in the reason.
+    assert danish.count("Jobcentret Holbæk") == 1
+
+
+def test_controls_in_an_old_event_never_reach_the_email() -> None:
+    proposal = _phishing("Job", "Jobcentret \u202eHolbæk\u202c")
+    letter = compose(_event([proposal], []), "Amina", "u", "u")
+    assert "\u202e" not in letter.body and "\u202c" not in letter.body

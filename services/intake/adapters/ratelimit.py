@@ -1,4 +1,4 @@
-"""Write requests per token subject per minute, counted in Redis so that every intake instance agrees.
+"""Requests per token subject per minute (writes and reads counted apart), in Redis so every intake instance agrees.
 
 A fixed one-minute window (INCR + EXPIRE, Redis 6.2 is enough): cheap and simple; a burst at a window
 edge may reach twice the limit, which is fine for its purpose (stopping a runaway or leaked token).
@@ -17,14 +17,22 @@ WINDOW_S = 60
 
 
 class RedisRateLimiter:
-    def __init__(self, redis: Redis, prefix: str, per_minute: int, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        prefix: str,
+        per_minute: int,
+        clock: Callable[[], float] = time.time,
+        kind: str = "write",
+    ) -> None:
         self._r = redis
-        self._p = f"{prefix}intake:ratelimit:"
+        self._p = f"{prefix}intake:ratelimit:" if kind == "write" else f"{prefix}intake:ratelimit-{kind}:"
+        self.kind = kind
         self.per_minute = per_minute
         self._clock = clock
 
     async def hit(self, tenant: str) -> int | None:
-        """Count one write for `tenant`; the seconds to wait if it is over the limit, else None."""
+        """Count one request for `tenant`; the seconds to wait if it is over the limit, else None."""
         now = self._clock()
         window = int(now // WINDOW_S)
         # Hashed, so a subject (which an IdP may make an e-mail address) is not stored in clear.

@@ -6,9 +6,10 @@ import json
 import uuid
 from typing import Any
 
+from pydantic import ValidationError
 from redis.asyncio import Redis
 
-from services.intake.domain.access import OpportunityScope
+from services.intake.domain.access import OpportunityScope, owner_key
 from services.intake.domain.candidates import Candidate
 from shared.contracts import MatchProposed
 
@@ -40,7 +41,12 @@ class IntakeStore:
 
     # opportunities
     async def remember_opportunity(
-        self, opportunity_id: uuid.UUID, owner_cvr: str | None, owner_association_id: str | None, municipality: str
+        self,
+        opportunity_id: uuid.UUID,
+        owner_cvr: str | None,
+        owner_association_id: str | None,
+        municipality: str,
+        status: str = "open",
     ) -> None:
         """Record (or, after a PUT, re-record) who the open opportunity belongs to."""
         await self._r.hset(
@@ -49,7 +55,7 @@ class IntakeStore:
                 "owner_cvr": owner_cvr or "",
                 "owner_association_id": owner_association_id or "",
                 "municipality": municipality,
-                "status": "open",
+                "status": status,
             },
         )
 
@@ -63,13 +69,17 @@ class IntakeStore:
             owner_association_id=fields.get("owner_association_id") or None,
             municipality=fields.get("municipality") or None,
             open=fields.get("status") == "open",
+            awaiting_approval=fields.get("status") == "awaiting_approval",
         )
 
     async def opportunity_status(self, opportunity_id: uuid.UUID) -> str | None:
         return _text(await self._r.hget(f"{self._p}opportunity:{opportunity_id}", "status"))
 
     async def withdraw_opportunity(self, opportunity_id: uuid.UUID) -> None:
-        await self._r.hset(f"{self._p}opportunity:{opportunity_id}", "status", "withdrawn")
+        await self.set_opportunity_status(opportunity_id, "withdrawn")
+
+    async def set_opportunity_status(self, opportunity_id: uuid.UUID, status: str) -> None:
+        await self._r.hset(f"{self._p}opportunity:{opportunity_id}", "status", status)
 
     # proposals read model
     async def save_proposals(self, event: MatchProposed) -> bool:
@@ -106,10 +116,35 @@ class IntakeStore:
 
     async def candidates(self, opportunity_id: uuid.UUID) -> list[Candidate]:
         raw = await self._r.hvals(f"{self._p}candidates:{opportunity_id}")
-        entries = [Candidate.model_validate_json(value) for value in raw]
+        entries = []
+        for value in raw:
+            try:
+                entries.append(Candidate.model_validate_json(value))
+            except ValidationError:
+                continue  # written by an earlier version (exact times); the citizen's next ranking replaces it
         return sorted(entries, key=lambda c: (c.rank, c.pseudonym))
 
+    async def owners_of(self, opportunity_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """Whose each opportunity is (see `owner_key`), in one round trip."""
+        async with self._r.pipeline(transaction=False) as pipe:
+            for opportunity_id in opportunity_ids:
+                pipe.hmget(f"{self._p}opportunity:{opportunity_id}", ["owner_cvr", "owner_association_id"])
+            rows = await pipe.execute()
+        return {
+            oid: owner_key(_text(cvr) or None, _text(association) or None, oid)
+            for oid, (cvr, association) in zip(opportunity_ids, rows, strict=True)
+        }
+
     # idempotency
+    async def reserve_ids(
+        self, key: str, fresh: list[uuid.UUID], fingerprint: str, ttl_s: int
+    ) -> tuple[list[uuid.UUID], str]:
+        """The ids reserved for this Idempotency-Key (`fresh` if it is new) and the body they were reserved for."""
+        record = json.dumps({"ids": [str(i) for i in fresh], "fingerprint": fingerprint})
+        await self._r.set(f"{self._p}idem-ids:{key}", record, nx=True, ex=ttl_s)
+        stored = json.loads(await self._r.get(f"{self._p}idem-ids:{key}") or record)
+        return [uuid.UUID(i) for i in stored["ids"]], str(stored["fingerprint"])
+
     async def idempotent_response(self, key: str) -> dict[str, Any] | None:
         raw = await self._r.get(f"{self._p}idem:{key}")
         return json.loads(raw) if raw else None

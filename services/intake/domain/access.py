@@ -34,8 +34,9 @@ class InvalidClaims(ValueError):
     """A correctly signed token whose claims do not describe a Brobygger caller."""
 
 
-_MUNICIPALITY = re.compile(r"^[0-9]{3}$")
-_SUBJECT = re.compile(r"^[A-Za-z0-9._:@|\-]{1,200}$")
+# Always `fullmatch`: `re.match` with `^…$` lets a trailing newline through.
+_MUNICIPALITY = re.compile(r"[0-9]{3}")
+_SUBJECT = re.compile(r"[A-Za-z0-9._:@|\-]{1,200}")
 
 
 @dataclass(frozen=True)
@@ -48,14 +49,18 @@ class Principal:
 
     @property
     def tenant(self) -> str:
-        """A stable label for per-caller bookkeeping (rate limits, idempotency); not shown to anyone."""
-        return f"{self.role.value}:{self.subject}"
+        """A stable label for per-caller bookkeeping (rate limits, idempotency); not shown to anyone.
+
+        The municipality is part of it: two caseworkers with one subject in two municipalities are two
+        tenants. A subject cannot contain `/`, so no subject can spell another tenant's label.
+        """
+        return f"{self.role.value}/{self.municipality or '-'}/{self.subject}"
 
 
 def principal_from_claims(claims: Mapping[str, object]) -> Principal:
     """The caller described by verified token claims; `InvalidClaims` names the claim that is wrong."""
     subject = claims.get("sub")
-    if not isinstance(subject, str) or not _SUBJECT.match(subject):
+    if not isinstance(subject, str) or not _SUBJECT.fullmatch(subject):
         raise InvalidClaims("claim `sub` must be 1-200 characters of letters, digits and ._:@|-")
     raw_role = claims.get("role")
     try:
@@ -65,7 +70,7 @@ def principal_from_claims(claims: Mapping[str, object]) -> Principal:
     if role is None:
         raise InvalidClaims(f"claim `role` must be one of {', '.join(r.value for r in Role)}")
     municipality = claims.get("municipality")
-    if municipality is not None and (not isinstance(municipality, str) or not _MUNICIPALITY.match(municipality)):
+    if municipality is not None and not (isinstance(municipality, str) and _MUNICIPALITY.fullmatch(municipality)):
         raise InvalidClaims("claim `municipality` must be a 3-digit municipality code such as 316")
     if role is Role.CASEWORKER and municipality is None:
         raise InvalidClaims("claim `municipality` is required for a caseworker")
@@ -117,6 +122,7 @@ class OpportunityScope:
     owner_association_id: str | None
     municipality: str | None
     open: bool
+    awaiting_approval: bool = False
 
 
 def check_opportunity_content(
@@ -134,6 +140,38 @@ def check_opportunity_content(
             f"field `municipality_code`: a caseworker of municipality {caller.municipality} "
             f"may not register opportunities in municipality {municipality_code}"
         )
+
+
+def needs_owner_approval(caller: Principal) -> bool:
+    """A company's or association's own registration may wait for approval; staff vouch for theirs."""
+    return caller.role in (Role.COMPANY, Role.ASSOCIATION)
+
+
+def owner_key(owner_cvr: str | None, owner_association_id: str | None, opportunity_id: uuid.UUID) -> str:
+    """How an owner is known (approved-owner lists, candidate pseudonyms): `company:<CVR>`, `association:<id>`,
+    or, for an owner with neither (an education provider registered by staff), the opportunity itself."""
+    if owner_cvr:
+        return f"company:{owner_cvr}"
+    if owner_association_id:
+        return f"association:{owner_association_id}"
+    return f"opportunity:{opportunity_id}"
+
+
+def check_approver(caller: Principal, opportunity_id: uuid.UUID, scope: OpportunityScope | None) -> None:
+    """Only a caseworker of the opportunity's municipality (or an admin) approves a new owner."""
+    if caller.role not in CITIZEN_WRITERS:
+        raise Forbidden(f"the role `{caller.role.value}` may not approve opportunities")
+    check_opportunity(caller, opportunity_id, scope)
+
+
+def staff_municipality(caller: Principal, asked: str | None) -> str | None:
+    """Which municipality's staff lists the caller may read: a caseworker their own, an admin any (None: all)."""
+    if caller.role not in CITIZEN_WRITERS:
+        raise Forbidden(f"the role `{caller.role.value}` may not read the municipality's staff lists")
+    if caller.role is Role.CASEWORKER:
+        assert caller.municipality is not None
+        return caller.municipality
+    return asked
 
 
 def check_opportunity(caller: Principal, opportunity_id: uuid.UUID, scope: OpportunityScope | None) -> None:

@@ -32,6 +32,8 @@ class SharedDetails(BaseModel):
 
 def shared_details(personal: PersonalData, *, private: bool) -> SharedDetails:
     """The shared part of `personal`; a private-channel citizen's contact details stay with the jobcentre."""
-    if private:
+    # The same answer for a citizen who has no e-mail or phone: "through the jobcentre" alone does not
+    # single out the private channel.
+    if private or not (personal.email or personal.phone):
         return SharedDetails(name=personal.name, contact_through_jobcentre=True)
     return SharedDetails(name=personal.name, email=personal.email, phone=personal.phone)

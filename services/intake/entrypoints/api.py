@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -13,7 +13,7 @@ from services.intake import handlers, lifecycle_views
 from services.intake import privacy as privacy_use_cases
 from services.intake.domain.access import Role
 from services.intake.domain.candidates import Candidate
-from services.intake.entrypoints.deps import Caller, Deps, Req
+from services.intake.entrypoints.deps import Caller, Deps, Req, StaffMunicipality
 from services.intake.entrypoints.lifecycle_api import Lifecycle
 from services.intake.entrypoints.privacy_api import Privacy, actor
 from services.intake.lifecycle_views import LifecycleEntry
@@ -33,6 +33,34 @@ class CitizenAccepted(Accepted):
 
 class OpportunityAccepted(Accepted):
     opportunity_id: uuid.UUID
+    status: Literal["open", "awaiting_approval", "withdrawn"] = Field(
+        default="open",
+        description="`awaiting_approval`: the owner is new to the municipality; a caseworker approves it first.",
+    )
+
+
+class ApprovalResult(BaseModel):
+    opportunity_id: uuid.UUID
+    status: Literal["open"]
+    event_id: uuid.UUID | None = None
+
+
+class HeldOwner(BaseModel):
+    type: str
+    cvr: str | None = None
+    association_id: str | None = None
+    name: str
+
+
+class HeldOpportunity(BaseModel):
+    opportunity_id: uuid.UUID
+    title: str = Field(description="As the owner wrote it.")
+    owner: HeldOwner
+    registered_at: str
+
+
+class HeldView(BaseModel):
+    opportunities: list[HeldOpportunity]
 
 
 class MatchOptions(BaseModel):
@@ -120,6 +148,23 @@ opportunities = APIRouter(prefix="/v1/opportunities", tags=["opportunities"])
 async def register_opportunity(opportunity: Opportunity, request: Request, deps: Deps, req: Req) -> dict[str, str]:
     """Register a job, language-at-work placement, education step or association activity."""
     return _accepted(request, await handlers.register_opportunity(deps, req, opportunity, await request.body()))
+
+
+@opportunities.get("/awaiting-approval", response_model=HeldView)
+async def opportunities_awaiting_approval(
+    deps: Deps,
+    caller: Caller,
+    municipality: StaffMunicipality = None,
+) -> HeldView:
+    """Opportunities from owners new to the municipality, waiting for a caseworker's approval."""
+    held = await handlers.held_opportunities(deps, caller, municipality)
+    return HeldView.model_validate({"opportunities": held})
+
+
+@opportunities.post("/{opportunity_id}/approval", response_model=ApprovalResult)
+async def approve_opportunity(opportunity_id: uuid.UUID, deps: Deps, caller: Caller) -> dict[str, str]:
+    """Approve a new owner (caseworker of the municipality, or admin): the opportunity enters the catalogue."""
+    return await handlers.approve_opportunity(deps, caller, opportunity_id)
 
 
 @opportunities.put("/{opportunity_id}", status_code=202, response_model=OpportunityAccepted)

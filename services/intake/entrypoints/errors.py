@@ -21,6 +21,7 @@ from services.intake.domain.access import Forbidden
 from services.intake.domain.privacy import PersonalNumberFound
 from services.intake.handlers import IdempotencyConflict, NotFound
 from services.intake.privacy import ExportIncomplete
+from shared.crypto import CitizenErased
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
         "The Idempotency-Key was used with a different body, or a lifecycle step is not possible from the "
         "proposal's current state (`error: illegal_transition`, with `state`).",
     ),
+    410: _error(410, "The citizen was erased (right to erasure): nothing about them is written again."),
     413: _error(413, "The body is larger than the limit."),
     415: _error(415, "The body is not JSON."),
     422: _error(422, "Invalid input; `problems` names each field."),
@@ -153,6 +155,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def not_found(_: Request, exc: NotFound) -> JSONResponse:
         return JSONResponse(status_code=404, content={"error": "not_found", "message": f"{exc} was not found"})
+
+    @app.exception_handler(CitizenErased)
+    async def erased(_: Request, exc: CitizenErased) -> JSONResponse:
+        # Reached only past the access checks: the caller may know the citizen existed.
+        message = "the citizen was erased; nothing about them can be written or read again"
+        return JSONResponse(status_code=410, content={"error": "citizen_erased", "message": message})
 
     @app.exception_handler(IdempotencyConflict)
     async def conflict(_: Request, exc: IdempotencyConflict) -> JSONResponse:

@@ -53,10 +53,15 @@ def owner_label(caller: Principal) -> str:
     return f"{caller.role.value}:{caller.subject}"
 
 
-def check_proposal(caller: Principal, record: ProposalRecord, roles: frozenset[Role]) -> Actor:
-    """Who `caller` is for this proposal; 403 for a role that may never act here, 404 outside its scope."""
+def _check_role(caller: Principal, roles: frozenset[Role]) -> None:
+    """403 for a role that may never act here, before anything about the proposal is looked up."""
     if caller.role not in roles:
         raise Forbidden(f"the role `{caller.role.value}` may not do this to a proposal")
+
+
+def check_proposal(caller: Principal, record: ProposalRecord, roles: frozenset[Role]) -> Actor:
+    """Who `caller` is for this proposal; 403 for a role that may never act here, 404 outside its scope."""
+    _check_role(caller, roles)
     if caller.role in (Role.CASEWORKER, Role.ADMIN, Role.CITIZEN):
         check_citizen(caller, record.citizen_id, record.municipality or None, allow_citizen_self=True)
     elif record.owner != owner_label(caller):
@@ -110,6 +115,7 @@ async def _step(
     roles: frozenset[Role],
     **fields: object,
 ) -> StepResult:
+    _check_role(caller, roles)
     record = await deps.lifecycle.store.get(proposal_id)
     if record is None:
         raise NotFound(f"proposal {proposal_id}")
@@ -121,6 +127,7 @@ async def _step(
 @router.get("/v1/proposals/{proposal_id}", response_model=LifecycleEntry)
 async def read_proposal(proposal_id: uuid.UUID, caller: Caller, deps: Lifecycle) -> LifecycleEntry:
     """One proposal's state and history (the citizen, their caseworker, or an admin)."""
+    _check_role(caller, _CITIZEN_SIDE)
     record = await deps.lifecycle.store.get(proposal_id)
     if record is None:
         raise NotFound(f"proposal {proposal_id}")

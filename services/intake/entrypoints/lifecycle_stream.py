@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from faststream.kafka import KafkaBroker
 
 from services.intake import lifecycle, lifecycle_follow
+from services.intake.entrypoints.read_stream import ReadModelHooks
 from services.intake.lifecycle import LifecycleDeps
 from services.intake.lifecycle_follow import Keys
 from shared.contracts import (
     CitizenEvent,
-    MatchProposed,
     NotificationSent,
     OpportunityEvent,
     OpportunityWithdrawn,
-    ProposalTransitioned,
+    ProposalEvent,
+    SealedProposalTransitioned,
 )
 from shared.messaging import MessageGuard, subscribe
 from shared.settings import KafkaSettings
@@ -25,13 +27,23 @@ log = logging.getLogger(__name__)
 
 
 def register_lifecycle_subscribers(
-    broker: KafkaBroker, deps: LifecycleDeps, keys: Keys, guard: MessageGuard, kafka: KafkaSettings
-) -> None:
-    async def on_proposals(event: MatchProposed) -> None:
-        await lifecycle_follow.on_proposals(deps, event)
+    broker: KafkaBroker,
+    deps: LifecycleDeps,
+    keys: Keys,
+    guard: MessageGuard,
+    kafka: KafkaSettings,
+    also: ReadModelHooks | None = None,
+) -> Callable[[ProposalEvent], Awaitable[None]]:
+    """Subscribe to the topics intake reads for nothing else; the rankings come through intake's own
+    proposals subscriber (the returned function), since the guard allows one consumer per topic."""
+
+    async def on_proposals(event: ProposalEvent) -> None:
+        await lifecycle_follow.on_proposals(deps, keys, event)
 
     async def on_citizen(event: CitizenEvent) -> None:
         await lifecycle_follow.on_citizen_event(deps, keys, event)
+        if also is not None:  # the caseload and KPI read models follow the same records
+            await also.on_citizen(event)
 
     async def on_notification(event: NotificationSent) -> None:
         await lifecycle_follow.on_notification(deps, event)
@@ -39,16 +51,17 @@ def register_lifecycle_subscribers(
     async def on_opportunity(event: OpportunityEvent) -> None:
         if isinstance(event, OpportunityWithdrawn):
             await lifecycle_follow.on_opportunity_withdrawn(deps, event)
+        if also is not None:  # the catalogue read model
+            await also.on_opportunity(event)
 
     t = deps.topics
     for topic, purpose, contract, handle, description in (
-        (t.proposals, "lifecycle-proposals", MatchProposed, on_proposals, "Tracks each ranking's proposals."),
         (
             t.citizens,
             "lifecycle-citizens",
             CitizenEvent,
             on_citizen,
-            "Keeps channel and consent; retracts on erasure and withdrawn consent.",
+            "Keeps channel and sealed contact; retracts when a profile update turns consent off.",
         ),
         (t.notifications, "lifecycle-notifications", NotificationSent, on_notification, "Approved → offered."),
         (t.opportunities, "lifecycle-opportunities", OpportunityEvent, on_opportunity, "Retracts on withdrawal."),
@@ -66,10 +79,11 @@ def register_lifecycle_subscribers(
         )
     broker.publisher(
         t.citizens,
-        schema=ProposalTransitioned,
+        schema=SealedProposalTransitioned,
         title="intake.lifecycle",
-        description="One ProposalTransitioned per lifecycle step, keyed by citizen; ConsentWithdrawn too.",
+        description="One SealedProposalTransitioned per lifecycle step, keyed by citizen; SealedConsentWithdrawn too.",
     )
+    return on_proposals
 
 
 async def sweep_forever(deps: LifecycleDeps, every_s: float) -> None:

@@ -12,7 +12,7 @@ from services.intake import privacy
 from services.intake.domain.access import Forbidden, NotFound, Principal, Role, check_citizen
 from services.intake.domain.lifecycle import Action
 from services.intake.domain.lifecycle import Actor as LifecycleActor
-from services.intake.entrypoints.deps import Caller, Req
+from services.intake.entrypoints.deps import Caller, Req, StaffMunicipality
 from services.intake.entrypoints.lifecycle_api import Lifecycle
 from services.intake.lifecycle import act, track
 from services.intake.privacy import Actor, PrivacyDeps
@@ -32,10 +32,9 @@ def actor(caller: Principal) -> Actor:
 
 async def _municipality(deps: PrivacyDeps, citizen_id: uuid.UUID) -> tuple[str | None, bool]:
     """The citizen's municipality, and whether they were erased (an erased citizen keeps only that)."""
-    municipality = await deps.store.citizen_municipality(citizen_id)
+    municipality, erased = await deps.privacy.standing(citizen_id)
     if municipality is not None:
         return municipality, False
-    erased = await deps.privacy.erased_municipality(citizen_id)
     return erased, erased is not None
 
 
@@ -101,6 +100,17 @@ async def decide(
     entry = {"decision": decision.decision, "reason": step.reason, "by": caller.subject, "at": step.at.isoformat()}
     await deps.privacy.record_override(citizen_id, proposal_id, entry)
     return {"proposal_id": str(proposal_id), "state": step.target.value, **entry}
+
+
+@router.get("/v1/notices")
+async def caseworker_notices(
+    caller: Caller,
+    deps: Privacy,
+    municipality: StaffMunicipality = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    """Notices for the municipality's caseworkers, newest first: citizens who erased their own data."""
+    return {"notices": await privacy.notices_for(deps, caller, municipality, limit)}
 
 
 @router.get("/v1/audit")

@@ -1,41 +1,48 @@
-"""Subscribers that build intake's read models (caseload, catalogue) from the topics, each in its own group."""
+"""The read models' share of intake's subscribers: the caseload, KPI and catalogue follow the same records.
+
+Intake has one consumer per topic (the guard keeps its pause and retry state per topic-partition), so
+the read models do not subscribe themselves: these hooks run inside the lifecycle's citizens and
+opportunities subscribers and after intake's proposals subscriber.
+"""
 
 from __future__ import annotations
 
-from faststream.kafka import KafkaBroker
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from services.intake import reads
 from services.intake.reads import ReadDeps
-from shared.contracts import MatchProposed, citizen_event_adapter, opportunity_event_adapter
-from shared.messaging import MessageGuard, subscribe
-from shared.settings import KafkaSettings
-from shared.topics import Topics
+from shared.contracts import CitizenEvent, OpportunityEvent, ProposalEvent
 
 
-def register_read_models(
-    broker: KafkaBroker, deps: ReadDeps, guard: MessageGuard, kafka: KafkaSettings, topics: Topics
-) -> None:
-    async def on_citizen(body: bytes) -> None:
-        await reads.on_citizen_event(deps, citizen_event_adapter.validate_json(body))
+@dataclass(frozen=True)
+class ReadModelHooks:
+    on_citizen: Callable[[CitizenEvent], Awaitable[None]]
+    on_opportunity: Callable[[OpportunityEvent], Awaitable[None]]
 
-    async def on_opportunity(body: bytes) -> None:
-        await reads.on_opportunity_event(deps, opportunity_event_adapter.validate_json(body))
 
-    async def on_ranking(body: bytes) -> None:
-        await reads.on_ranking(deps, MatchProposed.model_validate_json(body))
+@dataclass(frozen=True)
+class ReadModels:
+    for_lifecycle: ReadModelHooks
+    deps: ReadDeps
 
-    for topic, purpose, handle, description in (
-        (topics.citizens, "caseload", on_citizen, "Keeps the caseload: sealed profiles, erasures."),
-        (topics.proposals, "caseload-rankings", on_ranking, "Notes each citizen's latest ranking in the caseload."),
-        (topics.opportunities, "catalogue", on_opportunity, "Keeps the catalogue intake lists and reads back."),
-    ):
-        subscribe(
-            broker,
-            guard,
-            kafka,
-            topic=topic,
-            group_id=topics.group("intake", purpose),
-            handle=handle,
-            title=f"intake.{purpose}",
-            description=description,
-        )
+    def after_ranking(
+        self, then: Callable[[ProposalEvent], Awaitable[None]]
+    ) -> Callable[[ProposalEvent], Awaitable[None]]:
+        """The proposals subscriber's follow-up: the lifecycle tracks the ranking, then the read models note it."""
+
+        async def both(event: ProposalEvent) -> None:
+            await then(event)
+            await reads.on_ranking(self.deps, event)
+
+        return both
+
+
+def read_model_handlers(deps: ReadDeps) -> ReadModels:
+    async def on_citizen(event: CitizenEvent) -> None:
+        await reads.on_citizen_event(deps, event)
+
+    async def on_opportunity(event: OpportunityEvent) -> None:
+        await reads.on_opportunity_event(deps, event)
+
+    return ReadModels(ReadModelHooks(on_citizen, on_opportunity), deps)

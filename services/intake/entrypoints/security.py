@@ -1,4 +1,4 @@
-"""The gate in front of every route: a verified bearer token, then the write rate limit.
+"""The gate in front of every route: a verified bearer token, then the rate limit (writes and reads apart).
 
 It runs before routing, so a route that forgets to ask for the caller is still closed, and an
 unauthenticated client learns nothing from validation errors or from which paths exist.
@@ -47,10 +47,12 @@ class Gate:
         public: frozenset[str],
         public_prefixes: tuple[str, ...] = (),
         pages: PageAuth | None = None,
+        read_limiter: RedisRateLimiter | None = None,
     ) -> None:
         self.app = app
         self.verifier = verifier
         self.limiter = limiter
+        self.read_limiter = read_limiter
         self.public = public
         self.public_prefixes = public_prefixes
         self.pages = pages
@@ -76,9 +78,11 @@ class Gate:
                 scope, receive, send
             )
             return
-        if scope["method"] in WRITE_METHODS:
+        # Reads are limited too: every staff read writes an audit entry, so unlimited reads flood the trail.
+        limiter = self.limiter if scope["method"] in WRITE_METHODS else self.read_limiter
+        if limiter is not None:
             try:
-                wait_s = await self.limiter.hit(principal.tenant)
+                wait_s = await limiter.hit(principal.tenant)
             except (RedisConnectionError, RedisTimeoutError) as exc:
                 log.warning("rate limit not checked, redis unavailable: %s", type(exc).__name__)
                 message = "the state store did not answer; retry shortly"
@@ -86,7 +90,7 @@ class Gate:
                 return
             if wait_s is not None:
                 message = (
-                    f"more than {self.limiter.per_minute} write requests per minute with this token; "
+                    f"more than {limiter.per_minute} {limiter.kind} requests per minute with this token; "
                     f"retry after {wait_s} s"
                 )
                 await _json(429, "rate_limited", message, {"Retry-After": str(wait_s)})(scope, receive, send)

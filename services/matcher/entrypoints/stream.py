@@ -19,7 +19,7 @@ from services.matcher import handlers
 from services.matcher.adapters.catalogue_follower import Apply
 from services.matcher.adapters.outbox import Outbox, ProcessedMarks
 from services.matcher.handlers import MatcherDeps
-from shared.contracts import CitizenEvent, MatchProposed, citizen_event_adapter, opportunity_event_adapter
+from shared.contracts import CitizenEvent, SealedMatchProposed, citizen_event_adapter, opportunity_event_adapter
 from shared.guard import Outcome
 from shared.messaging import (
     MessageGuard,
@@ -55,9 +55,10 @@ def register_subscribers(
 
     broker.publisher(
         deps.topics.proposals,
-        schema=MatchProposed,
+        schema=SealedMatchProposed,
         title="matcher.proposals",
-        description="One MatchProposed per ranking; its id derives from the triggering event.",
+        description="One SealedMatchProposed per ranking (a MatchProposed sealed with the citizen's key); "
+        "its id derives from the triggering event.",
     )
 
 

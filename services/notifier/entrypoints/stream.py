@@ -9,7 +9,7 @@ from faststream.kafka import KafkaBroker
 
 from services.notifier import handlers
 from services.notifier.handlers import NotifierDeps
-from shared.contracts import CitizenEvent, MatchProposed, NotificationSent
+from shared.contracts import CitizenEvent, NotificationSent, ProposalEvent
 from shared.messaging import MessageGuard, subscribe
 from shared.settings import KafkaSettings
 
@@ -18,7 +18,7 @@ def register_subscribers(broker: KafkaBroker, deps: NotifierDeps, guard: Message
     async def on_citizen(event: CitizenEvent) -> None:
         await handlers.on_citizen_event(deps, event)
 
-    async def on_proposals(event: MatchProposed) -> None:
+    async def on_proposals(event: ProposalEvent) -> None:
         await handlers.on_match_proposed(deps, event)
 
     subscribe(
@@ -38,11 +38,11 @@ def register_subscribers(broker: KafkaBroker, deps: NotifierDeps, guard: Message
         kafka,
         topic=deps.topics.proposals,
         group_id=deps.topics.group("notifier", "proposals"),
-        contract=MatchProposed,
+        contract=ProposalEvent,
         handle=on_proposals,
         title="notifier.proposals",
-        description="E-mails the citizen once per MatchProposed, Danish first with English below "
-        "(at most one resend after a crash, with the same Message-ID).",
+        description="E-mails the citizen once per ranking (SealedMatchProposed, or MatchProposed), "
+        "Danish first with English below (at most one resend after a crash, with the same Message-ID).",
     )
     broker.publisher(
         deps.topics.notifications,

@@ -8,11 +8,25 @@ import uuid
 
 from services.intake.adapters.lifecycle_store import CitizenFacts
 from services.intake.domain.access import OpportunityScope
-from services.intake.domain.lifecycle import Action, Actor, State
+from services.intake.domain.lifecycle import Action, Actor, RetractCause, State
 from services.intake.domain.municipality import MunicipalityRules
 from services.intake.lifecycle import LifecycleDeps, act, expire_due, offer_notified, republish, retract_kinds, track
-from shared.contracts import MatchProposed, OpportunityKind, Proposal, ProposalTransitioned, Reasons
+from services.intake.lifecycle_follow import on_citizen_event, on_opportunity_withdrawn
+from shared.contracts import (
+    CitizenProfile,
+    CitizenProfileInput,
+    CitizenProfileUpdated,
+    Event,
+    MatchProposed,
+    OpportunityKind,
+    OpportunityWithdrawn,
+    Proposal,
+    ProposalTransitioned,
+    Reasons,
+    SealedCitizenEvent,
+)
 from shared.topics import Topics
+from tests.samples import profile_payload
 from tests.unit.intake.fakes import FakeAudit, FakeDirectory, FakeLifecycleStore, FakePublisher
 
 NOW = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
@@ -161,3 +175,48 @@ async def test_an_event_whose_publishing_was_interrupted_is_published_by_the_swe
     assert await republish(deps) == 1 and sent_before >= 0
     assert [e.to_state for _, _, e in publisher.sent if isinstance(e, ProposalTransitioned)] == ["approved"]
     assert await store.unpublished() == []
+
+
+class _OpenKeys:
+    """Profiles arrive open in these tests; nothing is sealed."""
+
+    async def open_profile(self, citizen_id: uuid.UUID, profile: CitizenProfile) -> CitizenProfile:
+        return profile
+
+    async def open_event(self, event: SealedCitizenEvent) -> Event:
+        raise AssertionError("nothing sealed here")
+
+
+async def test_a_profile_update_that_turns_a_kinds_consent_off_retracts_its_open_proposals() -> None:
+    deps, store, directory, _ = _world(default_auto_approve=frozenset())
+    citizen = uuid.uuid4()
+    directory.citizens[citizen] = "316"
+    job, club = _proposal(), _proposal(OpportunityKind.ASSOCIATION_ACTIVITY)
+    await track(deps, _ranking(citizen, job, club))
+    payload = profile_payload()
+    payload["consent"]["association_activity"] = False
+    update = CitizenProfileUpdated(
+        correlation_id="c", citizen_id=citizen, profile=CitizenProfileInput.model_validate(payload)
+    )
+    await on_citizen_event(deps, _OpenKeys(), update)
+    assert (await store.get(club.proposal_id)).state is State.RETRACTED  # type: ignore[union-attr]
+    assert (await store.get(job.proposal_id)).state is State.PROPOSED  # type: ignore[union-attr]
+    facts = await store.citizen(citizen)
+    assert facts is not None and facts.consent["association_activity"] is False and not facts.private
+
+
+async def test_a_withdrawn_opportunity_retracts_its_running_proposals_only() -> None:
+    deps, store, directory, _ = _world(default_auto_approve=frozenset())
+    first, second = uuid.uuid4(), uuid.uuid4()
+    directory.citizens.update({first: "316", second: "316"})
+    job = _proposal()
+    other = job.model_copy(update={"proposal_id": uuid.uuid4()})
+    await track(deps, _ranking(first, job))
+    await track(deps, _ranking(second, other))
+    await act(deps, other.proposal_id, Action.OVERRIDE, Actor.CASEWORKER, "cw", "c", reason="Ikke nu.")
+    await on_opportunity_withdrawn(
+        deps, OpportunityWithdrawn(correlation_id="c", opportunity_id=job.opportunity_id, reason="filled")
+    )
+    assert (await store.get(job.proposal_id)).state is State.RETRACTED  # type: ignore[union-attr]
+    assert (await store.get(other.proposal_id)).state is State.OVERRIDDEN  # type: ignore[union-attr]
+    assert [t.cause for t in await store.history(job.proposal_id)] == [RetractCause.OPPORTUNITY_WITHDRAWN]
