@@ -12,7 +12,9 @@ from typing import Any
 import httpx
 import pytest
 from kafka import KafkaProducer
+from redis.asyncio import Redis
 
+from services.intake.adapters.kpi_store import KpiStore
 from shared.contracts import OpportunityKind, ProposalTransitioned
 from shared.settings import CommonSettings
 from tests.conftest import InfraHandle
@@ -53,7 +55,7 @@ async def test_the_report_counts_people_by_group_hides_groups_under_five_and_hol
             r = await client.post("/v1/citizens", json=payload, headers=CASEWORKER)
             assert r.status_code == 202, r.text
             ids.append(r.json()["citizen_id"])
-        # Five women started a job: the lifecycle's events, as intake's lifecycle publishes them.
+        # Five women started a job: lifecycle events in their readable form (still accepted; intake writes them sealed).
         producer = KafkaProducer(bootstrap_servers=infra.kafka_bootstrap)
         try:
             for citizen in ids[:5]:
@@ -157,9 +159,22 @@ async def test_a_caseworker_records_a_follow_up_once_the_job_has_started(
         async def recorded() -> list[dict[str, Any]] | None:
             raw = await asyncio.to_thread(read_topic, infra.kafka_bootstrap, common.topics.citizens)
             records = [json.loads(v) for _, v in raw]
-            found = [e for e in records if e["event_type"] == "EmploymentFollowUpRecorded"]
+            assert not [e for e in records if e["event_type"] == "EmploymentFollowUpRecorded"]  # never in clear
+            found = [e for e in records if e["event_type"] == "SealedEmploymentFollowUpRecorded"]
             return found or None
 
-        (event,) = await eventually(recorded, 30, "the follow-up on the citizens topic")
-        assert event["citizen_id"] == citizen and event["months"] == 3 and event["employed"] is True
-        assert event["started_on"] == TODAY.isoformat() and event["proposal_id"] == pid
+        (event,) = await eventually(recorded, 30, "the sealed follow-up on the citizens topic")
+        assert event["citizen_id"] == citizen and "employed" not in event
+
+        redis = Redis.from_url(infra.redis_url)
+        try:
+            store = KpiStore(redis, common.namespace)
+
+            async def in_read_model() -> list[Any] | None:
+                facts = [f for f in await store.facts("316") if str(f.citizen_id) == citizen]
+                return facts[0].follow_ups if facts and facts[0].follow_ups else None
+
+            (follow_up,) = await eventually(in_read_model, 30, "the follow-up in the KPI read model")
+        finally:
+            await redis.aclose()
+        assert follow_up.months == 3 and follow_up.employed and follow_up.started_on == TODAY
