@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in SERVICES:
         sub.add_parser(name, help=f"run the {name} service (settings from the environment)").set_defaults(func=_serve)
 
-    sub.add_parser("rank", help="rank offline: rank --opportunities FILE --profiles FILE --top N")
+    sub.add_parser("rank", help="rank offline: rank --opportunities FILE --profiles FILE (--help: input format)")
     sub.add_parser("token", help="print a local bearer token: token --role ROLE --subject ID [--municipality CODE]")
 
     args = parser.parse_args(argv)

@@ -882,7 +882,9 @@ def company_opportunity(esco: Esco, rng: random.Random, company: dict[str, Any],
     name, town = company["owner"]["name"], company["location"]["town"]
     base: dict[str, Any] = {
         "owner": company["owner"], "location": company["location"],
-        "occupation_text": esco.occ_da[occ][0].lower(), "esco_occupation": occ,
+        # The role's own Danish title: ESCO's preferred Danish label can be a wrong translation
+        # (cargo vehicle driver's is "bagagevognschauffør", baggage tug driver).
+        "occupation_text": role.title.lower(), "esco_occupation": occ,
         "skills": list(role.skills), "esco_skills": esco.job_skills(occ, role.keys),
     }
     if placement_type is None:  # an ordinary job

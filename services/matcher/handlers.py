@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from services.matcher.domain.capacity import CapacityLedger, take_with_capacity
+from services.matcher.domain.capacity import CapacityLedger
 from services.matcher.domain.catalogue import Catalogue
 from services.matcher.domain.model import RankedOpportunity, RankingResult
+from services.matcher.domain.proposing import Rank, kind_notes, near_misses, proposal_id, propose
 from shared.contracts import (
     CitizenErased,
     CitizenEvent,
@@ -39,8 +39,6 @@ from shared.messaging import Unprocessable
 from shared.topics import Topics
 
 log = logging.getLogger(__name__)
-
-Rank = Callable[[CitizenProfile, Catalogue, int], RankingResult]
 
 
 class Outbox(Protocol):
@@ -89,23 +87,16 @@ async def apply_opportunity_event(deps: MatcherDeps, event: OpportunityEvent) ->
         await deps.capacity.release_all(event.opportunity_id)
 
 
-CANDIDATES_PER_PROPOSAL = 4
-
-
-def _proposal_id(trigger: Event, item: RankedOpportunity) -> uuid.UUID:
-    return derive_id("proposal", trigger.event_id, item.opportunity_id)
-
-
 async def _release_holds(deps: MatcherDeps, citizen_id: uuid.UUID) -> None:
     # The caller overwrites or deletes the list of holds right after; releasing twice is harmless.
-    for opportunity_id, proposal_id in await deps.profiles.holds(citizen_id):
-        await deps.capacity.release(opportunity_id, proposal_id)
+    for opportunity_id, held in await deps.profiles.holds(citizen_id):
+        await deps.capacity.release(opportunity_id, held)
 
 
 def _proposal(trigger: uuid.UUID, position: int, item: RankedOpportunity) -> Proposal:
     o = item.opportunity
     return Proposal(
-        proposal_id=derive_id("proposal", trigger, item.opportunity_id),
+        proposal_id=proposal_id(trigger, item.opportunity_id),
         opportunity_id=item.opportunity_id,
         kind=o.kind,
         title=o.title,
@@ -130,6 +121,8 @@ def build_match_proposed(
         proposals=[_proposal(trigger.event_id, i, r) for i, r in enumerate(result.proposals, 1)],
         associations=[_proposal(trigger.event_id, i, r) for i, r in enumerate(result.associations, 1)],
         preferred_language=profile.preferred_language,
+        notes=kind_notes(result),
+        near_misses=near_misses(result),
     )
 
 
@@ -151,14 +144,13 @@ async def _rank_and_publish(
         raise opening
     if isinstance(earlier, BaseException):
         raise earlier
-    # Rank more than needed: some of the best may already have all the open proposals their places allow.
-    ranked = deps.rank(opening, deps.catalogue, top_n * CANDIDATES_PER_PROPOSAL)
     # A new ranking replaces the citizen's earlier proposals, except those the citizen said yes to.
-    for opportunity_id, proposal_id in earlier:
-        await deps.capacity.release_open(opportunity_id, proposal_id)
-    taken = await take_with_capacity(ranked.proposals, deps.capacity, lambda item: _proposal_id(trigger, item), top_n)
-    await deps.profiles.save_holds(citizen_id, [(r.opportunity_id, _proposal_id(trigger, r)) for r in taken])
-    result = RankingResult(proposals=taken, associations=ranked.associations[:top_n])
+    for opportunity_id, held in earlier:
+        await deps.capacity.release_open(opportunity_id, held)
+    result = await propose(deps.rank, opening, deps.catalogue, deps.capacity, trigger.event_id, top_n)
+    await deps.profiles.save_holds(
+        citizen_id, [(r.opportunity_id, proposal_id(trigger.event_id, r.opportunity_id)) for r in result.proposals]
+    )
     event = build_match_proposed(trigger, citizen_id, profile, result, len(deps.catalogue))
     try:
         # The proposals and their reasons say much about the person: they leave the matcher sealed.

@@ -121,6 +121,20 @@ class OpportunityWithdrawn(Event):
     reason: str = Field(default="", max_length=500)
 
 
+class SkillReason(Contract):
+    """One skill named in a reason, and how we know it."""
+
+    provenance: Literal["stated", "inferred", "missing"] = Field(
+        description="`stated`: the citizen said so (in `words`); `inferred`: likely from a previous "
+        "occupation (`from_occupation`); `missing`: the opportunity needs it and nothing the citizen "
+        "stated or did covers it."
+    )
+    words: str = Field(default="", max_length=200, description="The citizen's own words, for a stated skill.")
+    label_en: str = Field(default="", max_length=300, description="The ESCO label (English).")
+    uri: EscoUri | None = None
+    from_occupation: str = Field(default="", max_length=200, description="The previous job it is inferred from.")
+
+
 class Reasons(Contract):
     """Why an opportunity was proposed, as data and as one plain sentence in Danish and English."""
 
@@ -141,6 +155,40 @@ class Reasons(Contract):
     )
     text_da: str = Field(description="One plain sentence in Danish.")
     text_en: str = Field(description="One plain sentence in English.")
+    skills: list[SkillReason] = Field(
+        default_factory=list,
+        description="The skills behind the reason, each stated, inferred or missing (never two of them).",
+    )
+    flags: list[Literal["hours_overlap", "hours_exceed", "commute_from_postcode"]] = Field(
+        default_factory=list,
+        description="Visible doubts that ranked it down: a small overlap with the citizen's other fixed "
+        "commitments, more weekly hours than the citizen can work, or a commute estimated from the postcode.",
+    )
+    schedule_da: str = Field(default="", description="One line on the working hours against the citizen's time.")
+    schedule_en: str = Field(default="", description="The same line in English.")
+
+
+class KindNote(Contract):
+    """Why a kind of opportunity has no proposal, and what would open the most of them."""
+
+    kind: OpportunityKind
+    text_da: str
+    text_en: str
+    opener_id: uuid.UUID | None = Field(default=None, description="The education step or placement named.")
+
+
+class NearMiss(Contract):
+    """A relevant opportunity a hard rule excluded, and what would open it. For the caseworker only."""
+
+    opportunity_id: uuid.UUID
+    kind: OpportunityKind
+    title: str
+    owner_name: str
+    town: str
+    score: float
+    rule: str = Field(description="The hard rule that excluded it.", examples=["collides_with_danish_class"])
+    text_da: str = Field(description="What excluded it and what would open it, in Danish.")
+    text_en: str = Field(description="The same in English.")
 
 
 class Proposal(Contract):
@@ -165,6 +213,14 @@ class MatchProposed(Event):
     proposals: list[Proposal]
     associations: list[Proposal] = Field(default_factory=list, description="Association activities, a list of its own.")
     preferred_language: Literal["da", "en"] = "da"
+    notes: list[KindNote] = Field(
+        default_factory=list, description="Per kind with no proposal: nothing fits well yet, and what would help."
+    )
+    near_misses: list[NearMiss] = Field(
+        default_factory=list,
+        description="The best few a hard rule excluded (\"why not\"). For the caseworker only: never sent to the "
+        "citizen or an owner.",
+    )
 
 
 class NotificationSent(Event):

@@ -71,7 +71,12 @@ async def test_two_companies_lists_share_no_linkable_value_while_one_company_may
     for entry in [*lists["mine"], *lists["theirs"]]:
         week = dt.date.fromisoformat(entry["proposed_week_of"])
         assert week.weekday() == 0 and set(entry) == {
-            "pseudonym", "rank", "danish_level", "matched_skills", "commute_minutes", "proposed_week_of"
+            "pseudonym",
+            "rank",
+            "danish_level",
+            "matched_skills",
+            "commute_minutes",
+            "proposed_week_of",
         }
         assert entry["commute_minutes"] is None or entry["commute_minutes"] % 5 == 0
     linking = {"pseudonym", "proposed_week_of"}
@@ -83,9 +88,13 @@ async def test_two_companies_lists_share_no_linkable_value_while_one_company_may
             assert all(c[field] == value for c in [*lists["mine"], *lists["theirs"]]), (field, value)
 
 
-async def _register(client: httpx.AsyncClient, headers: dict[str, str], cvr: str, *, approve: bool) -> str:
+async def _register(
+    client: httpx.AsyncClient, headers: dict[str, str], cvr: str, *, approve: bool, **overrides: Any
+) -> str:
     payload = opportunity_payload(
-        owner={"type": "company", "cvr": cvr, "name": f"Firma {cvr} (test)"}, title=f"Job {uuid.uuid4().hex[:4]}"
+        owner={"type": "company", "cvr": cvr, "name": f"Firma {cvr} (test)"},
+        title=f"Job {uuid.uuid4().hex[:4]}",
+        **overrides,
     )
     r = await client.post("/v1/opportunities", json=payload, headers=headers)
     assert r.status_code == 202, r.text
@@ -95,3 +104,32 @@ async def _register(client: httpx.AsyncClient, headers: dict[str, str], cvr: str
         approval = await client.post(f"/v1/opportunities/{opportunity}/approval", headers=CASEWORKER)
         assert approval.status_code == 200, approval.text
     return opportunity
+
+
+async def test_why_not_is_for_staff_only(infra: InfraHandle, common: CommonSettings) -> None:
+    """The caseworker sees the job a missing certificate excluded; the citizen and the job's company never do."""
+    first = bearer("company", FIRST)
+    async with (
+        smtp_server() as (_, smtp_port),
+        running_stack(infra, common, smtp_port, services=("intake", "matcher")) as stack,
+        httpx.AsyncClient(base_url=stack.api, timeout=10) as client,
+    ):
+        excluded = await _register(client, first, FIRST, approve=True, required_certificates=["forklift"])
+
+        async def catalogue_loaded() -> bool:
+            return bool((await stack.matcher_stats())["catalogue_size"] >= 1)
+
+        await eventually(catalogue_loaded, 20, "the matcher to read the opportunity")
+        r = await client.post("/v1/citizens", json=profile_payload(), headers=CASEWORKER)
+        citizen_id = r.json()["citizen_id"]
+
+        async def ranked() -> dict[str, Any] | None:
+            body: dict[str, Any] = (await client.get(f"/v1/citizens/{citizen_id}/proposals", headers=CASEWORKER)).json()
+            return body if body["status"] == "ready" else None
+
+        staff = await eventually(ranked, 30, "the ranking")
+        assert [(m["opportunity_id"], m["rule"]) for m in staff["near_misses"]] == [(excluded, "missing_certificate")]
+        own = await client.get(f"/v1/citizens/{citizen_id}/proposals", headers=bearer("citizen", citizen_id))
+        assert own.json()["near_misses"] == [] and excluded not in own.text
+        company_view = (await client.get(f"/v1/opportunities/{excluded}/candidates", headers=first)).json()
+        assert company_view["candidates"] == []

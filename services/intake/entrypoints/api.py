@@ -17,7 +17,7 @@ from services.intake.entrypoints.deps import Caller, Deps, Req, StaffMunicipalit
 from services.intake.entrypoints.lifecycle_api import Lifecycle
 from services.intake.entrypoints.privacy_api import Privacy, actor
 from services.intake.lifecycle_views import LifecycleEntry
-from shared.contracts import CitizenProfileInput, Opportunity, Proposal
+from shared.contracts import CitizenProfileInput, KindNote, NearMiss, Opportunity, Proposal
 
 ESCO_ATTRIBUTION = "This service uses the ESCO classification of the European Commission."
 
@@ -76,6 +76,10 @@ class ProposalsView(BaseModel):
     associations: list[Proposal]
     lifecycle: list[LifecycleEntry] = Field(
         default_factory=list, description="Every proposal the citizen has had, newest first, with state and history."
+    )
+    notes: list[KindNote] = Field(default_factory=list, description="Kinds with nothing that fits well yet.")
+    near_misses: list[NearMiss] = Field(
+        default_factory=list, description="What a hard rule excluded (\"why not\"): shown to staff, never the citizen."
     )
 
 
@@ -138,6 +142,8 @@ async def citizen_proposals(
         ranked_at=event.occurred_at.isoformat(),
         proposals=event.proposals,
         associations=event.associations,
+        notes=event.notes,
+        near_misses=event.near_misses if caller.role in (Role.CASEWORKER, Role.ADMIN) else [],
     )
 
 

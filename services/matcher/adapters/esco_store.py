@@ -1,13 +1,16 @@
 """Load the packaged ESCO artifact, and cache the fitted linker on disk so it is built once.
 
 The cache directory is `$BROBYGGER_CACHE_DIR`, else `~/.cache/brobygger`; a cache entry is named by
-the artifact's hash and the cache format, so a new artifact or code never reads a stale one.
+the artifact's hash, the cache format and the source of the code that builds what is cached (the
+linking, text and ESCO modules), so a new artifact or changed code never reads a stale one.
 """
 
 from __future__ import annotations
 
+import csv
 import gzip
 import hashlib
+import inspect
 import json
 import os
 import tempfile
@@ -18,11 +21,16 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from services.matcher.domain import esco, linking, text
 from services.matcher.domain.esco import EscoIndex
 from services.matcher.domain.linking import LabelTable, Linker, LinkerState, build_linker_state
 from services.matcher.domain.ranking import Ranker
+from services.matcher.domain.text import normalise
+from shared.contracts import GeoPoint
 
 ARTIFACT = "esco_compact.json.gz"
+POSTCODES = "postcodes_dk.csv"
+TITLES = "titles_da.json"
 _CACHE_FORMAT = 4
 
 
@@ -45,7 +53,7 @@ def load_linker(cache_dir: Path | None = None) -> Linker:
     """The linker over the packaged artifact: from the disk cache, or built (~5 s) and cached."""
     raw = artifact_bytes()
     index = load_index(raw)
-    digest = hashlib.sha256(raw).hexdigest()[:16]
+    digest = cache_key(raw)
     path = (cache_dir or default_cache_dir()) / f"linker-{digest}-v{_CACHE_FORMAT}.npz"
     state = _read(path)
     if state is None:
@@ -54,9 +62,37 @@ def load_linker(cache_dir: Path | None = None) -> Linker:
     return Linker(index, state)
 
 
+def cache_key(raw: bytes) -> str:
+    """The artifact's bytes and the source of every module whose code shapes the cached state."""
+    h = hashlib.sha256(raw)
+    for module in (esco, linking, text):
+        h.update(inspect.getsource(module).encode())
+    return h.hexdigest()[:16]
+
+
+def load_postcodes() -> dict[str, GeoPoint]:
+    """Postcode -> its point (scripts/derive_postcodes.py), for homes known only by postcode."""
+    lines = resources.files("services.matcher.data").joinpath(POSTCODES).read_text("utf-8").splitlines()
+    rows = csv.DictReader(line for line in lines if not line.startswith("#"))
+    return {r["postcode"]: GeoPoint(lat=float(r["lat"]), lon=float(r["lon"])) for r in rows}
+
+
+def load_titles(index: EscoIndex) -> dict[str, int]:
+    """The reviewed Danish job titles (normalised) -> occupation position; an unknown label is an error."""
+    data = json.loads(resources.files("services.matcher.data").joinpath(TITLES).read_text("utf-8"))
+    by_label = {o.label_en: i for i, o in enumerate(index.occupations)}
+    out: dict[str, int] = {}
+    for title, (label, _why) in data["titles"].items():
+        if label not in by_label:
+            raise ValueError(f"{TITLES}: title {title!r}: {label!r} is not an ESCO occupation's preferred label")
+        out[normalise(title)] = by_label[label]
+    return out
+
+
 def load_ranker(cache_dir: Path | None = None) -> Ranker:
     """The default ranker: build once at start-up and reuse for every event."""
-    return Ranker(load_linker(cache_dir))
+    linker = load_linker(cache_dir)
+    return Ranker(linker, load_postcodes(), load_titles(linker.index))
 
 
 def _read(path: Path) -> LinkerState | None:

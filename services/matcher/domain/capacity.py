@@ -102,6 +102,31 @@ class InMemoryCapacity:
         self._open.pop(opportunity_id, None)
 
 
+class Unlimited:
+    """A ledger with room everywhere: `brobygger rank` without `--capacity`."""
+
+    async def reserve(self, opportunity_id: uuid.UUID, proposal_id: uuid.UUID, places: int) -> bool:
+        return True
+
+    async def reserve_first(self, wanted: Sequence[Hold], top_n: int) -> list[int]:
+        return list(range(min(len(wanted), top_n)))
+
+    async def release(self, opportunity_id: uuid.UUID, proposal_id: uuid.UUID) -> None:
+        return None
+
+    async def release_open(self, opportunity_id: uuid.UUID, proposal_id: uuid.UUID) -> None:
+        return None
+
+    async def commit(self, opportunity_id: uuid.UUID, proposal_id: uuid.UUID) -> None:
+        return None
+
+    async def renew(self, opportunity_id: uuid.UUID, proposal_id: uuid.UUID) -> None:
+        return None
+
+    async def release_all(self, opportunity_id: uuid.UUID) -> None:
+        return None
+
+
 async def take_with_capacity(
     candidates: Sequence[RankedOpportunity],
     ledger: CapacityLedger,

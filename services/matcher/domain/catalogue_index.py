@@ -14,7 +14,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from services.matcher.domain.catalogue import Catalogue
-from services.matcher.domain.features import FeatureSpace
+from services.matcher.domain.features import FeatureSpace, Reading
 from services.matcher.domain.rules import level_rank
 from shared.contracts import Certificate, DrivingLicence, Opportunity, OpportunityKind
 
@@ -32,8 +32,9 @@ class OppRow:
     indices: npt.NDArray[np.int32]
     values: npt.NDArray[np.float32]
     occupations: tuple[int, ...]
-    #: What relevance takes the best of: one (indices, values) per reading of an ambiguous title.
-    readings: tuple[tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]], ...]
+    #: What relevance takes the best of: one (indices, values, coverage) per reading of an
+    #: ambiguous title (`features.FeatureSpace.reading`).
+    readings: tuple[Reading, ...]
 
 
 def cert_bits(certs: list[Certificate]) -> int:
@@ -80,6 +81,8 @@ class CatalogueIndex:
     #: catalogue order; layer j ≥ 1 holds the (j+1)-th reading of ambiguous[:layers[j]] and starts
     #: at column layer_starts[j] (`ambiguous`: opportunities with several readings, most first).
     features_t: sp.csr_matrix
+    #: The coverage values (`features.COVERAGE`) on exactly the sparsity of `features_t`.
+    cover_t: sp.csr_matrix
     ambiguous: npt.NDArray[np.intp]
     layers: npt.NDArray[np.intp]
     layer_starts: npt.NDArray[np.intp]
@@ -160,10 +163,15 @@ class CatalogueIndexer:
         flat += [rows[i].readings[j] for j, m in enumerate(layers[1:].tolist(), 1) for i in ambiguous[:m]]
         owner = np.concatenate([np.arange(n, dtype=np.intp), *(ambiguous[:m] for m in layers[1:].tolist())])
         indptr = np.zeros(len(flat) + 1, dtype=np.int64)
-        indptr[1:] = np.cumsum([len(idx) for idx, _ in flat])
-        data = np.concatenate([val for _, val in flat]) if n else np.zeros(0, np.float32)
-        cols = np.concatenate([idx for idx, _ in flat]) if n else np.zeros(0, np.int32)
-        matrix = sp.csr_matrix((data, cols, indptr), shape=(len(flat), self.space.size))
+        indptr[1:] = np.cumsum([len(idx) for idx, _, _ in flat])
+        data = np.concatenate([val for _, val, _ in flat]) if n else np.zeros(0, np.float32)
+        cover = np.concatenate([c for _, _, c in flat]) if n else np.zeros(0, np.float32)
+        cols = np.concatenate([idx for idx, _, _ in flat]) if n else np.zeros(0, np.int32)
+        shape = (len(flat), self.space.size)
+        features_t = sp.csr_matrix(sp.csr_matrix((data, cols, indptr), shape=shape).T)
+        # The transpose is a stable counting sort: the same pattern lands in the same order.
+        cover_t = sp.csr_matrix(sp.csr_matrix((cover, cols, indptr), shape=shape).T)
+        cover_t = sp.csr_matrix((cover_t.data, features_t.indices, features_t.indptr), shape=cover_t.shape)
         lat = np.radians(np.array([o.location.point.lat for o in opps], dtype=np.float64))
         lon = np.radians(np.array([o.location.point.lon for o in opps], dtype=np.float64))
 
@@ -196,7 +204,8 @@ class CatalogueIndexer:
             ),
             hours=np.array([o.schedule.hours_per_week for o in opps], dtype=np.float32),
             xyz=(np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)),
-            features_t=sp.csr_matrix(matrix.T),
+            features_t=features_t,
+            cover_t=cover_t,
             ambiguous=ambiguous,
             layers=layers,
             layer_starts=layer_starts,

@@ -9,6 +9,7 @@ caseworker's note or a social-control concern.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +19,7 @@ from sklearn.feature_extraction.text import TfidfTransformer
 
 from services.matcher.domain.esco import EscoIndex
 from services.matcher.domain.linking import ConceptKind, LinkedText, Linker
+from services.matcher.domain.text import normalise
 from shared.contracts import CitizenProfile, Opportunity
 
 OCCUPATION_WEIGHT = 1.0
@@ -26,6 +28,24 @@ OPTIONAL_WEIGHT = 0.15
 SKILL_WEIGHT = 0.8
 #: How much an ambiguous title's relevance is discounted per e-fold of readings it has.
 AMBIGUITY_DISCOUNT = 0.1
+#: Coverage, added to the cosine: the share of the citizen's stated skills (each weighted by its
+#: link confidence and its IDF, so a skill few occupations carry counts most) that the
+#: opportunity's occupation needs; a skill that is only optional there counts `OPTIONAL_COVERAGE`.
+#: The cosine alone divides by the opportunity's length, so a small sibling occupation sharing two
+#: of five stated skills could beat the one needing all five.
+COVERAGE = 0.1
+OPTIONAL_COVERAGE = 0.3
+#: A stated skill whose words have k readings (likely ESCO skills) gives each k^-READING_SPLIT of
+#: its weight: one phrase is not counted k times against an opportunity asking for those skills.
+READING_SPLIT = 0.5
+#: The weight of a skill an opportunity names itself (its occupation's skills weigh as above): as an
+#: essential one, so an English vacancy listing three skills is not ahead of a Danish one that
+#: names only its occupation.
+OPP_SKILL_WEIGHT = 0.5
+
+Row = tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]
+#: A reading's row and its coverage values (same indices): 1 needed, `OPTIONAL_COVERAGE`, 0.
+Reading = tuple[npt.NDArray[np.int32], npt.NDArray[np.float32], npt.NDArray[np.float32]]
 
 
 def ambiguity_discount(readings: int) -> float:
@@ -42,8 +62,17 @@ class Encoded:
     skills: set[int] = field(default_factory=set)  # skill positions, explicit or implied
     essential: set[int] = field(default_factory=set)  # what the opportunity's occupation needs
     own_words: dict[int, str] = field(default_factory=dict)  # feature -> the text it came from
+    stated: dict[int, float] = field(default_factory=dict)  # skill feature -> link confidence
+    cover: dict[int, float] = field(default_factory=dict)  # skill feature -> its weight in coverage
+    #: Skill positions something the citizen stated or did covers: every link of a stated skill
+    #: (not only the best), every essential and optional skill of a previous occupation.
+    covers: set[int] = field(default_factory=set)
     unlinked: list[str] = field(default_factory=list)
     readings: list[Encoded] = field(default_factory=list)  # one per reading of an ambiguous title
+    wanted: bool = False  # the opportunity's side: its skills are asked for, not stated
+    #: One entry per skill the citizen stated: the skill positions it most likely means.
+    claims: list[tuple[int, ...]] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)  # the previous job titles
 
     def add(self, feature: int, weight: float) -> None:
         self.weights[feature] = max(self.weights.get(feature, 0.0), weight)
@@ -52,8 +81,10 @@ class Encoded:
 class FeatureSpace:
     """Feature j < n_occ is occupation j; feature n_occ + k is skill k."""
 
-    def __init__(self, linker: Linker) -> None:
+    def __init__(self, linker: Linker, titles: Mapping[str, int] | None = None) -> None:
         self.linker = linker
+        #: Reviewed Danish job titles (normalised) -> their occupation, ahead of the linker.
+        self.titles: Mapping[str, int] = titles or {}
         self.index: EscoIndex = linker.index
         self.n_occ = len(self.index.occupations)
         self.size = self.n_occ + len(self.index.skills)
@@ -71,6 +102,9 @@ class FeatureSpace:
         tfidf = TfidfTransformer(smooth_idf=True).fit(profiles)
         return np.asarray(tfidf.idf_, dtype=np.float32)
 
+    def reviewed_title(self, title: str) -> int | None:
+        return self.titles.get(normalise(title)) if self.titles else None
+
     def skill_feature(self, skill: int) -> int:
         return self.n_occ + skill
 
@@ -85,20 +119,31 @@ class FeatureSpace:
             enc.essential.add(s)
         for s in o.optional:
             enc.add(self.n_occ + s, OPTIONAL_WEIGHT * confidence)
+        enc.covers.update(o.essential)
+        enc.covers.update(o.optional)
 
-    def add_skill(self, enc: Encoded, skill: int, confidence: float, text: str) -> None:
-        enc.add(self.n_occ + skill, SKILL_WEIGHT * confidence)
+    def add_skill(self, enc: Encoded, skill: int, confidence: float, text: str, share: float = 1.0) -> None:
+        f = self.n_occ + skill
+        enc.add(f, (OPP_SKILL_WEIGHT if enc.wanted else SKILL_WEIGHT) * confidence * share)
+        enc.stated[f] = max(enc.stated.get(f, 0.0), confidence)
+        enc.cover[f] = max(enc.cover.get(f, 0.0), confidence * share)
         enc.skills.add(skill)
+        enc.covers.add(skill)
         enc.own_words.setdefault(self.n_occ + skill, text)
 
     def _add_linked(self, enc: Encoded, kind: ConceptKind, linked: LinkedText) -> None:
         if not linked.readings:
             enc.unlinked.append(linked.text)
+        share = len(linked.readings) ** -READING_SPLIT if linked.readings else 1.0
         for lk in linked.readings:
             if kind == "occupation":
                 self.add_occupation(enc, lk.index, lk.confidence, linked.text)
             else:
-                self.add_skill(enc, lk.index, lk.confidence, linked.text)
+                self.add_skill(enc, lk.index, lk.confidence, linked.text, share)
+        if kind == "skill":
+            enc.covers.update(lk.index for lk in linked.links)
+            if linked.readings and not enc.wanted:
+                enc.claims.append(tuple(lk.index for lk in linked.readings))
 
     def _texts(self, enc: Encoded, requests: list[tuple[ConceptKind, str]]) -> None:
         """Link all of one side's free texts in one call to the linker."""
@@ -110,13 +155,17 @@ class FeatureSpace:
         by_uri, skill_by_uri = self.index.occupation_by_uri, self.index.skill_by_uri
         requests: list[tuple[ConceptKind, str]] = []
         for job in p.previous_jobs:
+            enc.titles.append(job.title)
             if job.esco_occupation in by_uri:
                 self.add_occupation(enc, by_uri[job.esco_occupation], 1.0, job.title)
+            elif (reviewed := self.reviewed_title(job.title)) is not None:
+                self.add_occupation(enc, reviewed, 1.0, job.title)
             else:
                 requests.append(("occupation", job.title))
         for claim in p.skills:
             if claim.esco_skill in skill_by_uri:
                 self.add_skill(enc, skill_by_uri[claim.esco_skill], 1.0, claim.text or "")
+                enc.claims.append((skill_by_uri[claim.esco_skill],))
             elif claim.text:
                 requests.append(("skill", claim.text))
         self._texts(enc, requests)
@@ -130,9 +179,11 @@ class FeatureSpace:
         opportunity's own skills), and relevance takes the best of them, discounted for the
         ambiguity (`AMBIGUITY_DISCOUNT`). The union is kept for reasons and skill gaps.
         """
-        enc = Encoded()
+        enc = Encoded(wanted=True)
         requests: list[tuple[ConceptKind, str]] = []
         occ = self.index.occupation_by_uri.get(o.esco_occupation or "")
+        if occ is None:
+            occ = self.reviewed_title(o.occupation_text or o.title)
         precise = occ is not None
         if occ is not None:
             self.add_occupation(enc, occ, 1.0, o.title)
@@ -153,7 +204,7 @@ class FeatureSpace:
         title = None if precise else linked[0]
         if title is not None and len(title.readings) > 1:
             for lk in title.readings:
-                reading = Encoded()
+                reading = Encoded(wanted=True)
                 self.add_occupation(reading, lk.index, lk.confidence, title.text)
                 for (kind, _), lt in zip(requests[1:], linked[1:], strict=True):
                     self._add_linked(reading, kind, lt)
@@ -162,15 +213,29 @@ class FeatureSpace:
                 enc.readings.append(reading)
         return enc
 
-    def reading_rows(
-        self, enc: Encoded
-    ) -> list[tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]]:
+    def reading_rows(self, enc: Encoded) -> list[Reading]:
         """The rows relevance is the best of: one per reading, discounted, or just the one."""
         if not enc.readings:
-            return [self.row(enc)]
+            return [self.reading(enc)]
         discount = np.float32(ambiguity_discount(len(enc.readings)))
-        rows = [self.row(r) for r in enc.readings]
-        return [(idx, val * discount) for idx, val in rows]
+        rows = [self.reading(r) for r in enc.readings]
+        return [(idx, val * discount, cover * discount) for idx, val, cover in rows]
+
+    def reading(self, enc: Encoded) -> Reading:
+        """One opportunity reading's unit row and, on the same indices, its coverage values."""
+        idx, val = self.row(enc)
+        raw = np.fromiter((enc.weights[int(f)] for f in idx), dtype=np.float32, count=idx.size)
+        needed = np.where(raw >= ESSENTIAL_WEIGHT, np.float32(1.0), np.float32(OPTIONAL_COVERAGE))
+        return idx, val, np.where(idx >= self.n_occ, needed, np.float32(0.0)).astype(np.float32)
+
+    def stated_row(self, enc: Encoded) -> Row:
+        """The citizen's stated skills, weighted by confidence × IDF, summing to `COVERAGE`."""
+        if not enc.cover:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+        idx = np.fromiter(sorted(enc.cover), dtype=np.int32, count=len(enc.cover))
+        val = np.fromiter((enc.cover[int(f)] for f in idx), dtype=np.float32, count=idx.size)
+        val *= self.idf[idx]
+        return idx, val * np.float32(COVERAGE / float(val.sum()))
 
     def row(self, enc: Encoded) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]:
         """IDF-weighted, unit-length (indices, values) of one encoded side."""

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from shared.contracts import Opportunity, Reasons
+from shared.contracts import Opportunity, OpportunityKind, Reasons
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,8 +29,35 @@ class RankedOpportunity:
 
 
 @dataclass(frozen=True)
+class NearMissItem:
+    """A relevant opportunity a hard rule excluded, and what would open it (caseworker only)."""
+
+    opportunity_id: uuid.UUID
+    opportunity: Opportunity
+    score: float
+    rule: str
+    text_da: str
+    text_en: str
+
+
+@dataclass(frozen=True)
+class Opener:
+    """The education step that would open the most near-miss jobs for this citizen."""
+
+    opportunity_id: uuid.UUID
+    opportunity: Opportunity
+    opens: int
+
+
+@dataclass(frozen=True)
 class RankingResult:
-    """Proposals (jobs, placements, education steps) best first; associations on their own."""
+    """Proposals (jobs, placements, education steps) best first; associations on their own.
+
+    `consented` are the kinds the citizen agreed to be proposed (a kind with none gets a note).
+    """
 
     proposals: list[RankedOpportunity] = field(default_factory=list)
     associations: list[RankedOpportunity] = field(default_factory=list)
+    near_misses: list[NearMissItem] = field(default_factory=list)
+    opener: Opener | None = None
+    consented: tuple[OpportunityKind, ...] = ()

@@ -12,11 +12,14 @@ band, social-control concern, caseworker's note) are never read here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
+from services.matcher.domain import likelihood
 from services.matcher.domain import reasons as text
 from services.matcher.domain.associations import (
     LANGUAGE_FRIENDLY_BONUS,
@@ -28,10 +31,17 @@ from services.matcher.domain.associations import (
 from services.matcher.domain.catalogue import Catalogue
 from services.matcher.domain.catalogue_index import KINDS, CatalogueIndex, CatalogueIndexer
 from services.matcher.domain.features import Encoded, FeatureSpace
-from services.matcher.domain.gaps import GapPlan, missing_essentials, plan_gaps
+from services.matcher.domain.gaps import GapPlan, plan_gaps
 from services.matcher.domain.linking import Linker
-from services.matcher.domain.model import RankedOpportunity, RankingResult
-from services.matcher.domain.rules import Commute, Verdict, check
+from services.matcher.domain.model import NearMissItem, Opener, RankedOpportunity, RankingResult
+from services.matcher.domain.rules import (
+    NO_POSTCODES,
+    Commute,
+    Verdict,
+    check,
+    home_of,
+    overlap_hours,
+)
 from services.matcher.domain.screening import Screen, screen
 from services.matcher.domain.strategy import (
     PER_COMMUTE_MINUTE,
@@ -39,21 +49,48 @@ from services.matcher.domain.strategy import (
     apply_strategy,
     low_danish,
 )
-from shared.contracts import CitizenProfile, Opportunity, OpportunityKind, Reasons
+from shared.contracts import CitizenProfile, GeoPoint, Opportunity, OpportunityKind, Reasons, SkillReason
+from shared.contracts.common import WeeklySlot
 
 _ASSOCIATION = KINDS.index(OpportunityKind.ASSOCIATION_ACTIVITY)
+_EDUCATION = KINDS.index(OpportunityKind.EDUCATION_STEP)
 _MAX_NAMED = 5
+#: The relevance floor: below it nothing is proposed, however the strategy would lift it (an
+#: education step that closes a near-miss job's gap counts with that job's relevance).
+MIN_RELEVANCE = 0.12
+#: ... and no proposal with a score at or below this.
+MIN_SCORE = 0.05
+#: What a visible flag (a small overlap with other commitments) costs in the ranking.
+FLAG_PENALTY = 0.05
+#: How many "why not" near misses are kept, and how many of the best excluded are checked for them.
+NEAR_MISSES = 5
+_NEAR_MISS_POOL = 60
+#: A needed skill counts as covered when its label is this close (character n-gram cosine) to one
+#: the citizen has: "obey traffic rules" is covered by "road traffic laws" (0.31), while
+#: "operate forklift" is not covered by "operate crane" (0.04).
+SIMILAR_LABEL = 0.28
+#: A stated skill is named as a match only when its words linked this surely to the ESCO skill the
+#: opportunity needs ("tømrerarbejde" reaching "pick orders for dispatching" at 0.52 is not named).
+CITE_CONFIDENCE = 0.6
 
 
 class Ranker:
     """Built once per process around the ESCO linker; caches catalogue matrices by version."""
 
-    def __init__(self, linker: Linker) -> None:
+    def __init__(
+        self,
+        linker: Linker,
+        postcodes: Mapping[str, GeoPoint] = NO_POSTCODES,
+        titles: Mapping[str, int] | None = None,
+    ) -> None:
         self.linker = linker
-        self.space = FeatureSpace(linker)
+        self.postcodes = postcodes
+        self.space = FeatureSpace(linker, titles)
         self.indexer = CatalogueIndexer(self.space)
         self._assoc: tuple[CatalogueIndex, AssociationIndex] | None = None
         self._interests = InterestEncoder(linker.encoder)
+        self._skill_rows: dict[int, sp.csr_matrix] = {}
+        self.likelihood = likelihood.Likelihood(linker.index)
 
     @property
     def attribution(self) -> str:
@@ -69,72 +106,205 @@ class Ranker:
         if idx.size == 0:
             return np.zeros(len(ci))
         per_reading = np.asarray(ci.features_t[idx].T @ val).ravel()
+        sidx, sval = self.space.stated_row(citizen)
+        if sidx.size:
+            per_reading += np.asarray(ci.cover_t[sidx].T @ sval).ravel()
         return ci.best_reading(per_reading)
 
     def rank(self, profile: CitizenProfile, catalogue: Catalogue, *, top_n: int = 10) -> RankingResult:
         ci = self.indexer.index(catalogue)
+        consented = tuple(k for k in KINDS if profile.consent.allows(k))
         if len(ci) == 0:
-            return RankingResult()
+            return RankingResult(consented=consented)
         citizen = self.space.profile(profile)
+        home = home_of(profile, self.postcodes)
         relevance = self.relevance(citizen, ci)
-        sc = screen(profile, ci)
+        sc = screen(profile, ci, home)
         scored = apply_strategy(profile, ci, relevance, sc)
         gaps = plan_gaps(self.space, ci, relevance, sc, citizen.skills)
         for e, s in gaps.score.items():
             if s > scored.score[e]:
                 scored.score[e] = s - PER_COMMUTE_MINUTE * np.nan_to_num(sc.minutes[e])
                 scored.rule[e] = RULES.index("closes_skill_gap")
-        picked = self._pick(profile, ci, scored.score, sc.allowed & (ci.kind != _ASSOCIATION), top_n)
-        proposals = [
-            self._ranked(
-                profile,
-                citizen,
-                ci,
-                i,
-                v,
-                float(scored.score[i]),
-                RULES[scored.rule[i]],
-                gaps,
-                relevance,
-            )
+        # The floor, as positions: relevant enough (an education step that closes a near-miss job's
+        # gap counts with that job, always above it), scored above MIN_SCORE, not an association.
+        cand = np.flatnonzero(relevance >= MIN_RELEVANCE)
+        if gaps.score:
+            cand = np.union1d(cand, np.fromiter(gaps.score, dtype=np.intp, count=len(gaps.score)))
+        cand = cand[(ci.kind[cand] != _ASSOCIATION) & (scored.score[cand] > MIN_SCORE)]
+        may = sc.allowed[cand]
+        self._second_look(citizen, ci, scored.score, cand[may], top_n)
+        refused: list[tuple[int, Verdict]] = []
+        picked = self._pick(profile, ci, scored.score, cand[may], top_n, refused)
+        ranked = [
+            (float(scored.score[i]) - FLAG_PENALTY * bool(_busy(profile, ci.opportunities[i])), i, v)
             for i, v in picked
         ]
-        return RankingResult(proposals=proposals, associations=self._associations(profile, ci, sc, top_n))
+        ranked = [t for t in ranked if t[0] > MIN_SCORE]
+        ranked.sort(key=lambda t: -t[0])  # stable: a flag moves a proposal down
+        proposals = [
+            self._ranked(profile, citizen, ci, i, v, score, RULES[scored.rule[i]], gaps, relevance)
+            for score, i, v in ranked
+        ]
+        near = self._near_misses(profile, ci, scored.score, cand[~may], refused, gaps)
+        return RankingResult(
+            proposals=proposals,
+            associations=self._associations(profile, ci, sc, top_n),
+            near_misses=near,
+            opener=self._opener(profile, ci, gaps),
+            consented=consented,
+        )
+
+    def _second_look(
+        self,
+        citizen: Encoded,
+        ci: CatalogueIndex,
+        score: npt.NDArray[np.float64],
+        cand: npt.NDArray[np.intp],
+        top_n: int,
+    ) -> None:
+        """Among the best few candidates, add how likely each one's occupation makes the stated skills."""
+        w = likelihood.weight(len(citizen.claims), len(citizen.titles))
+        if w == 0 or cand.size == 0:
+            return
+        pool = _best(cand, score, _first_slice(top_n))
+        by_occ: dict[int, float] = {}  # opportunities share occupations: each is scored once
+        found: dict[int, float] = {}
+        for i in pool.tolist():
+            occs = ci.rows[i].occupations
+            for o in occs:
+                if o not in by_occ:
+                    by_occ[o] = self.likelihood.mean_log(o, citizen.claims)
+            if occs:
+                found[i] = max(by_occ[o] for o in occs)
+        if found:
+            best = max(found.values())
+            for i, ll in found.items():
+                score[i] += w * (ll - best)
+
+    def _near_misses(
+        self,
+        profile: CitizenProfile,
+        ci: CatalogueIndex,
+        score: npt.NDArray[np.float64],
+        screened_out: npt.NDArray[np.intp],
+        refused: list[tuple[int, Verdict]],
+        gaps: GapPlan,
+    ) -> list[NearMissItem]:
+        """The best few that a hard rule excluded, each with what would open it.
+
+        Two sources: what the exact rules refused while picking (already checked), and the best
+        of what screening refused (checked here, for the rule's name).
+        """
+        consent = np.array([profile.consent.allows(k) for k in KINDS], dtype=np.bool_)
+        pool = _best(screened_out[consent[ci.kind[screened_out]]], score, _NEAR_MISS_POOL)
+        found = [(i, v) for i, v in refused if v.rule in text.NEAR_MISS_RULES]
+        for p in pool.tolist():
+            if len(found) >= NEAR_MISSES and score[p] < sorted(score[[i for i, _ in found]])[-NEAR_MISSES]:
+                break  # the pool is best first: nothing further can enter the best few
+            v = check(profile, ci.opportunities[p], self.postcodes)
+            if not v.allowed and v.rule in text.NEAR_MISS_RULES:
+                found.append((p, v))
+        found.sort(key=lambda t: (-score[t[0]], t[0]))
+        out: list[NearMissItem] = []
+        for i, v in found[:NEAR_MISSES]:
+            opp = ci.opportunities[i]
+            da, en = text.why_not(opp, v.rule, *self._opens(profile, ci, i, v, gaps))
+            out.append(NearMissItem(ci.ids[i], opp, round(float(score[i]), 4), v.rule, da, en))
+        return out
+
+    def _opens(self, profile: CitizenProfile, ci: CatalogueIndex, i: int, v: Verdict, gaps: GapPlan) -> tuple[str, str]:
+        """What would open opportunity i: a course, a licence, more Danish, another class or time."""
+        opp = ci.opportunities[i]
+        rule = v.rule
+        if rule in ("missing_certificate", "missing_driving_licence"):
+            held = set(profile.certificates)
+            certs = [c for c in opp.required_certificates if c not in held]
+            steps = [e for e, jobs in gaps.opens.items() if i in jobs]
+            step = ci.opportunities[steps[0]] if steps else None
+            need_da = [text.certificate_name(c, "da") for c in certs]
+            need_en = [text.certificate_name(c, "en") for c in certs]
+            if rule == "missing_driving_licence" and opp.required_driving_licence:
+                need_da.append(text.licence_name(opp.required_driving_licence, "da"))
+                need_en.append(text.licence_name(opp.required_driving_licence, "en"))
+            what_da, what_en = " og ".join(need_da), " and ".join(need_en)
+            if step is not None:
+                return (
+                    f"{step.title} i {step.location.town} giver {what_da}",
+                    f"{step.title} in {step.location.town} gives {what_en}",
+                )
+            return f"det åbner med {what_da}", f"{what_en} would open it"
+        if rule == "danish_level" and opp.min_danish_level:
+            return (
+                f"det åbner med dansk på niveau {opp.min_danish_level}",
+                f"Danish at level {opp.min_danish_level} would open it",
+            )
+        if rule == "collides_with_danish_class":
+            clash = _overlapping(opp.schedule.slots, profile.danish.class_times)
+            return (
+                f"et dansk-hold på et andet tidspunkt end {text.slots_text(clash, 'da')} ville åbne det",
+                f"a Danish class at another time than {text.slots_text(clash, 'en')} would open it",
+            )
+        if rule == "collides_with_commitments":
+            clash = _overlapping(opp.schedule.slots, profile.availability.unavailable)
+            return (
+                f"det åbner, hvis du bliver fri {text.slots_text(clash, 'da')}",
+                f"it opens if you are free {text.slots_text(clash, 'en')}",
+            )
+        if rule == "commute" and v.commute is not None:
+            return (
+                f"turen tager cirka {v.commute.minutes:.0f} minutter, og du vil højst bruge "
+                f"{profile.transport.max_commute_minutes}",
+                f"the trip takes about {v.commute.minutes:.0f} minutes and your limit is "
+                f"{profile.transport.max_commute_minutes}",
+            )
+        return "", ""
+
+    def _opener(self, profile: CitizenProfile, ci: CatalogueIndex, gaps: GapPlan) -> Opener | None:
+        """The allowed education step that opens the most near-miss jobs (then the best of them)."""
+        best = sorted(gaps.opens, key=lambda e: (-len(gaps.opens[e]), -gaps.score[e], e))
+        for e in best:
+            if check(profile, ci.opportunities[e], self.postcodes).allowed:
+                return Opener(ci.ids[e], ci.opportunities[e], len(gaps.opens[e]))
+        return None
 
     def _pick(
         self,
         profile: CitizenProfile,
         ci: CatalogueIndex,
         score: npt.NDArray[np.float64],
-        mask: npt.NDArray[np.bool_],
+        cand: npt.NDArray[np.intp],
         top_n: int,
+        refused: list[tuple[int, Verdict]] | None = None,
     ) -> list[tuple[int, Verdict]]:
-        """Best first (ties by position) among those the exact hard rules allow.
+        """Best first (ties by position) among the candidates (positions) the exact rules allow.
 
         Candidates are taken in slices of falling score, the first holding at least
         max(4 * top_n, 32) of them, each next one four times as many; only those are sorted and
-        checked, until top_n pass.
+        checked, until top_n pass. What the exact rules refuse is added to `refused`.
         """
         picked: list[tuple[int, Verdict]] = []
-        if top_n <= 0:
+        if top_n <= 0 or cand.size == 0:
             return picked
-        masked = np.where(mask, score, -np.inf)
-        k = max(4 * top_n, 32)
+        sub = score[cand]
+        k = _first_slice(top_n)
         above = np.inf  # scores at or above this were checked in an earlier slice
         while True:
-            cut = _kth_bound(masked, k)
+            cut = _kth_bound(sub, k)
             if cut is None:
-                cand = np.flatnonzero(mask & (score < above))
+                part = cand[sub < above]
             elif above == np.inf:
-                cand = np.flatnonzero(masked >= cut)
+                part = cand[sub >= cut]
             else:
-                cand = np.flatnonzero((masked >= cut) & (masked < above))
-            for i in cand[np.lexsort((cand, -score[cand]))]:
-                verdict = check(profile, ci.opportunities[i])
+                part = cand[(sub >= cut) & (sub < above)]
+            for i in part[np.lexsort((part, -score[part]))]:
+                verdict = check(profile, ci.opportunities[i], self.postcodes)
                 if verdict.allowed:
                     picked.append((int(i), verdict))
                     if len(picked) == top_n:
                         return picked
+                elif refused is not None:
+                    refused.append((int(i), verdict))
             if cut is None:
                 return picked
             above = cut
@@ -171,17 +341,22 @@ class Ranker:
         relevance: npt.NDArray[np.float64],
     ) -> Reasons:
         opp = ci.opportunities[i]
-        row = ci.rows[i]
-        space, esco = self.space, self.linker.index
-        shared = [int(f) for f in row.indices if int(f) in citizen.weights]
-        shared.sort(key=lambda f: -citizen.weights[f] * float(space.idf[f]))
-        words = list(
-            dict.fromkeys(citizen.own_words.get(f) or self._label(f, profile.preferred_language) for f in shared)
-        )
-        matched_skills = [f - space.n_occ for f in shared if f >= space.n_occ]
+        skills = self._skills(citizen, ci, i, rule)
+        stated = [s for s in skills if s.provenance == "stated"]
+        inferred = [s for s in skills if s.provenance == "inferred"]
+        missing = [s for s in skills if s.provenance == "missing"]
+        space = self.space
+        occ_words = [
+            citizen.own_words[int(f)]
+            for f in ci.rows[i].indices
+            if int(f) < space.n_occ and int(f) in citizen.weights
+        ]
+        words = list(dict.fromkeys([*occ_words, *(s.words for s in stated)]))
+        esco = self.linker.index
         gap_da: list[str] = []
         gap_en: list[str] = []
         opens_job = ""
+        opens_ids: list[Any] = []
         if rule == "closes_skill_gap":
             certs = gaps.closes_certs.get(i, [])
             gap_da = [text.certificate_name(c, "da") for c in certs]
@@ -189,23 +364,15 @@ class Ranker:
             if i in gaps.closes_licence and opp.education and opp.education.grants_driving_licence:
                 gap_da.append(text.licence_name(opp.education.grants_driving_licence, "da"))
                 gap_en.append(text.licence_name(opp.education.grants_driving_licence, "en"))
-            skills = sorted(gaps.closes_skills.get(i, set()))[:_MAX_NAMED]
-            gap_da += [esco.skills[s].label_en for s in skills]
-            gap_en += [esco.skills[s].label_en for s in skills]
+            closes = sorted(gaps.closes_skills.get(i, set()))[:_MAX_NAMED]
+            gap_en += [esco.skills[s].label_en for s in closes]  # in Danish: phrased around them
             jobs = sorted(gaps.opens.get(i, []), key=lambda j: -relevance[j])
             opens_job = ci.opportunities[jobs[0]].title if jobs else ""
-            missing = gap_en
-            missing_uris = [esco.skills[s].uri for s in skills]
             opens_ids = [ci.ids[j] for j in jobs]
-        else:
-            gap_skills = sorted(
-                missing_essentials(space, row.occupations, citizen.skills),
-                key=lambda s: -float(space.idf[space.skill_feature(s)]),
-            )[:_MAX_NAMED]
-            missing = [esco.skills[s].label_en for s in gap_skills]
-            missing_uris = [esco.skills[s].uri for s in gap_skills]
-            opens_ids = []
         commute = v.commute
+        busy = _busy(profile, opp)
+        sched_da, sched_en = text.schedule_lines(opp, busy, profile.availability.hours_per_week)
+        inferred_from = inferred[0].from_occupation if inferred else ""
         da, en = text.sentences(
             opp,
             rule,
@@ -215,23 +382,97 @@ class Ranker:
             gap_da=gap_da,
             gap_en=gap_en,
             opens_job=opens_job,
+            from_postcode=bool(commute and commute.from_postcode),
+            inferred_from=inferred_from,
+            inferred_en=[s.label_en for s in inferred if s.from_occupation == inferred_from],
         )
+        if sched_da:
+            da, en = f"{da[:-1]}; {sched_da}.", f"{en[:-1]}; {sched_en}."
+        flags = (["hours_overlap"] if busy else []) + (
+            ["hours_exceed"] if opp.schedule.hours_per_week > profile.availability.hours_per_week else []
+        )
+        if commute and commute.from_postcode:
+            flags.append("commute_from_postcode")
         return Reasons(
             matched_skills=words[:_MAX_NAMED],
-            missing_skills=missing,
-            matched_skill_uris=[esco.skills[s].uri for s in matched_skills[:_MAX_NAMED]],
-            missing_skill_uris=missing_uris,
+            missing_skills=[s.label_en for s in missing],
+            matched_skill_uris=[s.uri for s in stated if s.uri][:_MAX_NAMED],
+            missing_skill_uris=[s.uri for s in missing if s.uri],
             rule=rule,
             closes_gap_for=opens_ids,
             **_fit(profile, opp, commute),
             text_da=da,
             text_en=en,
+            skills=skills,
+            flags=flags,
+            schedule_da=sched_da,
+            schedule_en=sched_en,
         )
 
-    def _label(self, feature: int, language: str) -> str:
-        if feature < self.space.n_occ:
-            return self.linker.index.occupation_label(feature, language)
-        return self.linker.index.skills[feature - self.space.n_occ].label_en
+    def _skills(self, citizen: Encoded, ci: CatalogueIndex, i: int, rule: str) -> list[SkillReason]:
+        """Each skill once: stated (own words), inferred (from which previous job), or missing.
+
+        Missing are the essential skills of the opportunity's occupation (its best reading) that
+        nothing the citizen stated or did covers, most specific first (IDF).
+        """
+        space, esco = self.space, self.linker.index
+        row = ci.rows[i]
+        out: list[SkillReason] = []
+        seen: set[int] = set()
+        said: set[str] = set()
+        shared = [int(f) for f in row.indices if int(f) >= space.n_occ and int(f) in citizen.weights]
+        shared.sort(key=lambda f: (f not in citizen.stated, -citizen.weights[f] * float(space.idf[f])))
+        n_inferred = 0
+        for f in shared:
+            s = f - space.n_occ
+            skill = esco.skills[s]
+            if f in citizen.stated:
+                if citizen.stated[f] < CITE_CONFIDENCE:
+                    continue
+                words = citizen.own_words.get(f) or skill.label_en
+                if words not in said:  # one entry per thing the citizen said, its best link
+                    said.add(words)
+                    out.append(SkillReason(provenance="stated", words=words, label_en=skill.label_en, uri=skill.uri))
+            else:
+                if n_inferred >= _MAX_NAMED:
+                    continue
+                occs = esco.occupations
+                source = next((o for o in citizen.occupations if s in occs[o].essential + occs[o].optional), None)
+                if source is None:
+                    continue
+                n_inferred += 1
+                out.append(
+                    SkillReason(
+                        provenance="inferred",
+                        label_en=skill.label_en,
+                        uri=skill.uri,
+                        from_occupation=citizen.own_words.get(source, esco.occupation_label(source, "da")),
+                    )
+                )
+            seen.add(s)
+        if rule != "closes_skill_gap" and row.occupations:
+            need = set(esco.occupations[row.occupations[0]].essential) - citizen.covers - seen
+            need -= self._similar(need, citizen.covers)
+            for s in sorted(need, key=lambda s: (-float(space.idf[space.skill_feature(s)]), s))[:_MAX_NAMED]:
+                out.append(SkillReason(provenance="missing", label_en=esco.skills[s].label_en, uri=esco.skills[s].uri))
+        return out
+
+    def _similar(self, need: set[int], has: set[int]) -> set[int]:
+        """The needed skills whose label is close to the label of a skill the citizen has."""
+        if not need or not has:
+            return set()
+        wanted, held = sorted(need), sorted(has)
+        sims = self._rows(wanted) @ self._rows(held).T
+        best = np.asarray(sims.max(axis=1).todense()).ravel()
+        return {s for s, b in zip(wanted, best, strict=True) if b >= SIMILAR_LABEL}
+
+    def _rows(self, skills: list[int]) -> sp.csr_matrix:
+        todo = [s for s in skills if s not in self._skill_rows]
+        if todo:
+            encoded = self.linker.encoder.encode([self.linker.index.skills[s].label_en for s in todo])
+            for k, s in enumerate(todo):
+                self._skill_rows[s] = encoded[k]
+        return sp.vstack([self._skill_rows[s] for s in skills], format="csr")
 
     def _associations(
         self,
@@ -255,7 +496,7 @@ class Ranker:
         out: list[RankedOpportunity] = []
         mask = np.zeros(len(ci), dtype=np.bool_)
         mask[ai.positions] = allowed[ai.positions]
-        for i, v in self._pick(profile, ci, score, mask, top_n):
+        for i, v in self._pick(profile, ci, score, np.flatnonzero(mask), top_n):
             opp = ci.opportunities[i]
             words = by_pos[i]
             c = v.commute
@@ -265,6 +506,7 @@ class Ranker:
                 matched=words,
                 minutes=c.minutes if c else None,
                 mode=c.mode if c else None,
+                from_postcode=bool(c and c.from_postcode),
             )
             out.append(
                 RankedOpportunity(
@@ -284,6 +526,17 @@ class Ranker:
 
 
 _BLOCK = 256
+
+
+def _first_slice(top_n: int) -> int:
+    return max(4 * top_n, 32)
+
+
+def _best(cand: npt.NDArray[np.intp], score: npt.NDArray[np.float64], k: int) -> npt.NDArray[np.intp]:
+    """The k best-scored of the candidate positions, best first (ties by position)."""
+    if cand.size > k:
+        cand = cand[np.argpartition(-score[cand], k - 1)[:k]]
+    return cand[np.lexsort((cand, -score[cand]))]
 
 
 def _kth_bound(values: npt.NDArray[np.float64], k: int) -> float | None:
@@ -324,8 +577,19 @@ def _fit(profile: CitizenProfile, opp: Opportunity, commute: Commute | None) -> 
 def _hours_fit(profile: CitizenProfile, opp: Opportunity) -> bool:
     if opp.schedule.hours_per_week > profile.availability.hours_per_week:
         return False
-    busy = profile.availability.unavailable
-    return not any(s.overlaps(b) for s in opp.schedule.slots for b in busy)
+    return not _busy(profile, opp)
+
+
+def _overlapping(slots: list[WeeklySlot], busy: list[WeeklySlot]) -> list[WeeklySlot]:
+    """The citizen's slots in `busy` that the opportunity's `slots` touch."""
+    return [b for b in busy if any(s.overlaps(b) for s in slots)]
+
+
+def _busy(profile: CitizenProfile, opp: Opportunity) -> list[WeeklySlot]:
+    """The citizen's other commitments this opportunity overlaps (a small overlap: a flag)."""
+    if overlap_hours(opp.schedule.slots, profile.availability.unavailable) <= 0:
+        return []
+    return _overlapping(opp.schedule.slots, profile.availability.unavailable)
 
 
 __all__ = ["Ranker"]

@@ -1,10 +1,14 @@
-"""One plain sentence in Danish and one in English for why something was proposed."""
+"""One plain sentence in Danish and one in English for why something was proposed (or not).
+
+Danish sentences never carry an English label: a skill is named in Danish only in the citizen's
+own words; one known only by its English ESCO label is phrased around ("det, jobbet kræver").
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from shared.contracts import Certificate, DrivingLicence, Opportunity
+from shared.contracts import Certificate, DrivingLicence, Opportunity, OpportunityKind, WeeklySlot
 
 CERTIFICATE_NAMES: dict[Certificate, tuple[str, str]] = {
     Certificate.FORKLIFT: ("truckcertifikat", "a forklift certificate"),
@@ -47,11 +51,67 @@ def _join(items: Sequence[str], word: str) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {word} " + items[-1]
 
 
-def _commute(minutes: float | None, mode: str | None) -> tuple[str, str]:
+def _commute(minutes: float | None, mode: str | None, from_postcode: bool = False) -> tuple[str, str]:
     if minutes is None or mode is None:
         return "", ""
     da, en = _MODES[mode]
-    return f", cirka {minutes:.0f} minutter {da}", f", about {minutes:.0f} minutes {en}"
+    est_da = " (anslået ud fra dit postnummer)" if from_postcode else ""
+    est_en = " (estimated from your postcode)" if from_postcode else ""
+    return f", cirka {minutes:.0f} minutter {da}{est_da}", f", about {minutes:.0f} minutes {en}{est_en}"
+
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY_DA = ("man", "tir", "ons", "tor", "fre", "lør", "søn")
+_DAY_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _clock(t: object) -> str:
+    text = str(t)[:5]
+    return text[:2] if text.endswith(":00") else text
+
+
+def slots_text(slots: Sequence[WeeklySlot], language: str) -> str:
+    """'tir–fre 16–21, lør 9–12': days with the same hours together, runs of days joined."""
+    names = _DAY_DA if language == "da" else _DAY_EN
+    groups: dict[tuple[str, str], list[int]] = {}
+    for s in slots:
+        groups.setdefault((_clock(s.start), _clock(s.end)), []).append(_DAYS.index(s.day))
+    parts = []
+    for (start, end), days in groups.items():
+        days = sorted(set(days))
+        runs: list[str] = []
+        first = prev = days[0]
+        for d in [*days[1:], None]:
+            if d is not None and d == prev + 1:
+                prev = d
+                continue
+            runs.append(names[first] if first == prev else f"{names[first]}–{names[prev]}")
+            if d is not None:
+                first = prev = d
+        parts.append(f"{', '.join(runs)} {start}–{end}")
+    return ", ".join(parts)
+
+
+def schedule_lines(
+    opp: Opportunity, overlap: Sequence[WeeklySlot], citizen_hours: float
+) -> tuple[str, str]:
+    """One line on the working hours against the citizen's time ('' when nothing is fixed)."""
+    da: list[str] = []
+    en: list[str] = []
+    if opp.schedule.slots:
+        when_da, when_en = slots_text(opp.schedule.slots, "da"), slots_text(opp.schedule.slots, "en")
+        if overlap:
+            da.append(f"tiden er {when_da}, og det støder lidt op mod dine andre aftaler ({slots_text(overlap, 'da')})")
+            en.append(f"it is {when_en}, which overlaps a little with your other commitments "
+                      f"({slots_text(overlap, 'en')})")
+        else:
+            da.append(f"tiden er {when_da}, og da er du fri")
+            en.append(f"it is {when_en}; you are free then")
+    hours = opp.schedule.hours_per_week
+    if hours > citizen_hours:
+        da.append(f"det er {hours:g} timer om ugen, og du kan arbejde {citizen_hours:g}")
+        en.append(f"it is {hours:g} hours a week and you can work {citizen_hours:g}")
+    return "; ".join(da), "; ".join(en)
 
 
 def sentences(
@@ -64,43 +124,104 @@ def sentences(
     gap_da: Sequence[str] = (),
     gap_en: Sequence[str] = (),
     opens_job: str = "",
+    from_postcode: bool = False,
+    inferred_from: str = "",
+    inferred_en: Sequence[str] = (),
 ) -> tuple[str, str]:
-    """(Danish, English) sentence for one proposal."""
-    c_da, c_en = _commute(minutes, mode)
+    """(Danish, English) sentence for one proposal.
+
+    `matched` are the citizen's own words; `inferred_from` a previous job (in the citizen's words)
+    whose usual skills the opportunity needs, named in English only (`inferred_en`).
+    """
+    c_da, c_en = _commute(minutes, mode, from_postcode)
     head_da = f"{opp.title} hos {opp.owner.name} i {opp.location.town}{c_da}"
     head_en = f"{opp.title} at {opp.owner.name} in {opp.location.town}{c_en}"
-    skills_da = _join(matched[:3], "og") if matched else ""
-    skills_en = _join(matched[:3], "and") if matched else ""
-    if rule == "closes_skill_gap" and gap_da:
+    if matched:
+        fit_da = f"det passer til det, du kan: {_join(matched[:3], 'og')}"
+        fit_en = f"it fits what you can do: {_join(matched[:3], 'and')}"
+    elif inferred_from:
+        fit_da = f"som tidligere {inferred_from} kender du sikkert meget af arbejdet"
+        fit_en = f"as a former {inferred_from} you likely know " + (
+            _join(inferred_en[:2], "and") if inferred_en else "much of the work"
+        )
+    else:
+        fit_da = fit_en = ""
+    if rule == "closes_skill_gap" and (gap_da or gap_en):
+        need_da = f"her kan du få {_join(gap_da, 'og')}, som" if gap_da else "her lærer du noget af det, som"
         return (
-            f"{head_da}: her kan du få {_join(gap_da, 'og')}, "
-            f"som du mangler til jobbet {opens_job}.",
-            f"{head_en}: here you can get {_join(gap_en, 'and')}, which you need for the job "
-            f"{opens_job}.",
+            f"{head_da}: {need_da} du mangler til jobbet {opens_job}.",
+            f"{head_en}: here you can get {_join(gap_en, 'and')}, which you need for the job {opens_job}.",
         )
     if rule == "danish_at_work_first":
         return (
-            f"{head_da}: her lærer du dansk på arbejdet med en mentor"
-            + (f", og du kan bruge det, du kan: {skills_da}." if matched else "."),
-            f"{head_en}: here you learn Danish at work with a mentor"
-            + (f", and you can use what you can do: {skills_en}." if matched else "."),
+            f"{head_da}: her lærer du dansk på arbejdet med en mentor" + (f", og {fit_da}." if fit_da else "."),
+            f"{head_en}: here you learn Danish at work with a mentor" + (f", and {fit_en}." if fit_en else "."),
         )
     if rule == "ordinary_employment_first":
         return (
-            f"{head_da}: et almindeligt job"
-            + (f", som passer til det, du kan: {skills_da}." if matched else "."),
-            f"{head_en}: an ordinary job"
-            + (f" that fits what you can do: {skills_en}." if matched else "."),
+            f"{head_da}: et almindeligt job" + (f", og {fit_da}." if fit_da else "."),
+            f"{head_en}: an ordinary job" + (f", and {fit_en}." if fit_en else "."),
         )
     if rule == "association_interest":
-        like_da = (
-            f", og den passer til din interesse for {_join(matched[:2], 'og')}" if matched else ""
-        )
-        like_en = (
-            f", and it matches your interest in {_join(matched[:2], 'and')}" if matched else ""
-        )
+        like_da = f", og den passer til din interesse for {_join(matched[:2], 'og')}" if matched else ""
+        like_en = f", and it matches your interest in {_join(matched[:2], 'and')}" if matched else ""
         return (f"{head_da}{like_da}.", f"{head_en}{like_en}.")
     return (
-        head_da + (f", og det passer til det, du kan: {skills_da}." if matched else "."),
-        head_en + (f", and it fits what you can do: {skills_en}." if matched else "."),
+        head_da + (f", og {fit_da}." if fit_da else "."),
+        head_en + (f", and {fit_en}." if fit_en else "."),
+    )
+
+
+_RULE_DA = {
+    "danish_level": "kræver mere dansk",
+    "commute": "er for langt væk",
+    "collides_with_danish_class": "ligger samtidig med din danskundervisning",
+    "collides_with_commitments": "ligger samtidig med dine andre faste aftaler",
+    "missing_certificate": "kræver et bevis, du ikke har",
+    "missing_driving_licence": "kræver et kørekort, du ikke har",
+    "not_legally_eligible": "kræver, at sagsbehandleren vurderer, at du kan få en IGU",
+}
+_RULE_EN = {
+    "danish_level": "needs more Danish",
+    "commute": "is too far away",
+    "collides_with_danish_class": "is at the same time as your Danish class",
+    "collides_with_commitments": "is at the same time as your other fixed commitments",
+    "missing_certificate": "needs a certificate you do not have",
+    "missing_driving_licence": "needs a driving licence you do not have",
+    "not_legally_eligible": "needs the caseworker to judge that you can get an IGU",
+}
+NEAR_MISS_RULES = frozenset(_RULE_DA)
+
+
+def why_not(opp: Opportunity, rule: str, opens_da: str, opens_en: str) -> tuple[str, str]:
+    """'X at Y in Z is at the same time as your Danish class; a later class would open it.'"""
+    head_da = f"{opp.title} hos {opp.owner.name} i {opp.location.town} {_RULE_DA[rule]}"
+    head_en = f"{opp.title} at {opp.owner.name} in {opp.location.town} {_RULE_EN[rule]}"
+    return (
+        head_da + (f"; {opens_da}." if opens_da else "."),
+        head_en + (f"; {opens_en}." if opens_en else "."),
+    )
+
+
+_KIND_NOTE = {
+    OpportunityKind.ORDINARY_JOB: ("Intet job passer godt endnu", "No job fits well yet"),
+    OpportunityKind.LANGUAGE_PLACEMENT: (
+        "Ingen praktik med dansk passer godt endnu",
+        "No placement with Danish fits well yet",
+    ),
+    OpportunityKind.EDUCATION_STEP: ("Intet kursus passer godt endnu", "No course fits well yet"),
+}
+NOTE_KINDS = tuple(_KIND_NOTE)
+
+
+def kind_note(kind: OpportunityKind, opener: Opportunity | None, opens: int) -> tuple[str, str]:
+    """'No job fits well yet; the course X in Y would open 3 jobs.'"""
+    da, en = _KIND_NOTE[kind]
+    if opener is None:
+        return f"{da}.", f"{en}."
+    what_da = f"{opens} job" if opens != 1 else "et job"
+    what_en = f"{opens} jobs" if opens != 1 else "a job"
+    return (
+        f"{da}; {opener.title} i {opener.location.town} vil åbne flest døre ({what_da}).",
+        f"{en}; {opener.title} in {opener.location.town} would open the most doors ({what_en}).",
     )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Literal
 
 from services.matcher.domain.eligibility import legally_eligible
 from shared.contracts import CitizenProfile, Opportunity, OpportunityKind
-from shared.contracts.common import CEFR_ORDER, CefrLevel, GeoPoint
+from shared.contracts.common import CEFR_ORDER, CefrLevel, GeoPoint, WeeklySlot
 
 CommuteMode = Literal["walk", "bike", "public_transport", "car"]
 
@@ -26,6 +28,19 @@ OVERHEAD_MIN: dict[CommuteMode, float] = {
     "car": 4.0,
 }
 DETOUR = 1.3
+#: A home known only by its postcode is that postcode's point, and a postcode area is large: the
+#: commute cut then allows this much straight-line distance (a rural postcode's radius) on top.
+POSTCODE_MARGIN_KM = 5.0
+#: An overlap with the citizen's other fixed commitments of at least this share of the
+#: opportunity's weekly hours excludes it; a smaller one is a visible flag.
+COMMITMENT_SHARE = 0.25
+NO_POSTCODES: Mapping[str, GeoPoint] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class Home:
+    point: GeoPoint
+    from_postcode: bool = False
 
 
 @dataclass(frozen=True)
@@ -33,6 +48,28 @@ class Commute:
     km: float
     minutes: float
     mode: CommuteMode
+    from_postcode: bool = False
+    cut_minutes: float = 0.0  # what the maximum is held against (less than `minutes` by the margin)
+
+
+def home_of(profile: CitizenProfile, postcodes: Mapping[str, GeoPoint]) -> Home | None:
+    """The citizen's home coordinates, else their postcode's point, else None (unknown)."""
+    home = profile.personal_data().home  # raises if still sealed: open it before ranking
+    if home is not None:
+        return Home(home)
+    point = postcodes.get(profile.home_postcode)
+    return Home(point, from_postcode=True) if point is not None else None
+
+
+def overlap_hours(slots: Sequence[WeeklySlot], busy: Sequence[WeeklySlot]) -> float:
+    """Hours per week that `slots` share with `busy`."""
+    minutes = 0
+    for s in slots:
+        for b in busy:
+            if s.overlaps(b):
+                start, end = max(s.start, b.start), min(s.end, b.end)
+                minutes += (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+    return minutes / 60
 
 
 def distance_km(a: GeoPoint, b: GeoPoint) -> float:
@@ -44,16 +81,19 @@ def distance_km(a: GeoPoint, b: GeoPoint) -> float:
     return 2 * r * math.asin(math.sqrt(h))
 
 
-def best_commute(profile: CitizenProfile, destination: GeoPoint) -> Commute | None:
+def best_commute(profile: CitizenProfile, destination: GeoPoint, home: Home | None) -> Commute | None:
     """The fastest way the citizen can get there, or None when their home is not known."""
-    home = profile.personal_data().home  # raises if still sealed: open it before ranking
     if home is None:
         return None
-    km = distance_km(home, destination) * DETOUR
+    straight = distance_km(home.point, destination)
+    km = straight * DETOUR
+    cut_km = max(straight - POSTCODE_MARGIN_KM, 0.0) * DETOUR if home.from_postcode else km
     modes = available_modes(profile)
-    timed = [(km / SPEED_KMH[m] * 60 + OVERHEAD_MIN[m], m) for m in modes]
-    minutes, mode = min(timed)
-    return Commute(km=round(km, 1), minutes=round(minutes, 0), mode=mode)
+    minutes, mode = min((km / SPEED_KMH[m] * 60 + OVERHEAD_MIN[m], m) for m in modes)
+    cut = min(cut_km / SPEED_KMH[m] * 60 + OVERHEAD_MIN[m] for m in modes)
+    return Commute(
+        km=round(km, 1), minutes=round(minutes, 0), mode=mode, from_postcode=home.from_postcode, cut_minutes=cut
+    )
 
 
 def available_modes(profile: CitizenProfile) -> list[CommuteMode]:
@@ -89,7 +129,9 @@ def _grants_only_what_is_held(profile: CitizenProfile, opp: Opportunity) -> bool
     return licence_held and set(edu.grants_certificates) <= set(profile.certificates)
 
 
-def check(profile: CitizenProfile, opp: Opportunity) -> Verdict:
+def check(
+    profile: CitizenProfile, opp: Opportunity, postcodes: Mapping[str, GeoPoint] = NO_POSTCODES
+) -> Verdict:
     """Apply every hard rule; the first one broken names the verdict."""
     if not profile.consent.allows(opp.kind):
         return Verdict(False, "no_consent")
@@ -110,11 +152,14 @@ def check(profile: CitizenProfile, opp: Opportunity) -> Verdict:
         and not opp.danish_mentor
     ):
         return Verdict(False, "danish_level")
-    commute = best_commute(profile, opp.location.point)
-    if commute is not None and commute.minutes > profile.transport.max_commute_minutes:
+    commute = best_commute(profile, opp.location.point, home_of(profile, postcodes))
+    if commute is not None and round(commute.cut_minutes) > profile.transport.max_commute_minutes:
         return Verdict(False, "commute", commute)
     if any(s.overlaps(c) for s in opp.schedule.slots for c in profile.danish.class_times):
         return Verdict(False, "collides_with_danish_class", commute)
+    busy = overlap_hours(opp.schedule.slots, profile.availability.unavailable)
+    if busy > 0 and busy >= COMMITMENT_SHARE * opp.schedule.hours_per_week:
+        return Verdict(False, "collides_with_commitments", commute)
     if opp.kind != OpportunityKind.EDUCATION_STEP:
         if not set(opp.required_certificates) <= set(profile.certificates):
             return Verdict(False, "missing_certificate", commute)

@@ -15,7 +15,9 @@ from services.matcher.domain.catalogue_index import KINDS, LICENCES, CatalogueIn
 from services.matcher.domain.rules import (
     DETOUR,
     OVERHEAD_MIN,
+    POSTCODE_MARGIN_KM,
     SPEED_KMH,
+    Home,
     available_modes,
     level_rank,
 )
@@ -34,16 +36,16 @@ class Screen:
     missing_licence: npt.NDArray[np.bool_]
 
 
-def commute_minutes(profile: CitizenProfile, ci: CatalogueIndex) -> npt.NDArray[np.float64]:
-    """Fastest commute to every opportunity, in minutes (NaN when the home is not known).
+def commute_minutes(profile: CitizenProfile, ci: CatalogueIndex, home: Home | None) -> npt.NDArray[np.float64]:
+    """Fastest commute to every opportunity, in minutes, as the cut sees it (NaN: home unknown).
 
     The great-circle distance comes from the chord between unit vectors (haversine's h is
     chord² / 4), so no trigonometry runs per opportunity; it agrees with `rules.distance_km`.
+    A home known only by its postcode gets `POSTCODE_MARGIN_KM` off every distance.
     """
-    home = profile.personal_data().home  # raises if still sealed: open it before ranking
     if home is None:
         return np.full(len(ci), np.nan)
-    lat0, lon0 = np.radians(home.lat), np.radians(home.lon)
+    lat0, lon0 = np.radians(home.point.lat), np.radians(home.point.lon)
     x, y, z = ci.xyz
     d = x - np.cos(lat0) * np.cos(lon0)
     h = np.square(d, out=d)
@@ -54,7 +56,10 @@ def commute_minutes(profile: CitizenProfile, ci: CatalogueIndex) -> npt.NDArray[
     h *= 0.25
     km = np.sqrt(h, out=h)
     np.arcsin(km, out=km)
-    km *= 2 * _EARTH_KM * DETOUR
+    km *= 2 * _EARTH_KM
+    if home.from_postcode:
+        np.maximum(km - POSTCODE_MARGIN_KM, 0.0, out=km)
+    km *= DETOUR
     minutes: npt.NDArray[np.float64] | None = None
     for m in available_modes(profile):
         t = km / SPEED_KMH[m] * 60 + OVERHEAD_MIN[m]
@@ -63,13 +68,13 @@ def commute_minutes(profile: CitizenProfile, ci: CatalogueIndex) -> npt.NDArray[
     return minutes
 
 
-def screen(profile: CitizenProfile, ci: CatalogueIndex) -> Screen:
+def screen(profile: CitizenProfile, ci: CatalogueIndex, home: Home | None) -> Screen:
     consent = np.array([profile.consent.allows(k) for k in KINDS], dtype=np.bool_)
     if profile.hide_associations:
         consent[KINDS.index(OpportunityKind.ASSOCIATION_ACTIVITY)] = False
     kind_ok = consent[ci.kind]
     danish_ok = (ci.min_danish <= level_rank(profile.danish.level)) | ci.mentor
-    minutes = commute_minutes(profile, ci)
+    minutes = commute_minutes(profile, ci, home)
     commute_ok = np.isnan(minutes) | (minutes <= profile.transport.max_commute_minutes + 1.0)
     missing = ci.certs & ~np.int32(cert_bits(profile.certificates))
     held = np.zeros(len(LICENCES) + 1, dtype=np.bool_)  # last slot: -1, no licence needed

@@ -2,18 +2,37 @@
 
     brobygger rank --opportunities opps.jsonl --profiles profiles.jsonl --top 10 [--capacity]
 
-Each input line is the payload of the `Opportunity` or `CitizenProfile` contract (no event
-envelope). A line may carry an extra top-level `"id"` (string), used as the opportunity or profile
-id; otherwise the id is derived from the file name's role, the line number and the line's text.
-Output: one JSON line per profile, in input order:
-`{"profile_id": ..., "proposals": [{"opportunity_id", "kind", "score", "reasons"}, ...]}`, best
-first, associations after the other kinds. Every hard rule applies except capacity, which
-`--capacity` turns on, counted in memory within the run (`--per-place`, default 3).
+Input: each line of --opportunities is one `Opportunity` and each line of --profiles one
+`CitizenProfile`, as the payload of the contract (no event envelope; `brobygger schema` prints
+both schemas). A line may carry an extra top-level "id" (string), used as the opportunity or
+profile id; otherwise the id is derived from the file's role, the line number and the line's text.
+An opportunities line, for example:
+
+  {"id": "job-1", "kind": "ordinary_job", "owner": {"type": "company", "cvr": "12345678",
+   "name": "Fjordkøkkenet ApS"}, "title": "Køkkenmedhjælper", "location": {"town": "Holbæk",
+   "postcode": "4300", "point": {"lat": 55.7158, "lon": 11.7128}}, "schedule": {"hours_per_week": 30}}
+
+and a profiles line:
+
+  {"id": "c-1", "personal": {"name": "Amina"}, "home_postcode": "4300", "home_town": "Holbæk",
+   "previous_jobs": [{"title": "kok"}], "availability": {"hours_per_week": 30},
+   "transport": {"max_commute_minutes": 45}, "consent": {"ordinary_job": true,
+   "language_placement": true, "education_step": true, "association_activity": true}}
+
+(each on one line). Output: one JSON line per profile, in input order:
+{"profile_id", "proposals": [{"proposal_id", "opportunity_id", "kind", "score", "reasons"}, ...],
+"notes": [...],
+"near_misses": [...]}; proposals best first, associations after the other kinds; notes say which
+kinds have nothing that fits well yet; near misses are what a hard rule excluded (for the
+caseworker). The ranking, capacity and proposal ids are the service's own
+(`services.matcher.domain.proposing.propose`); capacity is counted only with --capacity, in memory
+within the run (--per-place, default 3), and never for associations.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 import uuid
@@ -23,9 +42,10 @@ from typing import IO, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from services.matcher.domain.capacity import DEFAULT_PER_PLACE, InMemoryCapacity
+from services.matcher.domain.capacity import DEFAULT_PER_PLACE, CapacityLedger, InMemoryCapacity, Unlimited
 from services.matcher.domain.catalogue import Catalogue
-from services.matcher.domain.model import RankedOpportunity
+from services.matcher.domain.model import RankedOpportunity, RankingResult
+from services.matcher.domain.proposing import kind_notes, near_misses, proposal_id, propose
 from services.matcher.domain.ranking import Ranker
 from shared.contracts import CitizenProfile, Opportunity, derive_id
 
@@ -65,8 +85,9 @@ def _read(path: Path, model: type[M], role: str) -> Iterator[tuple[str, M]]:
             )
 
 
-def _proposal_json(item: RankedOpportunity, ids: dict[uuid.UUID, str]) -> dict[str, object]:
+def _proposal_json(item: RankedOpportunity, ids: dict[uuid.UUID, str], trigger: uuid.UUID) -> dict[str, object]:
     return {
+        "proposal_id": str(proposal_id(trigger, item.opportunity_id)),
         "opportunity_id": ids[item.opportunity_id],
         "kind": item.opportunity.kind.value,
         "score": item.score,
@@ -89,37 +110,39 @@ def run(
         key = derive_id("offline-opportunity", oid)
         ids[key] = oid
         catalogue.upsert(key, opp)
-    ledger = InMemoryCapacity(per_place) if capacity else None
+    ledger: CapacityLedger = InMemoryCapacity(per_place) if capacity else Unlimited()
+
+    def rank(p: CitizenProfile, c: Catalogue, n: int) -> RankingResult:
+        return ranker.rank(p, c, top_n=n)
+
     for pid, profile in _read(profiles, CitizenProfile, "profile"):
-        want = top * 4 if ledger else top
-        result = ranker.rank(profile, catalogue, top_n=want)
-        items: list[RankedOpportunity] = []
-        for group in (result.proposals, result.associations):
-            items += group[:top] if ledger is None else _take(group, ledger, pid, top)
-        out.write(
-            json.dumps(
-                {"profile_id": pid, "proposals": [_proposal_json(i, ids) for i in items]},
-                ensure_ascii=False,
-            )
-            + "\n"
-        )
-
-
-def _take(group: list[RankedOpportunity], ledger: InMemoryCapacity, pid: str, top: int) -> list[RankedOpportunity]:
-    taken: list[RankedOpportunity] = []
-    for item in group:
-        if len(taken) == top:
-            break
-        if ledger.try_reserve(item.opportunity_id, derive_id(pid, item.opportunity_id), item.opportunity.capacity):
-            taken.append(item)
-    return taken
+        trigger = derive_id("offline-rank", pid)
+        result = asyncio.run(propose(rank, profile, catalogue, ledger, trigger, top))
+        items: list[RankedOpportunity] = [*result.proposals, *result.associations]
+        line = {
+            "profile_id": pid,
+            "proposals": [_proposal_json(i, ids, trigger) for i in items],
+            "notes": [
+                {**n.model_dump(mode="json"), "opener_id": ids[n.opener_id] if n.opener_id else None}
+                for n in kind_notes(result)
+            ],
+            "near_misses": [
+                {**m.model_dump(mode="json"), "opportunity_id": ids[m.opportunity_id]} for m in near_misses(result)
+            ],
+        }
+        out.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:
     args_in = list(sys.argv[1:] if argv is None else argv)
     if args_in[:1] == ["rank"]:
         args_in = args_in[1:]
-    parser = argparse.ArgumentParser(prog="brobygger rank", description=__doc__.splitlines()[0])
+    doc = __doc__ or ""
+    parser = argparse.ArgumentParser(
+        prog="brobygger rank",
+        description=doc.split("\n\n", 2)[2],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--opportunities", type=Path, required=True, help="JSON Lines of opportunities")
     parser.add_argument("--profiles", type=Path, required=True, help="JSON Lines of citizen profiles")
     parser.add_argument("--top", type=int, default=10, help="proposals per list (default 10)")

@@ -1,0 +1,74 @@
+"""One path from a ranking to the proposals that go out; the service and `brobygger rank` call it.
+
+Rank more candidates than needed (some of the best may have no room left), keep the first
+`top_n` that the capacity ledger holds a place for, and derive every proposal id from the trigger
+and the opportunity, so a re-run repeats them. Associations take no capacity: an association
+hears of a newcomer only after the citizen says yes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+
+from services.matcher.domain import reasons as text
+from services.matcher.domain.capacity import CapacityLedger, take_with_capacity
+from services.matcher.domain.catalogue import Catalogue
+from services.matcher.domain.model import RankedOpportunity, RankingResult
+from shared.contracts import CitizenProfile, KindNote, NearMiss, derive_id
+
+Rank = Callable[[CitizenProfile, Catalogue, int], RankingResult]
+CANDIDATES_PER_PROPOSAL = 4
+
+
+def proposal_id(trigger_id: uuid.UUID, opportunity_id: uuid.UUID) -> uuid.UUID:
+    return derive_id("proposal", trigger_id, opportunity_id)
+
+
+async def propose(
+    rank: Rank,
+    profile: CitizenProfile,
+    catalogue: Catalogue,
+    ledger: CapacityLedger,
+    trigger_id: uuid.UUID,
+    top_n: int,
+) -> RankingResult:
+    """The ranking as it goes out: the best `top_n` with room (a place held for each)."""
+    ranked = rank(profile, catalogue, top_n * CANDIDATES_PER_PROPOSAL)
+
+    def pid(item: RankedOpportunity) -> uuid.UUID:
+        return proposal_id(trigger_id, item.opportunity_id)
+
+    taken = await take_with_capacity(ranked.proposals, ledger, pid, top_n)
+    return replace(ranked, proposals=taken, associations=ranked.associations[:top_n])
+
+
+def kind_notes(result: RankingResult) -> list[KindNote]:
+    """A note per consented kind with no proposal, naming the step that would open the most jobs."""
+    present = {r.opportunity.kind for r in result.proposals}
+    opener = result.opener
+    notes = []
+    for kind in text.NOTE_KINDS:
+        if kind in result.consented and kind not in present:
+            named = opener if opener is not None and opener.opportunity.kind != kind else None
+            da, en = text.kind_note(kind, named.opportunity if named else None, named.opens if named else 0)
+            notes.append(KindNote(kind=kind, text_da=da, text_en=en, opener_id=named.opportunity_id if named else None))
+    return notes
+
+
+def near_misses(result: RankingResult) -> list[NearMiss]:
+    return [
+        NearMiss(
+            opportunity_id=n.opportunity_id,
+            kind=n.opportunity.kind,
+            title=n.opportunity.title,
+            owner_name=n.opportunity.owner.name,
+            town=n.opportunity.location.town,
+            score=n.score,
+            rule=n.rule,
+            text_da=n.text_da,
+            text_en=n.text_en,
+        )
+        for n in result.near_misses
+    ]

@@ -1,0 +1,186 @@
+"""The trust suite: ten written citizens against the Holbæk demo catalogue, through the service's path.
+
+What a caseworker checks before trusting a list: nothing below the relevance floor, no skill
+claimed that the citizen did not state or did not plausibly do, every clash with the citizen's time
+visible, what a hard rule excluded listed ("why not"), and the commute respected even when only
+the postcode is known.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from services.matcher.domain.capacity import Unlimited
+from services.matcher.domain.catalogue import Catalogue
+from services.matcher.domain.model import RankingResult
+from services.matcher.domain.proposing import kind_notes, near_misses, propose
+from services.matcher.domain.ranking import MIN_SCORE, Ranker
+from services.matcher.domain.rules import COMMITMENT_SHARE, NO_POSTCODES, overlap_hours
+from shared.contracts import CitizenProfile, KindNote, NearMiss, Opportunity
+from tests.unit.matcher.trust_citizens import CITIZENS
+
+DEMO = Path(__file__).resolve().parents[3] / "brobygger" / "data" / "holbaek_demo.json"
+
+
+@pytest.fixture(scope="module")
+def demo() -> Catalogue:
+    cat = Catalogue()
+    for item in json.loads(DEMO.read_text(encoding="utf-8"))["opportunities"]:
+        cat.upsert(uuid.UUID(item["id"]), Opportunity.model_validate(item["payload"]))
+    return cat
+
+
+class Ranked:
+    def __init__(self, payload: dict[str, Any], result: RankingResult) -> None:
+        self.payload = payload
+        self.result = result
+        self.proposals = result.proposals
+        self.notes: list[KindNote] = kind_notes(result)
+        self.near_misses: list[NearMiss] = near_misses(result)
+
+
+def rank(ranker: Ranker, catalogue: Catalogue, payload: dict[str, Any]) -> Ranked:
+    profile = CitizenProfile.model_validate(payload)
+
+    def by(p: CitizenProfile, c: Catalogue, n: int) -> RankingResult:
+        return ranker.rank(p, c, top_n=n)
+
+    return Ranked(payload, asyncio.run(propose(by, profile, catalogue, Unlimited(), uuid.uuid4(), 10)))
+
+
+@pytest.fixture(scope="module")
+def ranked(ranker: Ranker, demo: Catalogue) -> dict[str, Ranked]:
+    return {name: rank(ranker, demo, payload) for name, payload in CITIZENS.items()}
+
+
+def own_words(payload: dict[str, Any]) -> set[str]:
+    return {j["title"] for j in payload["previous_jobs"]} | {s["text"] for s in payload["skills"]}
+
+
+def test_no_proposal_falls_below_the_relevance_floor(ranked: dict[str, Ranked]) -> None:
+    for name, r in ranked.items():
+        for p in r.proposals:
+            why = p.reasons
+            assert p.score > MIN_SCORE, (name, p.opportunity.title, p.score)
+            known = [s for s in why.skills if s.provenance in ("stated", "inferred")]
+            assert known or why.matched_skills or why.closes_gap_for, (name, p.opportunity.title)
+
+
+def test_no_skill_is_claimed_that_the_citizen_did_not_state(ranked: dict[str, Ranked]) -> None:
+    for name, r in ranked.items():
+        words = own_words(r.payload)
+        for p in r.proposals:
+            why = p.reasons
+            assert set(why.matched_skills) <= words, (name, why.matched_skills)
+            for s in why.skills:
+                if s.provenance == "stated":
+                    assert s.words in words, (name, s)
+                if s.provenance == "inferred":
+                    assert s.from_occupation in words, (name, s)
+
+
+def test_a_skill_is_never_both_matched_and_missing(ranked: dict[str, Ranked]) -> None:
+    for name, r in ranked.items():
+        for p in r.proposals:
+            why = p.reasons
+            has = {s.uri for s in why.skills if s.provenance != "missing"}
+            missing = {s.uri for s in why.skills if s.provenance == "missing"}
+            assert not has & missing, (name, p.opportunity.title, has & missing)
+            assert not set(why.matched_skill_uris) & set(why.missing_skill_uris)
+            assert not {s.label_en for s in why.skills if s.provenance != "missing"} & set(why.missing_skills)
+
+
+def test_danish_sentences_carry_no_english_skill_labels(ranked: dict[str, Ranked]) -> None:
+    for name, r in ranked.items():
+        texts = [p.reasons.text_da for p in r.proposals] + [n.text_da for n in r.notes]
+        texts += [m.text_da for m in r.near_misses]
+        labels = {s.label_en.lower() for p in r.proposals for s in p.reasons.skills if s.provenance != "stated"}
+        for text in texts:
+            for label in labels:
+                assert label not in text.lower(), (name, label, text)
+
+
+def test_the_cleaner_sees_every_overlap_flagged_and_never_a_large_one(ranked: dict[str, Ranked]) -> None:
+    r = ranked["cleaner_with_afternoon_commitments"]
+    profile = CitizenProfile.model_validate(r.payload)
+    busy = profile.availability.unavailable
+    assert r.proposals
+    for p in r.proposals:
+        slots = p.opportunity.schedule.slots
+        overlap = overlap_hours(slots, busy)
+        assert overlap < COMMITMENT_SHARE * p.opportunity.schedule.hours_per_week
+        assert not overlap_hours(slots, profile.danish.class_times)
+        if overlap:
+            assert "hours_overlap" in p.reasons.flags and not p.reasons.hours_fit
+            assert "andre aftaler" in p.reasons.text_da and p.reasons.schedule_da in p.reasons.text_da
+        elif slots:
+            assert "du er fri" in p.reasons.text_da and "you are free then" in p.reasons.text_en
+    excluded = [m for m in r.near_misses if m.rule == "collides_with_commitments"]
+    assert excluded and all("14:30–16:30" in m.text_da for m in excluded)
+
+
+def test_the_carpenters_clashing_safety_course_is_a_near_miss_never_a_proposal(ranked: dict[str, Ranked]) -> None:
+    r = ranked["carpenter_with_a_clashing_course"]
+    course = [m for m in r.near_misses if m.title.startswith("Sikkerhedskursus")]
+    assert course and course[0].rule == "collides_with_danish_class"
+    assert "danskundervisning" in course[0].text_da and "tir 08:30–11:45" in course[0].text_da
+    assert all(not p.opportunity.title.startswith("Sikkerhedskursus") for p in r.proposals)
+    assert any(m.title == "Tømrer" for m in r.near_misses)
+
+
+def test_a_postcode_alone_gives_an_estimated_commute_that_is_respected(
+    ranked: dict[str, Ranked], ranker: Ranker, demo: Catalogue
+) -> None:
+    r = ranked["cook_with_only_a_postcode"]
+    limit = r.payload["transport"]["max_commute_minutes"]
+    assert r.proposals
+    for p in r.proposals:
+        why = p.reasons
+        assert why.commute_minutes is not None and "commute_from_postcode" in why.flags
+        assert "anslået ud fra dit postnummer" in why.text_da
+        # the cut allows the postcode margin (5 km, a few minutes), never more
+        assert why.commute_minutes <= limit + 15, (p.opportunity.title, why.commute_minutes)
+    assert any(m.rule == "commute" for m in r.near_misses)
+    unknown = Ranker(ranker.linker, NO_POSTCODES)
+    without = rank(unknown, demo, r.payload)
+    assert all(p.reasons.commute_minutes is None for p in without.proposals)
+    assert {p.opportunity_id for p in without.proposals} != {p.opportunity_id for p in r.proposals}
+
+
+def test_nothing_in_common_gives_no_filler_and_a_note_per_kind(ranked: dict[str, Ranked]) -> None:
+    r = ranked["citizen_with_nothing_in_common"]
+    assert r.proposals == []
+    assert {n.kind.value for n in r.notes} == {"ordinary_job", "language_placement", "education_step"}
+    assert all("passer godt endnu" in n.text_da and "fits well yet" in n.text_en for n in r.notes)
+
+
+def test_the_nurse_gets_no_unrelated_placements(ranked: dict[str, Ranked]) -> None:
+    r = ranked["nurse_without_a_matching_job"]
+    unrelated = re.compile(r"salg|rengøring|tømrer|ordreplukker|lager", re.IGNORECASE)
+    assert not [p.opportunity.title for p in r.proposals if unrelated.search(p.opportunity.title)]
+
+
+def test_the_truck_driver_hears_of_the_lorry_job_and_the_course_that_opens_it(ranked: dict[str, Ranked]) -> None:
+    r = ranked["truck_driver"]
+    lorry = [m for m in r.near_misses if m.title == "Lastbilchauffør"]
+    assert lorry and lorry[0].rule == "missing_certificate"
+    assert "kvalifikationsuddannelse" in lorry[0].text_da
+    assert any(p.reasons.rule == "closes_skill_gap" for p in r.proposals)
+    everything = " ".join(p.reasons.text_da + p.reasons.text_en for p in r.proposals)
+    assert "bagagevogn" not in everything.lower() and "baggage" not in everything.lower()
+    for p in r.proposals:
+        assert "obey traffic rules" not in p.reasons.missing_skills
+
+
+def test_a_kind_with_no_proposal_names_the_step_that_opens_the_most(ranked: dict[str, Ranked]) -> None:
+    named = [n for r in ranked.values() for n in r.notes if n.opener_id is not None]
+    assert named
+    for note in named:
+        assert "åbne flest døre" in note.text_da and "open the most doors" in note.text_en
