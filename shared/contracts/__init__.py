@@ -19,6 +19,7 @@ from shared.contracts.events import (
     CitizenProfileSubmitted,
     CitizenProfileUpdated,
     DeadLetter,
+    EmploymentFollowUpRecorded,
     Event,
     KindNote,
     MatchProposed,
@@ -36,6 +37,7 @@ from shared.contracts.events import (
     SealedCitizenEvent,
     SealedCitizenProfileSubmitted,
     SealedCitizenProfileUpdated,
+    SealedEmploymentFollowUpRecorded,
     SealedMatchProposed,
     SealedProposalDeclined,
     SkillReason,
@@ -51,7 +53,7 @@ from shared.contracts.lifecycle import (
     SealedProposalTransitioned,
 )
 from shared.contracts.opportunity import Opportunity
-from shared.contracts.profile import CitizenProfile, CitizenProfileInput, PersonalData, SealedPersonal
+from shared.contracts.profile import CitizenProfile, CitizenProfileInput, DanishTest, PersonalData, SealedPersonal
 
 __all__ = [
     "ALL_EVENTS",
@@ -65,8 +67,10 @@ __all__ = [
     "CitizenProfileSubmitted",
     "CitizenProfileUpdated",
     "ConsentWithdrawn",
+    "DanishTest",
     "DeadLetter",
     "DrivingLicence",
+    "EmploymentFollowUpRecorded",
     "Event",
     "GeoPoint",
     "KindNote",
@@ -93,6 +97,7 @@ __all__ = [
     "SealedCitizenProfileSubmitted",
     "SealedCitizenProfileUpdated",
     "SealedConsentWithdrawn",
+    "SealedEmploymentFollowUpRecorded",
     "SealedMatchProposed",
     "SealedPersonal",
     "SealedProposalDeclined",

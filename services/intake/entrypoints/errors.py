@@ -191,9 +191,10 @@ class BodyLimit:
     """Answers 413 naming the limit before a large body is read into memory, and refuses bodies that are
     not JSON (415), not UTF-8 or nested too deeply (400) with a message saying which."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, form_prefixes: tuple[str, ...] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.form_prefixes = form_prefixes  # the web pages post plain HTML forms
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -222,7 +223,7 @@ class BodyLimit:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        if body:
+        if body and not (self.form_prefixes and scope["path"].startswith(self.form_prefixes)):
             refusal = _refuse_body(headers.get(b"content-type"), body)
             if refusal is not None:
                 await _send_error(send, *refusal)

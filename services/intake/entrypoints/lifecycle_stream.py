@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from faststream.kafka import KafkaBroker
 
 from services.intake import lifecycle, lifecycle_follow
+from services.intake.entrypoints.read_stream import ReadModelHooks
 from services.intake.lifecycle import LifecycleDeps
 from services.intake.lifecycle_follow import Keys
 from shared.contracts import (
@@ -26,7 +27,12 @@ log = logging.getLogger(__name__)
 
 
 def register_lifecycle_subscribers(
-    broker: KafkaBroker, deps: LifecycleDeps, keys: Keys, guard: MessageGuard, kafka: KafkaSettings
+    broker: KafkaBroker,
+    deps: LifecycleDeps,
+    keys: Keys,
+    guard: MessageGuard,
+    kafka: KafkaSettings,
+    also: ReadModelHooks | None = None,
 ) -> Callable[[ProposalEvent], Awaitable[None]]:
     """Subscribe to the topics intake reads for nothing else; the rankings come through intake's own
     proposals subscriber (the returned function), since the guard allows one consumer per topic."""
@@ -36,6 +42,8 @@ def register_lifecycle_subscribers(
 
     async def on_citizen(event: CitizenEvent) -> None:
         await lifecycle_follow.on_citizen_event(deps, keys, event)
+        if also is not None:  # the caseload and KPI read models follow the same records
+            await also.on_citizen(event)
 
     async def on_notification(event: NotificationSent) -> None:
         await lifecycle_follow.on_notification(deps, event)
@@ -43,6 +51,8 @@ def register_lifecycle_subscribers(
     async def on_opportunity(event: OpportunityEvent) -> None:
         if isinstance(event, OpportunityWithdrawn):
             await lifecycle_follow.on_opportunity_withdrawn(deps, event)
+        if also is not None:  # the catalogue read model
+            await also.on_opportunity(event)
 
     t = deps.topics
     for topic, purpose, contract, handle, description in (
