@@ -6,7 +6,8 @@ STAMP  := $(VENV)/.installed
 RUN_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint fmt lock schema clean
+.PHONY: install browser run test lint fmt lock schema clean
+CHROMIUM ?= /usr/bin/chromium
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -18,12 +19,19 @@ $(STAMP): requirements.lock pyproject.toml
 ## install: create .venv from the lock file (pinned, hashed)
 install: $(STAMP)
 
+## browser: Debian's Chromium for the page tests (Playwright cannot download a browser here)
+browser:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	  else echo "Chromium is missing for the browser tests; run: sudo apt-get install -y chromium"; exit 1; fi; \
+	fi
+
 ## run: broker, Redis, the three services, an e-mail sink and the demo; Ctrl-C stops it all
 run: $(STAMP)
 	$(BIN)/brobygger run $(RUN_ARGS)
 
 ## test: the whole suite, over a real broker, Redis, SMTP and HTTP started by the tests
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## lint: ruff and mypy --strict

@@ -67,6 +67,12 @@ def _wait_ready(name: str, url: str, proc: subprocess.Popen[bytes], timeout_s: f
     raise RuntimeError(f"{name} was not ready within {timeout_s:g} s ({url}/readyz)")
 
 
+def _warm_suggestions(api: str) -> None:
+    """The matcher builds its ESCO autocomplete on first use (about 2 s): ask once so the form is ready."""
+    with contextlib.suppress(httpx.HTTPError):
+        httpx.get(f"{api}/v1/esco/suggest", params={"q": "kok"}, headers={"Authorization": f"Bearer {_demo_token()}"})
+
+
 def _demo_token() -> str:
     return mint("caseworker", "caseworker-demo", municipality="316", ttl_minutes=12 * 60)
 
@@ -128,11 +134,14 @@ def run(workdir: Path, api_port: int, demo: bool, ready_timeout_s: float = 120.0
         if demo:
             print("Loading the Holbæk demo catalogue ...", flush=True)
             load_demo(api)
+            _warm_suggestions(api)
         print(
             "\n".join(
                 [
                     "",
                     "Brobygger is running.",
+                    f"  Web pages:       {api}/app  (sign in as the Holbæk caseworker, the company Blankpudset",
+                    "                   Rengøring (CVR 99000001), the association Fjordbold Holbæk, or an admin)",
                     f"  API docs:        {api}/docs",
                     f"  Health:          {api}/healthz  {api}/readyz",
                     f"  Metrics:         http://127.0.0.1:{env['INTAKE_METRICS_PORT']}/metrics  (internal)",

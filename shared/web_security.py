@@ -14,13 +14,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 #: For every JSON answer: nothing may load, frame or submit anything from it.
 STRICT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-#: For FastAPI's /docs and /redoc pages, which load Swagger UI or ReDoc from jsDelivr and run an inline script.
+#: For intake's /docs and /redoc pages: Swagger UI and ReDoc from the service itself (no CDN), plus the
+#: one inline script FastAPI writes to start them.
 DOCS_CSP = (
-    "default-src 'none'; script-src 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "font-src https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com; "
-    "worker-src blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; worker-src blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'none'"
 )
+#: For intake's web pages (/app): their own stylesheet and script only, no inline code, forms to themselves.
+PAGES_CSP = (
+    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+PAGES_PREFIX = "/app"
 DOCS_PAGES = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
 #: For the citizen's answer-link pages: no script at all, their own inline style, and a form posted to themselves.
 LINKS_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -38,7 +44,16 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         path = scope["path"]
-        csp = DOCS_CSP if path in DOCS_PAGES else LINKS_CSP if path.startswith("/links/") else STRICT_CSP
+        is_page = path == PAGES_PREFIX or path.startswith(PAGES_PREFIX + "/")
+        csp = (
+            DOCS_CSP
+            if path in DOCS_PAGES
+            else PAGES_CSP
+            if is_page
+            else LINKS_CSP
+            if path.startswith("/links/")
+            else STRICT_CSP
+        )
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -13,11 +13,14 @@ from fastapi import FastAPI
 
 from services.intake.adapters.approvals import OwnerApprovals
 from services.intake.adapters.audit import AuditLog
+from services.intake.adapters.esco_client import EscoSuggestClient
+from services.intake.adapters.kpi_store import KpiStore
 from services.intake.adapters.lifecycle_store import RedisLifecycleStore
 from services.intake.adapters.metrics import CountingPublisher, IntakeMetrics, RequestMetrics
 from services.intake.adapters.privacy_store import PrivacyStore
 from services.intake.adapters.publisher import KafkaEventPublisher
 from services.intake.adapters.ratelimit import RedisRateLimiter
+from services.intake.adapters.read_models import CaseloadStore, CatalogueStore
 from services.intake.adapters.sealing import SealingPublisher
 from services.intake.adapters.store import IntakeStore
 from services.intake.adapters.tokens import TokenVerifier
@@ -26,11 +29,16 @@ from services.intake.delivery_failures import DeliveryFailures
 from services.intake.domain.municipality import MunicipalityRules
 from services.intake.entrypoints.api import ESCO_ATTRIBUTION, include_routers
 from services.intake.entrypoints.correlation import CorrelationId
+from services.intake.entrypoints.docs import install_offline_docs
 from services.intake.entrypoints.errors import ERROR_RESPONSES, BodyLimit, install_error_handlers
 from services.intake.entrypoints.lifecycle_api import install_lifecycle
 from services.intake.entrypoints.lifecycle_stream import register_lifecycle_subscribers, sweep_forever
 from services.intake.entrypoints.links import LinkDeps, install_links
+from services.intake.entrypoints.pages.auth import PAGE_PREFIX, PUBLIC_PAGE_PATHS, PageAuth
+from services.intake.entrypoints.pages.views import include_pages
 from services.intake.entrypoints.privacy_api import router as privacy_router
+from services.intake.entrypoints.read_stream import read_model_handlers
+from services.intake.entrypoints.reads_routers import include_read_routers
 from services.intake.entrypoints.security import Gate
 from services.intake.entrypoints.stream import register_subscribers
 from services.intake.entrypoints.webhooks_api import WebhookDeps, install_webhooks
@@ -39,6 +47,7 @@ from services.intake.lifecycle import LifecycleDeps
 from services.intake.lifecycle import erase as lifecycle_erase
 from services.intake.lifecycle_views import ViewDeps
 from services.intake.privacy import PrivacyDeps, SealingAudit
+from services.intake.reads import ReadDeps
 from shared.crypto import KeyRing, KeySettings, KeyStore
 from shared.deadletters import RedisReplayLedger
 from shared.messaging import MessageGuard, build_broker
@@ -54,6 +63,7 @@ PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})
 #: The citizen's answer links carry their own signature instead of a bearer token (SECURITY.md).
 LINK_PATHS = frozenset({"/links/answer", "/links/list"})
 DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
+DOCS_ASSETS = "/docs-assets"  # Swagger UI and ReDoc from the fastapi-offline package: no CDN
 
 DESCRIPTION = f"""
 Brobygger intake: register citizens (intake / competence clarification) and opportunities, ask for
@@ -165,8 +175,18 @@ def bootstrap(
         broker, common.topics, "intake", kafka=kafka, ledger=RedisReplayLedger(redis_client, common.namespace)
     )
     failures = DeliveryFailures(redis_client, common.namespace)
-    track_rankings = register_lifecycle_subscribers(broker, lifecycle, privacy.keys, guard, kafka, failures)
-    register_subscribers(broker, deps, guard, kafka, then=track_rankings)
+    reads = ReadDeps(
+        caseload=CaseloadStore(redis_client, common.namespace),
+        catalogue=CatalogueStore(redis_client, common.namespace),
+        kpi=KpiStore(redis_client, common.namespace),
+        store=deps.store,
+        privacy=privacy,
+    )
+    read_models = read_model_handlers(reads)
+    track_rankings = register_lifecycle_subscribers(
+        broker, lifecycle, privacy.keys, guard, kafka, failures, also=read_models.for_lifecycle
+    )
+    register_subscribers(broker, deps, guard, kafka, then=read_models.after_ranking(track_rankings))
     consumers = Consumers(broker, guard, kafka.shutdown_timeout_s)
 
     @asynccontextmanager
@@ -204,13 +224,18 @@ def bootstrap(
         description=DESCRIPTION,
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
-        docs_url="/docs" if docs_public else None,
-        redoc_url="/redoc" if docs_public else None,
+        docs_url=None,
+        redoc_url=None,
         openapi_url="/openapi.json" if docs_public else None,
     )
     app.state.deps = deps
     app.state.privacy = privacy
     app.state.guard = guard
+    app.state.reads = reads
+    app.state.kpi_targets = settings.kpi_targets()
+    app.state.esco = EscoSuggestClient(
+        settings.matcher_url, common.internal_token.get_secret_value(), settings.suggest_timeout_s
+    )
 
     async def broker_ping() -> bool:
         return bool(await broker.ping(timeout=2.0))
@@ -220,6 +245,11 @@ def bootstrap(
     install_error_handlers(app)
     include_routers(app)
     app.include_router(privacy_router)
+    include_read_routers(app)
+    if docs_public:
+        install_offline_docs(app, DOCS_ASSETS)
+    pages = PageAuth.from_settings(settings, common.mode)
+    include_pages(app, pages)
     views = ViewDeps(lifecycle=lifecycle, keys=privacy.keys, pseudonym_key=deps.pseudonym_key, failures=failures)
     install_lifecycle(app, views)
     install_webhooks(
@@ -237,11 +267,22 @@ def bootstrap(
     link_secret = common.link_secret.get_secret_value()
     install_links(app, LinkDeps(link_secret, redis_client, common.namespace, views, lambda: lifecycle.clock()))
     # Outermost last: metrics see every answer; the gate turns away strangers before a body is read.
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, form_paths=LINK_PATHS)
+    app.add_middleware(
+        BodyLimit, max_bytes=settings.max_body_bytes, form_paths=LINK_PATHS, form_prefixes=(PAGE_PREFIX,)
+    )
     limiter = RedisRateLimiter(redis_client, common.namespace, settings.rate_limit_per_minute)
-    public = PUBLIC_PATHS | LINK_PATHS | (DOCS_PATHS if docs_public else frozenset())
-    reads = RedisRateLimiter(redis_client, common.namespace, settings.read_rate_limit_per_minute, kind="read")
-    app.add_middleware(Gate, verifier=verifier, limiter=limiter, public=public, read_limiter=reads)
+    public = PUBLIC_PATHS | LINK_PATHS | PUBLIC_PAGE_PATHS | (DOCS_PATHS if docs_public else frozenset())
+    prefixes = (f"{PAGE_PREFIX}/static/", *((f"{DOCS_ASSETS}/",) if docs_public else ()))
+    reads_limiter = RedisRateLimiter(redis_client, common.namespace, settings.read_rate_limit_per_minute, kind="read")
+    app.add_middleware(
+        Gate,
+        verifier=verifier,
+        limiter=limiter,
+        public=public,
+        public_prefixes=prefixes,
+        pages=pages,
+        read_limiter=reads_limiter,
+    )
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestMetrics, metrics=metrics, templates=lambda: app.openapi()["paths"].keys())
     app.add_middleware(CorrelationId)  # outermost: every log line of the request carries its id

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.intake.domain.kpi import Targets
 from shared.contracts import OpportunityKind
 
 # Known to everyone who reads this file: good for a laptop, refused in production mode.
@@ -52,6 +53,25 @@ class IntakeSettings(BaseSettings):
         default="http://127.0.0.1:8002", description="The notifier's internal address, for the right-of-access export."
     )
     export_timeout_s: float = Field(default=5.0, gt=0, description="How long the export waits for each service.")
+    csrf_secret: SecretStr | None = Field(
+        default=None,
+        description="Key for the web pages' CSRF tokens; set the same on every intake replica (default: random).",
+    )
+    kpi_target_employment_after_3_years: float = Field(
+        default=0.5, ge=0, le=1, description="Share in work three years after the programme start (national: half)."
+    )
+    kpi_target_danish_test_within_5_years: float = Field(
+        default=0.5, ge=0, le=1, description="Share who pass a Danish test within five years (barometer 3.3)."
+    )
+    kpi_target_lasting_employment_12_months: float = Field(
+        default=0.7, ge=0, le=1, description="Share still in work 12 months after a job started."
+    )
+    kpi_target_association_participation: float = Field(
+        default=0.2, ge=0, le=1, description="Share who said yes to an association activity."
+    )
+    suggest_timeout_s: float = Field(
+        default=0.5, gt=0, description="How long an ESCO autocomplete request waits for the matcher."
+    )
     owner_approval: bool = Field(
         default=True,
         description="An opportunity from an owner the municipality has not approved waits for a caseworker.",
@@ -83,6 +103,14 @@ class IntakeSettings(BaseSettings):
     no_candidates_before_yes: tuple[str, ...] = Field(
         default=(), description="Municipality codes whose companies see no pseudonymous candidates before a yes."
     )
+
+    def kpi_targets(self) -> Targets:
+        return Targets(
+            employment_after_3_years=self.kpi_target_employment_after_3_years,
+            danish_test_within_5_years=self.kpi_target_danish_test_within_5_years,
+            lasting_employment_12_months=self.kpi_target_lasting_employment_12_months,
+            association_participation=self.kpi_target_association_participation,
+        )
 
     def docs_public(self, mode: str) -> bool:
         return self.public_docs if self.public_docs is not None else mode == "local"

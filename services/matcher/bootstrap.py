@@ -15,7 +15,7 @@ from services.matcher import handlers
 from services.matcher.adapters.capacity import RedisCapacity
 from services.matcher.adapters.catalogue_follower import CatalogueFollower
 from services.matcher.adapters.contest import RedisContest
-from services.matcher.adapters.esco_store import load_ranker
+from services.matcher.adapters.esco_store import load_index, load_ranker
 from services.matcher.adapters.outbox import Outbox
 from services.matcher.adapters.ownership import PartitionOwnership
 from services.matcher.adapters.profile_store import ProfileStore
@@ -25,6 +25,8 @@ from services.matcher.domain.model import RankingResult
 from services.matcher.domain.ranking import Ranker
 from services.matcher.domain.reverse import ReverseRanker
 from services.matcher.entrypoints.stream import catalogue_applier, register_subscribers
+from services.matcher.entrypoints.suggest import LazySuggester
+from services.matcher.entrypoints.suggest import router as suggest_router
 from services.matcher.handlers import MatcherDeps
 from services.matcher.reverse import ReverseMatcher
 from shared.contracts import CitizenProfile
@@ -197,4 +199,6 @@ def bootstrap(
 
     app = ops_app("Brobygger matcher", lifespan, common, readiness, stats, export, guard)
     app.state.deps = deps
+    app.state.suggester = LazySuggester(load_index)
+    app.include_router(suggest_router)
     return app

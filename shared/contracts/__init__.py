@@ -20,6 +20,7 @@ from shared.contracts.events import (
     CitizenProfileSubmitted,
     CitizenProfileUpdated,
     DeadLetter,
+    EmploymentFollowUpRecorded,
     Event,
     KindNote,
     MatchProposed,
@@ -39,6 +40,7 @@ from shared.contracts.events import (
     SealedCitizenEvent,
     SealedCitizenProfileSubmitted,
     SealedCitizenProfileUpdated,
+    SealedEmploymentFollowUpRecorded,
     SealedMatchProposed,
     SealedProposalDeclined,
     SkillReason,
@@ -61,7 +63,7 @@ from shared.contracts.messages import (
     shared_details,
 )
 from shared.contracts.opportunity import Opportunity
-from shared.contracts.profile import CitizenProfile, CitizenProfileInput, PersonalData, SealedPersonal
+from shared.contracts.profile import CitizenProfile, CitizenProfileInput, DanishTest, PersonalData, SealedPersonal
 
 __all__ = [
     "ALL_EVENTS",
@@ -75,9 +77,11 @@ __all__ = [
     "CitizenProfileSubmitted",
     "CitizenProfileUpdated",
     "ConsentWithdrawn",
+    "DanishTest",
     "DeadLetter",
     "DeliveryFailed",
     "DrivingLicence",
+    "EmploymentFollowUpRecorded",
     "Event",
     "GeoPoint",
     "KindNote",
@@ -108,6 +112,7 @@ __all__ = [
     "SealedCitizenProfileSubmitted",
     "SealedCitizenProfileUpdated",
     "SealedConsentWithdrawn",
+    "SealedEmploymentFollowUpRecorded",
     "SealedMatchProposed",
     "SealedPersonal",
     "SealedProposalDeclined",

@@ -132,8 +132,17 @@ class WeeklySlot(Contract):
     """A recurring weekly time window, wall-clock time in Europe/Copenhagen."""
 
     day: Weekday = Field(description="Day of the week.", examples=["tue"])
-    start: dt.time = Field(description="Start, local time (Europe/Copenhagen).", examples=["08:30"])
-    end: dt.time = Field(description="End, local time (Europe/Copenhagen).", examples=["11:45"])
+    # Wall-clock time without an offset: RFC 3339 `partial-time`, not JSON Schema's `time` (which needs one).
+    start: dt.time = Field(
+        description="Start, local time (Europe/Copenhagen).",
+        examples=["08:30"],
+        json_schema_extra={"format": "partial-time"},
+    )
+    end: dt.time = Field(
+        description="End, local time (Europe/Copenhagen).",
+        examples=["11:45"],
+        json_schema_extra={"format": "partial-time"},
+    )
 
     @model_validator(mode="after")
     def _end_after_start(self) -> WeeklySlot:

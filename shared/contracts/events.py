@@ -96,6 +96,21 @@ class ProposalDeclined(Event):
     by_role: Literal["caseworker", "citizen", "admin"]
 
 
+class EmploymentFollowUpRecorded(Event):
+    """A caseworker's follow-up 3, 6 or 12 months after a job started: is the citizen still employed?
+
+    The lifecycle's `ended` alone cannot say who is still in work, so lasting employment is recorded here.
+    """
+
+    event_type: Literal["EmploymentFollowUpRecorded"] = "EmploymentFollowUpRecorded"
+    citizen_id: uuid.UUID
+    proposal_id: uuid.UUID | None = Field(default=None, description="The proposal that led to the job, if any.")
+    started_on: dt.date = Field(description="The day the job started.")
+    months: Literal[3, 6, 12] = Field(description="Months after the start.")
+    employed: bool = Field(description="Still in work (with this or another employer).")
+    recorded_by: str = Field(max_length=100, description="The caseworker's token subject (an id).")
+
+
 class OpportunityRegistered(Event):
     event_type: Literal["OpportunityRegistered"] = "OpportunityRegistered"
     opportunity_id: uuid.UUID
@@ -267,6 +282,12 @@ class SealedMatchProposed(SealedCitizenEvent):
     event_type: Literal["SealedMatchProposed"] = "SealedMatchProposed"
 
 
+class SealedEmploymentFollowUpRecorded(SealedCitizenEvent):
+    """`EmploymentFollowUpRecorded`, sealed: whether someone is still in work is about them."""
+
+    event_type: Literal["SealedEmploymentFollowUpRecorded"] = "SealedEmploymentFollowUpRecorded"
+
+
 class AuditRecorded(Event):
     """Who did what to which citizen's data, when and why. Append-only; never edited or deleted."""
 
@@ -320,7 +341,9 @@ CitizenEvent = Annotated[
     | ProposalTransitioned
     | ConsentWithdrawn
     | SealedProposalTransitioned
-    | SealedConsentWithdrawn,
+    | SealedConsentWithdrawn
+    | EmploymentFollowUpRecorded
+    | SealedEmploymentFollowUpRecorded,
     Field(discriminator="event_type"),
 ]
 OpportunityEvent = Annotated[
@@ -337,6 +360,7 @@ SEALED_TYPES: dict[type[Event], type[SealedCitizenEvent]] = {
     MatchProposed: SealedMatchProposed,
     ProposalTransitioned: SealedProposalTransitioned,
     ConsentWithdrawn: SealedConsentWithdrawn,
+    EmploymentFollowUpRecorded: SealedEmploymentFollowUpRecorded,
 }
 OPENED_TYPES: dict[type[SealedCitizenEvent], type[Event]] = {v: k for k, v in SEALED_TYPES.items()}
 NotificationEvent = Annotated[NotificationSent | DeliveryFailed, Field(discriminator="event_type")]
@@ -354,6 +378,8 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     ProposalDeclined,
     ProposalTransitioned,
     ConsentWithdrawn,
+    EmploymentFollowUpRecorded,
+    SealedEmploymentFollowUpRecorded,
     SealedProposalTransitioned,
     SealedConsentWithdrawn,
     OpportunityRegistered,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import EmailStr, Field, StringConstraints, model_validator
@@ -123,6 +124,16 @@ class AuditOnly(Contract):
     age_band: Literal["18-24", "25-29", "30-39", "40-49", "50-64", "65+", "undisclosed"] = "undisclosed"
 
 
+class DanishTest(Contract):
+    """A Danish test the citizen has taken (integrationsbarometer indicator 3.3 counts the passes)."""
+
+    test: Literal["PD1", "PD2", "PD3", "studieproeve"] = Field(
+        description="Prøve i Dansk 1, 2 or 3, or Studieprøven.", examples=["PD2"]
+    )
+    date: dt.date = Field(description="The day of the test.", examples=["2026-06-12"])
+    passed: bool = Field(description="Passed.")
+
+
 class CitizenProfile(Contract):
     """A citizen's profile as registered at intake."""
 
@@ -162,6 +173,12 @@ class CitizenProfile(Contract):
     hide_associations: bool = Field(default=False, description="Never recommend associations.")
     wants_women_only_activities: bool = Field(default=False, description="Asked for women-only activities.")
     audit: AuditOnly = Field(default_factory=AuditOnly)
+    programme_start: dt.date | None = Field(
+        default=None, description="When the citizen's integration programme began (for the KPI report)."
+    )
+    danish_tests: list[DanishTest] = Field(
+        default_factory=list, max_length=20, description="Danish tests taken (for the KPI report). Never ranked on."
+    )
 
     def personal_data(self) -> PersonalData:
         """The opened personal part; services open it with the citizen's key before they use it."""

@@ -53,7 +53,11 @@ def test_make_run_starts_serves_and_stops_cleanly(tmp_path: Path) -> None:
         assert api, text
         assert httpx.get(f"{api.group(1)}/healthz", timeout=5).status_code == 200
         assert httpx.get(f"{api.group(1)}/readyz", timeout=5).status_code == 200
-        assert httpx.get(f"{api.group(1)}/docs", timeout=5).status_code == 200
+        docs = httpx.get(f"{api.group(1)}/docs", timeout=5)
+        assert docs.status_code == 200 and "cdn" not in docs.text  # Swagger UI from the package, not a CDN
+        assert httpx.get(f"{api.group(1)}/docs-assets/swagger-ui-bundle.js", timeout=5).status_code == 200
+        assert f"{api.group(1)}/app" in text  # the web pages' address
+        assert "Log ind" in httpx.get(f"{api.group(1)}/app/login", timeout=5).text
         family = psutil.Process(proc.pid).children(recursive=True)
         names = " ".join(" ".join(p.cmdline()) for p in family)
         assert "tansu" in names and "redis-server" in names and "brobygger.cli intake" in names

@@ -45,6 +45,8 @@ CITIZEN_WRITE = _rule(caseworker_home=OK, caseworker_away=404)
 CITIZEN_READ = _rule(caseworker_home=OK, caseworker_away=404, citizen_self=OK, citizen_other=404)
 REGISTER_OPPORTUNITY = _rule(caseworker_home=OK, company_owner=OK)
 OPPORTUNITY = _rule(caseworker_home=OK, caseworker_away=404, company_owner=OK, company_other=404, association_other=404)
+CASELOAD = _rule(caseworker_home=OK, caseworker_away=OK)  # each caseworker gets their own municipality's
+CATALOGUE = _rule(caseworker_home=OK, caseworker_away=OK, company_owner=OK, company_other=OK, association_other=OK)
 # Lifecycle steps on a proposal (a random one here, so an allowed caller gets 404 past the gate).
 STAFF_STEP = _rule(caseworker_home=OK, caseworker_away=OK)
 CITIZEN_STEP = _rule(caseworker_home=OK, caseworker_away=OK, citizen_self=OK, citizen_other=OK)
@@ -84,6 +86,14 @@ TABLE: dict[tuple[str, str], Row] = {
         _past(CITIZEN_WRITE), {"decision": "approve"}
     ),
     ("GET", "/v1/audit"): Row(_rule()),
+    ("GET", "/v1/citizens"): Row(CASELOAD),
+    ("GET", "/v1/citizens/{citizen_id}"): Row(CITIZEN_WRITE),  # staff only: a citizen uses the export
+    ("GET", "/v1/opportunities"): Row(CATALOGUE),
+    ("GET", "/v1/opportunities/{opportunity_id}"): Row(OPPORTUNITY),
+    ("GET", "/v1/esco/suggest"): Row(CATALOGUE),  # without `q` it answers an empty list, asking no matcher
+    ("GET", "/v1/kpi"): Row(CASELOAD),  # each caseworker gets their own municipality's
+    # A random proposal: staff get past the role check to a 404, everyone else 403 first.
+    ("POST", "/v1/proposals/{proposal_id}/follow-ups"): Row(_past(CITIZEN_WRITE), {"months": 3, "employed": True}),
     ("GET", "/v1/proposals/{proposal_id}"): Row(_past(CITIZEN_STEP)),
     ("POST", "/v1/proposals/{proposal_id}/offer-in-person"): Row(_past(STAFF_STEP)),
     ("POST", "/v1/proposals/{proposal_id}/answer"): Row(_past(CITIZEN_STEP), {"answer": "accept"}),

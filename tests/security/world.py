@@ -12,7 +12,7 @@ from brobygger.infra import create_topics
 from shared.settings import CommonSettings
 from shared.topics import Topics
 from tests.conftest import InfraHandle
-from tests.helpers import bearer
+from tests.helpers import bearer, eventually
 from tests.samples import opportunity_payload, profile_payload
 
 HOME = "316"  # Holbæk
@@ -55,6 +55,21 @@ class World:
         self.other_citizen = await self.new_citizen(client, AWAY)
         self.opportunity = await self.new_opportunity(client)
         self.association_opportunity = await self.new_opportunity(client, association_payload())
+        await self.read_back(client)
+
+    async def read_back(self, client: httpx.AsyncClient) -> None:
+        """Wait until intake's read models (built from the topics) hold what was seeded."""
+        for path in (
+            f"/v1/citizens/{self.citizen}",
+            f"/v1/citizens/{self.other_citizen}",
+            f"/v1/opportunities/{self.opportunity}",
+            f"/v1/opportunities/{self.association_opportunity}",
+        ):
+
+            async def readable(path: str = path) -> bool:
+                return (await client.get(f"{self.api}{path}", headers=self.admin)).status_code == 200
+
+            await eventually(readable, 30, f"{path} in the read models")
 
     async def new_citizen(self, client: httpx.AsyncClient, municipality: str = HOME) -> str:
         r = await client.post(

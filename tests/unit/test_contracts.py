@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 
@@ -19,6 +20,7 @@ from shared.contracts import (
     ConsentWithdrawn,
     DeadLetter,
     DeliveryFailed,
+    EmploymentFollowUpRecorded,
     Event,
     MatchProposed,
     MatchRequested,
@@ -37,6 +39,7 @@ from shared.contracts import (
     SealedCitizenProfileSubmitted,
     SealedCitizenProfileUpdated,
     SealedConsentWithdrawn,
+    SealedEmploymentFollowUpRecorded,
     SealedMatchProposed,
     SealedProposalDeclined,
     SealedProposalTransitioned,
@@ -69,6 +72,7 @@ def _examples() -> list[Event]:
     return [
         SealedCitizenProfileSubmitted(correlation_id=corr, citizen_id=cid, sealed=sealed),
         SealedCitizenProfileUpdated(correlation_id=corr, citizen_id=cid, sealed=sealed),
+        SealedEmploymentFollowUpRecorded(correlation_id=corr, citizen_id=cid, sealed=sealed),
         SealedProposalDeclined(correlation_id=corr, citizen_id=cid, sealed=sealed),
         SealedMatchProposed(correlation_id=corr, citizen_id=cid, sealed=sealed),
         SealedProposalTransitioned(
@@ -145,6 +149,14 @@ def _examples() -> list[Event]:
             owner_must_delete=True,
         ),
         ConsentWithdrawn(correlation_id=corr, citizen_id=cid, kinds=[OpportunityKind.ASSOCIATION_ACTIVITY]),
+        EmploymentFollowUpRecorded(
+            correlation_id=corr,
+            citizen_id=cid,
+            started_on=dt.date(2026, 2, 1),
+            months=3,
+            employed=True,
+            recorded_by="cw-1",
+        ),
         DeadLetter(
             correlation_id=corr,
             service="matcher",

@@ -7,6 +7,7 @@ from shared.contracts import (
     CitizenProfileSubmitted,
     CitizenProfileUpdated,
     ConsentWithdrawn,
+    EmploymentFollowUpRecorded,
     Event,
     ProposalDeclined,
     ProposalTransitioned,
@@ -29,7 +30,7 @@ class SealingPublisher:
     async def publish(self, topic: str, key: str, event: Event) -> None:
         if isinstance(event, CitizenProfileSubmitted | CitizenProfileUpdated):
             event = await self._keys.seal_event(event, create_key=True)
-        elif isinstance(event, ProposalDeclined | ProposalTransitioned | ConsentWithdrawn):
+        elif isinstance(event, ProposalDeclined | ProposalTransitioned | ConsentWithdrawn | EmploymentFollowUpRecorded):
             # Lifecycle events are born sealed: the plain ones never reach a topic.
             event = await self._keys.seal_event(event)
         await self._inner.publish(topic, key, event)

@@ -191,10 +191,17 @@ class BodyLimit:
     """Answers 413 naming the limit before a large body is read into memory, and refuses bodies that are
     not JSON (415), not UTF-8 or nested too deeply (400) with a message saying which."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, form_paths: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        form_paths: frozenset[str] = frozenset(),
+        form_prefixes: tuple[str, ...] = (),
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.form_paths = form_paths  # HTML form posts (the answer links): a form body instead of JSON
+        self.form_prefixes = form_prefixes  # the web pages post plain HTML forms
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -223,10 +230,11 @@ class BodyLimit:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        form = scope["path"] in self.form_paths and headers.get(b"content-type", b"").startswith(
+        link_form = scope["path"] in self.form_paths and headers.get(b"content-type", b"").startswith(
             b"application/x-www-form-urlencoded"
         )
-        if body and not form:
+        page_form = bool(self.form_prefixes) and scope["path"].startswith(self.form_prefixes)
+        if body and not (link_form or page_form):
             refusal = _refuse_body(headers.get(b"content-type"), body)
             if refusal is not None:
                 await _send_error(send, *refusal)

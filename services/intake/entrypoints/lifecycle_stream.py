@@ -10,6 +10,7 @@ from faststream.kafka import KafkaBroker
 
 from services.intake import lifecycle, lifecycle_follow
 from services.intake.delivery_failures import DeliveryFailures, on_delivery_failed
+from services.intake.entrypoints.read_stream import ReadModelHooks
 from services.intake.lifecycle import LifecycleDeps
 from services.intake.lifecycle_follow import Keys
 from shared.contracts import (
@@ -35,6 +36,7 @@ def register_lifecycle_subscribers(
     guard: MessageGuard,
     kafka: KafkaSettings,
     failures: DeliveryFailures | None = None,
+    also: ReadModelHooks | None = None,
 ) -> Callable[[ProposalEvent], Awaitable[None]]:
     """Subscribe to the topics intake reads for nothing else; the rankings come through intake's own
     proposals subscriber (the returned function), since the guard allows one consumer per topic.
@@ -47,6 +49,8 @@ def register_lifecycle_subscribers(
         await lifecycle_follow.on_citizen_event(deps, keys, event)
         if failures is not None and isinstance(event, CitizenErased):
             await failures.forget(event.citizen_id)
+        if also is not None:  # the caseload and KPI read models follow the same records
+            await also.on_citizen(event)
 
     async def on_notification(event: NotificationEvent) -> None:
         if isinstance(event, DeliveryFailed):
@@ -58,6 +62,8 @@ def register_lifecycle_subscribers(
     async def on_opportunity(event: OpportunityEvent) -> None:
         if isinstance(event, OpportunityWithdrawn):
             await lifecycle_follow.on_opportunity_withdrawn(deps, event)
+        if also is not None:  # the catalogue read model
+            await also.on_opportunity(event)
 
     t = deps.topics
     for topic, purpose, contract, handle, description in (

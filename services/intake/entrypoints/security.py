@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from services.intake.adapters.ratelimit import RedisRateLimiter
 from services.intake.adapters.tokens import KeysUnavailable, TokenVerifier, Unauthenticated
 from services.intake.entrypoints.errors import unauthenticated_response
+from services.intake.entrypoints.pages.auth import PageAuth
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,8 @@ class Gate:
         verifier: TokenVerifier,
         limiter: RedisRateLimiter,
         public: frozenset[str],
+        public_prefixes: tuple[str, ...] = (),
+        pages: PageAuth | None = None,
         read_limiter: RedisRateLimiter | None = None,
     ) -> None:
         self.app = app
@@ -51,14 +54,22 @@ class Gate:
         self.limiter = limiter
         self.read_limiter = read_limiter
         self.public = public
+        self.public_prefixes = public_prefixes
+        self.pages = pages
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in self.public:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path in self.public or path.startswith(self.public_prefixes):
             await self.app(scope, receive, send)
             return
+        # Page routes take the session cookie and nothing else; the API takes a bearer token and nothing else.
+        pages = self.pages if self.pages is not None and self.pages.covers(path) else None
         try:
-            principal = await self.verifier.verify(bearer_token(scope))
+            principal = await self.verifier.verify(pages.cookie_token(scope) if pages else bearer_token(scope))
         except Unauthenticated as exc:
+            if pages is not None:
+                await RedirectResponse(pages.sign_in_url(scope), status_code=303)(scope, receive, send)
+                return
             await unauthenticated_response(exc)(scope, receive, send)
             return
         except KeysUnavailable as exc:

@@ -1,0 +1,1 @@
+"""Intake's server-rendered web pages for caseworkers, companies and associations."""

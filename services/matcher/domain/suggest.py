@@ -1,0 +1,160 @@
+"""ESCO autocomplete: Danish and English labels by what a caseworker has typed so far, typos forgiven.
+
+Every label (Danish and English, preferred and alternative; the reviewed Danish glossary) is a set of
+character bi- and trigrams. A query scores each label by the Dice overlap of those sets, so a
+misspelt word still finds its label; a label that starts with the query, or has a word that does, is
+lifted, so "kok" puts "kok" before "kokkeelev" before "blomsterbinder". One concept is named once,
+by its best label.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import HashingVectorizer
+
+from services.matcher.domain.esco import EscoIndex
+
+SuggestKind = Literal["occupation", "skill"]
+Language = Literal["da", "en"]
+_WORD = re.compile(r"[^\w]+")
+_CANDIDATES = 200
+_STARTS_LABEL, _STARTS_WORD = 0.5, 0.25
+MIN_SCORE = 0.3
+
+
+def fold(text: str) -> str:
+    """Lower case, NFKC, punctuation to spaces; keeps æ, ø and å."""
+    return " ".join(_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold()).replace("_", " ").split())
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    uri: str
+    kind: SuggestKind
+    label: str
+    language: Language
+    label_da: str
+    label_en: str
+    score: float
+
+
+@dataclass(frozen=True)
+class _Label:
+    text: str
+    folded: str
+    concept: int
+    language: Language
+
+
+class _Table:
+    def __init__(self, labels: list[_Label], vectorizer: HashingVectorizer) -> None:
+        self.labels = labels
+        grams = sp.csr_matrix(vectorizer.transform([lab.folded for lab in labels]))
+        self.sizes: npt.NDArray[np.float32] = np.asarray(grams.getnnz(axis=1), dtype=np.float32)
+        self.by_gram = sp.csr_matrix(grams.T)  # grams × labels: a query touches only its grams' rows
+
+
+class Suggester:
+    """Built once from the ESCO index (a second or two); answers in about a millisecond."""
+
+    def __init__(self, index: EscoIndex) -> None:
+        self.index = index
+        self._vectorizer = HashingVectorizer(
+            analyzer="char_wb",
+            ngram_range=(2, 3),
+            n_features=2**20,
+            alternate_sign=False,
+            norm=None,
+            binary=True,
+            lowercase=False,
+            dtype=np.float32,
+        )
+        self._tables: dict[SuggestKind, _Table] = {
+            "occupation": _Table(_occupation_labels(index), self._vectorizer),
+            "skill": _Table(_skill_labels(index), self._vectorizer),
+        }
+
+    def suggest(self, q: str, kind: SuggestKind, limit: int = 10) -> list[Suggestion]:
+        """The best concepts for `q`, best first; empty for a query under two letters."""
+        folded = fold(q)
+        if len(folded) < 2:
+            return []
+        table = self._tables[kind]
+        query = sp.csr_matrix(self._vectorizer.transform([folded]))
+        if query.nnz == 0:
+            return []
+        shared = sp.csr_matrix(query @ table.by_gram)
+        labels, overlap = shared.indices, shared.data
+        dice = 2 * overlap / (query.nnz + table.sizes[labels])
+        top = np.argsort(-dice, kind="stable")[:_CANDIDATES]
+        last_word = folded.split()[-1]
+        scored: list[tuple[float, int]] = []
+        for j in top:
+            label = table.labels[int(labels[j])]
+            score = float(dice[j])
+            if label.folded.startswith(folded):
+                score += _STARTS_LABEL
+            elif any(w.startswith(last_word) for w in label.folded.split()):
+                score += _STARTS_WORD
+            if score >= MIN_SCORE:
+                scored.append((score - 0.001 * len(label.folded) / 100, int(labels[j])))
+        scored.sort(key=lambda s: -s[0])
+        out: list[Suggestion] = []
+        seen: set[int] = set()
+        for score, i in scored:
+            label = table.labels[i]
+            if label.concept in seen:
+                continue
+            seen.add(label.concept)
+            out.append(self._suggestion(kind, label, score))
+            if len(out) == limit:
+                break
+        return out
+
+    def _suggestion(self, kind: SuggestKind, label: _Label, score: float) -> Suggestion:
+        if kind == "occupation":
+            occ = self.index.occupations[label.concept]
+            uri, label_en, label_da = occ.uri, occ.label_en, occ.label_da
+        else:
+            skill = self.index.skills[label.concept]
+            uri, label_en, label_da = skill.uri, skill.label_en, str(getattr(skill, "label_da", "") or "")
+        return Suggestion(uri, kind, label.text, label.language, label_da, label_en, round(min(score, 1.5), 3))
+
+
+def _labels(rows: list[tuple[str, int, Language]]) -> list[_Label]:
+    seen: set[tuple[str, int]] = set()
+    out: list[_Label] = []
+    for text, concept, language in rows:
+        folded = fold(text)
+        if folded and (folded, concept) not in seen:
+            seen.add((folded, concept))
+            out.append(_Label(text, folded, concept, language))
+    return out
+
+
+def _occupation_labels(index: EscoIndex) -> list[_Label]:
+    rows: list[tuple[str, int, Language]] = []
+    for i, o in enumerate(index.occupations):
+        rows += [(t, i, "da") for t in (o.label_da, *o.labels_da) if t]
+        rows += [(t, i, "en") for t in (o.label_en, *o.labels_en) if t]
+    rows += [(t, i, "da") for e in index.glossary for t in e.terms_da for i in e.occupations]
+    return _labels(rows)
+
+
+def _skill_labels(index: EscoIndex) -> list[_Label]:
+    rows: list[tuple[str, int, Language]] = []
+    for i, s in enumerate(index.skills):
+        # Preferred labels only: alternative skill labels would triple the table for little gain.
+        danish = str(getattr(s, "label_da", "") or "")  # Danish skill labels, where the artifact has them
+        if danish:
+            rows.append((danish, i, "da"))
+        rows.append((s.label_en, i, "en"))
+    rows += [(t, i, "da") for e in index.glossary for t in e.terms_da for i in e.skills]
+    return _labels(rows)
