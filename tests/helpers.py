@@ -99,7 +99,7 @@ def token(
     subject: str = "test-admin",
     municipality: str | None = None,
     *,
-    expires_in_s: int = 600,
+    expires_in_s: int = 6 * 3600,  # module-level tokens are made at collection and must outlive the suite
     secret: str = LOCAL_JWT_SECRET,
     audience: str = DEFAULT_JWT_AUDIENCE,
     issuer: str = LOCAL_JWT_ISSUER,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import email
+import io
+import sys
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -105,6 +107,21 @@ FAST_DIGESTS: dict[str, Any] = {
 }
 
 
+#: Seconds a test may hold the stack before its asyncio tasks are printed (pytest's own timeout is 300 s).
+HANG_REPORT_S = 240.0
+#: Seconds the services may take to stop once a test is done with them.
+STOP_TIMEOUT_S = 60.0
+
+
+def _print_tasks(loop: asyncio.AbstractEventLoop, why: str) -> None:
+    """Where every task of `loop` waits: what a hung test needs to say, since pytest-timeout shows threads only."""
+    out = io.StringIO()
+    print(f"==== asyncio tasks: {why} ====", file=out)
+    for task in asyncio.all_tasks(loop):
+        task.print_stack(limit=12, file=out)
+    print(out.getvalue(), file=sys.stderr, flush=True)
+
+
 @asynccontextmanager
 async def running_stack(
     infra: InfraHandle,
@@ -158,6 +175,12 @@ async def running_stack(
         for name, app in apps.items()
     ]
     tasks = [asyncio.create_task(server.serve()) for server in servers]
+    loop = asyncio.get_running_loop()
+    watchdog = threading.Timer(
+        HANG_REPORT_S, lambda: loop.call_soon_threadsafe(_print_tasks, loop, f"still running after {HANG_REPORT_S:g} s")
+    )
+    watchdog.daemon = True
+    watchdog.start()
     try:
 
         async def all_started() -> bool:
@@ -190,4 +213,12 @@ async def running_stack(
     finally:
         for server in servers:
             server.should_exit = True
-        await asyncio.gather(*tasks, return_exceptions=True)
+        _, pending = await asyncio.wait(tasks, timeout=STOP_TIMEOUT_S)
+        watchdog.cancel()
+        if pending:
+            _print_tasks(loop, f"{len(pending)} service(s) not stopped {STOP_TIMEOUT_S:g} s after the test")
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            if sys.exc_info()[1] is None:  # never hide the test's own failure
+                raise AssertionError(f"{len(pending)} service(s) did not stop within {STOP_TIMEOUT_S:g} s; tasks printed")
