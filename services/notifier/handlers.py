@@ -103,13 +103,17 @@ async def _await_digest(deps: NotifierDeps, event: ProposalTransitioned) -> None
         "approved_at": event.occurred_at.timestamp(),
         "correlation_id": event.correlation_id,
     }
-    if not await deps.store.add_pending(event.citizen_id, event.proposal_id, entry):
-        return  # the same approval again (Kafka redelivers) after a digest carried it
+    if await deps.store.add_pending(event.citizen_id, event.proposal_id, entry) != "added":
+        # The same approval again (Kafka redelivers): it already waits, or a digest carried it.
+        deps.counters["duplicates_skipped"] += 1
+        log.info("proposal %s: approval seen before (event %s); nothing new", event.proposal_id, event.event_id)
+        return
     await deps.store.schedule(event.citizen_id, await sending.digest_due_at(deps, event.citizen_id))
 
 
 async def _queue_owner_notices(deps: NotifierDeps, event: ProposalTransitioned) -> None:
     """One notice per channel; ids derive from the proposal, so a redelivered yes queues nothing new."""
+    queued = 0
     for channel in ("email", "webhook"):
         item = {
             "citizen_id": str(event.citizen_id),
@@ -121,7 +125,10 @@ async def _queue_owner_notices(deps: NotifierDeps, event: ProposalTransitioned) 
             "occurred_at": event.occurred_at.isoformat(),
             "correlation_id": event.correlation_id,
         }
-        await deps.store.enqueue(event.citizen_id, notice_id(event.proposal_id, channel), item, deps.clock())
+        queued += await deps.store.enqueue(event.citizen_id, notice_id(event.proposal_id, channel), item, deps.clock())
+    if not queued:
+        deps.counters["duplicates_skipped"] += 1
+        log.info("proposal %s: yes seen before (event %s); nothing new queued", event.proposal_id, event.event_id)
 
 
 async def on_opportunity_event(deps: NotifierDeps, event: OpportunityEvent) -> None:

@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from typing import Any, Protocol
 
 from services.notifier.adapters.render import Rendered
-from services.notifier.adapters.store import StoredContact
+from services.notifier.adapters.store import Pending, StoredContact
 from services.notifier.adapters.webhook import WebhookSender
 from services.notifier.config import NotifierSettings
 from services.notifier.domain.compose import CandidateNotice, Contact, Digest
@@ -49,7 +49,7 @@ class Store(Protocol):
     async def erase(self, citizen_id: uuid.UUID) -> None: ...
     async def delivery(self, message_key: uuid.UUID) -> dict[str, Any] | None: ...
     async def record_delivery(self, citizen_id: uuid.UUID, message_key: uuid.UUID, record: dict[str, Any]) -> None: ...
-    async def add_pending(self, citizen_id: uuid.UUID, proposal_id: uuid.UUID, entry: dict[str, Any]) -> bool: ...
+    async def add_pending(self, citizen_id: uuid.UUID, proposal_id: uuid.UUID, entry: dict[str, Any]) -> Pending: ...
     async def remove_pending(self, citizen_id: uuid.UUID, proposal_id: uuid.UUID) -> bool: ...
     async def pending(self, citizen_id: uuid.UUID) -> dict[str, dict[str, Any]]: ...
     async def schedule(self, citizen_id: uuid.UUID, at: float) -> None: ...
@@ -90,7 +90,7 @@ class NotifierDeps:
     directory: Mapping[str, Contact] = field(default_factory=dict)
     municipalities: Mapping[str, Contact] = field(default_factory=dict)
     default_contact: Contact = field(default_factory=lambda: Contact("Jobcentret"))
-    counters: Counter[str] = field(default_factory=Counter)  # /stats: messages sent, resent, dead-lettered
+    counters: Counter[str] = field(default_factory=Counter)  # /stats: sent, resent, dead-lettered, duplicates
 
     def backoff(self, attempts: int) -> float:
         """Seconds before attempt `attempts + 1`: doubling from `retry_initial_s`, at most an hour."""

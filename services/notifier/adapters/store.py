@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from redis.asyncio import Redis
 
@@ -30,9 +30,12 @@ class StoredContact:
 CARRIED_TTL_S = 180 * 24 * 3600
 _ADD_PENDING = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-return 1
+if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2]) == 1 then return 1 end
+return 2
 """
+#: What `add_pending` did: the proposal now waits, already waited (a redelivery), or a digest carried it.
+Pending = Literal["added", "waiting", "carried"]
+_PENDING: dict[int, Pending] = {0: "carried", 1: "added", 2: "waiting"}
 
 
 def _text(value: object) -> str:
@@ -108,8 +111,8 @@ class NotifierStore:
 
     # Digests -------------------------------------------------------------------------------------
 
-    async def add_pending(self, citizen_id: uuid.UUID, proposal_id: uuid.UUID, entry: dict[str, Any]) -> bool:
-        """Let the proposal wait for a digest; False (and no change) once a digest has carried it."""
+    async def add_pending(self, citizen_id: uuid.UUID, proposal_id: uuid.UUID, entry: dict[str, Any]) -> Pending:
+        """Let the proposal wait for a digest; no change when it already waits or a digest has carried it."""
         added = await self._r.eval(
             _ADD_PENDING,
             2,
@@ -118,7 +121,7 @@ class NotifierStore:
             str(proposal_id),
             json.dumps(entry),
         )
-        return bool(added)
+        return _PENDING[int(added)]
 
     async def remove_pending(self, citizen_id: uuid.UUID, proposal_id: uuid.UUID) -> bool:
         return bool(await self._r.hdel(f"{self._p}pending:{citizen_id}", str(proposal_id)))

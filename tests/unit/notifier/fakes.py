@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from services.notifier.adapters.render import Renderer
-from services.notifier.adapters.store import StoredContact
+from services.notifier.adapters.store import Pending, StoredContact
 from services.notifier.config import NotifierSettings
 from services.notifier.ports import NotifierDeps
 from shared.contracts import (
@@ -62,11 +62,14 @@ class FakeStore:
     async def record_delivery(self, citizen_id: uuid.UUID, message_key: uuid.UUID, record: dict[str, Any]) -> None:
         self.deliveries[message_key] = copy.deepcopy(record)
 
-    async def add_pending(self, citizen_id: uuid.UUID, proposal_id: uuid.UUID, entry: dict[str, Any]) -> bool:
+    async def add_pending(self, citizen_id: uuid.UUID, proposal_id: uuid.UUID, entry: dict[str, Any]) -> Pending:
         if str(proposal_id) in self.carried:
-            return False
-        self.pendings.setdefault(citizen_id, {})[str(proposal_id)] = copy.deepcopy(entry)
-        return True
+            return "carried"
+        waiting = self.pendings.setdefault(citizen_id, {})
+        if str(proposal_id) in waiting:
+            return "waiting"
+        waiting[str(proposal_id)] = copy.deepcopy(entry)
+        return "added"
 
     async def remove_pending(self, citizen_id: uuid.UUID, proposal_id: uuid.UUID) -> bool:
         return self.pendings.get(citizen_id, {}).pop(str(proposal_id), None) is not None

@@ -52,6 +52,7 @@ async def test_the_same_approval_delivered_twice_is_one_proposal_in_one_message(
     w.clock.now += 2 * 24 * 3600
     await sending.sweep(w.deps)
     assert len(w.mail.sent) == 1 and w.published.of(NotificationSent)[0].proposal_ids == [p.proposal_id]
+    assert w.deps.counters["duplicates_skipped"] == 2, "once while waiting, once after the digest carried it"
 
 
 async def test_a_second_batch_waits_a_day_after_the_first_message() -> None:

@@ -87,6 +87,7 @@ async def test_a_redelivered_yes_queues_nothing_new() -> None:
     await sending.sweep(w.deps)
     await sending.sweep(w.deps)
     assert len(w.webhooks.calls) == 1 and len(w.mail.sent) == 1
+    assert w.deps.counters["duplicates_skipped"] == 1
 
 
 async def test_a_failing_receiver_is_retried_with_backoff_and_the_same_idempotency_key() -> None:
