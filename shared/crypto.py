@@ -163,7 +163,20 @@ class KeyRing:
 
         Rotating the KEK changes it: pseudonyms derived from it change with the rotation.
         """
-        return hmac.new(self.current, f"brobygger-derived-secret\x00{purpose}".encode(), hashlib.sha256).digest()
+        return _derive(self.current, purpose)
+
+    def derive_for(self, purpose: str, wanted_kek_id: str) -> bytes:
+        """The purpose's key derived from the KEK with this id (current or earlier): opens what it sealed.
+
+        `KeyUnwrapFailed` (transient: a configuration to fix) when no configured KEK has that id.
+        """
+        for kek in (self.current, *self.previous):
+            if kek_id(kek) == wanted_kek_id:
+                return _derive(kek, purpose)
+        raise KeyUnwrapFailed(
+            f"a {purpose} key was derived from KEK {wanted_kek_id}, which is not configured "
+            "(keep it in BROBYGGER_KEK_PREVIOUS while anything sealed under it is in use)"
+        )
 
     @property
     def current_id(self) -> str:
@@ -196,6 +209,10 @@ class KeyRing:
             f"the key of citizen {citizen_id} was wrapped by KEK {wrapped_by.decode()}, which is not configured "
             "(set it in BROBYGGER_KEK_PREVIOUS until `brobygger keys rotate` has re-wrapped every key)"
         )
+
+
+def _derive(kek: bytes, purpose: str) -> bytes:
+    return hmac.new(kek, f"brobygger-derived-secret\x00{purpose}".encode(), hashlib.sha256).digest()
 
 
 def _wrap_aad(citizen_id: uuid.UUID) -> bytes:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hmac
+import logging
 from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.topics import Topics
+
+log = logging.getLogger(__name__)
 
 
 class KafkaSettings(BaseSettings):
@@ -53,7 +56,6 @@ class RedisSettings(BaseSettings):
 
 LOCAL_INTERNAL_TOKEN = "local-only-internal-token"  # refused in production mode
 LOCAL_LINK_SECRET = "local-only-link-secret-not-a-secret"  # refused in production mode
-LOCAL_WEBHOOK_KEY = "4qt2fCPSiWEVQ1hvMtL3u+GdZk3LETAfRDXkMnjKjAw="  # base64 of 32 public bytes; refused in production
 
 
 class CommonSettings(BaseSettings):
@@ -81,9 +83,11 @@ class CommonSettings(BaseSettings):
         default=SecretStr(LOCAL_LINK_SECRET),
         description="Signs the citizen's answer links (the notifier signs, intake verifies); 32+ random bytes.",
     )
-    webhook_key: SecretStr = Field(
-        default=SecretStr(LOCAL_WEBHOOK_KEY),
-        description="Seals owners' webhook secrets at rest and on the owners topic: base64 of 32 random bytes.",
+    webhook_key: SecretStr | None = Field(
+        default=None,
+        deprecated="BROBYGGER_WEBHOOK_KEY is retired: owners' webhook secrets are sealed under BROBYGGER_KEK",
+        description="Retired and ignored (a warning at start-up when set): webhook secrets are sealed under a "
+        "key derived from BROBYGGER_KEK. Unset it once owners have registered their webhooks again.",
     )
 
     def internal_token_matches(self, presented: str | None) -> bool:
@@ -92,7 +96,14 @@ class CommonSettings(BaseSettings):
         return presented is not None and hmac.compare_digest(presented.encode("utf-8", "surrogateescape"), expected)
 
     def refuse_local_defaults(self) -> None:
-        """In production, refuse to start with a secret everyone can read in this repository."""
+        """In production, refuse to start with a secret everyone can read in this repository.
+
+        Every service calls this at start-up; it also warns about a retired setting that is still set.
+        """
+        if "webhook_key" in self.model_fields_set:
+            log.warning(
+                "BROBYGGER_WEBHOOK_KEY is retired and ignored: owners' webhook secrets are sealed under BROBYGGER_KEK"
+            )
         if self.mode != "production":
             return
         if self.internal_token.get_secret_value() == LOCAL_INTERNAL_TOKEN:
@@ -100,8 +111,6 @@ class CommonSettings(BaseSettings):
         link = self.link_secret.get_secret_value()
         if link == LOCAL_LINK_SECRET or len(link.encode()) < 32:
             raise ValueError("BROBYGGER_LINK_SECRET must be a secret of your own (32+ bytes) in production mode")
-        if self.webhook_key.get_secret_value() == LOCAL_WEBHOOK_KEY:
-            raise ValueError("BROBYGGER_WEBHOOK_KEY must be a key of your own (base64 of 32 bytes) in production mode")
 
     @property
     def topics(self) -> Topics:

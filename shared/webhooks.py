@@ -1,6 +1,9 @@
 """What intake and the notifier agree on about owners' webhooks: which targets are safe, how the
 secret is sealed, and how a delivery is signed (and verified, by the receiver in the docs and the tests).
 
+The secret is sealed under a key derived from the key-encryption key (`BROBYGGER_KEK`, see
+`shared.crypto`) for this purpose alone: without the KEK a stored or published secret is unreadable.
+
 A target must be HTTPS in production mode and must not resolve to a loopback, private, link-local or
 otherwise internal address, so a webhook cannot turn the notifier against the municipality's own
 network. The check runs at registration and again at every delivery, and the delivery connects to the
@@ -21,9 +24,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from shared.contracts import SealedSecret
+from shared.crypto import KeyRing
 
 SIGNATURE_HEADER = "Brobygger-Signature"
 DELIVERY_HEADER = "Brobygger-Delivery"  # the idempotency key: the same for every retry of one delivery
@@ -117,27 +122,41 @@ def new_secret() -> str:
     return "whsec_" + base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
 
 
-def _key(webhook_key: str) -> bytes:
-    raw = base64.b64decode(webhook_key)
-    if len(raw) != 32:
-        raise ValueError(f"BROBYGGER_WEBHOOK_KEY must be base64 of 32 bytes, not {len(raw)}")
-    return raw
+#: The purpose the secrets' sealing key is derived from the KEK for (`KeyRing.derive`); never stored.
+SECRET_PURPOSE = "webhook-secrets"
+
+
+class SecretUnreadable(ValueError):
+    """A sealed secret that can never be opened (altered, moved, or sealed under the retired key): the owner
+    must register the webhook again. A KEK that is merely not configured raises `KeyUnwrapFailed` instead."""
 
 
 def _aad(owner: str, registration_id: str) -> bytes:
     return f"brobygger:webhook-secret:v1:{owner}:{registration_id}".encode()
 
 
-def seal_secret(secret: str, webhook_key: str, owner: str, registration_id: str) -> SealedSecret:
+def seal_secret(secret: str, ring: KeyRing, owner: str, registration_id: str) -> SealedSecret:
+    """Sealed under the current KEK's webhook-secret key, bound to its owner and registration."""
     nonce = os.urandom(12)
-    sealed = AESGCM(_key(webhook_key)).encrypt(nonce, secret.encode(), _aad(owner, registration_id))
-    return SealedSecret(nonce=base64.b64encode(nonce).decode(), ciphertext=base64.b64encode(sealed).decode())
-
-
-def open_secret(sealed: SealedSecret, webhook_key: str, owner: str, registration_id: str) -> str:
-    plain = AESGCM(_key(webhook_key)).decrypt(
-        base64.b64decode(sealed.nonce), base64.b64decode(sealed.ciphertext), _aad(owner, registration_id)
+    sealed = AESGCM(ring.derive(SECRET_PURPOSE)).encrypt(nonce, secret.encode(), _aad(owner, registration_id))
+    return SealedSecret(
+        key_id=ring.current_id, nonce=base64.b64encode(nonce).decode(), ciphertext=base64.b64encode(sealed).decode()
     )
+
+
+def open_secret(sealed: SealedSecret, ring: KeyRing, owner: str, registration_id: str) -> str:
+    """The secret; `KeyUnwrapFailed` when its KEK is not configured, `SecretUnreadable` when it never opens."""
+    if sealed.key_id is None:
+        raise SecretUnreadable(
+            f"the webhook secret of {owner} was sealed under the retired BROBYGGER_WEBHOOK_KEY; register it again"
+        )
+    key = ring.derive_for(SECRET_PURPOSE, sealed.key_id)
+    try:
+        plain = AESGCM(key).decrypt(
+            base64.b64decode(sealed.nonce), base64.b64decode(sealed.ciphertext), _aad(owner, registration_id)
+        )
+    except InvalidTag as exc:
+        raise SecretUnreadable(f"the webhook secret of {owner} does not open (altered or moved)") from exc
     return plain.decode()
 
 

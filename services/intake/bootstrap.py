@@ -259,7 +259,7 @@ def bootstrap(
             prefix=common.namespace,
             publisher=deps.publisher,
             topics=common.topics,
-            webhook_key=common.webhook_key.get_secret_value(),
+            ring=ring,
             production=common.mode == "production",
             resolver=resolver,
         ),

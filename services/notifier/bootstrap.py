@@ -55,7 +55,8 @@ def bootstrap(
     broker = build_broker(kafka, "brobygger-notifier", log_each_message=common.log_each_message)
     store_client = redis_client(redis_settings)
     store = NotifierStore(store_client, common.namespace)
-    keys = KeyStore(store_client, common.namespace, KeyRing.from_settings(KeySettings(), common.mode))
+    ring = KeyRing.from_settings(KeySettings(), common.mode)
+    keys = KeyStore(store_client, common.namespace, ring)
 
     async def publish(topic: str, key: str, event: Event) -> None:
         await publish_event(broker, topic, key, event)
@@ -70,7 +71,7 @@ def bootstrap(
         topics=common.topics,
         settings=settings,
         link_secret=common.link_secret.get_secret_value(),
-        webhook_key=common.webhook_key.get_secret_value(),
+        ring=ring,
         production=common.mode == "production",
         resolver=resolver,
         directory={subject: _contact(c) for subject, c in settings.caseworkers.items()},

@@ -16,6 +16,7 @@ from services.notifier.adapters.webhook import WebhookSender
 from services.notifier.config import NotifierSettings
 from services.notifier.domain.compose import CandidateNotice, Contact, Digest
 from shared.contracts import CitizenProfile, Event, SealedCitizenEvent
+from shared.crypto import KeyRing
 from shared.topics import Topics
 from shared.webhooks import Resolver, system_resolver
 
@@ -83,7 +84,7 @@ class NotifierDeps:
     topics: Topics
     settings: NotifierSettings
     link_secret: str
-    webhook_key: str
+    ring: KeyRing  # the KEKs: owners' webhook secrets open with a key derived from them
     production: bool = False
     resolver: Resolver = system_resolver
     clock: Callable[[], float] = time.time

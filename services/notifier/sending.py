@@ -35,8 +35,16 @@ from shared.contracts import (
     derive_id,
     shared_details,
 )
-from shared.crypto import CitizenErased, unseal
-from shared.webhooks import DELIVERY_HEADER, SIGNATURE_HEADER, UnsafeTarget, check_target, open_secret, signature
+from shared.crypto import CitizenErased, KeyUnwrapFailed, unseal
+from shared.webhooks import (
+    DELIVERY_HEADER,
+    SIGNATURE_HEADER,
+    SecretUnreadable,
+    UnsafeTarget,
+    check_target,
+    open_secret,
+    signature,
+)
 
 log = logging.getLogger(__name__)
 
@@ -424,12 +432,17 @@ async def _post_webhook(
         target = check_target(registration["url"], production=deps.production, resolver=deps.resolver)
     except UnsafeTarget as exc:
         return await _give_up_notice(deps, item_id, item, f"unsafe webhook target: {exc}")
-    secret = open_secret(
-        SealedSecret.model_validate(registration["secret"]),
-        deps.webhook_key,
-        notice.owner,
-        registration["registration_id"],
-    )
+    try:
+        secret = open_secret(
+            SealedSecret.model_validate(registration["secret"]),
+            deps.ring,
+            notice.owner,
+            registration["registration_id"],
+        )
+    except SecretUnreadable as exc:
+        return await _give_up_notice(deps, item_id, item, str(exc))
+    except KeyUnwrapFailed as exc:  # a KEK missing from the configuration: retried until it is set
+        return await _retry_notice(deps, item_id, item, str(exc))
     body = json.dumps(compose.webhook_body(notice), separators=(",", ":"), ensure_ascii=False).encode()
     headers = {
         "Content-Type": "application/json",

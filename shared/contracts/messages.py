@@ -1,8 +1,9 @@
 """Contracts of the notifier's channels: owners' webhook registrations, failed deliveries, what owners receive.
 
 `OwnerWebhookRegistered` travels on the owners topic (keyed by owner) from intake, which accepts the
-registration, to the notifier, which delivers. The secret travels and rests sealed (AES-256-GCM under
-`BROBYGGER_WEBHOOK_KEY`); nobody but the notifier opens it, and only to sign a delivery.
+registration, to the notifier, which delivers. The secret travels and rests sealed (AES-256-GCM under a
+key derived from the key-encryption key, `BROBYGGER_KEK`, for this purpose alone); nobody but the
+notifier opens it, and only to sign a delivery.
 `DeliveryFailed` travels on the notifications topic: after the last retry a message is dead-lettered
 and the caseworker's queue shows it, so a person can hand it over instead.
 """
@@ -26,6 +27,12 @@ class SealedSecret(Contract):
     """A webhook secret, encrypted; its associated data binds it to its owner and registration."""
 
     alg: Literal["AES-256-GCM"] = "AES-256-GCM"
+    key_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Id of the KEK the sealing key was derived from. Absent only on secrets sealed under the "
+        "retired `BROBYGGER_WEBHOOK_KEY`, which no longer open: the owner registers the webhook again.",
+    )
     nonce: str = Field(max_length=64, description="Base64 nonce.")
     ciphertext: str = Field(max_length=512, description="Base64 AEAD ciphertext of the secret.")
 

@@ -32,7 +32,6 @@ PRODUCTION = CommonSettings(
     mode="production",
     internal_token="an-internal-token-of-our-own-0123456789",
     link_secret="a-link-secret-of-our-own-0123456789abcdef",
-    webhook_key="MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
 )
 
 
@@ -176,3 +175,13 @@ def _hs256_by_hand(claims: dict[str, Any], key: bytes, kid: str) -> str:
     payload = b64(json.dumps(claims).encode())
     signature = hmac.new(key, f"{header}.{payload}".encode(), hashlib.sha256).digest()
     return f"{header}.{payload}.{b64(signature)}"
+
+
+def test_the_retired_webhook_key_setting_is_ignored_with_a_warning_naming_it(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    retired = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+    monkeypatch.setenv("BROBYGGER_WEBHOOK_KEY", retired)
+    with caplog.at_level(logging.WARNING):
+        CommonSettings(mode="production", internal_token="i" * 40, link_secret="l" * 40).refuse_local_defaults()
+    assert "BROBYGGER_WEBHOOK_KEY is retired and ignored" in caplog.text and retired not in caplog.text

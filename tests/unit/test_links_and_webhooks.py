@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import uuid
 
 import jwt
 import pytest
 
 from shared import links
-from shared.settings import LOCAL_WEBHOOK_KEY
-from shared.webhooks import UnsafeTarget, check_target, open_secret, seal_secret, signature, verify_signature
+from shared.contracts import SealedSecret
+from shared.crypto import KeyRing, KeyUnwrapFailed
+from shared.webhooks import (
+    SecretUnreadable,
+    UnsafeTarget,
+    check_target,
+    open_secret,
+    seal_secret,
+    signature,
+    verify_signature,
+)
 
 SECRET = "a-link-secret-for-tests-0123456789abcdef"
 LATER = dt.datetime.now(dt.UTC) + dt.timedelta(days=14)
@@ -92,11 +102,46 @@ def test_local_mode_allows_loopback_for_tests() -> None:
     )
 
 
+def _ring() -> KeyRing:
+    return KeyRing(current=os.urandom(32))
+
+
 def test_a_sealed_secret_opens_only_for_its_owner_and_registration() -> None:
-    sealed = seal_secret("whsec_x", LOCAL_WEBHOOK_KEY, "company:12345678", "r1")
-    assert open_secret(sealed, LOCAL_WEBHOOK_KEY, "company:12345678", "r1") == "whsec_x"
-    with pytest.raises(Exception):  # noqa: B017 - cryptography's InvalidTag
-        open_secret(sealed, LOCAL_WEBHOOK_KEY, "company:87654321", "r1")
+    ring = _ring()
+    sealed = seal_secret("whsec_x", ring, "company:12345678", "r1")
+    assert open_secret(sealed, ring, "company:12345678", "r1") == "whsec_x"
+    with pytest.raises(SecretUnreadable):
+        open_secret(sealed, ring, "company:87654321", "r1")
+    with pytest.raises(SecretUnreadable):
+        open_secret(sealed, ring, "company:12345678", "r2")
+
+
+def test_a_sealed_secret_is_unreadable_without_the_kek_it_was_sealed_under() -> None:
+    ring, stranger = _ring(), _ring()
+    sealed = seal_secret("whsec_only_with_the_kek", ring, "company:12345678", "r1")
+    assert "whsec" not in sealed.model_dump_json() and sealed.key_id == ring.current_id
+    with pytest.raises(KeyUnwrapFailed, match="not configured"):
+        open_secret(sealed, stranger, "company:12345678", "r1")
+    # Someone with another KEK who relabels the secret as theirs still cannot open it.
+    relabelled = sealed.model_copy(update={"key_id": stranger.current_id})
+    with pytest.raises(SecretUnreadable):
+        open_secret(relabelled, stranger, "company:12345678", "r1")
+
+
+def test_a_secret_sealed_before_a_kek_rotation_opens_while_the_earlier_kek_is_configured() -> None:
+    before = _ring()
+    sealed = seal_secret("whsec_rotated", before, "association:roklub-holbaek", "r1")
+    after = KeyRing(current=os.urandom(32), previous=(before.current,))
+    assert open_secret(sealed, after, "association:roklub-holbaek", "r1") == "whsec_rotated"
+    assert seal_secret("whsec_new", after, "association:roklub-holbaek", "r2").key_id == after.current_id
+    with pytest.raises(KeyUnwrapFailed):
+        open_secret(sealed, KeyRing(current=after.current), "association:roklub-holbaek", "r1")
+
+
+def test_a_secret_sealed_under_the_retired_webhook_key_asks_for_a_new_registration() -> None:
+    legacy = SealedSecret(nonce="AAAAAAAAAAAAAAAA", ciphertext="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+    with pytest.raises(SecretUnreadable, match="BROBYGGER_WEBHOOK_KEY; register it again"):
+        open_secret(legacy, _ring(), "company:12345678", "r1")
 
 
 def test_a_signature_verifies_only_for_the_same_body_secret_and_a_fresh_timestamp() -> None:

@@ -1,8 +1,8 @@
 """Owners register the webhook their candidate notices are posted to: URL and secret, the secret shown once.
 
 The URL is checked now (HTTPS in production; never a loopback, private or link-local address) and again
-by the notifier at every delivery. The secret is stored sealed, here and on the owners topic; this
-replaces the opportunity contract's deprecated `owner.webhook_url`.
+by the notifier at every delivery. The secret is stored sealed (under a key derived from the KEK), here
+and on the owners topic; this replaces the opportunity contract's deprecated `owner.webhook_url`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from services.intake.adapters.publisher import EventPublisher
 from services.intake.domain.access import Forbidden, NotFound, Principal, Role
 from services.intake.entrypoints.deps import Caller, Req
 from shared.contracts import OwnerWebhookRegistered
+from shared.crypto import KeyRing
 from shared.topics import Topics
 from shared.webhooks import (
     DELIVERY_HEADER,
@@ -42,7 +43,7 @@ class WebhookDeps:
     prefix: str
     publisher: EventPublisher
     topics: Topics
-    webhook_key: str
+    ring: KeyRing  # the secret is sealed under a key derived from the current KEK
     production: bool
     resolver: Resolver
 
@@ -95,7 +96,7 @@ async def _register(deps: WebhookDeps, owner: str, url: str, correlation: str) -
     except UnsafeTarget as exc:
         raise InvalidWebhook(str(exc)) from exc
     registration_id, secret = uuid.uuid4(), new_secret()
-    sealed = seal_secret(secret, deps.webhook_key, owner, str(registration_id))
+    sealed = seal_secret(secret, deps.ring, owner, str(registration_id))
     event = OwnerWebhookRegistered(
         correlation_id=correlation, owner=owner, registration_id=registration_id, url=url, secret=sealed
     )

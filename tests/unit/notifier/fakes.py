@@ -23,10 +23,13 @@ from shared.contracts import (
     ProposalTransitioned,
     Reasons,
 )
-from shared.crypto import seal
-from shared.settings import LOCAL_LINK_SECRET, LOCAL_WEBHOOK_KEY
+from shared.crypto import KeyRing, seal
+from shared.settings import LOCAL_LINK_SECRET
 from shared.topics import Topics
 from shared.webhooks import Target
+
+#: The notifier's key-encryption keys in unit tests: a random KEK of their own.
+RING = KeyRing(current=os.urandom(32))
 
 
 class FakeStore:
@@ -285,7 +288,7 @@ def world(**settings: Any) -> World:
         topics=Topics(prefix="t."),
         settings=NotifierSettings(**{"retry_initial_s": 10.0, "retry_max_attempts": 4, **settings}),
         link_secret=LOCAL_LINK_SECRET,
-        webhook_key=LOCAL_WEBHOOK_KEY,
+        ring=RING,
         resolver=lambda host, port: ["127.0.0.1"],
         clock=clock,
     )

@@ -8,9 +8,8 @@ import uuid
 from services.notifier import handlers, sending
 from services.notifier.adapters.mime import text_of
 from shared.contracts import DeliveryFailed, OwnerWebhookRegistered
-from shared.settings import LOCAL_WEBHOOK_KEY
 from shared.webhooks import DELIVERY_HEADER, SIGNATURE_HEADER, seal_secret, verify_signature
-from tests.unit.notifier.fakes import World, proposal, transitioned, world
+from tests.unit.notifier.fakes import RING, World, proposal, transitioned, world
 
 SECRET = "whsec_test"
 
@@ -24,7 +23,7 @@ async def _register(w: World, url: str = "https://hr.example.dk/hook", owner: st
             owner=owner,
             registration_id=registration,
             url=url,
-            secret=seal_secret(SECRET, LOCAL_WEBHOOK_KEY, owner, str(registration)),
+            secret=seal_secret(SECRET, RING, owner, str(registration)),
         ),
     )
 
