@@ -44,6 +44,9 @@ class NotifierSettings(BaseSettings):
     )
     digest_max_items: int = Field(default=5, ge=1, le=20, description="Proposals shown in one message.")
     sweep_s: float = Field(default=5.0, gt=0, description="How often due digests and owner deliveries are sent.")
+    sweep_concurrency: int = Field(
+        default=8, ge=1, le=64, description="Messages one sweep sends at a time (each under its own Redis claim)."
+    )
     retry_initial_s: float = Field(default=30.0, gt=0, description="First wait before retrying a failed delivery.")
     retry_max_attempts: int = Field(
         default=8, ge=1, description="Attempts before a delivery is dead-lettered and shown in the caseworker's queue."

@@ -67,12 +67,25 @@ async def digest_due_at(deps: NotifierDeps, citizen_id: uuid.UUID) -> float:
 
 
 async def sweep(deps: NotifierDeps) -> int:
-    """Send every due digest and owner notice once; how many messages went out."""
+    """Send every due digest and owner notice once, `sweep_concurrency` at a time (each under its own
+    claim); how many messages went out. One that fails is logged and tried again next round."""
+    limit = asyncio.Semaphore(deps.settings.sweep_concurrency)
+
+    async def one(name: str, work: Any) -> int:
+        async with limit:
+            return await _claimed(deps, name, work)
+
+    now = deps.clock()
+    jobs = [one(f"digest:{c}", send_digest(deps, c)) for c in await deps.store.due(now)]
+    jobs += [one(f"outbox:{i}", deliver_notice(deps, i)) for i in await deps.store.outbox_due(now)]
     sent = 0
-    for citizen_id in await deps.store.due(deps.clock()):
-        sent += await _claimed(deps, f"digest:{citizen_id}", send_digest(deps, citizen_id))
-    for item_id in await deps.store.outbox_due(deps.clock()):
-        sent += await _claimed(deps, f"outbox:{item_id}", deliver_notice(deps, item_id))
+    for result in await asyncio.gather(*jobs, return_exceptions=True):
+        if isinstance(result, BaseException):
+            if not isinstance(result, Exception):
+                raise result  # cancellation: the service is stopping
+            log.warning("notifier sweep: one message failed: %s: %s", type(result).__name__, result)
+        else:
+            sent += result
     deps.counters["sweeps"] += 1  # a test waits for a sweep to pass before saying nothing more was sent
     return sent
 
