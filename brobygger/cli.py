@@ -76,16 +76,25 @@ def _keys_rotate(args: argparse.Namespace) -> int:
 
     from shared.crypto import KeyRing, KeySettings, KeyStore
     from shared.settings import CommonSettings, RedisSettings
+    from shared.webhooks import reseal_stored_secrets
 
     async def rotate() -> str:
         common = CommonSettings()
         redis = Redis.from_url(RedisSettings().url.get_secret_value(), socket_timeout=10)
         try:
-            store = KeyStore(redis, common.namespace, KeyRing.from_settings(KeySettings(), common.mode))
+            ring = KeyRing.from_settings(KeySettings(), common.mode)
+            store = KeyStore(redis, common.namespace, ring)
             report = await store.rotate()
+            hooks = await reseal_stored_secrets(redis, common.namespace, ring)
+            if hooks.resealed:
+                await store.rewrite_files()  # no copy sealed under the earlier KEK stays in the append-only file
         finally:
             await redis.aclose()
-        return f"re-wrapped {report.rewrapped} citizen keys with the current KEK; {report.unchanged} already were"
+        return (
+            f"re-wrapped {report.rewrapped} citizen keys with the current KEK; {report.unchanged} already were; "
+            f"re-sealed {hooks.resealed} stored webhook secrets ({hooks.unchanged} already were, "
+            f"{hooks.unreadable} could not be opened: those owners register their webhooks again)"
+        )
 
     try:
         print(asyncio.run(rotate()))

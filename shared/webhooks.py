@@ -17,6 +17,8 @@ import base64
 import hashlib
 import hmac
 import ipaddress
+import json
+import logging
 import os
 import socket
 import time
@@ -26,9 +28,12 @@ from urllib.parse import urlsplit
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from redis.asyncio import Redis
 
 from shared.contracts import SealedSecret
-from shared.crypto import KeyRing
+from shared.crypto import KeyRing, KeyUnwrapFailed
+
+log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "Brobygger-Signature"
 DELIVERY_HEADER = "Brobygger-Delivery"  # the idempotency key: the same for every retry of one delivery
@@ -158,6 +163,50 @@ def open_secret(sealed: SealedSecret, ring: KeyRing, owner: str, registration_id
     except InvalidTag as exc:
         raise SecretUnreadable(f"the webhook secret of {owner} does not open (altered or moved)") from exc
     return plain.decode()
+
+
+#: Where the services keep registrations (after the namespace): JSON with `secret` and `registration_id`.
+STORED_AT = ("intake:webhook:", "notifier:webhook:")
+#: Replace a record only if nobody changed it since it was read (an owner may register again meanwhile).
+_RESEAL = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) return 1 end
+return 0
+"""
+
+
+@dataclass(frozen=True)
+class ResealReport:
+    resealed: int
+    unchanged: int
+    unreadable: int  # sealed under the retired BROBYGGER_WEBHOOK_KEY, altered, or under a KEK not configured
+
+
+async def reseal_stored_secrets(redis: Redis, prefix: str, ring: KeyRing) -> ResealReport:
+    """After a KEK rotation (`brobygger keys rotate`): re-seal every stored secret under the current KEK, in
+    intake's and the notifier's Redis records, so the earlier KEK can be retired. Records already sealed under
+    the current KEK are left alone; one an owner replaced meanwhile is left to its new registration."""
+    resealed = unchanged = unreadable = 0
+    for stored_at in STORED_AT:
+        async for name in redis.scan_iter(match=f"{prefix}{stored_at}*", count=500):
+            key = name.decode() if isinstance(name, bytes) else str(name)
+            raw = await redis.get(key)
+            if raw is None:
+                continue
+            record = json.loads(raw)
+            sealed = SealedSecret.model_validate(record["secret"])
+            if sealed.key_id == ring.current_id:
+                unchanged += 1
+                continue
+            owner, registration = key[len(prefix) + len(stored_at) :], str(record["registration_id"])
+            try:
+                secret = open_secret(sealed, ring, owner, registration)
+            except (SecretUnreadable, KeyUnwrapFailed) as exc:
+                log.warning("webhook secret of %s not re-sealed: %s", owner, exc)
+                unreadable += 1
+                continue
+            record["secret"] = seal_secret(secret, ring, owner, registration).model_dump()
+            resealed += bool(await redis.eval(_RESEAL, 1, key, raw, json.dumps(record)))
+    return ResealReport(resealed=resealed, unchanged=unchanged, unreadable=unreadable)
 
 
 # Signatures ---------------------------------------------------------------------------------------

@@ -159,6 +159,8 @@ async def on_owner_event(deps: NotifierDeps, event: OwnerWebhookRegistered) -> N
     current = await deps.store.webhook(event.owner)
     if current is not None and current["occurred_at"] > event.occurred_at.timestamp():
         return
+    if current is not None and current["registration_id"] == str(event.registration_id):
+        return  # the same registration again (a redelivery or a replay): keep the copy, perhaps re-sealed since
     if event.url is None or event.secret is None:
         await deps.store.save_webhook(event.owner, None)
         return

@@ -154,3 +154,20 @@ async def test_an_old_event_with_a_webhook_url_is_read_and_kept_as_deprecated_on
     await handlers.on_opportunity_event(w.deps, event)
     facts = w.store.opportunities[event.opportunity_id]
     assert facts["legacy_webhook_url"] == "https://old.example.dk/h" and facts["owner"] == "company:12345678"
+
+
+async def test_the_same_registration_again_keeps_the_stored_copy() -> None:
+    w = world()
+    owner, registration = "company:12345678", uuid.uuid4()
+    event = OwnerWebhookRegistered(
+        correlation_id="c",
+        owner=owner,
+        registration_id=registration,
+        url="https://hr.example.dk/hook",
+        secret=seal_secret(SECRET, RING, owner, str(registration)),
+    )
+    await handlers.on_owner_event(w.deps, event)
+    resealed = {**(await w.store.webhook(owner) or {}), "secret": {"resealed": True}}
+    await w.store.save_webhook(owner, resealed)  # as `brobygger keys rotate` leaves it
+    await handlers.on_owner_event(w.deps, event)  # a redelivery, or a replay of the owners topic
+    assert await w.store.webhook(owner) == resealed
