@@ -78,6 +78,14 @@ async def receiving(receiver: Receiver) -> AsyncIterator[int]:
         await task
 
 
+async def register_webhook(client: httpx.AsyncClient, cvr: str, receiver: Receiver, port: int) -> None:
+    """The company's webhook, pointing at `receiver`, which learns the secret from the answer (shown once)."""
+    url = f"http://127.0.0.1:{port}/hook"
+    r = await client.put(f"/v1/companies/{cvr}/webhook", json={"url": url}, headers=bearer("company", cvr))
+    assert r.status_code == 200, r.text
+    receiver.secret = r.json()["secret"]
+
+
 async def queued(w: World, proposal_id: str, flag: str, what: str) -> dict[str, Any]:
     """The caseworker's queue entry for `proposal_id` once its `flag` is set (the one entry there is)."""
 
@@ -121,11 +129,7 @@ async def test_the_citizen_answers_yes_by_a_signed_link_and_the_owner_hears_by_e
         httpx.AsyncClient(base_url=stack.api, timeout=10) as client,
     ):
         w = World(client, stack, mail)
-        r = await client.put(
-            f"/v1/companies/{cvr}/webhook", json={"url": f"http://127.0.0.1:{receiver_port}/hook"}, headers=company
-        )
-        assert r.status_code == 200, r.text
-        receiver.secret = r.json()["secret"]
+        await register_webhook(client, cvr, receiver, receiver_port)
         shown = (await client.get(f"/v1/companies/{cvr}/webhook", headers=company)).json()
         assert "secret" not in shown and shown["url"].endswith("/hook"), "the secret is shown once only"
 

@@ -8,20 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from typing import Any
 
 import httpx
 import pytest
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaProducer
 
-from brobygger.infra import end_offsets
+from shared.contracts import SealedProposalTransitioned
+from shared.messaging import event_headers
 from shared.settings import CommonSettings
 from tests.conftest import InfraHandle
 from tests.e2e.stack import Stack, running_stack, smtp_server
 from tests.e2e.test_lifecycle import World
-from tests.e2e.test_messages import MESSAGES, Receiver, _cvr, _job, receiving
-from tests.helpers import bearer, eventually
+from tests.e2e.test_messages import MESSAGES, Receiver, _cvr, _job, receiving, register_webhook
+from tests.e2e.test_messages import _catalogue as catalogue_ready
+from tests.helpers import bearer, eventually, read_topic
 
 pytestmark = pytest.mark.e2e
 
@@ -29,36 +30,19 @@ Record = tuple[bytes | None, bytes, list[tuple[str, bytes]]]
 
 
 def _transitions(bootstrap: str, topic: str, proposal_id: str) -> dict[str, Record]:
-    """The raw records (key, value, headers) of one proposal's lifecycle steps on `topic`, by target state."""
-    consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap,
-        group_id=None,
-        enable_auto_commit=False,
-        session_timeout_ms=2000,
-        heartbeat_interval_ms=300,
-        request_timeout_ms=5000,
-        fetch_max_wait_ms=100,
-    )
-    try:
-        tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or set()]
-        end = end_offsets(consumer, tps)
-        consumer.assign(tps)
-        consumer.seek_to_beginning(*tps)
-        found: dict[str, Record] = {}
-        deadline = time.monotonic() + 10
-        while any(consumer.position(tp) < end[tp] for tp in tps) and time.monotonic() < deadline:
-            for batch in consumer.poll(timeout_ms=200).values():
-                for r in batch:
-                    body = json.loads(r.value)
-                    if body.get("event_type") == "SealedProposalTransitioned" and body["proposal_id"] == proposal_id:
-                        found[body["to_state"]] = (r.key, r.value, list(r.headers or []))
-        return found
-    finally:
-        consumer.close()
+    """The raw records of one proposal's lifecycle steps on `topic`, by target state, each with the
+    headers every service publishes with (`shared.messaging.event_headers`)."""
+    found: dict[str, Record] = {}
+    for key, value in read_topic(bootstrap, topic):
+        body = json.loads(value)
+        if body.get("event_type") == "SealedProposalTransitioned" and body["proposal_id"] == proposal_id:
+            headers = event_headers(SealedProposalTransitioned.model_validate(body))
+            found[body["to_state"]] = (key, value, [(k, v.encode()) for k, v in headers.items()])
+    return found
 
 
 def _publish_again(bootstrap: str, topic: str, record: Record, times: int) -> None:
-    """The same record, byte for byte and with its headers, `times` more onto the topic (acks=all)."""
+    """The same record, byte for byte with its type and correlation headers, `times` more (acks=all)."""
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
     try:
         key, value, headers = record
@@ -91,7 +75,6 @@ async def test_the_same_approval_and_the_same_yes_delivered_again_tell_the_citiz
     infra: InfraHandle, common: CommonSettings
 ) -> None:
     cvr, receiver = _cvr(), Receiver()
-    company = bearer("company", cvr)
     # A quiet period after the approval, so the first copies arrive while the proposal waits for its digest.
     settings: dict[str, Any] = {**MESSAGES, "digest_quiet_s": 3.0}
     async with (
@@ -101,15 +84,11 @@ async def test_the_same_approval_and_the_same_yes_delivered_again_tell_the_citiz
         httpx.AsyncClient(base_url=stack.api, timeout=10) as client,
     ):
         w = World(client, stack, mail)
-        r = await client.put(
-            f"/v1/companies/{cvr}/webhook", json={"url": f"http://127.0.0.1:{receiver_port}/hook"}, headers=company
-        )
-        assert r.status_code == 200, r.text
-        receiver.secret = r.json()["secret"]
+        await register_webhook(client, cvr, receiver, receiver_port)
         owner_email = f"hr-{cvr}@example.dk"
         owner = {"type": "company", "cvr": cvr, "name": "Én Gang ApS (demo)", "contact_email": owner_email}
         assert (await client.post("/v1/opportunities", json={**_job(), "owner": owner}, headers=w.admin)).is_success
-        await eventually(lambda: _catalogue(stack), 20, "the catalogue")
+        await eventually(lambda: catalogue_ready(stack), 20, "the catalogue")
         citizen_id, address = await w.citizen()
         proposal_id = (await w.first_proposal(citizen_id))["proposal_id"]
         decision = f"/v1/citizens/{citizen_id}/proposals/{proposal_id}/decision"
@@ -145,7 +124,3 @@ async def test_the_same_approval_and_the_same_yes_delivered_again_tell_the_citiz
         stats = await stack.notifier_stats()
         assert stats["messages_emails_sent"] == 2 and stats.get("messages_emails_resent", 0) == 0
         assert stats["messages_webhooks_delivered"] == 1
-
-
-async def _catalogue(stack: Stack) -> bool:
-    return bool((await stack.matcher_stats())["catalogue_size"] >= 1)
