@@ -218,3 +218,13 @@ async def test_a_companys_text_cannot_put_a_live_link_or_pose_as_the_jobcentre()
     danish = text_of(message).split("— English —")[0]
     assert "“Jobcentret Holbæk - skriv til svar[at]evil[.]example”" in danish
     assert "ikke af jobcentret" in danish and "CPR-nummer" in danish
+
+
+async def test_one_digest_failing_unexpectedly_holds_up_no_other_in_the_same_sweep() -> None:
+    w = world(digest_quiet_s=0, sweep_concurrency=4)
+    for citizen in (w.citizen(), w.citizen()):
+        await _approve(w, citizen)
+    w.mail.fail_with = [RuntimeError("a bug in one message")]
+    assert await sending.sweep(w.deps) == 1, "the other citizen's digest went out"
+    assert await sending.sweep(w.deps) == 1, "the failed one is tried again next round"
+    assert len(w.mail.sent) == 2 and len({n.citizen_id for n in w.published.of(NotificationSent)}) == 2
