@@ -1,6 +1,6 @@
 """Per-case diagnostics for the quality benchmark: where each miss comes from.
 
-    .venv/bin/python -m benchmarks.quality_diagnose --seed 7 [--kind skills_only] [--limit 40]
+    .venv/bin/python -m benchmarks.quality_diagnose --seed 7 [--kind skills_only] [--limit 40] [--ceiling]
 
 For every profile whose first relevant opportunity is not ranked first, prints the profile (job
 titles, stated skills and what each linked to), where the first relevant opportunity landed (its
@@ -14,6 +14,7 @@ the outranker needs more, the relevant opportunity's title links ambiguously, or
 from __future__ import annotations
 
 import argparse
+import math
 import uuid
 from collections import Counter
 from typing import Any
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from benchmarks.generate import Benchmark, Case, generate
+from benchmarks.generate import Benchmark, generate
 from services.matcher.adapters.esco_store import load_index, load_ranker
 from services.matcher.domain.catalogue import Catalogue
 from services.matcher.domain.catalogue_index import CatalogueIndex
@@ -72,10 +73,8 @@ def diagnose(bench: Benchmark, kind: str | None, limit: int) -> None:
     rec = _Recording(ranker.linker, ranker.postcodes, ranker.space.titles)
     esco = rec.linker.index
     catalogue = Catalogue()
-    pos: dict[str, int] = {}
-    for n, (oid, _, payload) in enumerate(bench.opportunities):
+    for oid, _, payload in bench.opportunities:
         catalogue.upsert(uuid.uuid5(uuid.NAMESPACE_URL, oid), Opportunity.model_validate(payload))
-        pos[oid] = n
     ci = rec.indexer.index(catalogue)
     at = {k: i for i, k in enumerate(ci.ids)}
     by_occ: dict[int, set[int]] = {}
@@ -102,11 +101,12 @@ def diagnose(bench: Benchmark, kind: str | None, limit: int) -> None:
         above = ranked if first is None else ranked[:first]
         gold_e, gold_o = _overlap(esco, case.gold, citizen.claims)
         top_occs = ci.rows[above[0]].occupations if above else ()
-        best = max((_overlap(esco, o, citizen.claims) for o in top_occs), default=(0, 0))
         gold_rows = sorted(relevant, key=lambda i: -score[i])
         ambiguous = all(len(ci.rows[i].readings) > 1 for i in relevant)
         ll_gold = rec.likelihood.mean_log(case.gold, citizen.claims) if citizen.claims else 0.0
-        ll_top = max((rec.likelihood.mean_log(o, citizen.claims) for o in top_occs), default=0.0) if citizen.claims else 0.0
+        ll_top = (
+            max((rec.likelihood.mean_log(o, citizen.claims) for o in top_occs), default=0.0) if citizen.claims else 0.0
+        )
         g = esco.occupations[case.gold]
         gold_labels = {t.casefold() for t in (g.label_en, g.label_da, *g.labels_en, *g.labels_da) if t}
         same_title = [i for i in above if ci.opportunities[i].title.casefold() in gold_labels]
@@ -123,7 +123,6 @@ def diagnose(bench: Benchmark, kind: str | None, limit: int) -> None:
             if ll_top > ll_gold
             else "gold makes the skills likelier, still below"
         )
-        del best
         kinds[f"{case.kind}: {why}"] += 1
         loss[f"{case.kind}: {why}"] += 1.0 - (0.0 if first is None else 1.0 / (first + 1))
         if same_title:
@@ -135,16 +134,20 @@ def diagnose(bench: Benchmark, kind: str | None, limit: int) -> None:
         if shown >= limit:
             continue
         shown += 1
-        print(f"\n== {case.profile_id} {case.kind}: gold {esco.occupations[case.gold].label_en!r} "
-              f"[{esco.occupations[case.gold].isco}] first relevant at "
-              f"{'beyond 10' if first is None else first + 1}; {why}")
+        print(
+            f"\n== {case.profile_id} {case.kind}: gold {esco.occupations[case.gold].label_en!r} "
+            f"[{esco.occupations[case.gold].isco}] first relevant at "
+            f"{'beyond 10' if first is None else first + 1}; {why}"
+        )
         for j in profile.previous_jobs:
             print(f"   title: {j.title!r} -> {[esco.occupations[o].label_en for o in citizen.occupations][:4]}")
         for c, r in zip([s.text for s in profile.skills], citizen.claims, strict=False):
             print(f"   skill: {c!r} -> {[esco.skills[s].label_en for s in r][:3]}")
         print(f"   mean log-likelihood gold {ll_gold:.3f}, first outranker {ll_top:.3f}")
-        print(f"   gold needs {gold_e} stated as essential, {gold_o} as optional; "
-              f"{len(esco.occupations[case.gold].essential)} essential skills")
+        print(
+            f"   gold needs {gold_e} stated as essential, {gold_o} as optional; "
+            f"{len(esco.occupations[case.gold].essential)} essential skills"
+        )
         for i in gold_rows[:2]:
             o = ci.opportunities[i]
             print(f"   relevant: {o.title!r} readings={len(ci.rows[i].readings)} rel={rel[i]:.4f} score={score[i]:.4f}")
@@ -156,8 +159,10 @@ def diagnose(bench: Benchmark, kind: str | None, limit: int) -> None:
                 f"ess={len(esco.occupations[x].essential)} {_group(esco, case.gold, x)}"
                 for x in occs[:2]
             )
-            print(f"   #{r + 1}: {o.title!r} readings={len(ci.rows[i].readings)} rel={rel[i]:.4f} "
-                  f"score={score[i]:.4f} :: {desc}")
+            print(
+                f"   #{r + 1}: {o.title!r} readings={len(ci.rows[i].readings)} rel={rel[i]:.4f} "
+                f"score={score[i]:.4f} :: {desc}"
+            )
     print("\n# misses (first relevant not first) and MRR loss (sum of 1 - RR) by cause")
     for k, n in kinds.most_common():
         print(f"{n:4d}  loss {loss[k]:6.2f}  {k}")
@@ -167,18 +172,55 @@ def diagnose(bench: Benchmark, kind: str | None, limit: int) -> None:
         print(f"  {k}: +{v / n_kind[k]:.3f}; all: +{v / len(bench.cases):.3f}")
 
 
+def ceiling(bench: Benchmark, ranker: Ranker) -> float:
+    """The best skills-only MRR@10 any ranker could expect, knowing the generator's own rules.
+
+    A skills-only profile states five essential skills of its gold occupation and three skills
+    outside that occupation's essential and optional ones. Knowing that (which no real ranker may
+    assume), an occupation is possible only when exactly five stated skills (as linked) are among
+    its essential ones and none of the rest among its optional ones; the likeliest are those with
+    the shortest essential list (1 / C(n, 5)). Possible occupations that are equally likely are in
+    random order, one slot each (a tie among k occupations gives the gold one each place with
+    probability 1/k). An upper bound: it assumes every opportunity links to its occupation.
+    """
+    esco = ranker.linker.index
+    occs = sorted({occ for _, occ, _ in bench.opportunities})
+    ess = {o: set(esco.occupations[o].essential) for o in occs}
+    near = {o: ess[o] | set(esco.occupations[o].optional) for o in occs}
+    rr: list[float] = []
+    for case in bench.cases:
+        if case.kind != "skills_only":
+            continue
+        claims = ranker.space.profile(CitizenProfile.model_validate(case.payload)).claims
+
+        def likelihood(o: int, claims: list[tuple[int, ...]] = claims) -> float:
+            hits = sum(1 for c in claims if ess[o].intersection(c))
+            off = sum(1 for c in claims if not ess[o].intersection(c) and near[o].intersection(c))
+            return -math.log(math.comb(len(ess[o]), 5)) if hits == 5 and off == 0 else -math.inf
+
+        scores = {o: likelihood(o) for o in occs}
+        gold = scores[case.gold]
+        better = sum(1 for o in occs if scores[o] > gold)
+        tied = sum(1 for o in occs if scores[o] == gold)
+        rr.append(sum(1.0 / (better + k) for k in range(1, tied + 1) if better + k <= K) / tied)
+    return float(np.mean(rr)) if rr else 0.0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--kind", default=None)
     parser.add_argument("--limit", type=int, default=40)
+    parser.add_argument("--ceiling", action="store_true", help="also the skills-only MRR@10 ceiling")
     args = parser.parse_args(argv)
     bench = generate(load_index(), seed=args.seed)
     diagnose(bench, args.kind, args.limit)
+    if args.ceiling:
+        print(f"# skills-only MRR@10 ceiling (knowing the generator's rules): {ceiling(bench, load_ranker()):.3f}")
     return 0
 
 
-__all__ = ["Case", "diagnose"]
+__all__ = ["ceiling", "diagnose"]
 
 if __name__ == "__main__":
     raise SystemExit(main())
