@@ -25,6 +25,12 @@ from shared.contracts import CitizenProfile, Opportunity
 OCCUPATION_WEIGHT = 1.0
 ESSENTIAL_WEIGHT = 0.5
 OPTIONAL_WEIGHT = 0.15
+#: An occupation's optional skills count fully up to the median length of an optional list in ESCO
+#: (17 in v1.1.1); a longer list is scaled by sqrt(median / length), so its weight in the vector is
+#: that of a median list. One of 316 optional skills ("mechanical engineer") says little about the
+#: occupation, and unscaled such a list outweighed the occupation itself: a citizen whose title also
+#: read as "mechanical engineer" was nearest to every vacancy with that reading, not to the vacancy
+#: of the occupation the title named first.
 SKILL_WEIGHT = 0.8
 #: An attitude or personal quality (an ESCO transversal skill: "selvstændig", "godt humør") counts
 #: this share of a trade skill: it is shown, never decisive.
@@ -93,6 +99,14 @@ class FeatureSpace:
         self.n_occ = len(self.index.occupations)
         self.size = self.n_occ + len(self.index.skills)
         self.idf = self._fit_idf()
+        lengths = [len(o.optional) for o in self.index.occupations]
+        self.optional_median = float(np.median(lengths)) if lengths else 0.0
+
+    def optional_weight(self, n_optional: int) -> float:
+        """The weight of each optional skill of an occupation with `n_optional` of them."""
+        if n_optional <= self.optional_median:
+            return OPTIONAL_WEIGHT
+        return OPTIONAL_WEIGHT * float(np.sqrt(self.optional_median / n_optional))
 
     def _fit_idf(self) -> npt.NDArray[np.float32]:
         rows, cols = [], []
@@ -121,8 +135,9 @@ class FeatureSpace:
             enc.add(self.n_occ + s, ESSENTIAL_WEIGHT * confidence)
             enc.skills.add(s)
             enc.essential.add(s)
+        optional = self.optional_weight(len(o.optional)) * confidence
         for s in o.optional:
-            enc.add(self.n_occ + s, OPTIONAL_WEIGHT * confidence)
+            enc.add(self.n_occ + s, optional)
         enc.covers.update(o.essential)
         enc.covers.update(o.optional)
 

@@ -31,7 +31,7 @@ from services.matcher.domain.associations import (
 from services.matcher.domain.catalogue import Catalogue
 from services.matcher.domain.catalogue_index import KINDS, CatalogueIndex, CatalogueIndexer
 from services.matcher.domain.features import Encoded, FeatureSpace
-from services.matcher.domain.gaps import GapPlan, plan_gaps
+from services.matcher.domain.gaps import NEAR_MISS_RELEVANCE, GapPlan, plan_gaps
 from services.matcher.domain.linking import Linker
 from services.matcher.domain.model import NearMissItem, Opener, RankedOpportunity, RankingResult
 from services.matcher.domain.rules import (
@@ -119,7 +119,7 @@ class Ranker:
         citizen = self.space.profile(profile)
         home = home_of(profile, self.postcodes)
         relevance = self.relevance(citizen, ci)
-        sc = screen(profile, ci, home)
+        sc = screen(profile, ci, home, _screened(ci, relevance))
         scored = apply_strategy(profile, ci, relevance, sc)
         gaps = plan_gaps(self.space, ci, relevance, sc, citizen.skills)
         for e, s in gaps.score.items():
@@ -529,6 +529,18 @@ class Ranker:
 
 
 _BLOCK = 256
+
+
+def _screened(ci: CatalogueIndex, relevance: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
+    """The positions a ranking can use, so only they are screened: the relevant enough (for the
+    floor and for gap planning's near-miss jobs), every education step and every association."""
+    always = ci.derived.get("ranking.always")
+    if always is None:
+        always = np.flatnonzero((ci.kind == _EDUCATION) | (ci.kind == _ASSOCIATION))
+        ci.derived["ranking.always"] = always
+    assert isinstance(always, np.ndarray)
+    relevant = np.flatnonzero(relevance >= min(MIN_RELEVANCE, NEAR_MISS_RELEVANCE))
+    return np.union1d(relevant, always) if always.size else relevant
 
 
 def _first_slice(top_n: int) -> int:
