@@ -77,7 +77,8 @@ class Profiles(Protocol):
         now: set[uuid.UUID],
         was: set[uuid.UUID],
     ) -> None: ...
-    async def declined(self, opportunity_id: uuid.UUID, citizen_id: uuid.UUID) -> None: ...
+    async def answered(self, opportunity_id: uuid.UUID, citizen_id: uuid.UUID) -> None: ...
+    async def answered_by(self, citizen_id: uuid.UUID) -> set[uuid.UUID]: ...
     async def set_busy(self, citizen_id: uuid.UUID, busy: bool) -> None: ...
 
 
@@ -195,11 +196,12 @@ def _still_fitting(
     current: MatchProposed | None,
     added: set[uuid.UUID],
     result: RankingResult,
+    answered: set[uuid.UUID],
 ) -> list[RankedOpportunity]:
-    """Reverse-match proposals the new ranking did not list, kept while they still fit."""
+    """Reverse-match proposals the new ranking did not list, kept while they still fit (and unanswered)."""
     if deps.fit is None or current is None:
         return []
-    listed = {r.opportunity_id for r in result.proposals}
+    listed = {r.opportunity_id for r in result.proposals} | answered
     kept = []
     for p in current.proposals:
         opportunity = deps.catalogue.get(p.opportunity_id)
@@ -252,25 +254,28 @@ async def _rank_locked(
     quiet: bool,
 ) -> None:
     # Independent reads, so their round trips to Redis overlap.
-    opening, earlier, now = await asyncio.gather(
+    opening, earlier, now, answered = await asyncio.gather(
         deps.keys.open_profile(citizen_id, profile),
         deps.profiles.holds(citizen_id),
         load_current(deps, citizen_id),
+        deps.profiles.answered_by(citizen_id),
         return_exceptions=True,
     )
     if isinstance(opening, CitizenGone):
         log.info("citizen %s was erased; no ranking", citizen_id)
         return
-    for got in (opening, earlier, now):
+    for got in (opening, earlier, now, answered):
         if isinstance(got, BaseException):
             raise got
     assert not isinstance(opening, BaseException) and not isinstance(earlier, BaseException)
-    assert not isinstance(now, BaseException)
+    assert not isinstance(now, BaseException) and not isinstance(answered, BaseException)
     current, added = now
     # A proposal the citizen holds keeps its id (and so its hold and its lifecycle) while it is proposed.
     keep = {p.opportunity_id: p.proposal_id for p in [*current.proposals, *current.associations]} if current else {}
-    result = await propose(deps.rank, opening, deps.catalogue, deps.capacity, trigger.event_id, top_n, keep)
-    extra = _still_fitting(deps, opening, current, added, result)
+    result = await propose(
+        deps.rank, opening, deps.catalogue, deps.capacity, trigger.event_id, top_n, keep, answered=answered
+    )
+    extra = _still_fitting(deps, opening, current, added, result, answered)
     if extra:
         result = replace(result, proposals=sorted([*result.proposals, *extra], key=lambda r: -r.score))
     event = build_match_proposed(trigger, citizen_id, profile, result, len(deps.catalogue), keep)
@@ -305,11 +310,12 @@ async def _rank_locked(
 async def follow_lifecycle(deps: MatcherDeps, event: ProposalTransitioned | SealedProposalTransitioned) -> None:
     """A hold lasts until its proposal leaves the running; a yes makes it permanent; an offer renews it.
 
-    Reverse matching follows too: a decline is never offered again, and a citizen in a started job or
-    placement is offered nothing new until it ends.
+    Both rankings follow too: an opportunity the citizen said yes or no to is never proposed to them
+    again (the yes lives on in its own lifecycle), and a citizen in a started job or placement is
+    offered nothing new by reverse matching until it ends.
     """
-    if event.to_state == "declined":
-        await deps.profiles.declined(event.opportunity_id, event.citizen_id)
+    if event.to_state in ("accepted", "declined"):
+        await deps.profiles.answered(event.opportunity_id, event.citizen_id)
     if event.to_state in ("started", "ended"):
         await deps.profiles.set_busy(event.citizen_id, event.to_state == "started")
         if deps.reverse is not None:
@@ -371,6 +377,7 @@ async def on_citizen_event(deps: MatcherDeps, event: CitizenEvent, outbox: Outbo
             )
         await _rank_and_publish(deps, outbox, event, event.citizen_id, profile, event.top_n)
     elif isinstance(event, ProposalDeclined):
+        await deps.profiles.answered(event.opportunity_id, event.citizen_id)
         await deps.capacity.release(event.opportunity_id, event.proposal_id)
     elif isinstance(event, ProposalTransitioned):
         await follow_lifecycle(deps, event)

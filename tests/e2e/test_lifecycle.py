@@ -159,6 +159,9 @@ async def test_approve_accept_share_answer_start_end_and_the_hold_is_released_on
         refused = await w.step(f"/v1/proposals/{proposal_id}/answer", citizen, {"answer": "decline"})
         assert (refused.status_code, refused.json()["state"]) == (409, "ended")
 
+        # The place is free again, but the citizen who said yes is never proposed the same job again.
+        assert opportunity_id not in await w.fresh_ranking(citizen_id)
+
         async def freed() -> list[str] | None:
             return await w.fresh_ranking(other) or None
 

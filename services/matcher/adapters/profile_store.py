@@ -67,7 +67,7 @@ class ProfileStore:
             await pipe.execute()
 
     async def excluded(self, opportunity_id: uuid.UUID) -> set[uuid.UUID]:
-        """Citizens who declined this opportunity or hold a current proposal for it."""
+        """Citizens who answered this opportunity (yes or no) or hold a current proposal for it."""
         found = await self._r.sunion([f"{self._p}proposed:{opportunity_id}", f"{self._p}declined:{opportunity_id}"])
         return {uuid.UUID(c.decode() if isinstance(c, bytes) else c) for c in found}
 
@@ -76,8 +76,20 @@ class ProfileStore:
         found = await self._r.smembers(f"{self._p}proposed:{opportunity_id}")
         return {uuid.UUID(c.decode() if isinstance(c, bytes) else c) for c in found}
 
-    async def declined(self, opportunity_id: uuid.UUID, citizen_id: uuid.UUID) -> None:
-        await self._r.sadd(f"{self._p}declined:{opportunity_id}", str(citizen_id))
+    async def answered(self, opportunity_id: uuid.UUID, citizen_id: uuid.UUID) -> None:
+        """The citizen said yes or no to this opportunity: no ranking offers it to them again.
+
+        (The per-opportunity set keeps its first name, from when only a no counted.)
+        """
+        async with self._r.pipeline(transaction=False) as pipe:
+            pipe.sadd(f"{self._p}declined:{opportunity_id}", str(citizen_id))
+            pipe.sadd(f"{self._p}answered:{citizen_id}", str(opportunity_id))
+            await pipe.execute()
+
+    async def answered_by(self, citizen_id: uuid.UUID) -> set[uuid.UUID]:
+        """The opportunities the citizen has said yes or no to."""
+        found = await self._r.smembers(f"{self._p}answered:{citizen_id}")
+        return {uuid.UUID(o.decode() if isinstance(o, bytes) else o) for o in found}
 
     async def set_busy(self, citizen_id: uuid.UUID, busy: bool) -> None:
         if busy:
@@ -98,6 +110,7 @@ class ProfileStore:
             f"{self._p}holds:{citizen_id}",
             f"{self._p}current:{citizen_id}",
             f"{self._p}added:{citizen_id}",
+            f"{self._p}answered:{citizen_id}",
         )
         await self._r.srem(f"{self._p}citizens", str(citizen_id))
         await self._r.srem(f"{self._p}busy", str(citizen_id))

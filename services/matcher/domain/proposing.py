@@ -9,7 +9,7 @@ hears of a newcomer only after the citizen says yes.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 
 from services.matcher.domain import reasons as text
@@ -34,13 +34,23 @@ async def propose(
     trigger_id: uuid.UUID,
     top_n: int,
     keep: Mapping[uuid.UUID, uuid.UUID] | None = None,
+    *,
+    answered: Collection[uuid.UUID] = (),
 ) -> RankingResult:
     """The ranking as it goes out: the best `top_n` with room (a place held for each).
 
     `keep` maps an opportunity the citizen already holds a proposal for to that proposal's id: a
     re-ranking that still proposes it keeps the proposal (its id, its hold and its lifecycle).
+    `answered` are the opportunities the citizen said yes or no to: never proposed again (a yes
+    goes on in its own lifecycle, which a newer ranking never retracts).
     """
     ranked = rank(profile, catalogue, top_n * CANDIDATES_PER_PROPOSAL)
+    if answered:
+        ranked = replace(
+            ranked,
+            proposals=[r for r in ranked.proposals if r.opportunity_id not in answered],
+            associations=[r for r in ranked.associations if r.opportunity_id not in answered],
+        )
 
     def pid(item: RankedOpportunity) -> uuid.UUID:
         return (keep or {}).get(item.opportunity_id) or proposal_id(trigger_id, item.opportunity_id)

@@ -58,6 +58,9 @@ class Profiles:
     async def mark_processed_many(self, event_ids: list[uuid.UUID]) -> None:
         self.marked.extend(event_ids)
 
+    async def answered(self, opportunity_id: uuid.UUID, citizen_id: uuid.UUID) -> None:
+        return None
+
 
 class Keys:
     async def is_erased(self, citizen_id: uuid.UUID) -> bool:

@@ -184,3 +184,20 @@ def test_a_kind_with_no_proposal_names_the_step_that_opens_the_most(ranked: dict
     assert named
     for note in named:
         assert "åbne flest døre" in note.text_da and "open the most doors" in note.text_en
+
+
+def test_an_opportunity_the_citizen_answered_is_never_proposed_again(ranker: Ranker, demo: Catalogue) -> None:
+    """A yes goes on in its own lifecycle and a no is final: a re-ranking proposes neither again."""
+    name = "truck_driver"
+    profile = CitizenProfile.model_validate(CITIZENS[name])
+
+    def by(p: CitizenProfile, c: Catalogue, n: int) -> RankingResult:
+        return ranker.rank(p, c, top_n=n)
+
+    first = asyncio.run(propose(by, profile, demo, Unlimited(), uuid.uuid4(), 5))
+    assert len(first.proposals) >= 2 and first.associations, name
+    yes, no = first.proposals[0].opportunity_id, first.proposals[-1].opportunity_id
+    club = first.associations[0].opportunity_id
+    again = asyncio.run(propose(by, profile, demo, Unlimited(), uuid.uuid4(), 5, answered={yes, no, club}))
+    assert {yes, no, club}.isdisjoint(r.opportunity_id for r in [*again.proposals, *again.associations])
+    assert len(again.proposals) >= len(first.proposals) - 2  # the rest of the ranking is still there
