@@ -117,3 +117,18 @@ def test_only_the_municipality_asked_for_is_counted() -> None:
     here = [person() for _ in range(6)]
     there = [person().model_copy(update={"municipality": "101"}) for _ in range(9)]
     assert _row(build([*here, *there], "316", YEAR, Targets()), "citizens").total == 6  # type: ignore[attr-defined]
+
+
+def test_a_follow_up_counts_from_a_job_start_or_from_a_placement_that_ended_in_a_hire() -> None:
+    from services.intake.kpi import job_started_on
+    from shared.contracts import OpportunityKind
+
+    job, placement = OpportunityKind.ORDINARY_JOB, OpportunityKind.LANGUAGE_PLACEMENT
+    april, june = dt.date(2026, 4, 1), dt.date(2026, 6, 1)
+    assert job_started_on(job, [("interested", None, None), ("started", april, None)]) == april
+    assert job_started_on(job, [("started", april, None), ("ended", june, "hired")]) == april  # the job's own start
+    assert job_started_on(job, [("interested", None, None)]) is None
+    assert job_started_on(placement, [("started", april, None)]) is None  # a placement is not a job
+    assert job_started_on(placement, [("started", april, None), ("ended", june, "completed")]) is None
+    assert job_started_on(placement, [("started", april, None), ("ended", june, "hired")]) == june
+    assert job_started_on(OpportunityKind.ASSOCIATION_ACTIVITY, [("started", april, None)]) is None

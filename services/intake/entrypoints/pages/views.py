@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from services.intake import handlers, lifecycle_views, reads
+from services.intake import kpi as kpi_use_cases
 from services.intake import privacy as privacy_use_cases
 from services.intake.adapters.esco_client import SuggestUnavailable
 from services.intake.domain.access import Forbidden, NotFound, Principal, Role
@@ -264,10 +265,17 @@ async def citizen_page(request: Request, citizen_id: uuid.UUID, caller: Caller) 
         profile=found[1] if found else None,
         ranking=ranking,
         states={e.proposal_id: e for e in entries},
+        follow_ups={e.proposal_id for e in entries if _job_started(e)},
         earlier=[e for e in entries if e.proposal_id not in current and e.proposal is not None],
         notice=request.query_params.get("notice"),
         today=dt.date.today().isoformat(),
     )
+
+
+def _job_started(entry: lifecycle_views.LifecycleEntry) -> bool:
+    """The employment follow-up form belongs on jobs that started (not on placements, steps or associations)."""
+    steps = [(h.to_state, h.date, h.outcome) for h in entry.history]
+    return kpi_use_cases.job_started_on(entry.kind, steps) is not None
 
 
 @router.post("/citizens/{citizen_id}/match")
