@@ -359,5 +359,6 @@ def include_pages(app: FastAPI, auth: PageAuth) -> None:
     app.state.pages = auth
     app.mount(f"{PAGE_PREFIX}/static", StaticFiles(directory=HERE / "static"), name="page-static")
     app.include_router(router)
-    app.include_router(steps.router)
+    # Before the steps: `/proposals/{id}/follow-up` would otherwise match the steps' `/proposals/{id}/{step}`.
     app.include_router(kpi_pages.router)
+    app.include_router(steps.router)
