@@ -15,6 +15,7 @@ from types import FrameType
 
 import httpx
 
+from brobygger import demo_history
 from brobygger.demo import load_demo
 from brobygger.infra import (
     LocalInfra,
@@ -134,6 +135,9 @@ def run(workdir: Path, api_port: int, demo: bool, ready_timeout_s: float = 120.0
         if demo:
             print("Loading the Holbæk demo catalogue ...", flush=True)
             load_demo(api)
+            pasts = demo_history.history()
+            events = demo_history.load(api, env, pasts)
+            print(f"  {len(pasts)} invented citizens with {events} past events, for the KPI report", flush=True)
             _warm_suggestions(api)
         print(
             "\n".join(
