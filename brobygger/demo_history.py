@@ -1,13 +1,13 @@
-"""The demo's past: invented citizens of Holbæk's integration programme and what happened to them, so the
-KPI report shows figures instead of "<5".
+"""The demo's past: invented citizens of Holbæk's integration programme and what happened to them before
+Brobygger, so the KPI report shows figures instead of "<5".
 
 Everyone here is fictional ("Fiktiv borger 001" …), made from a fixed seed and today's date, so the same day
 gives the same demo. Each is registered through the intake API like any citizen (programme start, Danish
-tests, the audit-only gender and origin group); they consent to association proposals only, so they hold no
-job places that the demo's own citizens need. What happened before Brobygger (jobs and placements started
-and ended, associations joined, employment follow-ups) is written the way intake writes its own lifecycle
-events: sealed with the citizen's key, on the citizens topic, dated when it happened. Those records name
-past opportunities that are no longer in the catalogue.
+tests, the audit-only gender and origin group). They want no new proposals (no consent), so they hold no
+place the demo's own citizens need, and the report's "proposals made" and "accepted" stay Brobygger's own.
+What happened before (jobs and placements started and ended, association activities joined, employment
+follow-ups) is written the way intake writes its own lifecycle events: sealed with the citizen's key, on the
+citizens topic, dated when it happened. Those records name past opportunities no longer in the catalogue.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ ORIGINS = (
 @dataclass(frozen=True)
 class Step:
     kind: OpportunityKind
-    to_state: Literal["accepted", "started", "ended"]
+    to_state: Literal["started", "ended"]
     on: dt.date
     opportunity: int
     outcome: Literal["hired", "completed", "dropped_out"] | None = None
@@ -98,7 +98,7 @@ def history(today: dt.date | None = None, people: int = PEOPLE) -> list[Past]:
         tests = []
         if years_in > 1 and rng.random() < 0.75:
             taken = _day_between(rng, start + dt.timedelta(days=300), min(today, start + dt.timedelta(days=1700)))
-            test = rng.choice(["PD2", "PD3", "Danskprøve 2"])
+            test = rng.choice(["PD2", "PD2", "PD3", "studieproeve"])
             tests.append({"test": test, "date": taken.isoformat(), "passed": True})
         elif years_in > 1 and rng.random() < 0.4:
             tests.append({"test": "PD2", "date": (start + dt.timedelta(days=400)).isoformat(), "passed": False})
@@ -117,7 +117,7 @@ def history(today: dt.date | None = None, people: int = PEOPLE) -> list[Past]:
         if rng.random() < 0.3:
             joined = _day_between(rng, max(start, year_start), recent)
             opp = rng.randrange(1, 20)
-            past.steps.append(Step(OpportunityKind.ASSOCIATION_ACTIVITY, "accepted", joined, opp))
+            past.steps.append(Step(OpportunityKind.ASSOCIATION_ACTIVITY, "started", joined, opp))
         out.append(past)
     return out
 
@@ -136,7 +136,7 @@ def _profile(rng: random.Random, n: int, start: dt.date, tests: list[dict[str, A
             "ordinary_job": False,
             "language_placement": False,
             "education_step": False,
-            "association_activity": True,
+            "association_activity": False,
         },
         "interests": [rng.choice(["fodbold", "strikning", "madlavning", "løb", "havearbejde"])],
         "preferred_language": "da",
@@ -145,7 +145,7 @@ def _profile(rng: random.Random, n: int, start: dt.date, tests: list[dict[str, A
         "audit": {
             "gender": _pick(rng, GENDERS),
             "origin_group": _pick(rng, ORIGINS),
-            "age_band": rng.choice(["18-24", "25-29", "30-39", "40-49", "50+"]),
+            "age_band": rng.choice(["18-24", "25-29", "30-39", "40-49", "50-64"]),
         },
     }
 
@@ -153,7 +153,6 @@ def _profile(rng: random.Random, n: int, start: dt.date, tests: list[dict[str, A
 def _job(rng: random.Random, past: Past, begun: dt.date, today: dt.date, year_start: dt.date) -> None:
     opp = rng.randrange(1, 60)
     kind = OpportunityKind.ORDINARY_JOB
-    past.steps.append(Step(kind, "accepted", begun - dt.timedelta(days=rng.randint(7, 30)), opp))
     past.steps.append(Step(kind, "started", begun, opp))
     employed = True
     for months, keeps in ((3, 0.78), (6, 0.8), (12, 0.85)):
@@ -168,7 +167,6 @@ def _job(rng: random.Random, past: Past, begun: dt.date, today: dt.date, year_st
 def _placement(rng: random.Random, past: Past, begun: dt.date, today: dt.date) -> None:
     opp = 100 + rng.randrange(1, 30)
     kind = OpportunityKind.LANGUAGE_PLACEMENT
-    past.steps.append(Step(kind, "accepted", begun - dt.timedelta(days=rng.randint(7, 21)), opp))
     past.steps.append(Step(kind, "started", begun, opp))
     ends = begun + dt.timedelta(weeks=13)
     if ends <= today:
@@ -183,8 +181,8 @@ def _at(day: dt.date) -> dt.datetime:
 def events(past: Past, citizen_id: uuid.UUID) -> list[Event]:
     """The lifecycle steps and follow-ups as intake writes them (before sealing), with stable ids."""
     out: list[Event] = []
-    before = {"accepted": "offered", "started": "interested", "ended": "started"}
-    action = {"accepted": "accept", "started": "start", "ended": "end"}
+    before = {"started": "interested", "ended": "started"}
+    action = {"started": "start", "ended": "end"}
     for i, s in enumerate(past.steps):
         proposal = uuid.uuid5(NAMESPACE, f"{citizen_id}:{s.kind.value}:{s.opportunity}")
         out.append(
@@ -201,10 +199,10 @@ def events(past: Past, citizen_id: uuid.UUID) -> list[Event]:
                 to_state=s.to_state,
                 actor_role="caseworker",
                 actor_id=ACTOR,
-                on_date=s.on if s.to_state != "accepted" else None,
+                on_date=s.on,
                 outcome=s.outcome,
                 releases_capacity=s.to_state == "ended",
-                commits_capacity=s.to_state == "accepted",
+                commits_capacity=False,
             )
         )
     for i, f in enumerate(past.follow_ups):
@@ -224,7 +222,7 @@ def events(past: Past, citizen_id: uuid.UUID) -> list[Event]:
 
 
 def load(api: str, env: Mapping[str, str], pasts: list[Past]) -> int:
-    """Register the invented citizens, then write their past; the number of past events written."""
+    """Register the invented citizens and write their past; returns the number of past events written."""
     token = mint("admin", DEMO_SUBJECT, ttl_minutes=30)
     with httpx.Client(base_url=api.rstrip("/"), timeout=30, headers={"Authorization": f"Bearer {token}"}) as client:
         ids = register(client, pasts)

@@ -134,10 +134,8 @@ def run(workdir: Path, api_port: int, demo: bool, ready_timeout_s: float = 120.0
         api = f"http://127.0.0.1:{ports['intake']}"
         if demo:
             print("Loading the Holbæk demo catalogue ...", flush=True)
-            load_demo(api)
             pasts = demo_history.history()
-            events = demo_history.load(api, env, pasts)
-            print(f"  {len(pasts)} invented citizens with {events} past events, for the KPI report", flush=True)
+            load_demo(api, before_intakes=lambda: demo_history.load(api, env, pasts))
             _warm_suggestions(api)
         print(
             "\n".join(
