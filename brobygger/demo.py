@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
@@ -28,13 +27,10 @@ def load_demo(
     timeout_s: float = 30.0,
     echo: bool = True,
     token: str | None = None,
-    before_intakes: Callable[[], int] | None = None,
 ) -> dict[str, int]:
     """POST every opportunity, then the sample intakes. Idempotency keys make a second load a no-op.
 
-    Without `token` it mints a short-lived local admin token (local mode, the local key). `before_intakes`
-    (the invented past, `brobygger.demo_history.load`) runs between the two and returns its event count,
-    so the sample intakes are the newest in the caseload.
+    Without `token` it mints a short-lived local admin token (local mode, the local key).
     """
     data = load_demo_data()
     counts = {"opportunities": 0, "intakes": 0}
@@ -49,10 +45,6 @@ def load_demo(
             counts["opportunities"] += 1
         if echo:
             print(f"  loaded {counts['opportunities']} opportunities", flush=True)
-        if before_intakes is not None:
-            counts["past_events"] = before_intakes()
-            if echo:
-                print(f"  invented citizens with {counts['past_events']} past events, for the KPI report", flush=True)
         samples = data["intakes"] if intakes is None else data["intakes"][:intakes]
         for n, profile in enumerate(samples):
             response = client.post("/v1/citizens", json=profile, headers={"Idempotency-Key": f"demo-intake-{n}"})

@@ -17,6 +17,7 @@ import datetime as dt
 import random
 import uuid
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -230,14 +231,17 @@ def load(api: str, env: Mapping[str, str], pasts: list[Past]) -> int:
 
 
 def register(client: httpx.Client, pasts: list[Past]) -> dict[int, uuid.UUID]:
-    """Register each invented citizen through the intake API (idempotent: a second load changes nothing)."""
-    ids: dict[int, uuid.UUID] = {}
-    for past in pasts:
+    """Register each invented citizen through the intake API, a few at a time (idempotent: a second load
+    changes nothing)."""
+
+    def one(past: Past) -> tuple[int, uuid.UUID]:
         r = client.post("/v1/citizens", json=past.profile, headers={"Idempotency-Key": f"demo-history-{past.n}"})
         if r.status_code >= 400:
             raise RuntimeError(f"the intake API refused invented citizen {past.n}: {r.status_code} {r.text[:300]}")
-        ids[past.n] = uuid.UUID(r.json()["citizen_id"])
-    return ids
+        return past.n, uuid.UUID(r.json()["citizen_id"])
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return dict(pool.map(one, pasts))
 
 
 def publish(env: Mapping[str, str], pasts: list[Past], ids: dict[int, uuid.UUID]) -> int:

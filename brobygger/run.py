@@ -134,8 +134,10 @@ def run(workdir: Path, api_port: int, demo: bool, ready_timeout_s: float = 120.0
         api = f"http://127.0.0.1:{ports['intake']}"
         if demo:
             print("Loading the Holbæk demo catalogue ...", flush=True)
-            pasts = demo_history.history()
-            load_demo(api, before_intakes=lambda: demo_history.load(api, env, pasts))
+            load_demo(api)
+            # After the sample intakes, so the matcher ranks those first.
+            written = demo_history.load(api, env, demo_history.history())
+            print(f"  {demo_history.PEOPLE} invented citizens, {written} past events (the KPI report)", flush=True)
             _warm_suggestions(api)
         print(
             "\n".join(

@@ -185,7 +185,8 @@ async def caseload(request: Request, caller: Caller) -> HTMLResponse:
     p = request.query_params
     status = p.get("status") if p.get("status") in STATUSES else None
     page_no = int(p["page"]) if p.get("page", "").isdigit() and int(p["page"]) > 0 else 1
-    query = CaseQuery(q=p.get("q", "")[:100], status=status, sort="-registered", page=page_no)  # type: ignore[arg-type]
+    # Those with proposals waiting for the caseworker first (most first), then the newest.
+    query = CaseQuery(q=p.get("q", "")[:100], status=status, sort="-waiting", page=page_no)  # type: ignore[arg-type]
     try:
         found = await reads.caseload_page(_reads(request), caller, query, None, _correlation())
     except (Forbidden, NotFound) as exc:
