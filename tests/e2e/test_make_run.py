@@ -58,6 +58,7 @@ def test_make_run_starts_serves_and_stops_cleanly(tmp_path: Path) -> None:
         assert httpx.get(f"{api.group(1)}/docs-assets/swagger-ui-bundle.js", timeout=5).status_code == 200
         assert f"{api.group(1)}/app" in text  # the web pages' address
         assert "Log ind" in httpx.get(f"{api.group(1)}/app/login", timeout=5).text
+        _the_kpi_report_shows_figures(api.group(1), text)
         family = psutil.Process(proc.pid).children(recursive=True)
         names = " ".join(" ".join(p.cmdline()) for p in family)
         assert "tansu" in names and "redis-server" in names and "brobygger.cli intake" in names
@@ -72,3 +73,36 @@ def test_make_run_starts_serves_and_stops_cleanly(tmp_path: Path) -> None:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+#: The report's main indicators: the demo's invented past must give each a figure, not "<5".
+MAIN_KPIS = (
+    "citizens",
+    "job_started",
+    "placement_started",
+    "association_joined",
+    "followed_12",
+    "employed_12",
+    "danish_within_5",
+    "in_work_3_years",
+)
+
+
+def _the_kpi_report_shows_figures(api: str, printed: str) -> None:
+    token = re.search(r"Caseworker token \(Holbæk, 12 h\): (\S+)", printed)
+    assert token, printed
+    headers = {"Authorization": f"Bearer {token.group(1)}"}
+    deadline = time.monotonic() + 60  # the read model follows the topics
+    while True:
+        report = httpx.get(f"{api}/v1/kpi", headers=headers, timeout=5).json()
+        missing = [k for k in MAIN_KPIS if not isinstance(report["rows"][k]["total"], int)]
+        if not missing or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert missing == [], f"still suppressed or missing: {missing}"
+    assert report["rows"]["citizens"]["total"] >= 200
+    for rate in ("rate_employed_12", "rate_danish_within_5", "rate_association", "rate_in_work_3_years"):
+        assert isinstance(report["rates"][rate]["total"], float), rate
+    assert isinstance(report["rows"]["job_started"]["by_gender"]["female"], int)
+    page = httpx.get(f"{api}/v1/kpi", params={"format": "csv"}, headers=headers, timeout=5).text
+    assert "Fiktiv" not in page and "fiktiv" not in page  # no name in the report
