@@ -31,12 +31,8 @@ run: $(STAMP)
 	$(BIN)/brobygger run $(RUN_ARGS)
 
 ## test: the whole suite, over a real broker, Redis, SMTP and HTTP started by the tests
-# Known issue: tests/e2e/test_reverse.py times out when it runs after the other end-to-end tests on the
-# same broker and Redis, and passes in a session of its own (cause not found yet; see the issue notes).
-# Until that is fixed it runs, for real, in a second pytest session.
 test: $(STAMP) browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS) --ignore=tests/e2e/test_reverse.py
-	@if [ -z "$(PYTEST_ARGS)" ]; then $(BIN)/python -m pytest tests/e2e/test_reverse.py; fi
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## lint: ruff and mypy --strict
 lint: $(STAMP)

@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from faststream.kafka import KafkaBroker
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from shared import background
 from shared.guard import MessageGuard
 from shared.messaging import start_consumers, stop_consumers
 from shared.settings import CommonSettings
@@ -94,10 +95,7 @@ class Consumers:
         try:
             yield
         finally:
-            if not self._task.done():
-                self._task.cancel()
-            with contextlib.suppress(BaseException):
-                await self._task
+            await background.stop(self._task)
             await stop_consumers(self.broker, self.guard, self.shutdown_timeout_s)
 
     async def _start(self) -> None:

@@ -48,6 +48,7 @@ from services.intake.lifecycle import erase as lifecycle_erase
 from services.intake.lifecycle_views import ViewDeps
 from services.intake.privacy import PrivacyDeps, SealingAudit
 from services.intake.reads import ReadDeps
+from shared import background
 from shared.crypto import KeyRing, KeySettings, KeyStore
 from shared.deadletters import RedisReplayLedger
 from shared.messaging import MessageGuard, build_broker
@@ -210,9 +211,7 @@ def bootstrap(
             async with consumers.running():
                 yield
         finally:
-            if sweep is not None:
-                sweep.cancel()
-                await asyncio.gather(sweep, return_exceptions=True)
+            await background.stop(sweep)
             await broker.stop()
             await redis_client.aclose()
             metrics.stop()

@@ -29,6 +29,7 @@ from services.matcher.entrypoints.suggest import LazySuggester
 from services.matcher.entrypoints.suggest import router as suggest_router
 from services.matcher.handlers import MatcherDeps
 from services.matcher.reverse import ReverseMatcher
+from shared import background
 from shared.contracts import CitizenProfile
 from shared.crypto import CitizenErased, KeyRing, KeySettings, KeyStore
 from shared.deadletters import RedisReplayLedger
@@ -139,9 +140,7 @@ def bootstrap(
             await start_following()
             await reverse_loop  # runs until the service stops (this task is cancelled then)
         finally:
-            reverse_loop.cancel()
-            with contextlib.suppress(BaseException):
-                await reverse_loop
+            await background.stop(reverse_loop)
 
     async def start_following() -> None:
         await follower.start()
@@ -158,9 +157,7 @@ def bootstrap(
             try:
                 yield
             finally:
-                preparing.cancel()
-                with contextlib.suppress(BaseException):
-                    await preparing
+                await background.stop(preparing)
         await follower.stop()
         await store_client.aclose()
 

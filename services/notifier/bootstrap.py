@@ -20,6 +20,7 @@ from services.notifier.domain.compose import Contact
 from services.notifier.entrypoints.stream import register_subscribers
 from services.notifier.ports import MailSender, NotifierDeps
 from services.notifier.sending import sweep_forever
+from shared import background
 from shared.contracts import Event
 from shared.crypto import CitizenErased, KeyRing, KeySettings, KeyStore, unseal
 from shared.deadletters import RedisReplayLedger
@@ -92,8 +93,7 @@ def bootstrap(
                 yield
             finally:
                 log.info("notifier stopping: finishing in-flight records")
-                sweeper.cancel()
-                await asyncio.gather(sweeper, return_exceptions=True)
+                await background.stop(sweeper)
         await store_client.aclose()
 
     async def readiness() -> dict[str, object]:

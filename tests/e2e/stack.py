@@ -221,4 +221,4 @@ async def running_stack(
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
             if sys.exc_info()[1] is None:  # never hide the test's own failure
-                raise AssertionError(f"{len(pending)} service(s) did not stop within {STOP_TIMEOUT_S:g} s; tasks printed")
+                raise AssertionError(f"{len(pending)} service(s) did not stop in {STOP_TIMEOUT_S:g} s; tasks printed")

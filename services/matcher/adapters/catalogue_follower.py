@@ -14,7 +14,6 @@ partition and is retried with backoff. No offsets are committed: every start rep
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -22,6 +21,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 from faststream.kafka.security import parse_security
 
+from shared import background
 from shared.messaging import kafka_security
 from shared.settings import KafkaSettings
 
@@ -95,9 +95,6 @@ class CatalogueFollower:
         return None
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+        await background.stop(self._task)
         if self._consumer is not None:
             await self._consumer.stop()
