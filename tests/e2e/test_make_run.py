@@ -13,6 +13,7 @@ import httpx
 import psutil
 import pytest
 
+from brobygger.demo_history import MAIN_KPIS
 from brobygger.infra import free_port
 
 pytestmark = pytest.mark.e2e
@@ -73,19 +74,6 @@ def test_make_run_starts_serves_and_stops_cleanly(tmp_path: Path) -> None:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-
-
-#: The report's main indicators: the demo's invented past must give each a figure, not "<5".
-MAIN_KPIS = (
-    "citizens",
-    "job_started",
-    "placement_started",
-    "association_joined",
-    "followed_12",
-    "employed_12",
-    "danish_within_5",
-    "in_work_3_years",
-)
 
 
 def _the_kpi_report_shows_figures(api: str, printed: str) -> None:
