@@ -15,7 +15,7 @@ from shared.contracts.profile import CitizenProfileInput
 TODAY = dt.date(2026, 11, 30)
 
 
-def _facts(past: Past) -> kpi.KpiFacts:
+def facts_of(past: Past, today: dt.date = TODAY) -> kpi.KpiFacts:
     """What intake's KPI read model keeps of one invented citizen, from the same events the demo writes."""
     citizen = uuid.uuid5(uuid.NAMESPACE_URL, f"demo-history-test-{past.n}")
     happened = events(past, citizen)
@@ -27,7 +27,7 @@ def _facts(past: Past) -> kpi.KpiFacts:
         municipality=profile.municipality_code,
         gender=profile.audit.gender,
         origin_group=profile.audit.origin_group,
-        registered_at=dt.datetime.combine(TODAY, dt.time(9), tzinfo=dt.UTC),
+        registered_at=dt.datetime.combine(today, dt.time(0), tzinfo=dt.UTC),
         programme_start=profile.programme_start,
         danish_tests=[kpi.KpiTest(test=t.test, date=t.date, passed=t.passed) for t in profile.danish_tests],
         steps=steps,
@@ -52,7 +52,7 @@ def test_the_invented_citizens_are_valid_fictional_and_the_same_for_the_same_day
 
 def test_the_report_over_the_invented_past_shows_figures_for_its_main_indicators() -> None:
     report = kpi.build(
-        [_facts(p) for p in history(TODAY)], "316", kpi.Period(dt.date(2026, 1, 1), TODAY), kpi.Targets()
+        [facts_of(p) for p in history(TODAY)], "316", kpi.Period(dt.date(2026, 1, 1), TODAY), kpi.Targets()
     )
     rows = {r.key: r for r in report.rows}
     for key in (*MAIN_KPIS, "cohort_3_years"):
