@@ -21,7 +21,12 @@ def load_demo_data() -> dict[str, Any]:
 
 
 def load_demo(
-    api: str, *, intakes: int | None = None, timeout_s: float = 30.0, echo: bool = True, token: str | None = None
+    api: str,
+    *,
+    intakes: int | None = None,
+    timeout_s: float = 30.0,
+    echo: bool = True,
+    token: str | None = None,
 ) -> dict[str, int]:
     """POST every opportunity, then the sample intakes. Idempotency keys make a second load a no-op.
 

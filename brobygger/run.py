@@ -15,6 +15,7 @@ from types import FrameType
 
 import httpx
 
+from brobygger import demo_history
 from brobygger.demo import load_demo
 from brobygger.infra import (
     LocalInfra,
@@ -134,6 +135,9 @@ def run(workdir: Path, api_port: int, demo: bool, ready_timeout_s: float = 120.0
         if demo:
             print("Loading the Holbæk demo catalogue ...", flush=True)
             load_demo(api)
+            # After the sample intakes, so the matcher ranks those first.
+            written = demo_history.load(api, env, demo_history.history())
+            print(f"  {demo_history.PEOPLE} invented citizens, {written} past events (the KPI report)", flush=True)
             _warm_suggestions(api)
         print(
             "\n".join(

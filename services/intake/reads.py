@@ -69,6 +69,23 @@ async def _opened(deps: ReadDeps, event: Event) -> Event | None:
         return None
 
 
+def kpi_step(event: ProposalTransitioned) -> KpiStep:
+    """What the KPI report keeps of a lifecycle step."""
+    return KpiStep(
+        proposal_id=event.proposal_id,
+        kind=event.kind.value,
+        to_state=event.to_state,
+        at=event.occurred_at,
+        on_date=event.on_date,
+        outcome=event.outcome,
+    )
+
+
+def kpi_follow_up(event: EmploymentFollowUpRecorded) -> KpiFollowUp:
+    """What the KPI report keeps of an employment follow-up."""
+    return KpiFollowUp(months=event.months, employed=event.employed, started_on=event.started_on, at=event.occurred_at)
+
+
 async def on_citizen_event(deps: ReadDeps, received: CitizenEvent) -> None:
     """Keep the caseload (profiles with their personal part still sealed) and the KPI facts; erasures
     remove the citizen. Sealed events are opened in memory with the citizen's key."""
@@ -87,20 +104,9 @@ async def on_citizen_event(deps: ReadDeps, received: CitizenEvent) -> None:
             event.occurred_at,
         )
     elif isinstance(event, ProposalTransitioned):
-        step = KpiStep(
-            proposal_id=event.proposal_id,
-            kind=event.kind.value,
-            to_state=event.to_state,
-            at=event.occurred_at,
-            on_date=event.on_date,
-            outcome=event.outcome,
-        )
-        await deps.kpi.add_step(event.citizen_id, step)
+        await deps.kpi.add_step(event.citizen_id, kpi_step(event))
     elif isinstance(event, EmploymentFollowUpRecorded):
-        follow_up = KpiFollowUp(
-            months=event.months, employed=event.employed, started_on=event.started_on, at=event.occurred_at
-        )
-        await deps.kpi.add_follow_up(event.citizen_id, follow_up)
+        await deps.kpi.add_follow_up(event.citizen_id, kpi_follow_up(event))
     elif isinstance(event, CitizenErased):
         await asyncio.gather(deps.caseload.forget(event.citizen_id), deps.kpi.forget(event.citizen_id))
 

@@ -18,6 +18,7 @@ from services.intake.adapters.kpi_store import KpiStore
 from shared.contracts import OpportunityKind, ProposalTransitioned
 from shared.settings import CommonSettings
 from tests.conftest import InfraHandle
+from tests.e2e.lifecycle_steps import proposal_of, start
 from tests.e2e.stack import running_stack, smtp_server
 from tests.helpers import bearer, eventually, read_topic
 from tests.samples import opportunity_payload, profile_payload
@@ -110,46 +111,55 @@ async def test_the_report_counts_people_by_group_hides_groups_under_five_and_hol
         assert (await client.get("/v1/kpi", headers=bearer("company", "12345678"))).status_code == 403
 
 
-async def test_a_caseworker_records_a_follow_up_once_the_job_has_started(
+async def test_a_caseworker_records_a_follow_up_once_the_job_has_started_and_only_on_jobs(
     infra: InfraHandle, common: CommonSettings
 ) -> None:
     cvr = f"{uuid.uuid4().int % 10**8:08d}"
     company = bearer("company", cvr)
+    owner = {"type": "company", "cvr": cvr, "name": "Opfølgning ApS (test)"}
     async with (
         smtp_server() as (_, smtp_port),
         running_stack(infra, common, smtp_port, services=("intake", "matcher")) as stack,
         httpx.AsyncClient(base_url=stack.api, timeout=10) as client,
     ):
-        job = opportunity_payload(owner={"type": "company", "cvr": cvr, "name": "Opfølgning ApS (test)"})
-        assert (await client.post("/v1/opportunities", json=job, headers=bearer("admin", "a"))).status_code == 202
+        job = opportunity_payload(owner=owner, title="Rengøringsassistent (opfølgning)")
+        placement = opportunity_payload(
+            owner=owner,
+            kind="language_placement",
+            placement_type="sprogpraktik",
+            title="Sprogpraktik i rengøring (opfølgning)",
+        )
+        for payload in (job, placement):
+            r = await client.post("/v1/opportunities", json=payload, headers=bearer("admin", "a"))
+            assert r.status_code == 202, r.text
         r = await client.post("/v1/citizens", json=profile_payload(), headers=CASEWORKER)
         citizen = r.json()["citizen_id"]
+        pid = await proposal_of(client, citizen, job["title"], CASEWORKER)
+        placement_pid = await proposal_of(client, citizen, placement["title"], CASEWORKER)
 
-        async def proposal() -> str | None:
-            r = await client.get(f"/v1/citizens/{citizen}/proposals", headers=CASEWORKER)
-            found = [p["proposal_id"] for p in r.json()["proposals"] if p["owner_name"] == "Opfølgning ApS (test)"]
-            return found[0] if found else None
-
-        pid = await eventually(proposal, 60, "a proposal of the company's job")
-
-        async def tracked() -> bool:
-            return (await client.get(f"/v1/proposals/{pid}", headers=CASEWORKER)).status_code == 200
-
-        await eventually(tracked, 30, "the lifecycle to track the proposal")
         follow = f"/v1/proposals/{pid}/follow-ups"
         early = await client.post(follow, json={"months": 3, "employed": True}, headers=CASEWORKER)
         assert early.status_code == 409 and early.json()["error"] == "not_started"
 
-        steps: list[tuple[str, dict[str, Any], dict[str, str]]] = [
-            (f"/v1/citizens/{citizen}/proposals/{pid}/decision", {"decision": "approve"}, CASEWORKER),
-            (f"/v1/proposals/{pid}/offer-in-person", {}, CASEWORKER),
-            (f"/v1/proposals/{pid}/answer", {"answer": "accept"}, CASEWORKER),
-            (f"/v1/proposals/{pid}/owner-answer", {"answer": "interested"}, company),
-            (f"/v1/proposals/{pid}/start", {"date": TODAY.isoformat()}, company),
-        ]
-        for path, body, headers in steps:
-            r = await client.post(path, json=body, headers=headers)
-            assert r.status_code == 200, f"{path}: {r.status_code} {r.text}"
+        await start(client, citizen, pid, CASEWORKER, company, TODAY)
+        await start(client, citizen, placement_pid, CASEWORKER, company, TODAY)
+
+        # A language placement is not a job: no follow-up while it runs, nor when it ends without a hire.
+        on_placement = f"/v1/proposals/{placement_pid}/follow-ups"
+        refused = await client.post(on_placement, json={"months": 3, "employed": True}, headers=CASEWORKER)
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["error"] == "not_a_job"
+        assert refused.json()["problems"][0]["field"] == "kind"
+        assert "language_placement" in refused.json()["message"]
+        ended = await client.post(
+            f"/v1/proposals/{placement_pid}/end",
+            json={"date": TODAY.isoformat(), "outcome": "hired"},
+            headers=company,
+        )
+        assert ended.status_code == 200, ended.text
+        # Ended with a hire, it led to a job: its follow-up counts from the end.
+        hired = await client.post(on_placement, json={"months": 6, "employed": True}, headers=CASEWORKER)
+        assert hired.status_code == 202, hired.text
 
         assert (await client.post(follow, json={"months": 3, "employed": True}, headers=company)).status_code == 403
         assert (await client.post(follow, json={"months": 3, "employed": True}, headers=AWAY)).status_code == 404
@@ -161,10 +171,10 @@ async def test_a_caseworker_records_a_follow_up_once_the_job_has_started(
             records = [json.loads(v) for _, v in raw]
             assert not [e for e in records if e["event_type"] == "EmploymentFollowUpRecorded"]  # never in clear
             found = [e for e in records if e["event_type"] == "SealedEmploymentFollowUpRecorded"]
-            return found or None
+            return found if len(found) == 2 else None
 
-        (event,) = await eventually(recorded, 30, "the sealed follow-up on the citizens topic")
-        assert event["citizen_id"] == citizen and "employed" not in event
+        events = await eventually(recorded, 30, "the two sealed follow-ups on the citizens topic")
+        assert all(e["citizen_id"] == citizen and "employed" not in e for e in events)
 
         redis = Redis.from_url(infra.redis_url)
         try:
@@ -172,9 +182,10 @@ async def test_a_caseworker_records_a_follow_up_once_the_job_has_started(
 
             async def in_read_model() -> list[Any] | None:
                 facts = [f for f in await store.facts("316") if str(f.citizen_id) == citizen]
-                return facts[0].follow_ups if facts and facts[0].follow_ups else None
+                return facts[0].follow_ups if facts and len(facts[0].follow_ups) == 2 else None
 
-            (follow_up,) = await eventually(in_read_model, 30, "the follow-up in the KPI read model")
+            follow_ups = await eventually(in_read_model, 30, "the follow-ups in the KPI read model")
         finally:
             await redis.aclose()
-        assert follow_up.months == 3 and follow_up.employed and follow_up.started_on == TODAY
+        assert sorted(u.months for u in follow_ups) == [3, 6]
+        assert all(u.employed and u.started_on == TODAY for u in follow_ups)

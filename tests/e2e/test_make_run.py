@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import signal
@@ -13,7 +14,10 @@ import httpx
 import psutil
 import pytest
 
+from brobygger.demo_history import MAIN_KPIS, history
 from brobygger.infra import free_port
+from services.intake.domain import kpi
+from tests.unit.test_demo_history import facts_of
 
 pytestmark = pytest.mark.e2e
 
@@ -58,6 +62,7 @@ def test_make_run_starts_serves_and_stops_cleanly(tmp_path: Path) -> None:
         assert httpx.get(f"{api.group(1)}/docs-assets/swagger-ui-bundle.js", timeout=5).status_code == 200
         assert f"{api.group(1)}/app" in text  # the web pages' address
         assert "Log ind" in httpx.get(f"{api.group(1)}/app/login", timeout=5).text
+        _the_kpi_report_shows_figures(api.group(1), text)
         family = psutil.Process(proc.pid).children(recursive=True)
         names = " ".join(" ".join(p.cmdline()) for p in family)
         assert "tansu" in names and "redis-server" in names and "brobygger.cli intake" in names
@@ -72,3 +77,32 @@ def test_make_run_starts_serves_and_stops_cleanly(tmp_path: Path) -> None:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def _the_kpi_report_shows_figures(api: str, printed: str) -> None:
+    token = re.search(r"Caseworker token \(Holbæk, 12 h\): (\S+)", printed)
+    assert token, printed
+    headers = {"Authorization": f"Bearer {token.group(1)}"}
+    # What the report must say about the invented past, worked out here from the same seed and day.
+    today = dt.date.today()
+    expected = kpi.build(
+        [facts_of(p, today) for p in history(today)], "316", kpi.Period(dt.date(today.year, 1, 1), today), kpi.Targets()
+    )
+    wanted = {r.key: r.total for r in expected.rows if r.key in MAIN_KPIS and r.key != "citizens"}
+    assert all(isinstance(v, int) for v in wanted.values()), wanted  # figures, not "<5"
+    deadline = time.monotonic() + 60  # the read model follows the topics
+    while True:
+        report = httpx.get(f"{api}/v1/kpi", headers=headers, timeout=5).json()
+        shown = {k: report["rows"][k]["total"] for k in wanted}
+        if shown == wanted or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert shown == wanted
+    assert report["rows"]["citizens"]["total"] >= 200
+    for rate in ("rate_employed_12", "rate_danish_within_5", "rate_association", "rate_in_work_3_years"):
+        assert isinstance(report["rates"][rate]["total"], float), rate
+    assert isinstance(report["rows"]["job_started"]["by_gender"]["female"], int)
+    page = httpx.get(f"{api}/v1/kpi", params={"format": "csv"}, headers=headers, timeout=5).text
+    assert "Fiktiv" not in page and "fiktiv" not in page  # no name in the report

@@ -178,13 +178,20 @@ def _follow_up(months: int, employed: bool | None) -> Callable[[KpiFacts, Period
     return holds
 
 
+def _joined_association(f: KpiFacts, period: Period) -> bool:
+    """Said yes to an association activity, or started in one (recorded by the association or caseworker)."""
+    return _steps(f, period, "accepted", ("association_activity",)) or _steps(
+        f, period, "started", ("association_activity",)
+    )
+
+
 ROWS: tuple[tuple[str, Callable[[KpiFacts, Period], bool]], ...] = (
     ("citizens", lambda f, p: True),
     ("proposed", lambda f, p: any(p.holds(at) for at in f.proposals.values())),
     ("accepted", lambda f, p: _steps(f, p, "accepted")),
     ("placement_started", lambda f, p: _steps(f, p, "started", ("language_placement",))),
     ("job_started", lambda f, p: _steps(f, p, "started", ("ordinary_job",))),
-    ("association_joined", lambda f, p: _steps(f, p, "accepted", ("association_activity",))),
+    ("association_joined", _joined_association),
     ("followed_3", _follow_up(3, None)),
     ("employed_3", _follow_up(3, True)),
     ("followed_6", _follow_up(6, None)),
@@ -245,6 +252,19 @@ def _rate(count: Cell, base: Cell) -> float | None:
     return round(count / base, 3)
 
 
+def _row(key: str, counted: tuple[int, dict[str, int], dict[str, int]], extra: set[str], threshold: int) -> Row:
+    """One row with its small cells, and the cells in `extra`, hidden (and whatever would give those away)."""
+    total, genders, origins = counted
+    hide_total = {"total"} & extra
+    shown_total, shown_genders = _complete(
+        total, genders, {g for g, v in genders.items() if v < threshold or g in extra} | hide_total, threshold
+    )
+    _, shown_origins = _complete(
+        total, origins, {o for o, v in origins.items() if v < threshold or o in extra} | hide_total, threshold
+    )
+    return Row(key, shown_total, shown_genders, shown_origins)
+
+
 def build(
     facts: Sequence[KpiFacts], municipality: str, period: Period, targets: Targets, threshold: int = THRESHOLD
 ) -> Report:
@@ -260,17 +280,21 @@ def build(
             near_base[count_key].add("total")
         near_base[count_key] |= {g for g in GENDERS if _protect(c_g[g], b_g[g], threshold)}
         near_base[count_key] |= {o for o in ORIGINS if _protect(c_o[o], b_o[o], threshold)}
-    rows: dict[str, Row] = {}
-    for key, (total, genders, origins) in raw.items():
-        extra = near_base[key]
-        hide_total = {"total"} & extra
-        shown_total, shown_genders = _complete(
-            total, genders, {g for g, v in genders.items() if v < threshold or g in extra} | hide_total, threshold
-        )
-        _, shown_origins = _complete(
-            total, origins, {o for o, v in origins.items() if v < threshold or o in extra} | hide_total, threshold
-        )
-        rows[key] = Row(key, shown_total, shown_genders, shown_origins)
+    rows = {key: _row(key, raw[key], near_base[key], threshold) for key in raw}
+    # A count is never more than its base: shown where its base is hidden, it would bound the hidden cell
+    # (and with the other cells, give it away). Hide it too, until nothing changes.
+    changed = True
+    while changed:
+        changed = False
+        for _, count_key, base_key, _ in RATES:
+            count, base = rows[count_key], rows[base_key]
+            exposed = {"total"} if base.total is None and count.total is not None else set()
+            exposed |= {g for g in GENDERS if base.by_gender[g] is None and count.by_gender[g] is not None}
+            exposed |= {o for o in ORIGINS if base.by_origin[o] is None and count.by_origin[o] is not None}
+            if exposed:
+                near_base[count_key] |= exposed
+                rows[count_key] = _row(count_key, raw[count_key], near_base[count_key], threshold)
+                changed = True
     report.rows = list(rows.values())
     for key, count_key, base_key, target in RATES:
         count, base = rows[count_key], rows[base_key]

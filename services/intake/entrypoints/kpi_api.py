@@ -152,7 +152,10 @@ async def read_kpi(
 async def record_follow_up(
     proposal_id: uuid.UUID, body: FollowUp, caller: Caller, deps: Deps, lifecycle: Lifecycle, privacy: Privacy, req: Req
 ) -> JSONResponse:
-    """Record whether the citizen is still in work 3, 6 or 12 months after the job started (staff)."""
+    """Record whether the citizen is still in work 3, 6 or 12 months after the job started (staff).
+
+    Jobs only: an ordinary job once started, or a placement or step that ended with the outcome `hired`
+    (409 `not_a_job` otherwise, 409 `not_started` for a job not started yet)."""
     try:
         event = await kpi_use_cases.record_follow_up(
             lifecycle.lifecycle.store,
@@ -167,6 +170,15 @@ async def record_follow_up(
         )
     except kpi_use_cases.NotStarted as exc:
         return JSONResponse(status_code=409, content={"error": "not_started", "message": str(exc)})
+    except kpi_use_cases.NotAJob as exc:
+        return JSONResponse(
+            status_code=409,
+            content={
+                "error": "not_a_job",
+                "message": str(exc),
+                "problems": [{"field": "kind", "problem": "employment follow-ups are for jobs", "type": "not_a_job"}],
+            },
+        )
     return JSONResponse(
         status_code=202,
         content={

@@ -6,6 +6,8 @@ import datetime as dt
 import uuid
 
 from services.intake.domain.kpi import KpiFacts, KpiFollowUp, KpiStep, KpiTest, Period, Targets, build, suppress
+from services.intake.kpi import job_started_on
+from shared.contracts import OpportunityKind
 
 YEAR = Period(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
 WHEN = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
@@ -117,3 +119,34 @@ def test_only_the_municipality_asked_for_is_counted() -> None:
     here = [person() for _ in range(6)]
     there = [person().model_copy(update={"municipality": "101"}) for _ in range(9)]
     assert _row(build([*here, *there], "316", YEAR, Targets()), "citizens").total == 6  # type: ignore[attr-defined]
+
+
+def test_a_follow_up_counts_from_a_job_start_or_from_a_placement_that_ended_in_a_hire() -> None:
+    job, placement = OpportunityKind.ORDINARY_JOB, OpportunityKind.LANGUAGE_PLACEMENT
+    april, june = dt.date(2026, 4, 1), dt.date(2026, 6, 1)
+    assert job_started_on(job, [("interested", None, None), ("started", april, None)]) == april
+    assert job_started_on(job, [("started", april, None), ("ended", june, "hired")]) == april  # the job's own start
+    assert job_started_on(job, [("interested", None, None)]) is None
+    assert job_started_on(placement, [("started", april, None)]) is None  # a placement is not a job
+    assert job_started_on(placement, [("started", april, None), ("ended", june, "completed")]) is None
+    assert job_started_on(placement, [("started", april, None), ("ended", june, "hired")]) == june
+    assert job_started_on(OpportunityKind.ASSOCIATION_ACTIVITY, [("started", april, None)]) is None
+
+
+def test_a_count_is_hidden_where_its_base_is_hidden_because_it_would_bound_the_hidden_cell() -> None:
+    # Followed up at 3 months: 20 women, 22 men, 6 undisclosed, nobody "other". "other" (0) is hidden, and so is
+    # the next smallest, the undisclosed 6. Still in work: 10 women, 18 men (hidden: 4 short of 22), 6 undisclosed.
+    # Were those 6 shown, the reader would know the hidden base is at least 6, so 48 - 20 - 22 = 6, and "other" 0.
+    def followed(gender: str, employed: bool) -> KpiFacts:
+        up = KpiFollowUp(months=3, employed=employed, started_on=dt.date(2026, 1, 5), at=WHEN)
+        return person(gender=gender, follow_ups=[up])
+
+    people = [followed("female", n < 10) for n in range(20)] + [followed("male", n < 18) for n in range(22)]
+    people += [followed("undisclosed", True) for _ in range(6)]
+    report = build(people, "316", YEAR, Targets())
+    base, count = _row(report, "followed_3"), _row(report, "employed_3")
+    assert base.by_gender == {"female": 20, "male": 22, "other": None, "undisclosed": None}  # type: ignore[attr-defined]
+    assert count.by_gender["undisclosed"] is None  # type: ignore[attr-defined]
+    for row in (base, count):  # whatever is shown, no hidden cell can be worked out from it
+        shown = {g: v for g, v in row.by_gender.items() if v is not None}  # type: ignore[attr-defined]
+        assert len(row.by_gender) - len(shown) != 1  # type: ignore[attr-defined]

@@ -105,4 +105,6 @@ async def follow_up(request: Request, proposal_id: uuid.UUID, caller: Caller) ->
         return refusal(request, caller, exc)
     except kpi_use_cases.NotStarted:
         return RedirectResponse(f"{back}?notice=not_started", status_code=303)
+    except kpi_use_cases.NotAJob:
+        return RedirectResponse(f"{back}?notice=not_a_job", status_code=303)
     return RedirectResponse(f"{back}?notice=decision_saved", status_code=303)

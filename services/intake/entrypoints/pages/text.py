@@ -266,6 +266,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "test": ("Prøve", "Test"),
     "passed": ("Bestået", "Passed"),
     "not_started": ("Jobbet har ingen registreret start endnu.", "The job has no recorded start yet."),
+    "not_a_job": (
+        "Opfølgning på job gælder kun job (eller et forløb, der endte med ansættelse).",
+        "Job follow-ups are for jobs only (or a placement that ended in a job).",
+    ),
     "esco_attribution": (
         "Tjenesten bruger ESCO-klassifikationen fra Europa-Kommissionen.",
         "This service uses the ESCO classification of the European Commission.",

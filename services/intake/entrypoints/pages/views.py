@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from services.intake import handlers, lifecycle_views, reads
+from services.intake import kpi as kpi_use_cases
 from services.intake import privacy as privacy_use_cases
 from services.intake.adapters.esco_client import SuggestUnavailable
 from services.intake.domain.access import Forbidden, NotFound, Principal, Role
@@ -184,7 +185,8 @@ async def caseload(request: Request, caller: Caller) -> HTMLResponse:
     p = request.query_params
     status = p.get("status") if p.get("status") in STATUSES else None
     page_no = int(p["page"]) if p.get("page", "").isdigit() and int(p["page"]) > 0 else 1
-    query = CaseQuery(q=p.get("q", "")[:100], status=status, sort="-registered", page=page_no)  # type: ignore[arg-type]
+    # Those with proposals waiting for the caseworker first (most first), then the newest.
+    query = CaseQuery(q=p.get("q", "")[:100], status=status, sort="-waiting", page=page_no)  # type: ignore[arg-type]
     try:
         found = await reads.caseload_page(_reads(request), caller, query, None, _correlation())
     except (Forbidden, NotFound) as exc:
@@ -264,10 +266,17 @@ async def citizen_page(request: Request, citizen_id: uuid.UUID, caller: Caller) 
         profile=found[1] if found else None,
         ranking=ranking,
         states={e.proposal_id: e for e in entries},
+        follow_ups={e.proposal_id for e in entries if _job_started(e)},
         earlier=[e for e in entries if e.proposal_id not in current and e.proposal is not None],
         notice=request.query_params.get("notice"),
         today=dt.date.today().isoformat(),
     )
+
+
+def _job_started(entry: lifecycle_views.LifecycleEntry) -> bool:
+    """The employment follow-up form belongs on jobs that started (not on placements, steps or associations)."""
+    steps = [(h.to_state, h.date, h.outcome) for h in entry.history]
+    return kpi_use_cases.job_started_on(entry.kind, steps) is not None
 
 
 @router.post("/citizens/{citizen_id}/match")
@@ -351,5 +360,6 @@ def include_pages(app: FastAPI, auth: PageAuth) -> None:
     app.state.pages = auth
     app.mount(f"{PAGE_PREFIX}/static", StaticFiles(directory=HERE / "static"), name="page-static")
     app.include_router(router)
-    app.include_router(steps.router)
+    # Before the steps: `/proposals/{id}/follow-up` would otherwise match the steps' `/proposals/{id}/{step}`.
     app.include_router(kpi_pages.router)
+    app.include_router(steps.router)
