@@ -232,8 +232,9 @@ async def save_current(
     added: set[uuid.UUID],
     before: MatchProposed | None,
 ) -> None:
-    now = {p.opportunity_id for p in event.proposals}
-    was = {p.opportunity_id for p in before.proposals} if before else set()
+    # Who holds which opportunity (reverse matching excludes them, and re-checks them on an update).
+    now = {p.opportunity_id for p in [*event.proposals, *event.associations]}
+    was = {p.opportunity_id for p in [*before.proposals, *before.associations]} if before else set()
     await deps.profiles.save_current(citizen_id, sealed, added, now, was)
 
 

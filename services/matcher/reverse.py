@@ -13,8 +13,15 @@ A reverse-match proposal is added to the citizen's current proposals (the set th
 not a re-ranking; ids derive from (opportunity event, citizen), so a redelivery or a rebalance
 repeats the same ids and the processed marks stop a second send. An updated opportunity is checked
 again against the citizens who hold a proposal for it: those it no longer fits lose it (intake
-retracts it, which frees its place). Association activities are not reverse-matched: they take no
-capacity and reach a citizen through the next ranking.
+retracts it, which frees its place).
+
+Association activities go the same way with three differences, all as in the citizen-side ranking:
+citizens are shortlisted by their interests (`CitizenMatrix.by_interest`; only those with a matching
+interest are offered one they did not ask for), the winners take no place in the capacity ledger
+(the contest still bounds them to `capacity × per_place` per event), and the activity joins the
+citizen's `associations` list, which keeps at most `top_n`: a new activity enters while there is
+room or when it scores above the weakest listed one, which then leaves the list. Only citizens whose
+list it would enter compete. Intake tracks and auto-approves these like a ranking's associations.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from typing import Protocol
 
 from services.matcher.domain.model import RankedOpportunity
 from services.matcher.domain.proposing import proposal_id
-from services.matcher.domain.reverse import SHORTLIST_PER_SLOT, CitizenMatrix, ReverseRanker
+from services.matcher.domain.reverse import SHORTLIST_PER_SLOT, CitizenMatrix, ReverseRanker, reaches
 from services.matcher.handlers import MatcherDeps, Outbox, load_current, save_current, to_proposal
 from shared.contracts import (
     CitizenProfile,
@@ -113,8 +120,6 @@ class ReverseMatcher:
             seconds=self.catchup_s
         ):
             return
-        if event.opportunity.kind is OpportunityKind.ASSOCIATION_ACTIVITY:
-            return
         self._pending[event.opportunity_id] = event
         self.counts["reverse_queued"] += 1
         self._wake.set()
@@ -167,6 +172,9 @@ class ReverseMatcher:
         self.counts["reverse_batches"] += 1
         matrix = await self._citizens()
         ci = self.ranker.index({e.opportunity_id: opp for e, opp in live})
+        clubs = any(_is_association(opp) for _, opp in live)
+        ai = self.ranker.associations(ci) if clubs else None
+        column = {int(p): j for j, p in enumerate(ai.positions)} if ai is not None else {}
         changes: dict[uuid.UUID, Change] = defaultdict(Change)
         mine: dict[uuid.UUID, dict[uuid.UUID, RankedOpportunity]] = {}
         waits = []
@@ -176,8 +184,14 @@ class ReverseMatcher:
             excluded = await self.store.excluded(event.opportunity_id)
             if isinstance(event, OpportunityUpdated):
                 await self._recheck(event.opportunity_id, opp, changes)
-            short = matrix.shortlist(ci, position, excluded, limit * SHORTLIST_PER_SLOT)
-            fits = await self._fits(event.opportunity_id, opp, [c for c, _ in short])
+            if ai is not None and position in column:
+                women_only = bool(opp.association and opp.association.women_only)
+                short = matrix.by_interest(ai, column[position], women_only, excluded, limit * SHORTLIST_PER_SLOT)
+            else:
+                short = matrix.shortlist(ci, position, excluded, limit * SHORTLIST_PER_SLOT)
+            fits = await self._fits(event.opportunity_id, opp, [c for c, _ in short], offering=True)
+            if _is_association(opp):
+                fits = {c: r for c, r in fits.items() if await self._room(c, r)}
             mine[event.event_id] = fits
             entries = [(c, r.score) for c, r in fits.items()]
             left = await self.contest.submit(event.event_id, entries, int(self.settle_s * 1000))
@@ -198,8 +212,8 @@ class ReverseMatcher:
                 if ranked is None:
                     continue  # another instance's citizen
                 pid = proposal_id(_trigger(event.event_id, citizen_id), event.opportunity_id)
-                if await self.deps.capacity.reserve(event.opportunity_id, pid, opp.capacity):
-                    changes[citizen_id].add.append((event.event_id, ranked))
+                if _is_association(opp) or await self.deps.capacity.reserve(event.opportunity_id, pid, opp.capacity):
+                    changes[citizen_id].add.append((event.event_id, ranked))  # an association takes no place
         # Every citizen's new set goes out together and is confirmed once (acks=all per record would
         # make a 24-place posting wait for 72 round trips); each citizen stays locked until its state is saved.
         outbox = self.outbox()
@@ -216,14 +230,24 @@ class ReverseMatcher:
                 await step()
 
     async def _at_most_top_n(self, citizen_id: uuid.UUID, change: Change) -> Change:
-        """A burst adds at most `top_n` proposals to one citizen (the best); the rest give their place back."""
-        if len(change.add) <= self.deps.top_n:
+        """A burst adds at most `top_n` proposals to one citizen (the best); the rest give their place back.
+
+        (Associations are bounded by the citizen's list itself, in `_publish`.)"""
+        jobs = [a for a in change.add if not _is_association(a[1].opportunity)]
+        if len(jobs) <= self.deps.top_n:
             return change
-        ordered = sorted(change.add, key=lambda a: -a[1].score)
+        ordered = sorted(jobs, key=lambda a: -a[1].score)
         for trigger, ranked in ordered[self.deps.top_n :]:
             pid = proposal_id(_trigger(trigger, citizen_id), ranked.opportunity_id)
             await self.deps.capacity.release(ranked.opportunity_id, pid)
-        return Change(add=ordered[: self.deps.top_n], drop=change.drop)
+        clubs = [a for a in change.add if _is_association(a[1].opportunity)]
+        return Change(add=ordered[: self.deps.top_n] + clubs, drop=change.drop)
+
+    async def _room(self, citizen_id: uuid.UUID, ranked: RankedOpportunity) -> bool:
+        """Would this association enter the citizen's list (room left, or above its weakest)?"""
+        current, _ = await load_current(self.deps, citizen_id)
+        listed = current.associations if current else []
+        return len(listed) < self.deps.top_n or ranked.score > min(p.score for p in listed)
 
     async def _citizens(self) -> CitizenMatrix:
         """The matrix of this instance's citizens, rebuilt after a rebalance, refreshed where stale."""
@@ -246,9 +270,10 @@ class ReverseMatcher:
         return self._matrix
 
     async def _fits(
-        self, opportunity_id: uuid.UUID, opp: Opportunity, citizen_ids: list[uuid.UUID]
+        self, opportunity_id: uuid.UUID, opp: Opportunity, citizen_ids: list[uuid.UUID], *, offering: bool = False
     ) -> dict[uuid.UUID, RankedOpportunity]:
-        """The shortlist through the citizen-side ranking (hard rules, strategy, score) of this one opportunity."""
+        """The shortlist through the citizen-side ranking (hard rules, strategy, score) of this one opportunity;
+        `offering`: only the fits reverse matching may offer unasked (`domain.reverse.reaches`)."""
         profiles = await self.store.load_many(citizen_ids)
         found = {}
         for citizen_id in citizen_ids:
@@ -260,7 +285,7 @@ class ReverseMatcher:
             except CitizenGone:
                 continue
             ranked = self.ranker.fit(opened, opportunity_id, opp)
-            if ranked is not None:
+            if ranked is not None and (not offering or reaches(ranked)):
                 found[citizen_id] = ranked
         return found
 
@@ -287,23 +312,39 @@ class ReverseMatcher:
         if await self.store.was_processed(event_id):
             return None  # a redelivered batch: sent already
         current, added = await load_current(self.deps, citizen_id)
-        kept = [
-            p
-            for p in (current.proposals if current else [])
-            if p.opportunity_id not in change.drop and self.deps.catalogue.get(p.opportunity_id) is not None
-        ]
-        have = {p.opportunity_id: p.proposal_id for p in kept}
+        held = current.proposals if current else []
+        listed = current.associations if current else []
+        kept, kept_clubs = (
+            [
+                p
+                for p in ps
+                if p.opportunity_id not in change.drop and self.deps.catalogue.get(p.opportunity_id) is not None
+            ]
+            for ps in (held, listed)
+        )
+        have = {p.opportunity_id: p.proposal_id for p in [*kept, *kept_clubs]}
+        jobs = [(t, r) for t, r in change.add if not _is_association(r.opportunity)]
         new = [
             to_proposal(proposal_id(_trigger(t, citizen_id), r.opportunity_id), 1, r)  # renumbered below
-            for t, r in change.add
+            for t, r in jobs
             if r.opportunity_id not in have
         ]
-        for t, r in change.add:
+        for t, r in jobs:
             pid = proposal_id(_trigger(t, citizen_id), r.opportunity_id)
             if r.opportunity_id in have and have[r.opportunity_id] != pid:
                 # The citizen's own ranking proposed it meanwhile: the place held for this one goes back.
                 await self.deps.capacity.release(r.opportunity_id, pid)
-        if not new and not any(p.opportunity_id in change.drop for p in (current.proposals if current else [])):
+        offered = [
+            to_proposal(proposal_id(_trigger(t, citizen_id), r.opportunity_id), 1, r)
+            for t, r in change.add
+            if _is_association(r.opportunity) and r.opportunity_id not in have
+        ]
+        # The list keeps at most top N (or what it already holds): a new activity enters while there is
+        # room, or in place of a weaker one.
+        clubs = sorted([*kept_clubs, *offered], key=lambda p: -p.score)[: max(self.deps.top_n, len(kept_clubs))]
+        entered = {p.proposal_id for p in clubs}
+        new_clubs = [p for p in offered if p.proposal_id in entered]
+        if not new and not new_clubs and not any(p.opportunity_id in change.drop for p in [*held, *listed]):
             return None  # nothing the citizen would see changes: nothing is sent
         proposals = _renumber(sorted([*kept, *new], key=lambda p: -p.score))
         profile = await self.deps.profiles.load(citizen_id)
@@ -316,7 +357,7 @@ class ReverseMatcher:
             trigger_event_id=triggers[0] if triggers else event_id,
             catalogue_size=len(self.deps.catalogue),
             proposals=proposals,
-            associations=current.associations if current else [],
+            associations=_renumber(clubs),
             preferred_language=profile.preferred_language,
             notes=current.notes if current else [],
             near_misses=current.near_misses if current else [],
@@ -339,11 +380,13 @@ class ReverseMatcher:
             still_added = (added - change.drop) | {p.opportunity_id for p in new}
             await save_current(self.deps, citizen_id, event, sealed, still_added, current)
             self.counts["reverse_proposals"] += len(new)
+            self.counts["reverse_associations"] += len(new_clubs)
             self.counts["reverse_retracted"] += len(change.drop)
             log.info(
-                "citizen %s: %d added, %d dropped by reverse matching (event %s)",
+                "citizen %s: %d proposals and %d associations added, %d dropped by reverse matching (event %s)",
                 citizen_id,
                 len(new),
+                len(new_clubs),
                 len(change.drop),
                 event_id,
             )
@@ -354,6 +397,10 @@ class ReverseMatcher:
 def _trigger(opportunity_event_id: uuid.UUID, citizen_id: uuid.UUID) -> uuid.UUID:
     """The id a reverse-match proposal derives from: one per (opportunity event, citizen)."""
     return derive_id("reverse-match", opportunity_event_id, citizen_id)
+
+
+def _is_association(opportunity: Opportunity) -> bool:
+    return opportunity.kind is OpportunityKind.ASSOCIATION_ACTIVITY
 
 
 def _renumber(proposals: list[Proposal]) -> list[Proposal]:

@@ -8,6 +8,13 @@ the best reading per citizen. Masks (consent for the kind, not busy in a started
 placement, not declined this opportunity, not already proposed it) and the relevance floor
 leave a shortlist; the shortlist then goes through the citizen-side ranking itself (hard rules,
 strategy, score) on a catalogue of that one opportunity, so both directions share one rule set.
+
+An association activity is found by interests, as the citizen-side ranking lists associations: every
+citizen's interests are kept as rows of the same character n-grams (`associations.interest_match`),
+so one sparse product with the activity's title and description columns gives each citizen's best
+interest similarity. Only citizens with an interest that matches (`associations.MATCH`, the interests
+the reason names), consent for associations (and not hiding them) and, for a women-only activity, a
+wish for women-only activities are shortlisted; the exact ranking then decides, as for a job.
 """
 
 from __future__ import annotations
@@ -15,12 +22,13 @@ from __future__ import annotations
 import copy
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from services.matcher.domain.associations import MATCH, AssociationIndex, InterestEncoder, build_association_index
 from services.matcher.domain.catalogue import Catalogue
 from services.matcher.domain.catalogue_index import KINDS, CatalogueIndex, CatalogueIndexer
 from services.matcher.domain.features import FeatureSpace
@@ -33,24 +41,41 @@ from shared.contracts import CitizenProfile, Opportunity, OpportunityKind
 SHORTLIST_PER_SLOT = 4
 
 
+_ASSOCIATION = KINDS.index(OpportunityKind.ASSOCIATION_ACTIVITY)
+_NO_INTERESTS = sp.csr_matrix((0, 1), dtype=np.float32)
+
+
 @dataclass(frozen=True)
 class CitizenRow:
-    """One citizen's sparse row ([features | stated skills]) and the kinds they consented to."""
+    """One citizen's sparse row ([features | stated skills]), the kinds they may be offered, their
+    encoded interests (one row each) and whether they asked for women-only activities."""
 
     idx: npt.NDArray[np.int32]
     val: npt.NDArray[np.float32]
     consent: tuple[bool, ...]
+    interests: sp.csr_matrix = field(default_factory=lambda: _NO_INTERESTS)
+    women_only: bool = False
 
 
-def citizen_row(space: FeatureSpace, profile: CitizenProfile) -> CitizenRow:
-    """The row `Ranker.relevance` would read for this profile, in the combined layout."""
+def citizen_row(
+    space: FeatureSpace, profile: CitizenProfile, interests: InterestEncoder | None = None
+) -> CitizenRow:
+    """The row `Ranker.relevance` would read for this profile, in the combined layout.
+
+    The association kind counts as consented only when associations are not hidden, as `screen` masks it.
+    """
     enc = space.profile(profile)
     idx, val = space.row(enc)
     sidx, sval = space.stated_row(enc)
+    consent = [profile.consent.allows(k) for k in KINDS]
+    consent[_ASSOCIATION] = consent[_ASSOCIATION] and not profile.hide_associations
+    encoded = interests.encode(profile.interests) if interests is not None and profile.interests else None
     return CitizenRow(
         idx=np.concatenate([idx, sidx + space.size]).astype(np.int32),
         val=np.concatenate([val, sval]).astype(np.float32),
-        consent=tuple(profile.consent.allows(k) for k in KINDS),
+        consent=tuple(consent),
+        interests=sp.csr_matrix(encoded, dtype=np.float32) if encoded is not None else _NO_INTERESTS,
+        women_only=profile.wants_women_only_activities,
     )
 
 
@@ -68,6 +93,7 @@ class CitizenMatrix:
         self._rows: dict[uuid.UUID, CitizenRow] = {}
         self._busy: set[uuid.UUID] = set()
         self._built: tuple[list[uuid.UUID], sp.csr_matrix, npt.NDArray[np.bool_]] | None = None
+        self._interests: tuple[sp.csr_matrix, npt.NDArray[np.intp], npt.NDArray[np.bool_]] | None = None
         self._position: dict[uuid.UUID, int] = {}
 
     def __len__(self) -> int:
@@ -78,11 +104,11 @@ class CitizenMatrix:
 
     def put(self, citizen_id: uuid.UUID, row: CitizenRow) -> None:
         self._rows[citizen_id] = row
-        self._built = None
+        self._built = self._interests = None
 
     def drop(self, citizen_id: uuid.UUID) -> None:
         if self._rows.pop(citizen_id, None) is not None:
-            self._built = None
+            self._built = self._interests = None
 
     def keep_only(self, citizen_ids: Iterable[uuid.UUID]) -> None:
         wanted = set(citizen_ids)
@@ -129,6 +155,56 @@ class CitizenMatrix:
         found = found[np.argsort(-relevance[found], kind="stable")]
         return [(ids[i], float(relevance[i])) for i in found.tolist()]
 
+    def _interest_matrix(self) -> tuple[sp.csr_matrix, npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
+        """(every citizen's interest rows stacked, where each citizen's rows start, who wants women-only)."""
+        ids, _, _ = self.matrix()
+        if self._interests is None:
+            rows = [self._rows[c] for c in ids]
+            counts = np.array([r.interests.shape[0] for r in rows], dtype=np.intp)
+            starts = np.zeros(len(rows) + 1, dtype=np.intp)
+            np.cumsum(counts, out=starts[1:])
+            with_rows = [r.interests for r in rows if r.interests.shape[0]]
+            if with_rows:
+                indptr = np.zeros(int(starts[-1]) + 1, dtype=np.int64)
+                np.cumsum(np.concatenate([np.diff(m.indptr) for m in with_rows]), out=indptr[1:])
+                idx = np.concatenate([m.indices for m in with_rows])
+                val = np.concatenate([m.data for m in with_rows])
+                m = sp.csr_matrix((val, idx, indptr), shape=(int(starts[-1]), with_rows[0].shape[1]))
+            else:
+                m = _NO_INTERESTS
+            self._interests = (m, starts, np.array([r.women_only for r in rows], dtype=np.bool_))
+        return self._interests
+
+    def by_interest(
+        self, ai: AssociationIndex, column: int, women_only: bool, exclude: set[uuid.UUID], k: int
+    ) -> list[tuple[uuid.UUID, float]]:
+        """The `k` eligible citizens whose interests match association `column` of `ai` best.
+
+        Each citizen's similarity is `associations.interest_match`'s: the best of their interests
+        against the title (or 0.7 × the description); one sparse product over all interest rows.
+        """
+        ids, _, consent = self.matrix()
+        if not ids or k <= 0:
+            return []
+        m, starts, wants_women_only = self._interest_matrix()
+        if m.shape[0] == 0:
+            return []
+        title, description = ai.titles[:, column], ai.descriptions[:, column]
+        per_interest = np.maximum((m @ title).toarray().ravel(), 0.7 * (m @ description).toarray().ravel())
+        similarity = np.zeros(len(ids))
+        has = np.flatnonzero(np.diff(starts) > 0)
+        similarity[has] = np.maximum.reduceat(per_interest, starts[has])
+        eligible = consent[:, _ASSOCIATION] & (similarity >= MATCH)
+        if women_only:  # only for those who asked for women-only activities (never read from gender)
+            eligible &= wants_women_only
+        gone = [self._position[c] for c in exclude | self._busy if c in self._position]
+        eligible[gone] = False
+        found = np.flatnonzero(eligible)
+        if found.size > k:
+            found = found[np.argpartition(-similarity[found], k - 1)[:k]]
+        found = found[np.argsort(-similarity[found], kind="stable")]
+        return [(ids[i], float(similarity[i])) for i in found.tolist()]
+
 
 class ReverseRanker:
     """The citizen-side ranking on one-opportunity catalogues, with its own index cache.
@@ -142,13 +218,14 @@ class ReverseRanker:
         self._ranker = copy.copy(ranker)
         self._ranker.indexer = CatalogueIndexer(ranker.space)
         self.indexer = CatalogueIndexer(ranker.space)
+        self.interests = InterestEncoder(ranker.linker.encoder)
         self._one: tuple[uuid.UUID, Opportunity, Catalogue] | None = None
 
     def width(self) -> int:
         return 2 * self.space.size
 
     def row(self, profile: CitizenProfile) -> CitizenRow:
-        return citizen_row(self.space, profile)
+        return citizen_row(self.space, profile, self.interests)
 
     def index(self, opportunities: Mapping[uuid.UUID, Opportunity]) -> CatalogueIndex:
         batch = Catalogue()
@@ -156,18 +233,28 @@ class ReverseRanker:
             batch.upsert(oid, opp)
         return self.indexer.index(batch)
 
+    def associations(self, ci: CatalogueIndex) -> AssociationIndex:
+        """The title and description columns of the batch's association activities."""
+        return build_association_index(self.interests.encoder, ci)
+
     def fit(
         self, profile: CitizenProfile, opportunity_id: uuid.UUID, opportunity: Opportunity
     ) -> RankedOpportunity | None:
-        """The opportunity as the citizen's own ranking would propose it, or None when it does not fit."""
+        """The opportunity as the citizen's own ranking would propose (or list, for an association) it,
+        or None when it does not fit."""
         if self._one is None or self._one[0] != opportunity_id or self._one[1] is not opportunity:
             one = Catalogue()  # kept while the shortlist of one opportunity is checked: indexed once
             one.upsert(opportunity_id, opportunity)
             self._one = (opportunity_id, opportunity, one)
         result = self._ranker.rank(profile, self._one[2], top_n=1)
-        return result.proposals[0] if result.proposals else None
+        listed = result.associations if opportunity.kind is OpportunityKind.ASSOCIATION_ACTIVITY else result.proposals
+        return listed[0] if listed else None
 
 
-def reverse_kinds() -> tuple[OpportunityKind, ...]:
-    """Kinds offered to citizens by reverse matching: those that take capacity (not associations)."""
-    return tuple(k for k in KINDS if k is not OpportunityKind.ASSOCIATION_ACTIVITY)
+def reaches(ranked: RankedOpportunity) -> bool:
+    """May reverse matching offer this fit to a citizen who did not ask? A job or step that passed the
+    ranking, yes; an association only when one of the citizen's interests matches it (the reason names it)."""
+    if ranked.opportunity.kind is not OpportunityKind.ASSOCIATION_ACTIVITY:
+        return True
+    return bool(ranked.reasons.matched_skills)
+

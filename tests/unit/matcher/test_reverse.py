@@ -8,11 +8,12 @@ import uuid
 import numpy as np
 import pytest
 
+from services.matcher.domain.associations import MATCH, interest_match
 from services.matcher.domain.catalogue import Catalogue
 from services.matcher.domain.ranking import MIN_RELEVANCE, Ranker
-from services.matcher.domain.reverse import CitizenMatrix, ReverseRanker
+from services.matcher.domain.reverse import CitizenMatrix, ReverseRanker, reaches
 from shared.contracts import CitizenProfile
-from tests.unit.matcher.conftest import opportunity, profile
+from tests.unit.matcher.conftest import association, opportunity, profile
 
 COOK = {"previous_jobs": [{"title": "kok", "years": 4}], "skills": [{"text": "madlavning"}, {"text": "køkken"}]}
 CLEANER = {"previous_jobs": [{"title": "rengøringsassistent", "years": 3}], "skills": [{"text": "rengøring"}]}
@@ -96,3 +97,67 @@ def test_a_matrix_of_many_citizens_is_built_from_the_rows_in_one_go(reverse: Rev
     matrix.drop(ids[0])
     assert matrix.matrix()[1].shape[0] == 49
     assert np.all(matrix.matrix()[2])
+
+
+NO_ASSOCIATIONS = {
+    "ordinary_job": True,
+    "language_placement": True,
+    "education_step": True,
+    "association_activity": False,
+}
+
+
+def test_an_activity_shortlists_by_the_interests_the_citizen_side_ranking_reads_and_only_those_who_may_get_it(
+    reverse: ReverseRanker,
+) -> None:
+    fan, other_fan = profile(interests=["fodbold"]), profile(interests=["strikning", "fodboldtræning"])
+    knitter, nothing = profile(interests=["strikning"]), profile(interests=[])
+    no_consent = profile(interests=["fodbold"], consent=NO_ASSOCIATIONS)
+    hides = profile(interests=["fodbold"], hide_associations=True)
+    matrix, ids = _citizens(reverse, fan, other_fan, knitter, nothing, no_consent, hides)
+    club = association()
+    ci = reverse.index({uuid.uuid4(): club})
+    ai = reverse.associations(ci)
+    short = dict(matrix.by_interest(ai, 0, False, set(), 10))
+    assert set(short) == {ids[0], ids[1]}  # the fans; not the knitter, not the one without interests,
+    # not the one without consent for associations, not the one who hides them
+    for citizen_id, p in zip(ids[:2], (fan, other_fan), strict=True):
+        own, _ = interest_match(reverse.interests, p, ai)  # the citizen-side ranking's own similarity
+        assert short[citizen_id] == pytest.approx(float(own[0]), rel=1e-5) and short[citizen_id] >= MATCH
+    matrix.set_busy([ids[0]])
+    assert [c for c, _ in matrix.by_interest(ai, 0, False, set(), 10)] == [ids[1]]
+    assert matrix.by_interest(ai, 0, False, {ids[1]}, 10) == []
+    assert len(matrix.by_interest(ai, 0, False, set(), 0)) == 0
+
+
+def test_a_women_only_activity_shortlists_only_those_who_asked_for_women_only_activities(
+    reverse: ReverseRanker,
+) -> None:
+    asked = profile(interests=["fodbold"], wants_women_only_activities=True)
+    not_asked = profile(interests=["fodbold"])  # the sample's audit gender is female: never read
+    matrix, ids = _citizens(reverse, asked, not_asked)
+    club = association(association={"activity_type": "sports", "language_friendly": True, "women_only": True})
+    ai = reverse.associations(reverse.index({uuid.uuid4(): club}))
+    assert [c for c, _ in matrix.by_interest(ai, 0, True, set(), 10)] == [ids[0]]
+    oid = uuid.uuid4()
+    assert reverse.fit(not_asked, oid, club) is None  # and the exact rule says the same
+    fit = reverse.fit(asked, oid, club)
+    assert fit is not None and reaches(fit)
+
+
+def test_the_exact_check_of_an_activity_is_the_citizen_side_list_and_an_unmatched_interest_does_not_reach(
+    ranker: Ranker, reverse: ReverseRanker
+) -> None:
+    fan, knitter = profile(interests=["fodbold"]), profile(interests=["strikning"])
+    oid, club = uuid.uuid4(), association()
+    one = Catalogue()
+    one.upsert(oid, club)
+    fit = reverse.fit(fan, oid, club)
+    own = ranker.rank(fan, one, top_n=1).associations
+    assert fit is not None and own and fit.score == pytest.approx(own[0].score)
+    assert fit.reasons.rule == "association_interest" and reaches(fit)
+    # the citizen-side list holds it for the knitter too (no interest floor there), but reverse matching
+    # offers an activity unasked only on a matching interest
+    unasked = reverse.fit(knitter, oid, club)
+    assert unasked is not None and not reaches(unasked)
+    assert reverse.fit(profile(interests=["fodbold"], consent=NO_ASSOCIATIONS), oid, club) is None

@@ -13,11 +13,11 @@ from services.matcher.domain.capacity import InMemoryCapacity
 from services.matcher.domain.catalogue import Catalogue
 from services.matcher.domain.ranking import Ranker
 from services.matcher.domain.reverse import ReverseRanker
-from services.matcher.handlers import MatcherDeps
+from services.matcher.handlers import MatcherDeps, to_proposal
 from services.matcher.reverse import ReverseMatcher
-from shared.contracts import CitizenProfile, Event, MatchProposed, OpportunityRegistered
+from shared.contracts import CitizenProfile, Event, MatchProposed, Opportunity, OpportunityRegistered
 from shared.topics import Topics
-from tests.unit.matcher.conftest import opportunity, profile
+from tests.unit.matcher.conftest import association, opportunity, profile
 
 CLEANER = {"previous_jobs": [{"title": "rengøringsassistent", "years": 3}], "skills": [{"text": "rengøring"}]}
 DRIVER = {"previous_jobs": [{"title": "lastbilchauffør", "years": 6}], "skills": [{"text": "kørsel"}]}
@@ -48,7 +48,7 @@ class Store:
         return {
             c
             for c, (e, _) in self.current_sets.items()
-            if any(p.opportunity_id == opportunity_id for p in e.event.proposals)
+            if any(p.opportunity_id == opportunity_id for p in [*e.event.proposals, *e.event.associations])
         }
 
     async def busy(self) -> set[uuid.UUID]:
@@ -236,3 +236,70 @@ async def test_the_places_go_to_the_best_and_a_redelivered_batch_sends_nothing_m
     await matcher.match([event])
     assert len(sent.events) == before
     assert len(capacity._open[event.opportunity_id]) == 3
+
+
+def register(matcher: ReverseMatcher, opp: Opportunity) -> OpportunityRegistered:
+    event = OpportunityRegistered(opportunity_id=uuid.uuid4(), correlation_id="test-reverse", opportunity=opp)
+    matcher.deps.catalogue.upsert(event.opportunity_id, opp)
+    matcher.offer(event)
+    return event
+
+
+NO_ASSOCIATIONS = {
+    "ordinary_job": True,
+    "language_placement": True,
+    "education_step": True,
+    "association_activity": False,
+}
+
+
+async def test_a_new_activity_reaches_at_most_capacity_times_per_place_fans_in_their_associations_list(
+    reverse_ranker: ReverseRanker,
+) -> None:
+    fans = {uuid.uuid4(): profile(interests=["fodbold"]) for _ in range(5)}
+    others = {uuid.uuid4(): profile(interests=["strikning"]), uuid.uuid4(): profile(interests=[])}
+    others |= {uuid.uuid4(): profile(interests=["fodbold"], consent=NO_ASSOCIATIONS)}
+    matcher, sent, capacity = world(reverse_ranker, fans | others)
+    event = register(matcher, association(capacity=1))
+    await run_until_idle(matcher)
+    events = [e for e in sent.events if isinstance(e, MatchProposed)]
+    assert len(events) == 3  # capacity 1 × 3 per place, out of five fans
+    assert {e.citizen_id for e in events} < set(fans)
+    for e in events:
+        assert e.proposals == [] and [a.opportunity_id for a in e.associations] == [event.opportunity_id]
+        assert e.associations[0].reasons.matched_skills == ["fodbold"]
+    assert not capacity._open.get(event.opportunity_id)  # an activity takes no place in the ledger
+    assert matcher.counts["reverse_associations"] == 3
+    matcher.store.current_sets.clear()  # only the processed marks stop a resend
+    await matcher.match([event])
+    assert len(sent.events) == 3
+
+
+def _listed(matcher: ReverseMatcher, citizen_id: uuid.UUID, opp: Opportunity, score: float) -> uuid.UUID:
+    """The citizen's current set already lists this activity, at this score."""
+    oid = uuid.uuid4()
+    matcher.deps.catalogue.upsert(oid, opp)
+    fit = matcher.ranker.fit(matcher.store.profiles[citizen_id], oid, opp)  # type: ignore[attr-defined]
+    assert fit is not None
+    listed = to_proposal(uuid.uuid4(), 1, fit).model_copy(update={"score": score})
+    current = MatchProposed(
+        citizen_id=citizen_id, correlation_id="t", trigger_event_id=uuid.uuid4(), catalogue_size=1,
+        proposals=[], associations=[listed],
+    )
+    matcher.store.current_sets[citizen_id] = (Wrapped(current), set())  # type: ignore[attr-defined]
+    return oid
+
+
+async def test_an_activity_enters_a_full_list_only_in_place_of_a_weaker_one(reverse_ranker: ReverseRanker) -> None:
+    full, weak = uuid.uuid4(), uuid.uuid4()
+    people = {full: profile(interests=["fodbold"]), weak: profile(interests=["fodbold"])}
+    matcher, sent, _ = world(reverse_ranker, people, top_n=1)
+    strong_club = _listed(matcher, full, association(title="Kor for alle"), 9.0)
+    weak_club = _listed(matcher, weak, association(title="Kor for alle"), -9.0)
+    event = register(matcher, association())
+    await run_until_idle(matcher)
+    [only] = [e for e in sent.events if isinstance(e, MatchProposed)]
+    assert only.citizen_id == weak  # the full list of a better activity is left as it is
+    assert [a.opportunity_id for a in only.associations] == [event.opportunity_id]  # top N = 1 kept
+    assert weak_club not in {a.opportunity_id for a in only.associations}
+    assert matcher.deps.catalogue.get(strong_club) is not None  # the other citizen keeps theirs
