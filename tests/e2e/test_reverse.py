@@ -4,6 +4,7 @@ fits without anyone asking for a re-match, and rankings keep themselves current.
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import httpx
@@ -176,3 +177,76 @@ async def test_a_profile_update_re_ranks_retracts_what_no_longer_fits_and_an_unc
 
 async def _catalogue(stack: Stack) -> bool:
     return bool((await stack.matcher_stats())["catalogue_size"] >= 1)
+
+
+NO_ASSOCIATIONS = {"ordinary_job": True, "language_placement": True, "education_step": True, "association_activity": False}
+
+
+def club_payload(title: str) -> dict[str, Any]:
+    return opportunity_payload(
+        kind="association_activity",
+        owner={"type": "association", "association_id": f"klub-{uuid.uuid4().hex[:8]}", "name": "Holbæk IF"},
+        title=title,
+        occupation_text=None,
+        skills=[],
+        min_danish_level=None,
+        association={"activity_type": "sports", "language_friendly": True},
+        capacity=1,
+    )
+
+
+def listed(body: dict[str, Any], opportunity_id: str) -> bool:
+    return any(a["opportunity_id"] == opportunity_id for a in body["associations"])
+
+
+async def test_a_new_association_activity_reaches_fans_with_consent_bounded_by_its_places_and_no_one_else(
+    infra: InfraHandle, common: CommonSettings
+) -> None:
+    async with (
+        smtp_server() as (_, smtp_port),
+        running_stack(
+            infra,
+            common,
+            smtp_port,
+            matcher={"reverse_batch_s": 0.2, "reverse_settle_s": 0.3, "capacity_per_place": 2},
+        ) as stack,
+        httpx.AsyncClient(base_url=stack.api, timeout=10) as client,
+    ):
+        w = World(client, stack)
+        fans = [await w.citizen(interests=["fodbold"]) for _ in range(3)]
+        knitter = await w.citizen(interests=["strikning"])
+        no_consent = await w.citizen(interests=["fodbold"], consent=NO_ASSOCIATIONS)
+
+        # The association registers an activity; nobody asks for a re-match.
+        payload = club_payload("Fodbold for alle")
+        r = await client.post("/v1/opportunities", json=payload, headers=ADMIN)
+        assert r.status_code == 202, r.text
+        club = r.json()["opportunity_id"]
+        await w.counter("reverse_associations", 2)
+        # A second activity nobody's interests fit: once its batch starts, the first one's is finished.
+        r = await client.post("/v1/opportunities", json=club_payload("Skakklub"), headers=ADMIN)
+        await w.counter("reverse_batches", 2)
+        assert int((await stack.matcher_stats())["reverse_associations"]) == 2  # 1 place × 2 per place
+
+        views = {c: (await client.get(f"/v1/citizens/{c}/proposals", headers=CW)).json() for c in fans}
+        reached = [c for c in fans if listed(views[c], club)]
+        assert len(reached) == 2
+        for citizen_id in reached:
+            body = views[citizen_id]
+            assert not proposed(body, club)  # in the associations list, not the proposals
+            [entry] = [a for a in body["associations"] if a["opportunity_id"] == club]
+            assert entry["reasons"]["matched_skills"] == ["fodbold"]
+            # Tracked by intake like a ranking's association: auto-approved by the municipality's default.
+            await w.view(citizen_id, lambda b: state_of(b, club) & {"approved", "offered"}, "the auto-approval")
+            assert "proposed" not in state_of(await w.view(citizen_id, lambda b: True, "the view"), club)
+        for citizen_id in (knitter, no_consent):
+            body = (await client.get(f"/v1/citizens/{citizen_id}/proposals", headers=CW)).json()
+            assert not listed(body, club) and not state_of(body, club)
+        assert await open_holds(infra, common, club) == 0  # an activity holds no place in the ledger
+
+        # Updated to women-only, which none of them asked for: it leaves their lists and is retracted.
+        women_only = {**payload, "association": {**payload["association"], "women_only": True}}
+        assert (await client.put(f"/v1/opportunities/{club}", json=women_only, headers=ADMIN)).status_code == 202
+        for citizen_id in reached:
+            await w.view(citizen_id, lambda b: not listed(b, club), "the changed activity to leave the list")
+            await w.view(citizen_id, lambda b: state_of(b, club) == {"retracted"}, "the retraction")
