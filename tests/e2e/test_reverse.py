@@ -179,7 +179,12 @@ async def _catalogue(stack: Stack) -> bool:
     return bool((await stack.matcher_stats())["catalogue_size"] >= 1)
 
 
-NO_ASSOCIATIONS = {"ordinary_job": True, "language_placement": True, "education_step": True, "association_activity": False}
+NO_ASSOCIATIONS = {
+    "ordinary_job": True,
+    "language_placement": True,
+    "education_step": True,
+    "association_activity": False,
+}
 
 
 def club_payload(title: str) -> dict[str, Any]:

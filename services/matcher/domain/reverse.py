@@ -22,7 +22,7 @@ from __future__ import annotations
 import copy
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -57,9 +57,7 @@ class CitizenRow:
     women_only: bool = False
 
 
-def citizen_row(
-    space: FeatureSpace, profile: CitizenProfile, interests: InterestEncoder | None = None
-) -> CitizenRow:
+def citizen_row(space: FeatureSpace, profile: CitizenProfile, interests: InterestEncoder | None = None) -> CitizenRow:
     """The row `Ranker.relevance` would read for this profile, in the combined layout.
 
     The association kind counts as consented only when associations are not hidden, as `screen` masks it.
@@ -155,8 +153,9 @@ class CitizenMatrix:
         found = found[np.argsort(-relevance[found], kind="stable")]
         return [(ids[i], float(relevance[i])) for i in found.tolist()]
 
-    def _interest_matrix(self) -> tuple[sp.csr_matrix, npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
-        """(every citizen's interest rows stacked, where each citizen's rows start, who wants women-only)."""
+    def interest_rows(self) -> tuple[sp.csr_matrix, npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
+        """(every citizen's interest rows stacked and transposed — n-grams × interests, so an activity's
+        few n-grams are a row slice —, where each citizen's interests start, who wants women-only)."""
         ids, _, _ = self.matrix()
         if self._interests is None:
             rows = [self._rows[c] for c in ids]
@@ -169,10 +168,11 @@ class CitizenMatrix:
                 np.cumsum(np.concatenate([np.diff(m.indptr) for m in with_rows]), out=indptr[1:])
                 idx = np.concatenate([m.indices for m in with_rows])
                 val = np.concatenate([m.data for m in with_rows])
-                m = sp.csr_matrix((val, idx, indptr), shape=(int(starts[-1]), with_rows[0].shape[1]))
+                # The stacked rows' arrays read as columns are the transpose, without a copy.
+                mt = sp.csc_matrix((val, idx, indptr), shape=(with_rows[0].shape[1], int(starts[-1]))).tocsr()
             else:
-                m = _NO_INTERESTS
-            self._interests = (m, starts, np.array([r.women_only for r in rows], dtype=np.bool_))
+                mt = _NO_INTERESTS
+            self._interests = (mt, starts, np.array([r.women_only for r in rows], dtype=np.bool_))
         return self._interests
 
     def by_interest(
@@ -181,16 +181,16 @@ class CitizenMatrix:
         """The `k` eligible citizens whose interests match association `column` of `ai` best.
 
         Each citizen's similarity is `associations.interest_match`'s: the best of their interests
-        against the title (or 0.7 × the description); one sparse product over all interest rows.
+        against the title (or 0.7 × the description); one sparse product over all interest rows
+        (`ai` best with csc columns, as `ReverseRanker.associations` gives it).
         """
         ids, _, consent = self.matrix()
         if not ids or k <= 0:
             return []
-        m, starts, wants_women_only = self._interest_matrix()
-        if m.shape[0] == 0:
+        mt, starts, wants_women_only = self.interest_rows()
+        if mt.shape[1] == 0:
             return []
-        title, description = ai.titles[:, column], ai.descriptions[:, column]
-        per_interest = np.maximum((m @ title).toarray().ravel(), 0.7 * (m @ description).toarray().ravel())
+        per_interest = np.maximum(_times(mt, ai.titles, column), 0.7 * _times(mt, ai.descriptions, column))
         similarity = np.zeros(len(ids))
         has = np.flatnonzero(np.diff(starts) > 0)
         similarity[has] = np.maximum.reduceat(per_interest, starts[has])
@@ -204,6 +204,15 @@ class CitizenMatrix:
             found = found[np.argpartition(-similarity[found], k - 1)[:k]]
         found = found[np.argsort(-similarity[found], kind="stable")]
         return [(ids[i], float(similarity[i])) for i in found.tolist()]
+
+
+def _times(mt: sp.csr_matrix, columns: sp.spmatrix, j: int) -> npt.NDArray[np.float64]:
+    """Every interest's similarity with column j: the rows of its few n-grams, times its weights."""
+    col = sp.csc_matrix(columns)  # no copy when it is csc already
+    idx, val = col.indices[col.indptr[j] : col.indptr[j + 1]], col.data[col.indptr[j] : col.indptr[j + 1]]
+    if idx.size == 0:
+        return np.zeros(mt.shape[1])
+    return np.asarray(mt[idx].T @ val, dtype=np.float64).ravel()
 
 
 class ReverseRanker:
@@ -234,8 +243,9 @@ class ReverseRanker:
         return self.indexer.index(batch)
 
     def associations(self, ci: CatalogueIndex) -> AssociationIndex:
-        """The title and description columns of the batch's association activities."""
-        return build_association_index(self.interests.encoder, ci)
+        """The title and description columns of the batch's association activities (csc: a column is a slice)."""
+        ai = build_association_index(self.interests.encoder, ci)
+        return replace(ai, titles=ai.titles.tocsc(), descriptions=ai.descriptions.tocsc())
 
     def fit(
         self, profile: CitizenProfile, opportunity_id: uuid.UUID, opportunity: Opportunity
@@ -257,4 +267,3 @@ def reaches(ranked: RankedOpportunity) -> bool:
     if ranked.opportunity.kind is not OpportunityKind.ASSOCIATION_ACTIVITY:
         return True
     return bool(ranked.reasons.matched_skills)
-
