@@ -155,7 +155,7 @@ class CitizenMatrix:
 
     def interest_rows(self) -> tuple[sp.csr_matrix, npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
         """(every citizen's interest rows stacked and transposed — n-grams × interests, so an activity's
-        few n-grams are a row slice —, where each citizen's interests start, who wants women-only)."""
+        few n-grams are a row slice —, the citizen (position) of each interest, who wants women-only)."""
         ids, _, _ = self.matrix()
         if self._interests is None:
             rows = [self._rows[c] for c in ids]
@@ -172,7 +172,8 @@ class CitizenMatrix:
                 mt = sp.csc_matrix((val, idx, indptr), shape=(with_rows[0].shape[1], int(starts[-1]))).tocsr()
             else:
                 mt = _NO_INTERESTS
-            self._interests = (mt, starts, np.array([r.women_only for r in rows], dtype=np.bool_))
+            owner = np.repeat(np.arange(len(rows), dtype=np.intp), counts)
+            self._interests = (mt, owner, np.array([r.women_only for r in rows], dtype=np.bool_))
         return self._interests
 
     def by_interest(
@@ -187,13 +188,14 @@ class CitizenMatrix:
         ids, _, consent = self.matrix()
         if not ids or k <= 0:
             return []
-        mt, starts, wants_women_only = self.interest_rows()
+        mt, owner, wants_women_only = self.interest_rows()
         if mt.shape[1] == 0:
             return []
         per_interest = np.maximum(_times(mt, ai.titles, column), 0.7 * _times(mt, ai.descriptions, column))
+        # Only a matching interest counts, and few match: each citizen's best of those.
+        hits = np.flatnonzero(per_interest >= MATCH)
         similarity = np.zeros(len(ids))
-        has = np.flatnonzero(np.diff(starts) > 0)
-        similarity[has] = np.maximum.reduceat(per_interest, starts[has])
+        np.maximum.at(similarity, owner[hits], per_interest[hits])
         eligible = consent[:, _ASSOCIATION] & (similarity >= MATCH)
         if women_only:  # only for those who asked for women-only activities (never read from gender)
             eligible &= wants_women_only
