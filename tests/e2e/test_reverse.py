@@ -248,6 +248,9 @@ async def test_a_new_association_activity_reaches_fans_with_consent_bounded_by_i
             body = (await client.get(f"/v1/citizens/{citizen_id}/proposals", headers=CW)).json()
             assert not listed(body, club) and not state_of(body, club)
         assert await open_holds(infra, common, club) == 0  # an activity holds no place in the ledger
+        # The association hears of nobody before a yes (the interest itself can be sensitive).
+        r = await client.get(f"/v1/opportunities/{club}/candidates", headers=ADMIN)
+        assert r.status_code == 200 and r.json()["candidates"] == []
 
         # Updated to women-only, which none of them asked for: it leaves their lists and is retracted.
         women_only = {**payload, "association": {**payload["association"], "women_only": True}}
