@@ -145,13 +145,24 @@ class CitizenMatrix:
         else:  # an ambiguous title: the best of its readings, as the citizen-side ranking counts it
             relevance = np.asarray(per_reading.max(axis=1).todense()).ravel()
         eligible = consent[:, int(ci.kind[position])] & (relevance >= MIN_RELEVANCE)
+        return self._best(ids, relevance, eligible, exclude, k)
+
+    def _best(
+        self,
+        ids: list[uuid.UUID],
+        score: npt.NDArray[np.float64],
+        eligible: npt.NDArray[np.bool_],
+        exclude: set[uuid.UUID],
+        k: int,
+    ) -> list[tuple[uuid.UUID, float]]:
+        """The `k` best-scored eligible citizens, best first, leaving out the excluded and the busy."""
         gone = [self._position[c] for c in exclude | self._busy if c in self._position]
         eligible[gone] = False
         found = np.flatnonzero(eligible)
         if found.size > k:
-            found = found[np.argpartition(-relevance[found], k - 1)[:k]]
-        found = found[np.argsort(-relevance[found], kind="stable")]
-        return [(ids[i], float(relevance[i])) for i in found.tolist()]
+            found = found[np.argpartition(-score[found], k - 1)[:k]]
+        found = found[np.argsort(-score[found], kind="stable")]
+        return [(ids[i], float(score[i])) for i in found.tolist()]
 
     def interest_rows(self) -> tuple[sp.csr_matrix, npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
         """(every citizen's interest rows stacked and transposed — n-grams × interests, so an activity's
@@ -199,13 +210,7 @@ class CitizenMatrix:
         eligible = consent[:, _ASSOCIATION] & (similarity >= MATCH)
         if women_only:  # only for those who asked for women-only activities (never read from gender)
             eligible &= wants_women_only
-        gone = [self._position[c] for c in exclude | self._busy if c in self._position]
-        eligible[gone] = False
-        found = np.flatnonzero(eligible)
-        if found.size > k:
-            found = found[np.argpartition(-similarity[found], k - 1)[:k]]
-        found = found[np.argsort(-similarity[found], kind="stable")]
-        return [(ids[i], float(similarity[i])) for i in found.tolist()]
+        return self._best(ids, similarity, eligible, exclude, k)
 
 
 def _times(mt: sp.csr_matrix, columns: sp.spmatrix, j: int) -> npt.NDArray[np.float64]:
