@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
                 "INTAKE_PORT": str(ports["intake"]),
                 "INTAKE_METRICS_PORT": "0",
                 "INTAKE_RATE_LIMIT_PER_MINUTE": "1000000",
+                "INTAKE_READ_RATE_LIMIT_PER_MINUTE": "1000000",  # the candidate list is polled every 20 ms
                 "INTAKE_MATCHER_URL": f"http://127.0.0.1:{ports['matcher']}",
                 "MATCHER_PORT": str(ports["matcher"]),
                 "BROBYGGER_LOG_LEVEL": "WARNING",
@@ -86,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
                     )
                 )
             api, matcher = (f"http://127.0.0.1:{ports[n]}" for n in ("intake", "matcher"))
+            internal = {"X-Internal-Token": LOCAL_INTERNAL_TOKEN}
             _wait("the services", lambda: _ready(api) and _ready(matcher), 180)
             headers = {"Authorization": f"Bearer {mint('admin', 'bench-reverse', ttl_minutes=60)}"}
             with httpx.Client(base_url=api, timeout=30, headers=headers) as client:
@@ -102,6 +104,14 @@ def main(argv: list[str] | None = None) -> int:
                     assert r.status_code == 202, r.text
                     citizens.append(r.json()["citizen_id"])
                 _wait("every first ranking", lambda: _stat(matcher, "rankings_sent") >= args.citizens, 600)
+
+                def intake_has_read(citizen_id: str) -> bool:
+                    return bool(client.get(f"/v1/citizens/{citizen_id}/proposals").json().get("status") == "ready")
+
+                # Intake reads the rankings off the proposals topic behind the matcher: the timing starts
+                # once it has read all of them, so a posting's proposals do not queue behind that backlog.
+                for citizen_id in citizens:
+                    _wait(f"intake to read the ranking of {citizen_id}", lambda c=citizen_id: intake_has_read(c), 600)
                 print(f"# {args.citizens} citizens registered and ranked in {time.perf_counter() - t:.0f} s")
                 # Postings the demo citizens fit (from their own rankings), re-posted as new opportunities:
                 # each has many more fitting citizens than places, so "filled" means every place proposed.
@@ -117,10 +127,15 @@ def main(argv: list[str] | None = None) -> int:
                 for job in jobs[: args.postings]:
                     want = job.get("capacity", 1) * 3
                     t = time.perf_counter()
-                    oid = client.post("/v1/opportunities", json=job).json()["opportunity_id"]
+                    r = client.post("/v1/opportunities", json=job)
+                    assert r.status_code == 202, r.text
+                    oid = r.json()["opportunity_id"]
                     found: list[Any] = []
                     while time.perf_counter() - t < 30:
-                        found = client.get(f"/v1/opportunities/{oid}/candidates").json()["candidates"]
+                        r = client.get(f"/v1/opportunities/{oid}/candidates")
+                        if r.status_code != 200:
+                            raise RuntimeError(f"candidates of {oid}: {r.status_code} {r.text}")
+                        found = r.json()["candidates"]
                         if len(found) >= want:
                             break
                         time.sleep(0.02)
@@ -128,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
                     if len(found) >= want:
                         times.append(took)
                     print(f"| {job['title']} | {want // 3} | {len(found)} of {want} | {took:.2f} |", flush=True)
+                    if len(found) < want:
+                        stats = httpx.get(f"{matcher}/stats", timeout=5, headers=internal).json()
+                        print(f"#   not filled; matcher: { {k: v for k, v in stats.items() if 'reverse' in k} }")
                 if times:
                     median = statistics.median(times)
                     print(f"\nmedian time to a filled candidate list: {median:.2f} s ({len(times)} filled)")
