@@ -134,6 +134,12 @@ async def test_the_catalogue_filters_and_a_company_lists_only_its_own(
             ids.append(r.json()["opportunity_id"])
         company = bearer("company", "31313131")
 
+        async def all_read() -> bool:  # intake reads the catalogue off the topic: all three, not only hers
+            r = await client.get(f"{stack.api}/v1/opportunities", headers=CASEWORKER)
+            return set(ids) <= {o["opportunity_id"] for o in r.json()["opportunities"]}
+
+        await eventually(all_read, 30, "intake to read the three opportunities")
+
         async def own() -> list[dict[str, Any]] | None:
             r = await client.get(f"{stack.api}/v1/opportunities", headers=company)
             assert r.status_code == 200, r.text
