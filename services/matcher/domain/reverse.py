@@ -371,9 +371,13 @@ class ReverseRanker:
             return None
         key = (opportunity_id, id(opportunity), self.catalogue.instance, self.catalogue.version)
         if self._opens is None or self._opens[0] != key:
-            full = self._full.index(self.catalogue)
-            self._opens = (key, openable(full, opportunity, self.indexer.row(opportunity)))
+            self._opens = (key, openable(self.catalogue_index(), opportunity, self.indexer.row(opportunity)))
         return self._opens[1]
+
+    def catalogue_index(self) -> CatalogueIndex:
+        """The index of the matcher's catalogue the citizen-side ranking keeps (rebuilt only after a change)."""
+        assert self.catalogue is not None
+        return self._full.index(self.catalogue)
 
     def fit(
         self,
