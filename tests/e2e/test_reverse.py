@@ -3,8 +3,10 @@ fits without anyone asking for a re-match, and rankings keep themselves current.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -66,6 +68,17 @@ class World:
         return await eventually(probe, 30, f"matcher counter {name} ≥ {at_least}")
 
 
+@contextlib.asynccontextmanager
+async def quick_world(infra: InfraHandle, common: CommonSettings) -> AsyncIterator[World]:
+    """The whole stack with short reverse-matching windows, and a client for it."""
+    async with (
+        smtp_server() as (_, smtp_port),
+        running_stack(infra, common, smtp_port, matcher={"reverse_batch_s": 0.2, "reverse_settle_s": 0.3}) as stack,
+        httpx.AsyncClient(base_url=stack.api, timeout=10) as client,
+    ):
+        yield World(client, stack)
+
+
 def proposed(body: dict[str, Any], opportunity_id: str) -> bool:
     return any(p["opportunity_id"] == opportunity_id for p in body["proposals"])
 
@@ -85,12 +98,8 @@ async def open_holds(infra: InfraHandle, common: CommonSettings, opportunity_id:
 async def test_a_new_posting_reaches_the_citizens_it_fits_and_keeps_up_with_updates_and_withdrawal(
     infra: InfraHandle, common: CommonSettings
 ) -> None:
-    async with (
-        smtp_server() as (_, smtp_port),
-        running_stack(infra, common, smtp_port, matcher={"reverse_batch_s": 0.2, "reverse_settle_s": 0.3}) as stack,
-        httpx.AsyncClient(base_url=stack.api, timeout=10) as client,
-    ):
-        w = World(client, stack)
+    async with quick_world(infra, common) as w:
+        client = w.client
         first, second = await w.citizen(**CLEANER), await w.citizen(**CLEANER)
         driver = await w.citizen(**DRIVER)
 
@@ -181,12 +190,8 @@ WAREHOUSE: dict[str, Any] = {"previous_jobs": [{"title": "lagerarbejder", "years
 async def test_a_new_course_reaches_the_citizen_whose_near_miss_job_needs_the_certificate_it_grants(
     infra: InfraHandle, common: CommonSettings
 ) -> None:
-    async with (
-        smtp_server() as (_, smtp_port),
-        running_stack(infra, common, smtp_port, matcher={"reverse_batch_s": 0.2, "reverse_settle_s": 0.3}) as stack,
-        httpx.AsyncClient(base_url=stack.api, timeout=10) as client,
-    ):
-        w = World(client, stack)
+    async with quick_world(infra, common) as w:
+        client, stack = w.client, w.stack
         job = opportunity_payload(
             title="Lagermedarbejder",
             occupation_text="lagerarbejder",

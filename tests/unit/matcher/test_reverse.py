@@ -12,8 +12,8 @@ from services.matcher.domain.associations import MATCH, interest_match
 from services.matcher.domain.catalogue import Catalogue
 from services.matcher.domain.ranking import MIN_RELEVANCE, Ranker
 from services.matcher.domain.reverse import MAX_OPENS, CitizenMatrix, ReverseRanker, reaches
-from shared.contracts import CitizenProfile, Opportunity
-from tests.unit.matcher.conftest import association, catalogue, opportunity, profile
+from shared.contracts import CitizenProfile
+from tests.unit.matcher.conftest import association, catalogue, forklift_course, opportunity, profile
 
 COOK = {"previous_jobs": [{"title": "kok", "years": 4}], "skills": [{"text": "madlavning"}, {"text": "køkken"}]}
 CLEANER = {"previous_jobs": [{"title": "rengøringsassistent", "years": 3}], "skills": [{"text": "rengøring"}]}
@@ -163,17 +163,6 @@ def test_the_exact_check_of_an_activity_is_the_citizen_side_list_and_an_unmatche
     assert reverse.fit(profile(interests=["fodbold"], consent=NO_ASSOCIATIONS), oid, club) is None
 
 
-def _forklift_course() -> Opportunity:
-    return opportunity(
-        kind="education_step",
-        title="Truckcertifikat (AMU)",
-        occupation_text=None,
-        skills=[],
-        owner={"type": "education_provider", "name": "AMU Vest"},
-        education={"education_type": "AMU", "grants_certificates": ["forklift"]},
-    )
-
-
 def test_a_step_granting_a_certificate_reaches_the_citizen_whose_near_miss_job_needs_it_and_only_them(
     ranker: Ranker,
 ) -> None:
@@ -188,7 +177,7 @@ def test_a_step_granting_a_certificate_reaches_the_citizen_whose_near_miss_job_n
     near = profile(previous_jobs=[{"title": "lagerarbejder", "years": 2}])
     holder = profile(previous_jobs=[{"title": "lagerarbejder", "years": 2}], certificates=["forklift"])
     matrix, (near_id, cleaner_id, holder_id) = _citizens(reverse, near, profile(**CLEANER), holder)
-    course_id, course = uuid.uuid4(), _forklift_course()
+    course_id, course = uuid.uuid4(), forklift_course()
     cat.upsert(course_id, course)
     opens = reverse.opens(course_id, course)
     assert opens is not None and opens.ids == [job_id]  # only the job that needs what the course grants
@@ -210,9 +199,9 @@ def test_a_step_granting_a_certificate_reaches_the_citizen_whose_near_miss_job_n
 def test_a_step_whose_certificate_no_job_needs_opens_nothing_and_jobs_open_nothing(ranker: Ranker) -> None:
     cat, _ = catalogue(opportunity())
     reverse = ReverseRanker(ranker, cat)
-    assert reverse.opens(uuid.uuid4(), _forklift_course()) is None
+    assert reverse.opens(uuid.uuid4(), forklift_course()) is None
     assert reverse.opens(uuid.uuid4(), opportunity(required_certificates=["forklift"])) is None
-    assert ReverseRanker(ranker).opens(uuid.uuid4(), _forklift_course()) is None  # no catalogue known
+    assert ReverseRanker(ranker).opens(uuid.uuid4(), forklift_course()) is None  # no catalogue known
 
 
 def test_at_most_max_opens_jobs_count_and_the_closest_to_the_step_are_kept(ranker: Ranker) -> None:
@@ -224,8 +213,6 @@ def test_at_most_max_opens_jobs_count_and_the_closest_to_the_step_are_kept(ranke
         required_certificates=["forklift"],
     )
     cat, ids = catalogue(*far, close)
-    course = _forklift_course().model_copy(
-        update={"skills": ["truckkørsel"], "title": "Truckkørsel for lagerarbejdere"}
-    )
+    course = forklift_course(skills=["truckkørsel"], title="Truckkørsel for lagerarbejdere")
     opens = ReverseRanker(ranker, cat).opens(uuid.uuid4(), course)
     assert opens is not None and len(opens) == MAX_OPENS and ids[-1] in opens.ids
