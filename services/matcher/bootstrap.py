@@ -133,7 +133,9 @@ def bootstrap(
         # only once the ranker is loaded.
         loaded = await asyncio.to_thread(ranker)
         deps.rank = lambda profile, catalogue, top_n: loaded.rank(profile, catalogue, top_n=top_n)
-        reverse = reverse_matcher(deps, settings, ReverseRanker(loaded), contest, ownership, broker, guard)
+        reverse = reverse_matcher(
+            deps, settings, ReverseRanker(loaded, deps.catalogue), contest, ownership, broker, guard
+        )
         deps.fit, deps.reverse = reverse.ranker.fit, reverse
         reverse_loop = asyncio.create_task(reverse.run(), name="reverse-matching")
         try:

@@ -38,7 +38,7 @@ from typing import Protocol
 
 from services.matcher.domain.model import RankedOpportunity
 from services.matcher.domain.proposing import proposal_id
-from services.matcher.domain.reverse import SHORTLIST_PER_SLOT, CitizenMatrix, ReverseRanker, reaches
+from services.matcher.domain.reverse import SHORTLIST_PER_SLOT, CitizenMatrix, Opens, ReverseRanker, reaches
 from services.matcher.handlers import MatcherDeps, Outbox, load_current, save_current, to_proposal
 from shared.contracts import (
     CitizenProfile,
@@ -130,7 +130,6 @@ class ReverseMatcher:
     def busy(self, citizen_id: uuid.UUID, busy: bool) -> None:
         self._stale.add(citizen_id)
 
-
     # -- the loop the matcher's lifespan runs ---------------------------------------------------
     async def run(self) -> None:
         """Batch, match, publish; a failure puts the batch back and waits with backoff."""
@@ -181,15 +180,17 @@ class ReverseMatcher:
         decided: set[uuid.UUID] = set()
         for position, (event, opp) in enumerate(live):
             limit = opp.capacity * self.per_place
+            opens = None
             excluded = await self.store.excluded(event.opportunity_id)
             if isinstance(event, OpportunityUpdated):
                 await self._recheck(event.opportunity_id, opp, changes)
             if ai is not None and position in column:
                 women_only = bool(opp.association and opp.association.women_only)
                 short = matrix.by_interest(ai, column[position], women_only, excluded, limit * SHORTLIST_PER_SLOT)
-            else:
-                short = matrix.shortlist(ci, position, excluded, limit * SHORTLIST_PER_SLOT)
-            fits = await self._fits(event.opportunity_id, opp, [c for c, _ in short], offering=True)
+            else:  # an education step also through the catalogue jobs it could open
+                opens = self.ranker.opens(event.opportunity_id, opp)
+                short = matrix.shortlist(ci, position, excluded, limit * SHORTLIST_PER_SLOT, opens)
+            fits = await self._fits(event.opportunity_id, opp, [c for c, _ in short], offering=True, opens=opens)
             if _is_association(opp):
                 fits = {c: r for c, r in fits.items() if await self._room(c, r)}
             mine[event.event_id] = fits
@@ -270,10 +271,17 @@ class ReverseMatcher:
         return self._matrix
 
     async def _fits(
-        self, opportunity_id: uuid.UUID, opp: Opportunity, citizen_ids: list[uuid.UUID], *, offering: bool = False
+        self,
+        opportunity_id: uuid.UUID,
+        opp: Opportunity,
+        citizen_ids: list[uuid.UUID],
+        *,
+        offering: bool = False,
+        opens: Opens | None = None,
     ) -> dict[uuid.UUID, RankedOpportunity]:
-        """The shortlist through the citizen-side ranking (hard rules, strategy, score) of this one opportunity;
-        `offering`: only the fits reverse matching may offer unasked (`domain.reverse.reaches`)."""
+        """The shortlist through the citizen-side ranking (hard rules, strategy, score) of this one opportunity
+        (an education step with the jobs it could open, `opens`); `offering`: only the fits reverse matching
+        may offer unasked (`domain.reverse.reaches`)."""
         profiles = await self.store.load_many(citizen_ids)
         found = {}
         for citizen_id in citizen_ids:
@@ -284,7 +292,7 @@ class ReverseMatcher:
                 opened = await self.deps.keys.open_profile(citizen_id, stored)
             except CitizenGone:
                 continue
-            ranked = self.ranker.fit(opened, opportunity_id, opp)
+            ranked = self.ranker.fit(opened, opportunity_id, opp, opens)
             if ranked is not None and (not offering or reaches(ranked)):
                 found[citizen_id] = ranked
         return found

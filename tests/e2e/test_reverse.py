@@ -3,8 +3,10 @@ fits without anyone asking for a re-match, and rankings keep themselves current.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -66,6 +68,17 @@ class World:
         return await eventually(probe, 30, f"matcher counter {name} ≥ {at_least}")
 
 
+@contextlib.asynccontextmanager
+async def quick_world(infra: InfraHandle, common: CommonSettings) -> AsyncIterator[World]:
+    """The whole stack with short reverse-matching windows, and a client for it."""
+    async with (
+        smtp_server() as (_, smtp_port),
+        running_stack(infra, common, smtp_port, matcher={"reverse_batch_s": 0.2, "reverse_settle_s": 0.3}) as stack,
+        httpx.AsyncClient(base_url=stack.api, timeout=10) as client,
+    ):
+        yield World(client, stack)
+
+
 def proposed(body: dict[str, Any], opportunity_id: str) -> bool:
     return any(p["opportunity_id"] == opportunity_id for p in body["proposals"])
 
@@ -85,12 +98,8 @@ async def open_holds(infra: InfraHandle, common: CommonSettings, opportunity_id:
 async def test_a_new_posting_reaches_the_citizens_it_fits_and_keeps_up_with_updates_and_withdrawal(
     infra: InfraHandle, common: CommonSettings
 ) -> None:
-    async with (
-        smtp_server() as (_, smtp_port),
-        running_stack(infra, common, smtp_port, matcher={"reverse_batch_s": 0.2, "reverse_settle_s": 0.3}) as stack,
-        httpx.AsyncClient(base_url=stack.api, timeout=10) as client,
-    ):
-        w = World(client, stack)
+    async with quick_world(infra, common) as w:
+        client = w.client
         first, second = await w.citizen(**CLEANER), await w.citizen(**CLEANER)
         driver = await w.citizen(**DRIVER)
 
@@ -173,6 +182,53 @@ async def test_a_profile_update_re_ranks_retracts_what_no_longer_fits_and_an_unc
         await w.view(citizen_id, lambda b: not proposed(b, job), "a re-ranking without the job")
         await w.view(citizen_id, lambda b: state_of(b, job) == {"retracted"}, "the job's retraction")
         await eventually(lambda: _zero(infra, common, job), 20, "the freed place")
+
+
+WAREHOUSE: dict[str, Any] = {"previous_jobs": [{"title": "lagerarbejder", "years": 2}], "skills": [{"text": "pakning"}]}
+
+
+async def test_a_new_course_reaches_the_citizen_whose_near_miss_job_needs_the_certificate_it_grants(
+    infra: InfraHandle, common: CommonSettings
+) -> None:
+    async with quick_world(infra, common) as w:
+        client, stack = w.client, w.stack
+        job = opportunity_payload(
+            title="Lagermedarbejder",
+            occupation_text="lagerarbejder",
+            skills=["pakning"],
+            required_certificates=["forklift"],
+        )
+        r = await client.post("/v1/opportunities", json=job, headers=ADMIN)
+        job_id = r.json()["opportunity_id"]
+        await eventually(lambda: _catalogue(stack), 20, "the catalogue")
+        near, cleaner = await w.citizen(**WAREHOUSE), await w.citizen(**CLEANER)
+        first = (await client.get(f"/v1/citizens/{near}/proposals", headers=CW)).json()
+        assert not proposed(first, job_id)  # kept from the job only by the forklift certificate
+        before = int((await stack.matcher_stats()).get("reverse_proposals", 0))
+
+        # A school posts a forklift course; nobody asks for a re-match.
+        course = opportunity_payload(
+            kind="education_step",
+            owner={"type": "education_provider", "name": "AMU Vest (demo)"},
+            title="Truckcertifikat (AMU)",
+            occupation_text=None,
+            skills=[],
+            education={"education_type": "AMU", "grants_certificates": ["forklift"]},
+            capacity=3,
+        )
+        r = await client.post("/v1/opportunities", json=course, headers=ADMIN)
+        assert r.status_code == 202, r.text
+        course_id = r.json()["opportunity_id"]
+        body = await w.view(near, lambda b: proposed(b, course_id), "the course that opens the job")
+        offered = next(p for p in body["proposals"] if p["opportunity_id"] == course_id)
+        assert offered["reasons"]["rule"] == "closes_skill_gap"
+        assert offered["reasons"]["closes_gap_for"] == [job_id]
+        await w.counter("reverse_proposals", before + 1)
+        found = await w.candidates(course_id, lambda c: len(c) >= 1, "the course's candidate")
+        # Everything this course's matching sent is in: one proposal, to the warehouse worker alone.
+        assert int((await stack.matcher_stats())["reverse_proposals"]) == before + 1
+        assert len(found) == 1
+        assert not proposed((await client.get(f"/v1/citizens/{cleaner}/proposals", headers=CW)).json(), course_id)
 
 
 async def _catalogue(stack: Stack) -> bool:

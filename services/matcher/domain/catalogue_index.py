@@ -41,7 +41,7 @@ def cert_bits(certs: list[Certificate]) -> int:
     return sum(1 << CERTIFICATES.index(c) for c in set(certs))
 
 
-def _licence(code: DrivingLicence | None) -> int:
+def licence_code(code: DrivingLicence | None) -> int:
     return -1 if code is None else LICENCES.index(code)
 
 
@@ -188,13 +188,13 @@ class CatalogueIndexer:
             lat=lat,
             lon=lon,
             certs=np.array([cert_bits(o.required_certificates) for o in opps], dtype=np.int32),
-            licence=np.array([_licence(o.required_driving_licence) for o in opps], dtype=np.int8),
+            licence=np.array([licence_code(o.required_driving_licence) for o in opps], dtype=np.int8),
             grants_certs=np.array(
                 [cert_bits(o.education.grants_certificates) if o.education else 0 for o in opps],
                 dtype=np.int32,
             ),
             grants_licence=np.array(
-                [_licence(o.education.grants_driving_licence if o.education else None) for o in opps],
+                [licence_code(o.education.grants_driving_licence if o.education else None) for o in opps],
                 dtype=np.int8,
             ),
             hours=np.array([o.schedule.hours_per_week for o in opps], dtype=np.float32),

@@ -15,6 +15,16 @@ so one sparse product with the activity's title and description columns gives ea
 interest similarity. Only citizens with an interest that matches (`associations.MATCH`, the interests
 the reason names), consent for associations (and not hiding them) and, for a women-only activity, a
 wish for women-only activities are shortlisted; the exact ranking then decides, as for a job.
+
+An education step is also relevant to a citizen through the jobs it opens, as `gaps.plan_gaps` scores
+it in the citizen-side ranking: 0.1 + 0.9 × the relevance of a near-miss job that needs a certificate
+or the driving licence the step grants. The jobs of the matcher's catalogue that need what the step
+grants (`Opens`, at most `MAX_OPENS` of them, taken from the index the citizen-side ranking keeps
+of that catalogue) become one more column block, so that part is one more sparse product; a
+citizen counts a job only when they lack what it needs and the step grants and may be offered its kind.
+The exact check then ranks the citizen against a catalogue of the step and those jobs, so the
+near misses are there for `plan_gaps` to see. (Steps opening a job by teaching its essential skills
+are not shortlisted by that route: only by their direct relevance.)
 """
 
 from __future__ import annotations
@@ -30,8 +40,17 @@ import scipy.sparse as sp
 
 from services.matcher.domain.associations import MATCH, AssociationIndex, InterestEncoder, build_association_index
 from services.matcher.domain.catalogue import Catalogue
-from services.matcher.domain.catalogue_index import KINDS, CatalogueIndex, CatalogueIndexer
+from services.matcher.domain.catalogue_index import (
+    KINDS,
+    LICENCES,
+    CatalogueIndex,
+    CatalogueIndexer,
+    OppRow,
+    cert_bits,
+    licence_code,
+)
 from services.matcher.domain.features import FeatureSpace
+from services.matcher.domain.gaps import NEAR_MISS_RELEVANCE
 from services.matcher.domain.model import RankedOpportunity
 from services.matcher.domain.ranking import MIN_RELEVANCE, Ranker
 from shared.contracts import CitizenProfile, Opportunity, OpportunityKind
@@ -39,10 +58,15 @@ from shared.contracts import CitizenProfile, Opportunity, OpportunityKind
 #: How many shortlisted citizens per open slot go through the exact ranking (the rest of the
 #: citizens cannot win: the exact score is bounded by relevance-driven strategy).
 SHORTLIST_PER_SLOT = 4
+#: At most this many catalogue jobs count as ones an education step could open; when more need what
+#: it grants, those whose ESCO vector is closest to the step's own (then the first in the catalogue).
+MAX_OPENS = 50
 
 
 _ASSOCIATION = KINDS.index(OpportunityKind.ASSOCIATION_ACTIVITY)
+_JOBS = (KINDS.index(OpportunityKind.ORDINARY_JOB), KINDS.index(OpportunityKind.LANGUAGE_PLACEMENT))
 _NO_INTERESTS = sp.csr_matrix((0, 1), dtype=np.float32)
+_NONE_HELD = np.zeros(0, dtype=np.int32)
 
 
 @dataclass(frozen=True)
@@ -55,6 +79,8 @@ class CitizenRow:
     consent: tuple[bool, ...]
     interests: sp.csr_matrix = field(default_factory=lambda: _NO_INTERESTS)
     women_only: bool = False
+    certificates: int = 0  # `catalogue_index.cert_bits` of what they hold
+    licences: int = 0  # bit i: holds `LICENCES[i]`
 
 
 def citizen_row(space: FeatureSpace, profile: CitizenProfile, interests: InterestEncoder | None = None) -> CitizenRow:
@@ -74,13 +100,66 @@ def citizen_row(space: FeatureSpace, profile: CitizenProfile, interests: Interes
         consent=tuple(consent),
         interests=sp.csr_matrix(encoded, dtype=np.float32) if encoded is not None else _NO_INTERESTS,
         women_only=profile.wants_women_only_activities,
+        certificates=cert_bits(profile.certificates),
+        licences=sum(1 << LICENCES.index(lic) for lic in set(profile.transport.driving_licences)),
     )
 
 
-def opportunity_block(ci: CatalogueIndex, position: int) -> sp.csr_matrix:
-    """The [features; coverage] columns of one opportunity's readings: (2 × size) × readings."""
-    cols = np.flatnonzero(ci.owner == position)
+def opportunity_block(ci: CatalogueIndex, position: int | npt.NDArray[np.intp]) -> sp.csr_matrix:
+    """The [features; coverage] columns of the readings of the opportunity (or opportunities) at
+    `position`: (2 × size) × readings, in column order of `ci`."""
+    cols = np.flatnonzero(np.isin(ci.owner, position))
     return sp.vstack([ci.features_t[:, cols], ci.cover_t[:, cols]], format="csr")
+
+
+@dataclass(frozen=True)
+class Opens:
+    """The catalogue jobs an education step could open (what `gaps.plan_gaps` counts it for), citizen-independent.
+
+    `block` holds their readings' [features; coverage] columns; `job` names each column's job (0..n-1).
+    Per job: the certificates it needs that the step grants, whether it needs the licence the step
+    grants, and its kind (position in `KINDS`).
+    """
+
+    ids: list[uuid.UUID]
+    opportunities: list[Opportunity]
+    block: sp.csr_matrix
+    job: npt.NDArray[np.intp]
+    certs: npt.NDArray[np.int32]
+    licence: npt.NDArray[np.bool_]
+    kind: npt.NDArray[np.int8]
+    grants_licence: int  # the licence the step grants (position in `LICENCES`), -1 for none
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def openable(full: CatalogueIndex, step: Opportunity, row: OppRow) -> Opens | None:
+    """The jobs of `full` that need a certificate or the driving licence `step` (indexed as `row`) grants,
+    at most `MAX_OPENS` (the closest to the step), or None when no job there needs what it grants."""
+    edu = step.education
+    if step.kind is not OpportunityKind.EDUCATION_STEP or edu is None or len(full) == 0:
+        return None
+    certs = full.certs & np.int32(cert_bits(edu.grants_certificates))
+    licence = licence_code(edu.grants_driving_licence)
+    needs_licence = (full.licence == licence) if licence >= 0 else np.zeros(len(full), dtype=np.bool_)
+    hit = np.flatnonzero(np.isin(full.kind, _JOBS) & ((certs != 0) | needs_licence))
+    if hit.size == 0:
+        return None
+    if hit.size > MAX_OPENS:  # the first reading's cosine with the step's own vector
+        closeness = np.asarray(full.features_t[row.indices][:, hit].T @ row.values).ravel()
+        hit = np.sort(hit[np.argsort(-closeness, kind="stable")[:MAX_OPENS]])
+    cols = np.flatnonzero(np.isin(full.owner, hit))
+    return Opens(
+        ids=[full.ids[p] for p in hit.tolist()],
+        opportunities=[full.opportunities[p] for p in hit.tolist()],
+        block=opportunity_block(full, hit),
+        job=np.searchsorted(hit, full.owner[cols]),
+        certs=certs[hit],
+        licence=needs_licence[hit],
+        kind=full.kind[hit],
+        grants_licence=licence,
+    )
 
 
 class CitizenMatrix:
@@ -93,6 +172,7 @@ class CitizenMatrix:
         self._built: tuple[list[uuid.UUID], sp.csr_matrix, npt.NDArray[np.bool_]] | None = None
         self._interests: tuple[sp.csr_matrix, npt.NDArray[np.intp], npt.NDArray[np.bool_]] | None = None
         self._position: dict[uuid.UUID, int] = {}
+        self._held: tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]] = (_NONE_HELD, _NONE_HELD)
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -128,14 +208,22 @@ class CitizenMatrix:
             val = np.concatenate([r.val for r in rows]) if rows else np.zeros(0, dtype=np.float32)
             m = sp.csr_matrix((val, idx, indptr), shape=(len(rows), self.width))
             consent = np.array([r.consent for r in rows], dtype=np.bool_).reshape(len(rows), len(KINDS))
+            self._held = (
+                np.array([r.certificates for r in rows], dtype=np.int32),
+                np.array([r.licences for r in rows], dtype=np.int32),
+            )
             self._built = (ids, m, consent)
             self._position = {c: i for i, c in enumerate(ids)}
         return self._built
 
     def shortlist(
-        self, ci: CatalogueIndex, position: int, exclude: set[uuid.UUID], k: int
+        self, ci: CatalogueIndex, position: int, exclude: set[uuid.UUID], k: int, opens: Opens | None = None
     ) -> list[tuple[uuid.UUID, float]]:
-        """The `k` most relevant eligible citizens for the opportunity at `position` of `ci`."""
+        """The `k` most relevant eligible citizens for the opportunity at `position` of `ci`.
+
+        For an education step with `opens` (the jobs it could open), a citizen's relevance is the best of
+        its own and what `gaps.plan_gaps` scores it for a near-miss job it opens (0.1 + 0.9 × that job's).
+        """
         ids, m, consent = self.matrix()
         if not ids or k <= 0:
             return []
@@ -144,8 +232,25 @@ class CitizenMatrix:
             relevance = per_reading.toarray().ravel()
         else:  # an ambiguous title: the best of its readings, as the citizen-side ranking counts it
             relevance = np.asarray(per_reading.max(axis=1).todense()).ravel()
+        if opens is not None:
+            relevance = np.maximum(relevance, self._through_jobs(m, consent, opens))
         eligible = consent[:, int(ci.kind[position])] & (relevance >= MIN_RELEVANCE)
         return self._best(ids, relevance, eligible, exclude, k)
+
+    def _through_jobs(self, m: sp.csr_matrix, consent: npt.NDArray[np.bool_], opens: Opens) -> npt.NDArray[np.float64]:
+        """Per citizen, 0.1 + 0.9 × the relevance of the best job of `opens` that is a near miss the step
+        closes for them (they lack what it needs and the step grants, may be offered its kind, and it is
+        relevant enough to count as a near miss), else 0: one sparse product with all the jobs' readings."""
+        per = (m @ opens.block).tocoo()  # citizens × the jobs' readings
+        citizen, job, value = per.row, opens.job[per.col], per.data
+        certs, licences = self._held
+        lacks = ((opens.certs[job] & ~certs[citizen]) != 0) | (
+            opens.licence[job] & ((licences[citizen] >> max(opens.grants_licence, 0) & 1) == 0)
+        )
+        counts = lacks & consent[citizen, opens.kind[job]] & (value >= NEAR_MISS_RELEVANCE)
+        out = np.zeros(m.shape[0])
+        np.maximum.at(out, citizen[counts], 0.1 + 0.9 * value[counts].astype(np.float64))
+        return out
 
     def _best(
         self,
@@ -229,13 +334,18 @@ class ReverseRanker:
     catalogue indexer is its own, so scoring one opportunity never evicts the full catalogue's index.
     """
 
-    def __init__(self, ranker: Ranker) -> None:
+    def __init__(self, ranker: Ranker, catalogue: Catalogue | None = None) -> None:
         self.space = ranker.space
         self._ranker = copy.copy(ranker)
         self._ranker.indexer = CatalogueIndexer(ranker.space)
         self.indexer = CatalogueIndexer(ranker.space)
         self.interests = InterestEncoder(ranker.linker.encoder)
-        self._one: tuple[uuid.UUID, Opportunity, Catalogue] | None = None
+        #: The matcher's catalogue, indexed by the service ranker's own indexer (the index citizen-side
+        #: rankings keep current anyway): where the jobs an education step could open are found.
+        self.catalogue = catalogue
+        self._full = ranker.indexer
+        self._opens: tuple[tuple[object, ...], Opens | None] | None = None
+        self._one: tuple[uuid.UUID, Opportunity, Opens | None, Catalogue] | None = None
 
     def width(self) -> int:
         return 2 * self.space.size
@@ -254,17 +364,49 @@ class ReverseRanker:
         ai = build_association_index(self.interests.encoder, ci)
         return replace(ai, titles=ai.titles.tocsc(), descriptions=ai.descriptions.tocsc())
 
+    def opens(self, opportunity_id: uuid.UUID, opportunity: Opportunity) -> Opens | None:
+        """The jobs of the matcher's catalogue an education step could open (`openable`), kept for the
+        catalogue's current version; None for anything else, or without a catalogue."""
+        if self.catalogue is None or opportunity.kind is not OpportunityKind.EDUCATION_STEP:
+            return None
+        key = (opportunity_id, id(opportunity), self.catalogue.instance, self.catalogue.version)
+        if self._opens is None or self._opens[0] != key:
+            self._opens = (key, openable(self.catalogue_index(), opportunity, self.indexer.row(opportunity)))
+        return self._opens[1]
+
+    def catalogue_index(self) -> CatalogueIndex:
+        """The index of the matcher's catalogue the citizen-side ranking keeps (rebuilt only after a change)."""
+        assert self.catalogue is not None
+        return self._full.index(self.catalogue)
+
     def fit(
-        self, profile: CitizenProfile, opportunity_id: uuid.UUID, opportunity: Opportunity
+        self,
+        profile: CitizenProfile,
+        opportunity_id: uuid.UUID,
+        opportunity: Opportunity,
+        opens: Opens | None = None,
     ) -> RankedOpportunity | None:
         """The opportunity as the citizen's own ranking would propose (or list, for an association) it,
-        or None when it does not fit."""
-        if self._one is None or self._one[0] != opportunity_id or self._one[1] is not opportunity:
+        or None when it does not fit.
+
+        An education step is ranked together with the jobs it could open (`opens`, found here when not
+        given), so a near-miss job it closes the gap for scores it as `gaps.plan_gaps` does.
+        """
+        if opens is None:
+            opens = self.opens(opportunity_id, opportunity)
+        kept = self._one
+        if kept is None or kept[0] != opportunity_id or kept[1] is not opportunity or kept[2] is not opens:
             one = Catalogue()  # kept while the shortlist of one opportunity is checked: indexed once
             one.upsert(opportunity_id, opportunity)
-            self._one = (opportunity_id, opportunity, one)
-        result = self._ranker.rank(profile, self._one[2], top_n=1)
-        listed = result.associations if opportunity.kind is OpportunityKind.ASSOCIATION_ACTIVITY else result.proposals
+            for oid, job in zip(opens.ids, opens.opportunities, strict=True) if opens is not None else ():
+                one.upsert(oid, job)
+            kept = self._one = (opportunity_id, opportunity, opens, one)
+        catalogue = kept[3]
+        result = self._ranker.rank(profile, catalogue, top_n=len(catalogue))
+        if opportunity.kind is OpportunityKind.ASSOCIATION_ACTIVITY:
+            listed = result.associations
+        else:  # the jobs ranked alongside a step are not what is asked about
+            listed = [r for r in result.proposals if r.opportunity_id == opportunity_id]
         return listed[0] if listed else None
 
 

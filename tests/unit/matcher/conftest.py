@@ -27,6 +27,21 @@ def opportunity(**overrides: Any) -> Opportunity:
     return Opportunity.model_validate(opportunity_payload(**overrides))
 
 
+def forklift_course(**overrides: Any) -> Opportunity:
+    """An AMU course granting the forklift certificate."""
+    return opportunity(
+        **{
+            "kind": "education_step",
+            "title": "Truckcertifikat (AMU)",
+            "occupation_text": None,
+            "skills": [],
+            "owner": {"type": "education_provider", "name": "AMU Vest"},
+            "education": {"education_type": "AMU", "grants_certificates": ["forklift"]},
+            **overrides,
+        }
+    )
+
+
 def catalogue(*opps: Opportunity) -> tuple[Catalogue, list[uuid.UUID]]:
     cat = Catalogue()
     ids = [uuid.uuid4() for _ in opps]

@@ -11,9 +11,9 @@ import pytest
 from services.matcher.domain.associations import MATCH, interest_match
 from services.matcher.domain.catalogue import Catalogue
 from services.matcher.domain.ranking import MIN_RELEVANCE, Ranker
-from services.matcher.domain.reverse import CitizenMatrix, ReverseRanker, reaches
+from services.matcher.domain.reverse import MAX_OPENS, CitizenMatrix, ReverseRanker, reaches
 from shared.contracts import CitizenProfile
-from tests.unit.matcher.conftest import association, opportunity, profile
+from tests.unit.matcher.conftest import association, catalogue, forklift_course, opportunity, profile
 
 COOK = {"previous_jobs": [{"title": "kok", "years": 4}], "skills": [{"text": "madlavning"}, {"text": "køkken"}]}
 CLEANER = {"previous_jobs": [{"title": "rengøringsassistent", "years": 3}], "skills": [{"text": "rengøring"}]}
@@ -161,3 +161,58 @@ def test_the_exact_check_of_an_activity_is_the_citizen_side_list_and_an_unmatche
     unasked = reverse.fit(knitter, oid, club)
     assert unasked is not None and not reaches(unasked)
     assert reverse.fit(profile(interests=["fodbold"], consent=NO_ASSOCIATIONS), oid, club) is None
+
+
+def test_a_step_granting_a_certificate_reaches_the_citizen_whose_near_miss_job_needs_it_and_only_them(
+    ranker: Ranker,
+) -> None:
+    warehouse = opportunity(
+        title="Lagermedarbejder",
+        occupation_text="lagerarbejder",
+        skills=["pakning"],
+        required_certificates=["forklift"],
+    )
+    cat, (job_id, _) = catalogue(warehouse, opportunity())  # the second, a cleaning job, needs no certificate
+    reverse = ReverseRanker(ranker, cat)
+    near = profile(previous_jobs=[{"title": "lagerarbejder", "years": 2}])
+    holder = profile(previous_jobs=[{"title": "lagerarbejder", "years": 2}], certificates=["forklift"])
+    matrix, (near_id, cleaner_id, holder_id) = _citizens(reverse, near, profile(**CLEANER), holder)
+    course_id, course = uuid.uuid4(), forklift_course()
+    cat.upsert(course_id, course)
+    opens = reverse.opens(course_id, course)
+    assert opens is not None and opens.ids == [job_id]  # only the job that needs what the course grants
+    ci = reverse.index({course_id: course})
+    direct = dict(matrix.shortlist(ci, 0, set(), 10))  # by the course's own relevance only
+    short = dict(matrix.shortlist(ci, 0, set(), 10, opens))
+    job_relevance = ranker.relevance(ranker.space.profile(near), ranker.indexer.index(cat))[0]
+    assert short[near_id] == pytest.approx(0.1 + 0.9 * job_relevance, rel=1e-5)
+    assert short[near_id] > direct.get(near_id, 0.0)  # the job it opens lifts the course
+    assert cleaner_id not in short  # no job the course opens is relevant to the cleaner
+    assert short.get(holder_id) == direct.get(holder_id)  # who holds the certificate has no gap to close
+    fit = reverse.fit(near, course_id, course, opens)
+    own = next(r for r in ranker.rank(near, cat).proposals if r.opportunity_id == course_id)
+    assert fit is not None and fit.reasons.rule == "closes_skill_gap" and fit.reasons.closes_gap_for == [job_id]
+    assert fit.score == pytest.approx(own.score)  # the score of the citizen's own ranking
+    assert reverse.fit(profile(**CLEANER), course_id, course, opens) is None
+
+
+def test_a_step_whose_certificate_no_job_needs_opens_nothing_and_jobs_open_nothing(ranker: Ranker) -> None:
+    cat, _ = catalogue(opportunity())
+    reverse = ReverseRanker(ranker, cat)
+    assert reverse.opens(uuid.uuid4(), forklift_course()) is None
+    assert reverse.opens(uuid.uuid4(), opportunity(required_certificates=["forklift"])) is None
+    assert ReverseRanker(ranker).opens(uuid.uuid4(), forklift_course()) is None  # no catalogue known
+
+
+def test_at_most_max_opens_jobs_count_and_the_closest_to_the_step_are_kept(ranker: Ranker) -> None:
+    far = [opportunity(required_certificates=["forklift"]) for _ in range(MAX_OPENS)]  # cleaning jobs
+    close = opportunity(
+        title="Lagermedarbejder",
+        occupation_text="lagerarbejder",
+        skills=["truckkørsel"],
+        required_certificates=["forklift"],
+    )
+    cat, ids = catalogue(*far, close)
+    course = forklift_course(skills=["truckkørsel"], title="Truckkørsel for lagerarbejdere")
+    opens = ReverseRanker(ranker, cat).opens(uuid.uuid4(), course)
+    assert opens is not None and len(opens) == MAX_OPENS and ids[-1] in opens.ids

@@ -1,5 +1,5 @@
 from services.matcher.domain.ranking import Ranker
-from tests.unit.matcher.conftest import association, catalogue, opportunity, profile
+from tests.unit.matcher.conftest import association, catalogue, forklift_course, opportunity, profile
 
 
 def _placement(**kw: object) -> dict[str, object]:
@@ -47,14 +47,7 @@ def test_hidden_associations_are_never_recommended(ranker: Ranker) -> None:
 def test_an_education_step_that_closes_a_certificate_gap_is_proposed_for_the_job(
     ranker: Ranker,
 ) -> None:
-    course = opportunity(
-        kind="education_step",
-        title="Truckcertifikat (AMU)",
-        occupation_text=None,
-        skills=[],
-        owner={"type": "education_provider", "name": "AMU Vest"},
-        education={"education_type": "AMU", "grants_certificates": ["forklift"]},
-    )
+    course = forklift_course()
     job = opportunity(
         title="Lagermedarbejder",
         occupation_text="lagerarbejder",
