@@ -254,23 +254,17 @@ async def _rank_locked(
     top_n: int,
     quiet: bool,
 ) -> None:
-    # Independent reads, so their round trips to Redis overlap.
-    opening, earlier, now, answered = await asyncio.gather(
-        deps.keys.open_profile(citizen_id, profile),
-        deps.profiles.holds(citizen_id),
-        load_current(deps, citizen_id),
-        deps.profiles.answered_by(citizen_id),
-        return_exceptions=True,
-    )
-    if isinstance(opening, CitizenGone):
+    try:
+        # Independent reads, so their round trips to Redis overlap.
+        opening, earlier, (current, added), answered = await asyncio.gather(
+            deps.keys.open_profile(citizen_id, profile),
+            deps.profiles.holds(citizen_id),
+            load_current(deps, citizen_id),
+            deps.profiles.answered_by(citizen_id),
+        )
+    except CitizenGone:
         log.info("citizen %s was erased; no ranking", citizen_id)
         return
-    for got in (opening, earlier, now, answered):
-        if isinstance(got, BaseException):
-            raise got
-    assert not isinstance(opening, BaseException) and not isinstance(earlier, BaseException)
-    assert not isinstance(now, BaseException) and not isinstance(answered, BaseException)
-    current, added = now
     # A proposal the citizen holds keeps its id (and so its hold and its lifecycle) while it is proposed.
     keep = {p.opportunity_id: p.proposal_id for p in [*current.proposals, *current.associations]} if current else {}
     result = await propose(
