@@ -14,7 +14,7 @@ import dataclasses
 import inspect
 import logging
 import ssl
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 from faststream import AckPolicy
@@ -28,6 +28,7 @@ from shared.contracts import Event
 from shared.guard import MessageGuard, describe
 from shared.records import RecordTooLarge, Transient, Unprocessable, check_size, decode_record
 from shared.settings import KafkaSettings
+from shared.topics import Topics
 
 __all__ = [
     "MessageGuard",
@@ -169,6 +170,34 @@ def subscribe(
         title=title,
         description=description,
     )(consumer)
+
+
+
+#: (topic, purpose, contract, handle, description): one consumer group per service and purpose.
+Subscription = tuple[str, str, Any, Callable[[Any], Awaitable[None]], str]
+
+
+def subscribe_all(
+    broker: KafkaBroker,
+    guard: MessageGuard,
+    kafka: KafkaSettings,
+    topics: Topics,
+    service: str,
+    subscriptions: Iterable[Subscription],
+) -> None:
+    """`subscribe` for each entry, with the group `topics.group(service, purpose)` and the title `service.purpose`."""
+    for topic, purpose, contract, handle, description in subscriptions:
+        subscribe(
+            broker,
+            guard,
+            kafka,
+            topic=topic,
+            group_id=topics.group(service, purpose),
+            contract=contract,
+            handle=handle,
+            title=f"{service}.{purpose}",
+            description=description,
+        )
 
 
 async def tolerant_parser(raw: Any, default: Callable[[Any], Awaitable[StreamMessage[Any]]]) -> StreamMessage[Any]:

@@ -23,7 +23,7 @@ from shared.contracts import (
     ProposalEvent,
     SealedProposalTransitioned,
 )
-from shared.messaging import MessageGuard, subscribe
+from shared.messaging import MessageGuard, Subscription, subscribe_all
 from shared.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ def register_lifecycle_subscribers(
             await also.on_opportunity(event)
 
     t = deps.topics
-    for topic, purpose, contract, handle, description in (
+    subscriptions: list[Subscription] = [
         (
             t.citizens,
             "lifecycle-citizens",
@@ -82,18 +82,8 @@ def register_lifecycle_subscribers(
             "Approved → offered; a dead-lettered message goes to the caseworker's queue.",
         ),
         (t.opportunities, "lifecycle-opportunities", OpportunityEvent, on_opportunity, "Retracts on withdrawal."),
-    ):
-        subscribe(
-            broker,
-            guard,
-            kafka,
-            topic=topic,
-            group_id=t.group("intake", purpose),
-            contract=contract,
-            handle=handle,
-            title=f"intake.{purpose}",
-            description=description,
-        )
+    ]
+    subscribe_all(broker, guard, kafka, t, "intake", subscriptions)
     broker.publisher(
         t.citizens,
         schema=SealedProposalTransitioned,

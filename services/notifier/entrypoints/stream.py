@@ -18,7 +18,7 @@ from shared.contracts import (
     OwnerWebhookRegistered,
     ProposalEvent,
 )
-from shared.messaging import MessageGuard, subscribe
+from shared.messaging import MessageGuard, Subscription, subscribe_all
 from shared.settings import KafkaSettings
 
 
@@ -36,7 +36,7 @@ def register_subscribers(broker: KafkaBroker, deps: NotifierDeps, guard: Message
         await handlers.on_match_proposed(deps, event)
 
     t = deps.topics
-    for topic, purpose, contract, handle, description in (
+    subscriptions: list[Subscription] = [
         (
             t.citizens,
             "citizens",
@@ -60,18 +60,8 @@ def register_subscribers(broker: KafkaBroker, deps: NotifierDeps, guard: Message
             on_proposals,
             "Only with NOTIFIER_RANKING_DIGEST: e-mails every ranking (pre-lifecycle behaviour).",
         ),
-    ):
-        subscribe(
-            broker,
-            guard,
-            kafka,
-            topic=topic,
-            group_id=t.group("notifier", purpose),
-            contract=contract,
-            handle=handle,
-            title=f"notifier.{purpose}",
-            description=description,
-        )
+    ]
+    subscribe_all(broker, guard, kafka, t, "notifier", subscriptions)
     broker.publisher(
         t.notifications,
         schema=NotificationSent,
