@@ -23,6 +23,7 @@ from services.matcher.domain import likelihood
 from services.matcher.domain import reasons as text
 from services.matcher.domain.associations import (
     LANGUAGE_FRIENDLY_BONUS,
+    MATCH,
     AssociationIndex,
     InterestEncoder,
     build_association_index,
@@ -62,6 +63,9 @@ MIN_RELEVANCE = 0.12
 MIN_SCORE = 0.05
 #: What a visible flag (a small overlap with other commitments) costs in the ranking.
 FLAG_PENALTY = 0.05
+#: At most this many associations are proposed only because they welcome beginners in Danish (no
+#: interest of the citizen's matches): a few good places to practise, not a list padded to ten.
+PRACTISE_ONLY = 3
 #: How many "why not" near misses are kept, and how many of the best excluded are checked for them.
 NEAR_MISSES = 5
 _NEAR_MISS_POOL = 60
@@ -491,17 +495,28 @@ class Ranker:
         if ai.positions.size == 0 or not allowed[ai.positions].any():
             return []
         interest, matched = interest_match(self._interests, profile, ai)
-        bonus = np.where(ai.language_friendly, LANGUAGE_FRIENDLY_BONUS if low_danish(profile) else 0.05, 0)
+        low = low_danish(profile)
+        bonus = np.where(ai.language_friendly, LANGUAGE_FRIENDLY_BONUS if low else 0.05, 0)
         minutes = np.nan_to_num(sc.minutes[ai.positions])
         score = np.full(len(ci), -np.inf)
         score[ai.positions] = interest + bonus - PER_COMMUTE_MINUTE * minutes
+        # An association is proposed for a reason the citizen can read: it matches one of their
+        # interests, or it welcomes beginners in Danish and their Danish is low. Never as filler.
+        practise = ai.language_friendly & low
+        reason = (interest >= MATCH) | practise
         by_pos = {int(p): m for p, m in zip(ai.positions, matched, strict=True)}
+        friendly = {int(p) for p in ai.positions[practise]}
         out: list[RankedOpportunity] = []
         mask = np.zeros(len(ci), dtype=np.bool_)
-        mask[ai.positions] = allowed[ai.positions]
+        mask[ai.positions] = allowed[ai.positions] & reason & (score[ai.positions] > MIN_SCORE)
+        practise_only = 0
         for i, v in self._pick(profile, ci, score, np.flatnonzero(mask), top_n):
             opp = ci.opportunities[i]
             words = by_pos[i]
+            if not words:
+                practise_only += 1
+                if practise_only > PRACTISE_ONLY:
+                    continue
             c = v.commute
             da, en = text.sentences(
                 opp,
@@ -510,6 +525,7 @@ class Ranker:
                 minutes=c.minutes if c else None,
                 mode=c.mode if c else None,
                 from_postcode=bool(c and c.from_postcode),
+                practise_danish=i in friendly,
             )
             out.append(
                 RankedOpportunity(

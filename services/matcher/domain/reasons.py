@@ -127,6 +127,7 @@ def sentences(
     from_postcode: bool = False,
     inferred_from: str = "",
     inferred_en: Sequence[str] = (),
+    practise_danish: bool = False,
 ) -> tuple[str, str]:
     """(Danish, English) sentence for one proposal.
 
@@ -163,8 +164,13 @@ def sentences(
             f"{head_en}: an ordinary job" + (f", and {fit_en}." if fit_en else "."),
         )
     if rule == "association_interest":
-        like_da = f", og den passer til din interesse for {_join(matched[:2], 'og')}" if matched else ""
-        like_en = f", and it matches your interest in {_join(matched[:2], 'and')}" if matched else ""
+        why_da = [f"den passer til din interesse for {_join(matched[:2], 'og')}"] if matched else []
+        why_en = [f"it matches your interest in {_join(matched[:2], 'and')}"] if matched else []
+        if practise_danish:
+            why_da.append("her kan du øve dansk sammen med andre")
+            why_en.append("here you can practise Danish with others")
+        like_da = "".join(f", og {w}" for w in why_da)
+        like_en = "".join(f", and {w}" for w in why_en)
         return (f"{head_da}{like_da}.", f"{head_en}{like_en}.")
     return (
         head_da + (f", og {fit_da}." if fit_da else "."),
