@@ -35,6 +35,9 @@ class OppRow:
     #: What relevance takes the best of: one (indices, values, coverage) per reading of an
     #: ambiguous title (`features.FeatureSpace.reading`).
     readings: tuple[Reading, ...]
+    #: The skills (positions) the opportunity names itself (its skills, ESCO skills and, for an
+    #: education step, what it teaches), not those of its occupation.
+    named: frozenset[int] = frozenset()
 
 
 def cert_bits(certs: list[Certificate]) -> int:
@@ -132,7 +135,8 @@ class CatalogueIndexer:
             enc = self.space.opportunity(opportunity)
             idx, val = self.space.row(enc)
             readings = tuple(self.space.reading_rows(enc))
-            row = OppRow(idx, val, tuple(dict.fromkeys(enc.occupations)), readings)
+            named = frozenset(int(f) - self.space.n_occ for f in enc.stated)
+            row = OppRow(idx, val, tuple(dict.fromkeys(enc.occupations)), readings, named)
             if len(self._by_key) > 500_000:
                 self._by_key.clear()
             self._by_key[key] = row

@@ -2,8 +2,8 @@
 
 A near-miss job is a relevant one the citizen is kept from only by a certificate or driving
 licence (a hard rule), or one they may take but whose occupation needs essential skills they have
-not shown. An education step that grants the certificate or teaches a missing skill is proposed
-for it, ranked by how relevant the job it opens is.
+not shown. An education step that grants the certificate or teaches a missing skill (one it names
+itself, `taught_by`) is proposed for it, ranked by how relevant the job it opens is.
 """
 
 from __future__ import annotations
@@ -38,6 +38,16 @@ def missing_essentials(space: FeatureSpace, occupations: tuple[int, ...], has: s
     for occ in occupations:
         need.update(space.index.occupations[occ].essential)
     return need - has
+
+
+def taught_by(space: FeatureSpace, ci: CatalogueIndex, e: int) -> set[int]:
+    """What education step e teaches: the skills it names itself, or, when it names none, the
+    essential skills of the occupation its title links to. Never its occupation's optional skills:
+    a welding course does not teach "monitor stock level" because ESCO lists it for welders."""
+    row = ci.rows[e]
+    if row.named:
+        return set(row.named)
+    return missing_essentials(space, row.occupations, set())
 
 
 def certs_of(bits: int) -> list[Certificate]:
@@ -86,8 +96,9 @@ def plan_gaps(
         teaches = np.zeros(len(ci), dtype=np.bool_)
         teaches[ci.owner[rows.indices[rows.data != 0]]] = True  # some reading has the skill
         for e in np.flatnonzero(education & teaches):
+            taught = taught_by(space, ci, int(e)) & missing
+            if not taught:
+                continue
             opens(int(e), int(j))
-            row = ci.rows[e]
-            taught = {int(f) - space.n_occ for f in row.indices if f >= space.n_occ}
-            plan.closes_skills.setdefault(int(e), set()).update(taught & missing)
+            plan.closes_skills.setdefault(int(e), set()).update(taught)
     return plan

@@ -359,6 +359,8 @@ class Ranker:
         esco = self.linker.index
         gap_da: list[str] = []
         gap_en: list[str] = []
+        learn_da: list[str] = []
+        learn_en: list[str] = []
         opens_job = ""
         opens_ids: list[Any] = []
         if rule == "closes_skill_gap":
@@ -370,8 +372,8 @@ class Ranker:
                 gap_en.append(text.licence_name(opp.education.grants_driving_licence, "en"))
             closes = sorted(gaps.closes_skills.get(i, set()))[:_MAX_NAMED]
             # Danish sentences name a skill only by its Danish label; one without is phrased around.
-            gap_da += [esco.skills[s].label_da for s in closes if esco.skills[s].label_da]
-            gap_en += [esco.skills[s].label_en for s in closes]
+            learn_da = [esco.skills[s].label_da for s in closes if esco.skills[s].label_da]
+            learn_en = [esco.skills[s].label_en for s in closes]
             jobs = sorted(gaps.opens.get(i, []), key=lambda j: -relevance[j])
             opens_job = ci.opportunities[jobs[0]].title if jobs else ""
             opens_ids = [ci.ids[j] for j in jobs]
@@ -387,6 +389,8 @@ class Ranker:
             mode=commute.mode if commute else None,
             gap_da=gap_da,
             gap_en=gap_en,
+            learn_da=learn_da,
+            learn_en=learn_en,
             opens_job=opens_job,
             from_postcode=bool(commute and commute.from_postcode),
             inferred_from=inferred_from,

@@ -123,6 +123,8 @@ def sentences(
     mode: str | None,
     gap_da: Sequence[str] = (),
     gap_en: Sequence[str] = (),
+    learn_da: Sequence[str] = (),
+    learn_en: Sequence[str] = (),
     opens_job: str = "",
     from_postcode: bool = False,
     inferred_from: str = "",
@@ -147,11 +149,18 @@ def sentences(
         )
     else:
         fit_da = fit_en = ""
-    if rule == "closes_skill_gap" and (gap_da or gap_en):
-        need_da = f"her kan du få {_join(gap_da, 'og')}, som" if gap_da else "her lærer du noget af det, som"
+    if rule == "closes_skill_gap" and (gap_da or gap_en or learn_da or learn_en):
+        # A certificate is something you get; a skill label may be a verb or a noun, so it is listed.
+        if gap_da or gap_en:
+            da = f"{head_da}: her kan du få {_join(gap_da, 'og')}, som du mangler til jobbet {opens_job}"
+            en = f"{head_en}: here you can get {_join(gap_en, 'and')}, which you need for the job {opens_job}"
+            da += f"; du lærer også: {_join(learn_da, 'og')}." if learn_da else "."
+            en += f"; you also learn: {_join(learn_en, 'and')}." if learn_en else "."
+            return da, en
+        da = f"{head_da}: her lærer du noget af det, du mangler til jobbet {opens_job}"
         return (
-            f"{head_da}: {need_da} du mangler til jobbet {opens_job}.",
-            f"{head_en}: here you can get {_join(gap_en, 'and')}, which you need for the job {opens_job}.",
+            da + (f": {_join(learn_da, 'og')}." if learn_da else "."),
+            f"{head_en}: here you learn some of what you need for the job {opens_job}: {_join(learn_en, 'and')}.",
         )
     if rule == "danish_at_work_first":
         return (

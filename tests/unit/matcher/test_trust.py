@@ -201,3 +201,33 @@ def test_an_opportunity_the_citizen_answered_is_never_proposed_again(ranker: Ran
     again = asyncio.run(propose(by, profile, demo, Unlimited(), uuid.uuid4(), 5, answered={yes, no, club}))
     assert {yes, no, club}.isdisjoint(r.opportunity_id for r in [*again.proposals, *again.associations])
     assert len(again.proposals) >= len(first.proposals) - 2  # the rest of the ranking is still there
+
+
+def test_a_course_is_proposed_for_a_skill_only_when_it_teaches_that_skill(ranker: Ranker, demo: Catalogue) -> None:
+    """The demo cook was offered a welding course and a forklift course "for" a kitchen placement,
+    because ESCO lists stock-keeping among a welder's optional skills. A course teaches what it names."""
+    cook = json.loads(DEMO.read_text(encoding="utf-8"))["intakes"][5]
+    assert cook["previous_jobs"][0]["title"] == "kok"
+    r = rank(ranker, demo, cook)
+    steps = [p for p in r.proposals if p.reasons.rule == "closes_skill_gap"]
+    assert steps
+    assert not [p.opportunity.title for p in steps if re.search(r"svejs|truck", p.opportunity.title, re.IGNORECASE)]
+    esco = ranker.linker.index
+    for p in steps:
+        taught = {esco.skills[s].label_en for s in ranker.indexer.row(p.opportunity).named}
+        listed = re.search(r"(?:you also learn|what you need for the job [^:]+): (.+?)[;.]", p.reasons.text_en)
+        if listed is None:
+            continue
+        rest = listed.group(1)
+        for label in sorted(taught, key=len, reverse=True):
+            rest = rest.replace(label, "")
+        assert re.fullmatch(r"(, | and |\s)*", rest), (p.opportunity.title, listed.group(1), taught)
+
+
+def test_a_skill_a_course_offers_is_a_list_not_something_you_get(ranked: dict[str, Ranked]) -> None:
+    """'her kan du få' is for a certificate or a licence; skills (verbs or nouns) are listed after a colon."""
+    for r in ranked.values():
+        for p in r.proposals:
+            if p.reasons.rule == "closes_skill_gap" and "her kan du få" in p.reasons.text_da:
+                assert p.opportunity.education is not None
+                assert p.opportunity.education.grants_certificates or p.opportunity.education.grants_driving_licence
