@@ -37,7 +37,9 @@ def owner_text(text: str) -> str:
     return _LINKISH.sub(_defang, one_line).replace("“", "'").replace("”", "'").replace('"', "'")
 
 
-FactCode = Literal["commute", "danish_ok", "mentor", "skills", "opens_jobs", "hours_fit"]
+FactCode = Literal[
+    "commute", "danish_ok", "mentor", "skills", "opens_jobs", "hours_fit", "interests", "practise_danish"
+]
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,11 @@ def why(proposal: Proposal) -> tuple[Fact, ...]:
     facts: list[Fact] = []
     if proposal.kind is OpportunityKind.EDUCATION_STEP and r.closes_gap_for:
         facts.append(Fact("opens_jobs", len(r.closes_gap_for)))
-    if r.matched_skills:
+    if proposal.kind is OpportunityKind.ASSOCIATION_ACTIVITY:
+        # An association is proposed for an interest it matches (its `matched_skills` are the
+        # citizen's interests, not skills) or, without one, as a place to practise Danish.
+        facts.append(Fact("interests") if r.matched_skills else Fact("practise_danish"))
+    elif r.matched_skills:
         facts.append(Fact("skills", len(r.matched_skills)))
     if r.danish_mentor:
         facts.append(Fact("mentor"))

@@ -9,7 +9,7 @@ from services.notifier import handlers, sending
 from services.notifier.adapters.mime import text_of
 from services.notifier.domain.compose import Contact
 from shared import links
-from shared.contracts import DeliveryFailed, NotificationSent
+from shared.contracts import DeliveryFailed, NotificationSent, OpportunityKind
 from shared.settings import LOCAL_LINK_SECRET
 from tests.unit.notifier.fakes import proposal, transitioned, world
 
@@ -228,3 +228,26 @@ async def test_one_digest_failing_unexpectedly_holds_up_no_other_in_the_same_swe
     assert await sending.sweep(w.deps) == 1, "the other citizen's digest went out"
     assert await sending.sweep(w.deps) == 1, "the failed one is tried again next round"
     assert len(w.mail.sent) == 2 and len({n.citizen_id for n in w.published.of(NotificationSent)}) == 2
+
+
+async def test_an_association_says_it_matches_an_interest_or_is_a_place_to_practise_danish_never_skills() -> None:
+    """An association's `matched_skills` are the citizen's interests: the message must not call them skills."""
+    w = world(digest_quiet_s=0)
+    citizen = w.citizen()
+    club, cafe = (
+        proposal(w.opportunity(), rank=n, **extra).model_copy(
+            update={"kind": OpportunityKind.ASSOCIATION_ACTIVITY, "title": title}
+        )
+        for n, title, extra in (
+            (1, "Syklub for kvinder", {"matched_skills": ["syning"]}),
+            (2, "Sprogcafé", {"matched_skills": []}),
+        )
+    )
+    for p in (club, cafe):
+        await handlers.on_transition(w.deps, transitioned(citizen, p, "approved"))
+    await sending.sweep(w.deps)
+    danish, english = text_of(w.mail.sent[0]).split("— English —")
+    assert "færdighed" not in danish and "skill" not in english
+    assert "Hvorfor: Det passer til en af dine interesser." in danish
+    assert "Hvorfor: Her kan du øve dansk sammen med andre." in danish
+    assert "It matches one of your interests." in english and "Here you can practise Danish with others." in english
