@@ -367,7 +367,8 @@ class ReverseMatcher:
             proposals=proposals,
             associations=_renumber(clubs),
             preferred_language=profile.preferred_language,
-            notes=current.notes if current else [],
+            # A note says a kind has nothing yet: it goes once this set holds one of that kind.
+            notes=[n for n in current.notes if n.kind not in _kinds(proposals, clubs)] if current else [],
             near_misses=current.near_misses if current else [],
         )
         try:
@@ -409,6 +410,10 @@ def _trigger(opportunity_event_id: uuid.UUID, citizen_id: uuid.UUID) -> uuid.UUI
 
 def _is_association(opportunity: Opportunity) -> bool:
     return opportunity.kind is OpportunityKind.ASSOCIATION_ACTIVITY
+
+
+def _kinds(proposals: list[Proposal], clubs: list[Proposal]) -> set[OpportunityKind]:
+    return {p.kind for p in proposals} | ({OpportunityKind.ASSOCIATION_ACTIVITY} if clubs else set())
 
 
 def _renumber(proposals: list[Proposal]) -> list[Proposal]:

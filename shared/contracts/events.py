@@ -139,6 +139,9 @@ class SkillReason(Contract):
     )
     words: str = Field(default="", max_length=200, description="The citizen's own words, for a stated skill.")
     label_en: str = Field(default="", max_length=300, description="The ESCO label (English).")
+    label_da: str = Field(
+        default="", max_length=300, description="The Danish label (ESCO's or the reviewed glossary's); empty when none."
+    )
     uri: EscoUri | None = None
     from_occupation: str = Field(default="", max_length=200, description="The previous job it is inferred from.")
 

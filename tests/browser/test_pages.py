@@ -66,6 +66,9 @@ async def test_a_caseworker_registers_a_citizen_with_autocomplete_sees_proposals
     await expect(page.locator("h1")).to_have_text(name)
     assert await page.locator("li.proposal").count() >= 1
     await expect(page.locator("li.proposal").first).to_contain_text("Hvorfor")
+    # "Why not" is on the caseworker's page: the cleaning course and jobs her Danish class keeps out.
+    await expect(page.locator("#near-h")).to_have_text("Tæt på, men udelukket af en regel")
+    await expect(page.locator("ul.near-misses")).to_contain_text("samtidig med din danskundervisning")
     assert await check_page(page, "citizen") == []
 
     # The lifecycle, by the buttons: approve, hand over in person, the citizen's yes given in person.

@@ -16,7 +16,7 @@ from services.matcher.domain import reasons as text
 from services.matcher.domain.capacity import CapacityLedger, take_with_capacity
 from services.matcher.domain.catalogue import Catalogue
 from services.matcher.domain.model import RankedOpportunity, RankingResult
-from shared.contracts import CitizenProfile, KindNote, NearMiss, derive_id
+from shared.contracts import CitizenProfile, KindNote, NearMiss, OpportunityKind, derive_id
 
 Rank = Callable[[CitizenProfile, Catalogue, int], RankingResult]
 CANDIDATES_PER_PROPOSAL = 4
@@ -61,12 +61,14 @@ async def propose(
 
 def kind_notes(result: RankingResult) -> list[KindNote]:
     """A note per consented kind with no proposal, naming the step that would open the most jobs."""
-    present = {r.opportunity.kind for r in result.proposals}
+    present = {r.opportunity.kind for r in [*result.proposals, *result.associations]}
     opener = result.opener
     notes = []
     for kind in text.NOTE_KINDS:
         if kind in result.consented and kind not in present:
-            named = opener if opener is not None and opener.opportunity.kind != kind else None
+            # The step that opens the most jobs is named for the kinds that lead to work, not for clubs.
+            leads_to_work = kind is not OpportunityKind.ASSOCIATION_ACTIVITY
+            named = opener if leads_to_work and opener is not None and opener.opportunity.kind != kind else None
             da, en = text.kind_note(kind, named.opportunity if named else None, named.opens if named else 0)
             notes.append(KindNote(kind=kind, text_da=da, text_en=en, opener_id=named.opportunity_id if named else None))
     return notes

@@ -443,7 +443,15 @@ class Ranker:
                 words = citizen.own_words.get(f) or skill.label_en
                 if words not in said:  # one entry per thing the citizen said, its best link
                     said.add(words)
-                    out.append(SkillReason(provenance="stated", words=words, label_en=skill.label_en, uri=skill.uri))
+                    out.append(
+                        SkillReason(
+                            provenance="stated",
+                            words=words,
+                            label_en=skill.label_en,
+                            label_da=skill.label_da or "",
+                            uri=skill.uri,
+                        )
+                    )
             else:
                 if n_inferred >= _MAX_NAMED:
                     continue
@@ -456,6 +464,7 @@ class Ranker:
                     SkillReason(
                         provenance="inferred",
                         label_en=skill.label_en,
+                        label_da=skill.label_da or "",
                         uri=skill.uri,
                         from_occupation=citizen.own_words.get(source, esco.occupation_label(source, "da")),
                     )
@@ -465,7 +474,14 @@ class Ranker:
             need = set(esco.occupations[row.occupations[0]].essential) - citizen.covers - seen
             need -= self._similar(need, citizen.covers)
             for s in sorted(need, key=lambda s: (-float(space.idf[space.skill_feature(s)]), s))[:_MAX_NAMED]:
-                out.append(SkillReason(provenance="missing", label_en=esco.skills[s].label_en, uri=esco.skills[s].uri))
+                out.append(
+                    SkillReason(
+                        provenance="missing",
+                        label_en=esco.skills[s].label_en,
+                        label_da=esco.skills[s].label_da or "",
+                        uri=esco.skills[s].uri,
+                    )
+                )
         return out
 
     def _similar(self, need: set[int], has: set[int]) -> set[int]:

@@ -225,6 +225,10 @@ _KIND_NOTE = {
         "No placement with Danish fits well yet",
     ),
     OpportunityKind.EDUCATION_STEP: ("Intet kursus passer godt endnu", "No course fits well yet"),
+    OpportunityKind.ASSOCIATION_ACTIVITY: (
+        "Ingen forening passer til dine interesser endnu",
+        "No association matches your interests yet",
+    ),
 }
 NOTE_KINDS = tuple(_KIND_NOTE)
 

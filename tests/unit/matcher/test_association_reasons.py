@@ -16,9 +16,10 @@ import pytest
 
 from services.matcher.domain.associations import MATCH, build_association_index, interest_groups, interest_match
 from services.matcher.domain.catalogue import Catalogue
+from services.matcher.domain.proposing import kind_notes
 from services.matcher.domain.ranking import MIN_SCORE, PRACTISE_ONLY, Ranker
 from services.matcher.domain.reverse import CitizenMatrix, ReverseRanker
-from shared.contracts import Opportunity
+from shared.contracts import Opportunity, OpportunityKind
 from tests.unit.matcher.conftest import association, catalogue, profile
 
 DEMO = Path(__file__).resolve().parents[3] / "brobygger" / "data" / "holbaek_demo.json"
@@ -109,3 +110,14 @@ def test_every_group_word_is_in_a_group_it_names() -> None:
     assert groups.of_interest("Syning") == groups.of_interest("syklub") and groups.of_interest("syning")
     assert groups.of_interest("fodbold og løb") == groups.of_interest("fodbold") | groups.of_interest("løb")
     assert groups.of_interest("kvantefysik") == set()
+
+
+def test_a_citizen_with_no_association_gets_a_note_that_names_no_course(ranker: Ranker, demo: Catalogue) -> None:
+    fluent = ranker.rank(profile(interests=["kvantefysik"], danish={"level": "B2"}), demo, top_n=10)
+    assert fluent.associations == []
+    [note] = [n for n in kind_notes(fluent) if n.kind is OpportunityKind.ASSOCIATION_ACTIVITY]
+    assert note.text_da == "Ingen forening passer til dine interesser endnu."
+    assert note.text_en == "No association matches your interests yet." and note.opener_id is None
+    beginner = ranker.rank(profile(interests=[], danish={"level": "A1"}), demo, top_n=10)
+    assert beginner.associations
+    assert OpportunityKind.ASSOCIATION_ACTIVITY not in {n.kind for n in kind_notes(beginner)}

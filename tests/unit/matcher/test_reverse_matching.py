@@ -15,7 +15,15 @@ from services.matcher.domain.ranking import Ranker
 from services.matcher.domain.reverse import ReverseRanker
 from services.matcher.handlers import MatcherDeps, to_proposal
 from services.matcher.reverse import ReverseMatcher
-from shared.contracts import CitizenProfile, Event, MatchProposed, Opportunity, OpportunityRegistered
+from shared.contracts import (
+    CitizenProfile,
+    Event,
+    KindNote,
+    MatchProposed,
+    Opportunity,
+    OpportunityKind,
+    OpportunityRegistered,
+)
 from shared.topics import Topics
 from tests.unit.matcher.conftest import association, opportunity, profile
 
@@ -303,3 +311,23 @@ async def test_an_activity_enters_a_full_list_only_in_place_of_a_weaker_one(reve
     assert [a.opportunity_id for a in only.associations] == [event.opportunity_id]  # top N = 1 kept
     assert weak_club not in {a.opportunity_id for a in only.associations}
     assert matcher.deps.catalogue.get(strong_club) is not None  # the other citizen keeps theirs
+
+
+async def test_a_reverse_match_drops_the_note_that_said_its_kind_had_nothing_yet(reverse_ranker: ReverseRanker) -> None:
+    """'No job fits well yet' goes once a job is added; the notes of the other kinds stay."""
+    citizen = uuid.uuid4()
+    matcher, sent, _ = world(reverse_ranker, {citizen: profile(**CLEANER)})
+    notes = [
+        KindNote(kind=kind, text_da="Intet endnu.", text_en="Nothing yet.")
+        for kind in (OpportunityKind.ORDINARY_JOB, OpportunityKind.EDUCATION_STEP)
+    ]
+    current = MatchProposed(
+        citizen_id=citizen, correlation_id="t", trigger_event_id=uuid.uuid4(), catalogue_size=0,
+        proposals=[], notes=notes,
+    )
+    matcher.store.current_sets[citizen] = (Wrapped(current), set())  # type: ignore[attr-defined]
+    post(matcher, 1)
+    await run_until_idle(matcher)
+    [event] = [e for e in sent.events if isinstance(e, MatchProposed)]
+    assert [p.kind for p in event.proposals] == [OpportunityKind.ORDINARY_JOB]
+    assert [n.kind for n in event.notes] == [OpportunityKind.EDUCATION_STEP]

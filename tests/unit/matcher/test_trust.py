@@ -231,3 +231,18 @@ def test_a_skill_a_course_offers_is_a_list_not_something_you_get(ranked: dict[st
             if p.reasons.rule == "closes_skill_gap" and "her kan du få" in p.reasons.text_da:
                 assert p.opportunity.education is not None
                 assert p.opportunity.education.grants_certificates or p.opportunity.education.grants_driving_licence
+
+
+def test_every_skill_in_a_reason_carries_its_danish_label_where_there_is_one(
+    ranker: Ranker, ranked: dict[str, Ranked]
+) -> None:
+    """So a Danish page lists a missing skill in Danish, not by its English ESCO label."""
+    esco = ranker.linker.index
+    by_uri = {s.uri: s for s in esco.skills}
+    seen = 0
+    for r in ranked.values():
+        for p in r.proposals:
+            for s in p.reasons.skills:
+                assert s.uri is not None and s.label_da == (by_uri[s.uri].label_da or "")
+                seen += bool(s.label_da)
+    assert seen, "no Danish label at all: the labels are not carried"

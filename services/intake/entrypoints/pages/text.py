@@ -95,6 +95,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "outcome_completed": ("Gennemført", "Completed"),
     "outcome_dropped_out": ("Stoppet", "Dropped out"),
     "earlier_proposals": ("Tidligere forslag", "Earlier proposals"),
+    "kind_notes": ("Det, der ikke passer endnu", "What does not fit yet"),
+    "near_misses": ("Tæt på, men udelukket af en regel", "Near misses: kept out by a rule"),
+    "near_misses_help": (
+        "Kun for medarbejdere. Det, en fast regel holdt ude, og hvad der ville åbne det. Borgeren og "
+        "virksomhederne ser det aldrig.",
+        "Staff only. What a hard rule kept out, and what would open it. The citizen and the companies never "
+        "see it.",
+    ),
     "step_not_possible": (
         "Det kan ikke lade sig gøre i forslagets nuværende tilstand.",
         "Not possible in the proposal's current state.",

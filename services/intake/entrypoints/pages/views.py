@@ -265,6 +265,8 @@ async def citizen_page(request: Request, citizen_id: uuid.UUID, caller: Caller) 
         entry=found[0] if found else None,
         profile=found[1] if found else None,
         ranking=ranking,
+        # "Why not" is for staff only, as the API serves it (never to the citizen or an owner).
+        show_near_misses=caller.role in (Role.CASEWORKER, Role.ADMIN),
         states={e.proposal_id: e for e in entries},
         follow_ups={e.proposal_id for e in entries if _job_started(e)},
         earlier=[e for e in entries if e.proposal_id not in current and e.proposal is not None],
