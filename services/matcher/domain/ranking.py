@@ -117,7 +117,13 @@ class Ranker:
 
     def rank(self, profile: CitizenProfile, catalogue: Catalogue, *, top_n: int = 10) -> RankingResult:
         ci = self.indexer.index(catalogue)
-        consented = tuple(k for k in KINDS if profile.consent.allows(k))
+        # The kinds a note may speak of: consented, and associations not hidden at the citizen's wish.
+        consented = tuple(
+            k
+            for k in KINDS
+            if profile.consent.allows(k)
+            and not (k is OpportunityKind.ASSOCIATION_ACTIVITY and profile.hide_associations)
+        )
         if len(ci) == 0:
             return RankingResult(consented=consented)
         citizen = self.space.profile(profile)
