@@ -121,6 +121,6 @@ def test_a_citizen_with_no_association_gets_a_note_that_names_no_course(ranker: 
     beginner = ranker.rank(profile(interests=[], danish={"level": "A1"}), demo, top_n=10)
     assert beginner.associations
     assert OpportunityKind.ASSOCIATION_ACTIVITY not in {n.kind for n in kind_notes(beginner)}
-
-    hidden = ranker.rank(profile(interests=["kvantefysik"], danish={"level": "B2"}, hide_associations=True), demo, top_n=10)
+    hides = profile(interests=["kvantefysik"], danish={"level": "B2"}, hide_associations=True)
+    hidden = ranker.rank(hides, demo, top_n=10)
     assert OpportunityKind.ASSOCIATION_ACTIVITY not in {n.kind for n in kind_notes(hidden)}  # hidden at their wish
