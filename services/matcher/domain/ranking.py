@@ -41,6 +41,7 @@ from services.matcher.domain.rules import (
     Verdict,
     check,
     home_of,
+    may_offer,
     overlap_hours,
 )
 from services.matcher.domain.screening import Screen, screen
@@ -117,13 +118,7 @@ class Ranker:
 
     def rank(self, profile: CitizenProfile, catalogue: Catalogue, *, top_n: int = 10) -> RankingResult:
         ci = self.indexer.index(catalogue)
-        # The kinds a note may speak of: consented, and associations not hidden at the citizen's wish.
-        consented = tuple(
-            k
-            for k in KINDS
-            if profile.consent.allows(k)
-            and not (k is OpportunityKind.ASSOCIATION_ACTIVITY and profile.hide_associations)
-        )
+        consented = tuple(k for k in KINDS if may_offer(profile, k))
         if len(ci) == 0:
             return RankingResult(consented=consented)
         citizen = self.space.profile(profile)

@@ -53,6 +53,7 @@ from services.matcher.domain.features import FeatureSpace
 from services.matcher.domain.gaps import NEAR_MISS_RELEVANCE
 from services.matcher.domain.model import RankedOpportunity
 from services.matcher.domain.ranking import MIN_RELEVANCE, Ranker
+from services.matcher.domain.rules import may_offer
 from shared.contracts import CitizenProfile, Opportunity, OpportunityKind
 
 #: How many shortlisted citizens per open slot go through the exact ranking (the rest of the
@@ -86,13 +87,12 @@ class CitizenRow:
 def citizen_row(space: FeatureSpace, profile: CitizenProfile, interests: InterestEncoder | None = None) -> CitizenRow:
     """The row `Ranker.relevance` would read for this profile, in the combined layout.
 
-    The association kind counts as consented only when associations are not hidden, as `screen` masks it.
+    The kinds it may be offered are `rules.may_offer`'s, as `screen` masks them (associations not hidden).
     """
     enc = space.profile(profile)
     idx, val = space.row(enc)
     sidx, sval = space.stated_row(enc)
-    consent = [profile.consent.allows(k) for k in KINDS]
-    consent[_ASSOCIATION] = consent[_ASSOCIATION] and not profile.hide_associations
+    consent = [may_offer(profile, k) for k in KINDS]
     encoded = interests.encode(profile.interests) if interests is not None and profile.interests else None
     return CitizenRow(
         idx=np.concatenate([idx, sidx + space.size]).astype(np.int32),

@@ -119,6 +119,13 @@ class Verdict:
     commute: Commute | None = None
 
 
+def may_offer(profile: CitizenProfile, kind: OpportunityKind) -> bool:
+    """Consented to, and not associations the citizen asked never to be recommended."""
+    if kind is OpportunityKind.ASSOCIATION_ACTIVITY and profile.hide_associations:
+        return False
+    return profile.consent.allows(kind)
+
+
 def _grants_only_what_is_held(profile: CitizenProfile, opp: Opportunity) -> bool:
     """A course for a licence or certificates the citizen already holds is no step forward."""
     edu = opp.education

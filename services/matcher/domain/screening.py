@@ -22,6 +22,7 @@ from services.matcher.domain.rules import (
     Home,
     available_modes,
     level_rank,
+    may_offer,
 )
 from shared.contracts import CitizenProfile, OpportunityKind
 
@@ -86,9 +87,7 @@ def screen(
     """
     at = slice(None) if positions is None else positions
     kind = ci.kind[at]
-    consent = np.array([profile.consent.allows(k) for k in KINDS], dtype=np.bool_)
-    if profile.hide_associations:
-        consent[KINDS.index(OpportunityKind.ASSOCIATION_ACTIVITY)] = False
+    consent = np.array([may_offer(profile, k) for k in KINDS], dtype=np.bool_)
     kind_ok = consent[kind]
     danish_ok = (ci.min_danish[at] <= level_rank(profile.danish.level)) | ci.mentor[at]
     x, y, z = ci.xyz
