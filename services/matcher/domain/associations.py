@@ -140,16 +140,13 @@ class InterestEncoder:
 
 
 def interest_match(
-    encoder: TextEncoder | InterestEncoder, profile: CitizenProfile, ai: AssociationIndex
+    encoder: InterestEncoder, profile: CitizenProfile, ai: AssociationIndex
 ) -> tuple[npt.NDArray[np.float64], list[list[str]]]:
     """Best interest similarity per association, and which of the citizen's interests matched."""
     n = len(ai.positions)
     if not profile.interests or n == 0:
         return np.zeros(n), [[] for _ in range(n)]
-    if isinstance(encoder, InterestEncoder):
-        q = encoder.encode(profile.interests)
-    else:
-        q = encode_interests(encoder, profile.interests)
+    q = encoder.encode(profile.interests)
     sims = np.maximum((q @ ai.titles).toarray(), 0.7 * (q @ ai.descriptions).toarray())
     matched = [[profile.interests[i] for i in np.flatnonzero(sims[:, a] >= MATCH)] for a in range(n)]
     return sims.max(axis=0), matched

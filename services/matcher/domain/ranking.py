@@ -525,15 +525,14 @@ class Ranker:
         # interests, or it welcomes beginners in Danish and their Danish is low. Never as filler.
         practise = ai.language_friendly & low
         reason = (interest >= MATCH) | practise
-        by_pos = {int(p): m for p, m in zip(ai.positions, matched, strict=True)}
-        friendly = {int(p) for p in ai.positions[practise]}
+        by_pos = {int(p): (m, bool(f)) for p, m, f in zip(ai.positions, matched, practise, strict=True)}
         out: list[RankedOpportunity] = []
         mask = np.zeros(len(ci), dtype=np.bool_)
         mask[ai.positions] = allowed[ai.positions] & reason & (score[ai.positions] > MIN_SCORE)
         practise_only = 0
         for i, v in self._pick(profile, ci, score, np.flatnonzero(mask), top_n):
             opp = ci.opportunities[i]
-            words = by_pos[i]
+            words, practise_here = by_pos[i]
             if not words:
                 practise_only += 1
                 if practise_only > PRACTISE_ONLY:
@@ -546,7 +545,7 @@ class Ranker:
                 minutes=c.minutes if c else None,
                 mode=c.mode if c else None,
                 from_postcode=bool(c and c.from_postcode),
-                practise_danish=i in friendly,
+                practise_danish=practise_here,
             )
             out.append(
                 RankedOpportunity(

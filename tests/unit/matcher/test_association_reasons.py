@@ -14,7 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from services.matcher.domain.associations import MATCH, build_association_index, interest_groups, interest_match
+from services.matcher.domain.associations import (
+    MATCH,
+    InterestEncoder,
+    build_association_index,
+    interest_groups,
+    interest_match,
+)
 from services.matcher.domain.catalogue import Catalogue
 from services.matcher.domain.proposing import kind_notes
 from services.matcher.domain.ranking import MIN_SCORE, PRACTISE_ONLY, Ranker
@@ -53,7 +59,7 @@ def test_an_interest_finds_an_activity_named_by_another_word_for_the_same_pastim
     titles = [ci.opportunities[i].title for i in ai.positions]
 
     def matches(*interests: str) -> dict[str, list[str]]:
-        sims, words = interest_match(ranker.linker.encoder, profile(interests=list(interests)), ai)
+        sims, words = interest_match(InterestEncoder(ranker.linker.encoder), profile(interests=list(interests)), ai)
         return {t: w for t, s, w in zip(titles, sims, words, strict=True) if s >= MATCH}
 
     assert matches("syning") == {"Syklub for kvinder": ["syning"], "Reparationscafé": ["syning"]}
