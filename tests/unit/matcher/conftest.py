@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from brobygger.demo import load_demo_data
 from services.matcher.adapters.esco_store import load_ranker
 from services.matcher.domain.catalogue import Catalogue
 from services.matcher.domain.ranking import Ranker
@@ -17,6 +18,19 @@ from tests.samples import opportunity_payload, profile_payload
 @pytest.fixture(scope="session")
 def ranker() -> Ranker:
     return load_ranker()
+
+
+def demo_catalogue() -> Catalogue:
+    """The packaged Holbæk demo catalogue, a fresh instance (a catalogue's index is kept per instance)."""
+    cat = Catalogue()
+    for item in load_demo_data()["opportunities"]:
+        cat.upsert(uuid.UUID(item["id"]), Opportunity.model_validate(item["payload"]))
+    return cat
+
+
+@pytest.fixture(scope="module")
+def demo() -> Catalogue:
+    return demo_catalogue()
 
 
 def profile(**overrides: Any) -> CitizenProfile:

@@ -8,9 +8,7 @@ The reverse shortlist reads the same similarity, so both directions agree.
 
 from __future__ import annotations
 
-import json
 import uuid
-from pathlib import Path
 
 import pytest
 
@@ -28,8 +26,6 @@ from services.matcher.domain.reverse import CitizenMatrix, ReverseRanker
 from shared.contracts import Opportunity, OpportunityKind
 from tests.unit.matcher.conftest import association, catalogue, profile
 
-DEMO = Path(__file__).resolve().parents[3] / "brobygger" / "data" / "holbaek_demo.json"
-
 
 def _activity(title: str, description: str = "", friendly: bool = True) -> Opportunity:
     return association(
@@ -37,14 +33,6 @@ def _activity(title: str, description: str = "", friendly: bool = True) -> Oppor
         description=description or f"{title} for alle i Holbæk.",
         association={"activity_type": "other", "language_friendly": friendly},
     )
-
-
-@pytest.fixture(scope="module")
-def demo() -> Catalogue:
-    cat = Catalogue()
-    for item in json.loads(DEMO.read_text(encoding="utf-8"))["opportunities"]:
-        cat.upsert(uuid.UUID(item["id"]), Opportunity.model_validate(item["payload"]))
-    return cat
 
 
 def test_an_interest_finds_an_activity_named_by_another_word_for_the_same_pastime(ranker: Ranker) -> None:

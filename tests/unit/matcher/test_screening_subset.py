@@ -7,28 +7,16 @@ education step and every association must change nothing a caseworker or citizen
 
 from __future__ import annotations
 
-import json
-import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from services.matcher.domain import ranking
-from services.matcher.domain.catalogue import Catalogue
 from services.matcher.domain.model import RankingResult
 from services.matcher.domain.ranking import Ranker
-from shared.contracts import CitizenProfile, Opportunity
+from shared.contracts import CitizenProfile
+from tests.unit.matcher.conftest import demo_catalogue
 from tests.unit.matcher.trust_citizens import CITIZENS
-
-DEMO = Path(__file__).resolve().parents[3] / "brobygger" / "data" / "holbaek_demo.json"
-
-
-def _demo() -> Catalogue:
-    cat = Catalogue()
-    for item in json.loads(DEMO.read_text(encoding="utf-8"))["opportunities"]:
-        cat.upsert(uuid.UUID(item["id"]), Opportunity.model_validate(item["payload"]))
-    return cat
 
 
 def _seen(result: RankingResult) -> dict[str, Any]:
@@ -45,7 +33,7 @@ def _seen(result: RankingResult) -> dict[str, Any]:
 def test_screening_only_the_usable_positions_ranks_as_screening_everything(
     ranker: Ranker, name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    catalogue = _demo()
+    catalogue = demo_catalogue()
     profile = CitizenProfile.model_validate(CITIZENS[name])
     subset = _seen(ranker.rank(profile, catalogue, top_n=10))
     monkeypatch.setattr(ranking, "_screened", lambda ci, relevance: None)  # screen every position

@@ -9,32 +9,21 @@ the postcode is known.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from brobygger.demo import load_demo_data
 from services.matcher.domain.capacity import Unlimited
 from services.matcher.domain.catalogue import Catalogue
 from services.matcher.domain.model import RankingResult
 from services.matcher.domain.proposing import kind_notes, near_misses, propose
 from services.matcher.domain.ranking import MIN_SCORE, Ranker
 from services.matcher.domain.rules import COMMITMENT_SHARE, NO_POSTCODES, overlap_hours
-from shared.contracts import CitizenProfile, KindNote, NearMiss, Opportunity
+from shared.contracts import CitizenProfile, KindNote, NearMiss
 from tests.unit.matcher.trust_citizens import CITIZENS
-
-DEMO = Path(__file__).resolve().parents[3] / "brobygger" / "data" / "holbaek_demo.json"
-
-
-@pytest.fixture(scope="module")
-def demo() -> Catalogue:
-    cat = Catalogue()
-    for item in json.loads(DEMO.read_text(encoding="utf-8"))["opportunities"]:
-        cat.upsert(uuid.UUID(item["id"]), Opportunity.model_validate(item["payload"]))
-    return cat
 
 
 class Ranked:
@@ -206,7 +195,7 @@ def test_an_opportunity_the_citizen_answered_is_never_proposed_again(ranker: Ran
 def test_a_course_is_proposed_for_a_skill_only_when_it_teaches_that_skill(ranker: Ranker, demo: Catalogue) -> None:
     """The demo cook was offered a welding course and a forklift course "for" a kitchen placement,
     because ESCO lists stock-keeping among a welder's optional skills. A course teaches what it names."""
-    cook = json.loads(DEMO.read_text(encoding="utf-8"))["intakes"][5]
+    cook = load_demo_data()["intakes"][5]
     assert cook["previous_jobs"][0]["title"] == "kok"
     r = rank(ranker, demo, cook)
     steps = [p for p in r.proposals if p.reasons.rule == "closes_skill_gap"]
