@@ -35,8 +35,8 @@ class OppRow:
     #: What relevance takes the best of: one (indices, values, coverage) per reading of an
     #: ambiguous title (`features.FeatureSpace.reading`).
     readings: tuple[Reading, ...]
-    #: The skills (positions) the opportunity names itself (its skills, ESCO skills and, for an
-    #: education step, what it teaches), not those of its occupation.
+    #: For an education step, the skills (positions) it names itself (its skills, ESCO skills and what
+    #: it teaches), not those of its occupation; empty for every other kind (only gap planning reads it).
     named: frozenset[int] = frozenset()
 
 
@@ -135,7 +135,7 @@ class CatalogueIndexer:
             enc = self.space.opportunity(opportunity)
             idx, val = self.space.row(enc)
             readings = tuple(self.space.reading_rows(enc))
-            named = frozenset(int(f) - self.space.n_occ for f in enc.stated)
+            named = frozenset(int(f) - self.space.n_occ for f in enc.stated) if opportunity.education else frozenset()
             row = OppRow(idx, val, tuple(dict.fromkeys(enc.occupations)), readings, named)
             if len(self._by_key) > 500_000:
                 self._by_key.clear()
