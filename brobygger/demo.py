@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from importlib import resources
 from typing import Any
 
@@ -38,21 +39,38 @@ def load_demo(
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=api.rstrip("/"), timeout=timeout_s, headers=headers) as client:
         for item in data["opportunities"]:
-            response = client.post(
-                "/v1/opportunities", json=item["payload"], headers={"Idempotency-Key": f"demo-opportunity-{item['id']}"}
-            )
-            _check(response, f"opportunity {item['id']}")
+            oid = item["id"]
+            post(client, "/v1/opportunities", item["payload"], f"demo-opportunity-{oid}", f"opportunity {oid}")
             counts["opportunities"] += 1
         if echo:
             print(f"  loaded {counts['opportunities']} opportunities", flush=True)
         samples = data["intakes"] if intakes is None else data["intakes"][:intakes]
         for n, profile in enumerate(samples):
-            response = client.post("/v1/citizens", json=profile, headers={"Idempotency-Key": f"demo-intake-{n}"})
-            _check(response, f"sample intake {n}")
+            response = post(client, "/v1/citizens", profile, f"demo-intake-{n}", f"sample intake {n}")
             counts["intakes"] += 1
             if echo:
                 print(f"  sample intake {n + 1}: citizen {response.json()['citizen_id']}", flush=True)
     return counts
+
+
+def post(
+    client: httpx.Client, url: str, payload: dict[str, Any], key: str, what: str, patience_s: float = 180.0
+) -> httpx.Response:
+    """POST with an Idempotency-Key, waiting as `Retry-After` says while the API answers 429.
+
+    Writes are limited per token and minute, and a second `make run` soon after the first sends the
+    whole demo again (the keys make it a no-op): it waits, then the same request goes again.
+    """
+    waited = 0.0
+    while True:
+        response = client.post(url, json=payload, headers={"Idempotency-Key": key})
+        if response.status_code != 429 or waited >= patience_s:
+            _check(response, what)
+            return response
+        wait = min(float(response.headers.get("Retry-After", "5")), patience_s)
+        print(f"  the intake API asks to slow down; {what} again in {wait:.0f} s", flush=True)
+        time.sleep(wait)
+        waited += wait
 
 
 def _check(response: httpx.Response, what: str) -> None:

@@ -25,7 +25,7 @@ import httpx
 from kafka import KafkaProducer
 from redis.asyncio import Redis
 
-from brobygger.demo import DEMO_SUBJECT
+from brobygger.demo import DEMO_SUBJECT, post
 from brobygger.token import mint
 from shared.contracts import EmploymentFollowUpRecorded, Event, OpportunityKind, ProposalTransitioned
 from shared.crypto import KeyRing, KeySettings, KeyStore
@@ -246,9 +246,7 @@ def register(client: httpx.Client, pasts: list[Past]) -> dict[int, uuid.UUID]:
     changes nothing)."""
 
     def one(past: Past) -> tuple[int, uuid.UUID]:
-        r = client.post("/v1/citizens", json=past.profile, headers={"Idempotency-Key": f"demo-history-{past.n}"})
-        if r.status_code >= 400:
-            raise RuntimeError(f"the intake API refused invented citizen {past.n}: {r.status_code} {r.text[:300]}")
+        r = post(client, "/v1/citizens", past.profile, f"demo-history-{past.n}", f"invented citizen {past.n}")
         return past.n, uuid.UUID(r.json()["citizen_id"])
 
     with ThreadPoolExecutor(max_workers=4) as pool:
