@@ -200,6 +200,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "no_candidates": ("Ingen kandidater endnu.", "No candidates yet."),
     "pseudonym": ("Pseudonym", "Pseudonym"),
     "matched_skills": ("Kompetencer der passer", "Matching skills"),
+    "matched_interests": ("Interesser der passer", "Matching interests"),
     "not_found": (
         "Siden findes ikke, eller du har ikke adgang til den.",
         "The page does not exist, or you have no access.",
