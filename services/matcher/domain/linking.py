@@ -194,6 +194,7 @@ class Linker:
         self._cache_size = cache_size
         self._cache: OrderedDict[tuple[ConceptKind, str], tuple[Link, ...]] = OrderedDict()
         self._readings: dict[tuple[ConceptKind, str], int] = {}
+        self._exact: dict[ConceptKind, dict[str, npt.NDArray[np.int32]]] = {}
         self.hits = 0
         self.misses = 0
 
@@ -244,6 +245,23 @@ class Linker:
             old, _ = self._cache.popitem(last=False)
             del self._readings[old]
 
+    def _exact_labels(self, kind: ConceptKind) -> dict[str, npt.NDArray[np.int32]]:
+        """Normalised label -> its rows in the kind's table; built on first use (a fraction of a second).
+
+        A label made only of very common n-grams ("operations manager", "store manager": every
+        n-gram is in more than `MAX_LABEL_SHARE` of all labels) encodes to nothing, so similarity
+        alone can never find it; typed exactly, it still links to every concept that carries it.
+        """
+        table = self._exact.get(kind)
+        if table is None:
+            rows = _occupation_labels(self.index) if kind == "occupation" else _skill_labels(self.index)
+            found: dict[str, list[int]] = {}
+            for n, (label, _, _) in enumerate(rows):
+                found.setdefault(normalise(label), []).append(n)
+            table = {k: np.array(v, dtype=np.int32) for k, v in found.items()}
+            self._exact[kind] = table
+        return table
+
     def _link_batch(
         self, keys: list[tuple[ConceptKind, str]]
     ) -> list[tuple[tuple[ConceptKind, str], tuple[tuple[Link, ...], int]]]:
@@ -258,9 +276,16 @@ class Linker:
             if not rows:
                 continue
             sims = sp.csr_matrix(encoded[rows] @ table.matrix_t)
+            exact = self._exact_labels(kind)
             for r, i in enumerate(rows):
                 lo, hi = sims.indptr[r], sims.indptr[r + 1]
-                out.append((keys[i], self._best(kind, table, sims.indices[lo:hi], sims.data[lo:hi])))
+                labels, sim = sims.indices[lo:hi], sims.data[lo:hi]
+                same = exact.get(keys[i][1])
+                if same is not None and (sim.size == 0 or sim.max() < 1 - _SAME_LABEL):
+                    # The exact label its n-grams could not reach (all too common): a perfect match.
+                    labels = np.concatenate([labels, same])
+                    sim = np.concatenate([sim, np.ones(same.size, dtype=np.float32)])
+                out.append((keys[i], self._best(kind, table, labels, sim)))
         return out
 
     def _best(

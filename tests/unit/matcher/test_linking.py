@@ -37,6 +37,21 @@ def test_unknown_text_stays_unlinked_and_keeps_its_raw_text(ranker: Ranker) -> N
     assert linked.links == () and linked.text == "xyzzy qwerty"
 
 
+def test_a_title_made_only_of_common_words_links_when_typed_exactly(ranker: Ranker) -> None:
+    # Every n-gram of "operations manager" is in more than 3% of ESCO's labels, so the title
+    # encoded to nothing and stayed unlinked, though it is an ESCO preferred label.
+    for title, occupation in (
+        ("operations manager", "operations manager"),
+        ("Store manager", "shop manager"),  # an alternative label
+        ("product manager", "product manager"),
+    ):
+        linked = ranker.linker.occupations([title])[0]
+        labels = {ranker.linker.index.occupations[lk.index].label_en for lk in linked.readings}
+        assert occupation in labels, title
+        assert linked.best is not None and linked.best.confidence >= 0.97
+    assert _occupation(ranker, "operations manager maybe") is None  # only the exact label
+
+
 def test_a_title_several_occupations_share_links_to_all_of_them(ranker: Ranker) -> None:
     linked = ranker.linker.occupations(["Grossist"])[0]
     readings = {ranker.linker.index.occupations[lk.index].label_en for lk in linked.readings}
