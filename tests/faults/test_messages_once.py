@@ -4,7 +4,7 @@ The citizen's digest goes out from a sweep; `sending` is recorded before the mai
 `sent` after it said yes. Here the SMTP server itself SIGKILLs the notifier the moment the first
 message has arrived, before it can answer: the message reached the receiver, the notifier never
 heard so. After the restart it is sent once more with the same Message-ID (mail clients show one
-message), and never a different one. Two notifier instances in one consumer group share the work and
+message), and never a different one; so is any other message that was on its way at that moment. Two notifier instances in one consumer group share the work and
 send each citizen one message.
 """
 
@@ -28,12 +28,15 @@ from aiosmtpd.controller import Controller
 from redis.asyncio import Redis
 
 from brobygger.infra import free_port
+from services.notifier.config import NotifierSettings
 from tests.faults.harness import Driver, Service, System
 from tests.helpers import eventually
 
 pytestmark = pytest.mark.faults
 
 N = 20
+#: Messages one sweep has on their way at once (the default): what a SIGKILL can catch mid-send.
+IN_FLIGHT = NotifierSettings.model_fields["sweep_concurrency"].default
 DIGESTS = {
     "NOTIFIER_RANKING_DIGEST": "false",
     "NOTIFIER_DIGEST_QUIET_S": "1",
@@ -141,7 +144,11 @@ async def test_a_notifier_killed_between_sending_and_recording_resends_once_with
     assert set(received) == set(addresses)
     doubled = {a: ids for a, ids in received.items() if len(set(ids)) > 1}
     assert not doubled, f"never a second, different message: {doubled}"
-    assert raw == Counter({1: N - 1, 2: 1}), f"exactly one resend, with the same Message-ID: {raw}"
+    # The killed send is resent once. The sweep sends `sweep_concurrency` messages at a time, so a
+    # few others may have reached the server in the moment the notifier died (CI saw two resends):
+    # those are resent too, each once and with its own Message-ID again. Never a third copy.
+    assert set(raw) <= {1, 2}, f"at most one resend per citizen: {raw}"
+    assert 1 <= raw[2] <= IN_FLIGHT, f"the killed send and at most those in flight resent: {raw}"
 
 
 async def test_two_notifiers_in_one_group_send_each_citizen_one_message() -> None:
