@@ -4,8 +4,8 @@ The citizen's digest goes out from a sweep; `sending` is recorded before the mai
 `sent` after it said yes. Here the SMTP server itself SIGKILLs the notifier the moment the first
 message has arrived, before it can answer: the message reached the receiver, the notifier never
 heard so. After the restart it is sent once more with the same Message-ID (mail clients show one
-message), and never a different one; so is any other message that was on its way at that moment. Two notifier instances in one consumer group share the work and
-send each citizen one message.
+message), and never a different one; so is any other message that was on its way at that moment.
+Two notifier instances in one consumer group share the work and send each citizen one message.
 """
 
 from __future__ import annotations
