@@ -138,7 +138,9 @@ class Ranker:
             cand = np.union1d(cand, np.fromiter(gaps.score, dtype=np.intp, count=len(gaps.score)))
         cand = cand[(ci.kind[cand] != _ASSOCIATION) & (scored.score[cand] > MIN_SCORE)]
         may = sc.allowed[cand]
-        self._second_look(citizen, ci, scored.score, cand[may], top_n)
+        # The second look tells apart occupations the citizen could work as: jobs and placements. A
+        # step's score is its own relevance or that of the job it opens, not its title's occupation.
+        self._second_look(citizen, ci, scored.score, cand[may & (ci.kind[cand] != _EDUCATION)], top_n)
         refused: list[tuple[int, Verdict]] = []
         picked = self._pick(profile, ci, scored.score, cand[may], top_n, refused)
         ranked = [
