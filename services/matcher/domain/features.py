@@ -53,7 +53,7 @@ READING_SPLIT = 0.5
 OPP_SKILL_WEIGHT = 0.5
 
 Row = tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]
-#: A reading's row and its coverage values (same indices): 1 needed, `OPTIONAL_COVERAGE`, 0.
+#: A reading's row and its coverage values (same indices): how surely each skill is needed, 0..1.
 Reading = tuple[npt.NDArray[np.int32], npt.NDArray[np.float32], npt.NDArray[np.float32]]
 
 
@@ -237,19 +237,48 @@ class FeatureSpace:
         return enc
 
     def reading_rows(self, enc: Encoded) -> list[Reading]:
-        """The rows relevance is the best of: one per reading, discounted, or just the one."""
+        """The rows relevance is the best of: one per reading, discounted, or just the one.
+
+        An ambiguous title's readings share one coverage: how surely the opportunity needs each
+        skill, the mean over its readings (a skill only one of twelve readings needs is needed with
+        probability 1/12, not for sure: "Lektor" does not need what only an archaeology lecturer does).
+        """
         if not enc.readings:
             return [self.reading(enc)]
-        discount = np.float32(ambiguity_discount(len(enc.readings)))
-        rows = [self.reading(r) for r in enc.readings]
+        k = len(enc.readings)
+        need: dict[int, float] = {}
+        for r in enc.readings:
+            for f, v in self.needs(r).items():
+                need[f] = need.get(f, 0.0) + v / k
+        discount = np.float32(ambiguity_discount(k))
+        rows = [self.reading(r, need) for r in enc.readings]
         return [(idx, val * discount, cover * discount) for idx, val, cover in rows]
 
-    def reading(self, enc: Encoded) -> Reading:
-        """One opportunity reading's unit row and, on the same indices, its coverage values."""
+    def reading(self, enc: Encoded, need: Mapping[int, float] | None = None) -> Reading:
+        """One opportunity reading's unit row and, on the same indices, its coverage values.
+
+        A skill's coverage is how surely the opportunity needs it (`needs`), or for an ambiguous
+        title the mean over its readings (`reading_rows`).
+        """
         idx, val = self.row(enc)
-        raw = np.fromiter((enc.weights[int(f)] for f in idx), dtype=np.float32, count=idx.size)
-        needed = np.where(raw >= ESSENTIAL_WEIGHT, np.float32(1.0), np.float32(OPTIONAL_COVERAGE))
-        return idx, val, np.where(idx >= self.n_occ, needed, np.float32(0.0)).astype(np.float32)
+        if need is None:
+            need = self.needs(enc)
+        cover = np.fromiter((need.get(int(f), 0.0) for f in idx), dtype=np.float32, count=idx.size)
+        return idx, val, cover
+
+    def needs(self, enc: Encoded) -> dict[int, float]:
+        """Skill feature -> 1 when the reading's occupation lists it as essential or the opportunity
+        names it, else (an optional skill) `OPTIONAL_COVERAGE`.
+
+        Read from ESCO's lists, not from the weights: a cut at full weight made every essential
+        skill of an occupation linked through an alternative label (confidence 0.97) or a STAR
+        title (0.93) count as optional, so a title that is ESCO's preferred label won by 0.04.
+        """
+        return {
+            f: 1.0 if (f - self.n_occ) in enc.essential or f in enc.stated else OPTIONAL_COVERAGE
+            for f in enc.weights
+            if f >= self.n_occ
+        }
 
     def stated_row(self, enc: Encoded) -> Row:
         """The citizen's stated skills, weighted by confidence × IDF, summing to `COVERAGE`."""
