@@ -1,8 +1,11 @@
 """Quality benchmark: recall@10, MRR@10 and nDCG@10 of the ranker and a naive TF-IDF baseline.
 
     .venv/bin/python -m benchmarks.quality [--seed 7] [--write DIR]
+    .venv/bin/python -m benchmarks.quality --seeds 1 2 3 4 5 6 7
 
-`--write DIR` also writes opportunities.jsonl, profiles.jsonl and gold.jsonl, so the same data can
+`--seeds` runs the generator once per seed and prints one line per seed and the mean (the two seeds
+the issues name are two samples of the same generator; a change is judged on more). `--write DIR`
+also writes opportunities.jsonl, profiles.jsonl and gold.jsonl, so the same data can
 be ranked with `brobygger rank`.
 """
 
@@ -132,10 +135,13 @@ def write(bench: Benchmark, out: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--seeds", type=int, nargs="+", default=None, help="several seeds: a summary and the mean")
     parser.add_argument("--write", type=Path, default=None)
     args = parser.parse_args(argv)
     from services.matcher.adapters.esco_store import load_index
 
+    if args.seeds:
+        return _several(load_index(), args.seeds)
     bench = generate(load_index(), seed=args.seed)
     n_occ = len({occ for _, occ, _ in bench.opportunities})
     print(
@@ -145,6 +151,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.write:
         write(bench, args.write)
     print(table(run(bench), bench))
+    return 0
+
+
+def _several(index: Any, seeds: list[int]) -> int:
+    groups = ("all", "skills_only")
+    print("| seed | recall@10 | MRR@10 | skills-only recall@10 | skills-only MRR@10 | baseline MRR@10 |")
+    print("|---|---|---|---|---|---|")
+    rows = []
+    for seed in seeds:
+        result = run(generate(index, seed=seed))
+        row = [v for g in groups for v in result["esco"][g][:2]] + [result["baseline"]["all"][1]]
+        rows.append(row)
+        print(f"| {seed} | " + " | ".join(f"{v:.3f}" for v in row) + " |", flush=True)
+    mean = np.mean(rows, axis=0)
+    print(f"| mean of {len(seeds)} | " + " | ".join(f"{v:.4f}" for v in mean) + " |")
     return 0
 
 
