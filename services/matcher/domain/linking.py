@@ -246,18 +246,24 @@ class Linker:
             del self._readings[old]
 
     def _exact_labels(self, kind: ConceptKind) -> dict[str, npt.NDArray[np.int32]]:
-        """Normalised label -> its rows in the kind's table; built on first use (a fraction of a second).
+        """Normalised label -> its rows in the kind's table, for the labels n-grams cannot reach.
 
         A label made only of very common n-grams ("operations manager", "store manager": every
-        n-gram is in more than `MAX_LABEL_SHARE` of all labels) encodes to nothing, so similarity
-        alone can never find it; typed exactly, it still links to every concept that carries it.
+        n-gram is in more than `MAX_LABEL_SHARE` of all labels) encodes to an empty row, so
+        similarity alone can never find it; typed exactly, it still links to every concept that
+        carries it. Any other label typed exactly already has similarity 1 with itself, so only the
+        empty rows are kept (a few dozen; built on first use).
         """
         table = self._exact.get(kind)
         if table is None:
+            labels = self.state.occupations if kind == "occupation" else self.state.skills
+            n_rows = labels.concept.size
+            empty = np.flatnonzero(np.bincount(labels.matrix_t.indices, minlength=n_rows) == 0)
             rows = _occupation_labels(self.index) if kind == "occupation" else _skill_labels(self.index)
             found: dict[str, list[int]] = {}
-            for n, (label, _, _) in enumerate(rows):
-                found.setdefault(normalise(label), []).append(n)
+            for n in empty.tolist():
+                if n < len(rows):
+                    found.setdefault(normalise(rows[n][0]), []).append(n)
             table = {k: np.array(v, dtype=np.int32) for k, v in found.items()}
             self._exact[kind] = table
         return table
