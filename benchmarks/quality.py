@@ -26,6 +26,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from benchmarks.generate import PROFILE_KINDS, Benchmark, generate
 from services.matcher.adapters.esco_store import load_ranker
 from services.matcher.domain.catalogue import Catalogue
+from services.matcher.domain.esco import EscoIndex
 from shared.contracts import CitizenProfile, Opportunity
 
 K = 10
@@ -154,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _several(index: Any, seeds: list[int]) -> int:
+def _several(index: EscoIndex, seeds: list[int]) -> int:
     groups = ("all", "skills_only")
     print("| seed | recall@10 | MRR@10 | skills-only recall@10 | skills-only MRR@10 | baseline MRR@10 |")
     print("|---|---|---|---|---|---|")

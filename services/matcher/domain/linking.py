@@ -252,7 +252,7 @@ class Linker:
         n-gram is in more than `MAX_LABEL_SHARE` of all labels) encodes to an empty row, so
         similarity alone can never find it; typed exactly, it still links to every concept that
         carries it. Any other label typed exactly already has similarity 1 with itself, so only the
-        empty rows are kept (a few dozen; built on first use).
+        empty rows are kept (9 of them), built the first time a text encodes to nothing.
         """
         table = self._exact.get(kind)
         if table is None:
@@ -262,8 +262,7 @@ class Linker:
             rows = _occupation_labels(self.index) if kind == "occupation" else _skill_labels(self.index)
             found: dict[str, list[int]] = {}
             for n in empty.tolist():
-                if n < len(rows):
-                    found.setdefault(normalise(rows[n][0]), []).append(n)
+                found.setdefault(normalise(rows[n][0]), []).append(n)
             table = {k: np.array(v, dtype=np.int32) for k, v in found.items()}
             self._exact[kind] = table
         return table
@@ -282,15 +281,12 @@ class Linker:
             if not rows:
                 continue
             sims = sp.csr_matrix(encoded[rows] @ table.matrix_t)
-            exact = self._exact_labels(kind)
             for r, i in enumerate(rows):
                 lo, hi = sims.indptr[r], sims.indptr[r + 1]
                 labels, sim = sims.indices[lo:hi], sims.data[lo:hi]
-                same = exact.get(keys[i][1])
-                if same is not None and (sim.size == 0 or sim.max() < 1 - _SAME_LABEL):
-                    # The exact label its n-grams could not reach (all too common): a perfect match.
-                    labels = np.concatenate([labels, same])
-                    sim = np.concatenate([sim, np.ones(same.size, dtype=np.float32)])
+                if lo == hi and (same := self._exact_labels(kind).get(keys[i][1])) is not None:
+                    # Nothing the n-grams reach, but the text is a label made of common n-grams only.
+                    labels, sim = same, np.ones(same.size, dtype=np.float32)
                 out.append((keys[i], self._best(kind, table, labels, sim)))
         return out
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from services.matcher.domain.features import OPTIONAL_COVERAGE
+from services.matcher.domain.features import OPTIONAL_COVERAGE, ambiguity_discount
 from services.matcher.domain.ranking import Ranker
 from tests.unit.matcher.conftest import opportunity
 
@@ -15,7 +14,7 @@ def _coverage(ranker: Ranker, title: str) -> list[dict[int, float]]:
     space = ranker.space
     enc = space.opportunity(opportunity(title=title, occupation_text=title, skills=[]))
     rows = space.reading_rows(enc)
-    discount = 1.0 if not enc.readings else 1.0 - 0.1 * float(np.log(len(enc.readings)))
+    discount = ambiguity_discount(len(enc.readings))
     return [
         {int(f) - space.n_occ: float(c) / discount for f, c in zip(idx, cover, strict=True) if f >= space.n_occ}
         for idx, _, cover in rows
