@@ -245,7 +245,7 @@ class Linker:
             old, _ = self._cache.popitem(last=False)
             del self._readings[old]
 
-    def _exact_labels(self, kind: ConceptKind) -> dict[str, npt.NDArray[np.int32]]:
+    def _exact_labels(self, kind: ConceptKind, table: LabelTable) -> dict[str, npt.NDArray[np.int32]]:
         """Normalised label -> its rows in the kind's table, for the labels n-grams cannot reach.
 
         A label made only of very common n-grams ("operations manager", "store manager": every
@@ -254,18 +254,15 @@ class Linker:
         carries it. Any other label typed exactly already has similarity 1 with itself, so only the
         empty rows are kept (9 of them), built the first time a text encodes to nothing.
         """
-        table = self._exact.get(kind)
-        if table is None:
-            labels = self.state.occupations if kind == "occupation" else self.state.skills
-            n_rows = labels.concept.size
-            empty = np.flatnonzero(np.bincount(labels.matrix_t.indices, minlength=n_rows) == 0)
+        exact = self._exact.get(kind)
+        if exact is None:
+            empty = np.bincount(table.matrix_t.indices, minlength=table.concept.size) == 0
             rows = _occupation_labels(self.index) if kind == "occupation" else _skill_labels(self.index)
             found: dict[str, list[int]] = {}
-            for n in empty.tolist():
+            for n in np.flatnonzero(empty).tolist():
                 found.setdefault(normalise(rows[n][0]), []).append(n)
-            table = {k: np.array(v, dtype=np.int32) for k, v in found.items()}
-            self._exact[kind] = table
-        return table
+            exact = self._exact[kind] = {k: np.array(v, dtype=np.int32) for k, v in found.items()}
+        return exact
 
     def _link_batch(
         self, keys: list[tuple[ConceptKind, str]]
@@ -284,7 +281,7 @@ class Linker:
             for r, i in enumerate(rows):
                 lo, hi = sims.indptr[r], sims.indptr[r + 1]
                 labels, sim = sims.indices[lo:hi], sims.data[lo:hi]
-                if lo == hi and (same := self._exact_labels(kind).get(keys[i][1])) is not None:
+                if lo == hi and (same := self._exact_labels(kind, table).get(keys[i][1])) is not None:
                     # Nothing the n-grams reach, but the text is a label made of common n-grams only.
                     labels, sim = same, np.ones(same.size, dtype=np.float32)
                 out.append((keys[i], self._best(kind, table, labels, sim)))
