@@ -135,10 +135,13 @@ def write(bench: Benchmark, out: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--seeds", type=int, nargs="+", default=None, help="several seeds: a summary and the mean")
-    parser.add_argument("--write", type=Path, default=None)
+    seeds = parser.add_mutually_exclusive_group()
+    seeds.add_argument("--seed", type=int, default=7)
+    seeds.add_argument("--seeds", type=int, nargs="+", default=None, help="several seeds: a summary and the mean")
+    parser.add_argument("--write", type=Path, default=None, help="the data of one seed as JSONL files")
     args = parser.parse_args(argv)
+    if args.seeds and args.write:
+        parser.error("--write writes one seed's data: use it with --seed, not --seeds")
     from services.matcher.adapters.esco_store import load_index
 
     if args.seeds:
