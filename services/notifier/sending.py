@@ -29,6 +29,7 @@ from shared.contracts import (
     DeliveryFailed,
     MatchProposed,
     NotificationSent,
+    OpportunityKind,
     PersonalData,
     Proposal,
     SealedSecret,
@@ -140,7 +141,7 @@ async def _freeze_batch(deps: NotifierDeps, citizen_id: uuid.UUID) -> dict[str, 
         if await deps.store.pending(citizen_id):  # an approval arrived in between: keep it scheduled
             await deps.store.schedule(citizen_id, await digest_due_at(deps, citizen_id))
         return None
-    entries = sorted(pending.values(), key=lambda e: (e["approved_at"], e["proposal"]["rank"]))
+    entries = sorted(pending.values(), key=_shown_first)
     ids = [e["proposal"]["proposal_id"] for e in entries]
     batch = {
         "digest_id": str(compose.digest_id(citizen_id, (uuid.UUID(i) for i in ids))),
@@ -150,6 +151,17 @@ async def _freeze_batch(deps: NotifierDeps, citizen_id: uuid.UUID) -> dict[str, 
     }
     await deps.store.start_batch(citizen_id, batch, ids)
     return batch
+
+
+#: A message lists work first, in the order of `OpportunityKind`: jobs, placements, education steps,
+#: then associations. Associations are approved automatically when the ranking arrives, so by time
+#: alone they came first and pushed the job a caseworker approved by hand out of the five shown.
+_KIND_ORDER = {kind.value: n for n, kind in enumerate(OpportunityKind)}
+
+
+def _shown_first(entry: dict[str, Any]) -> tuple[int, float, int]:
+    proposal = entry["proposal"]
+    return _KIND_ORDER.get(proposal["kind"], len(_KIND_ORDER)), entry["approved_at"], proposal["rank"]
 
 
 def _links(deps: NotifierDeps, digest_key: uuid.UUID, citizen_id: uuid.UUID, created_at: float) -> tuple[str, Any]:

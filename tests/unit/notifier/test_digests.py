@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import smtplib
 import uuid
 
@@ -251,3 +252,26 @@ async def test_an_association_says_it_matches_an_interest_or_is_a_place_to_pract
     assert "Hvorfor: Det passer til en af dine interesser." in danish
     assert "Hvorfor: Her kan du øve dansk sammen med andre." in danish
     assert "It matches one of your interests." in english and "Here you can practise Danish with others." in english
+
+
+async def test_a_job_approved_by_hand_is_shown_before_associations_approved_earlier() -> None:
+    """Associations are approved automatically as the ranking arrives; the job a caseworker approves
+    later must still be among the five shown, first, not behind the link to the full list."""
+    w = world(digest_quiet_s=60)
+    citizen = w.citizen()
+    start = dt.datetime.now(dt.UTC)
+    for n in range(5):
+        club = proposal(w.opportunity(), rank=n + 1).model_copy(
+            update={"kind": OpportunityKind.ASSOCIATION_ACTIVITY, "title": f"Forening {n + 1}"}
+        )
+        await handlers.on_transition(w.deps, transitioned(citizen, club, "approved", actor_role="system", at=start))
+    job = proposal(w.opportunity(), rank=1)
+    later = start + dt.timedelta(seconds=30)
+    await handlers.on_transition(w.deps, transitioned(citizen, job, "approved", at=later))
+    w.clock.now += 120
+    assert await sending.sweep(w.deps) == 1
+    danish = text_of(w.mail.sent[0]).split("— English —")[0]
+    items = [line for line in danish.splitlines() if line[:1].isdigit() and ". " in line]
+    assert items[0] == "1. Job: “Køkkenmedhjælper”", items
+    assert [line.split(": ", 1)[1] for line in items[1:]] == [f"“Forening {n}”" for n in range(1, 5)]
+    assert "Der er et forslag mere på hele listen." in danish
