@@ -68,8 +68,9 @@ def _items() -> tuple[Item, ...]:
             "Tølløse",
             20,
             ("wed", "fri"),
-            (Fact("mentor"), Fact("commute", 25, "public_transport")),
+            (Fact("mentor"), Fact("commute", 25, "public_transport", estimated=True)),
             _link("answer", ids[1]),
+            (Fact("hours_overlap"),),
         ),
         Item(
             ids[2],

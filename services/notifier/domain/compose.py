@@ -38,7 +38,16 @@ def owner_text(text: str) -> str:
 
 
 FactCode = Literal[
-    "commute", "danish_ok", "mentor", "skills", "opens_jobs", "hours_fit", "interests", "practise_danish"
+    "commute",
+    "danish_ok",
+    "mentor",
+    "skills",
+    "opens_jobs",
+    "hours_fit",
+    "interests",
+    "practise_danish",
+    "hours_overlap",
+    "hours_exceed",
 ]
 
 
@@ -49,6 +58,7 @@ class Fact:
     code: FactCode
     number: int = 0
     mode: str = ""
+    estimated: bool = False  # a commute measured from the postcode's point, not the home address
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,7 @@ class Item:
     days: tuple[str, ...]
     why: tuple[Fact, ...]
     answer_url: str = ""
+    notes: tuple[Fact, ...] = ()  # what does not quite fit (the hours), said before the citizen answers
 
 
 @dataclass(frozen=True)
@@ -157,10 +168,17 @@ def why(proposal: Proposal) -> tuple[Fact, ...]:
     elif r.required_danish_level and r.danish_level:
         facts.append(Fact("danish_ok"))
     if r.commute_minutes is not None:
-        facts.append(Fact("commute", round(r.commute_minutes), r.commute_mode or "public_transport"))
+        estimated = "commute_from_postcode" in r.flags
+        facts.append(Fact("commute", round(r.commute_minutes), r.commute_mode or "public_transport", estimated))
     if not facts and r.hours_fit:
         facts.append(Fact("hours_fit"))
     return tuple(facts[:2])
+
+
+def notes(proposal: Proposal) -> tuple[Fact, ...]:
+    """The doubts the ranking flagged about the hours: the citizen should know them before saying yes."""
+    flags = proposal.reasons.flags
+    return tuple(Fact(code) for code in ("hours_overlap", "hours_exceed") if code in flags)
 
 
 def item(proposal: Proposal, facts: OpportunityFacts | None, answer_url: str = "") -> Item:
@@ -174,6 +192,7 @@ def item(proposal: Proposal, facts: OpportunityFacts | None, answer_url: str = "
         days=facts.days if facts else (),
         why=why(proposal),
         answer_url=answer_url,
+        notes=notes(proposal),
     )
 
 

@@ -103,6 +103,27 @@ async def test_each_proposal_says_what_where_when_why_and_what_yes_and_no_mean_w
     assert "Where: “Fjordkøkkenet ApS”, Holbæk" in english and "12 minutes from home by bike." in english
 
 
+async def test_a_clash_with_her_hours_and_a_commute_guessed_from_the_postcode_are_said_before_she_answers() -> None:
+    w = world(digest_quiet_s=0)
+    citizen = w.citizen(language="en")
+    doubtful = proposal(
+        w.opportunity(), rank=1, hours_fit=False, flags=["hours_overlap", "hours_exceed", "commute_from_postcode"]
+    )
+    clear = proposal(w.opportunity(), rank=2)
+    for p in (doubtful, clear):
+        await handlers.on_transition(w.deps, transitioned(citizen, p, "approved"))
+    await sending.sweep(w.deps)
+    danish, english = text_of(w.mail.sent[0]).split("— English —")
+    first, second = danish.split("\n2. ")
+    assert "12 minutter hjemmefra på cykel. Rejsetiden er anslået ud fra dit postnummer." in first
+    assert "Bemærk: Arbejdstiden passer ikke helt med dine andre aftaler. Det er flere timer om ugen" in first
+    assert "Bemærk" not in second and "anslået" not in second, "only the flagged proposal carries the doubts"
+    assert "The travel time is estimated from your postcode." in english
+    assert "Note: The working hours clash a little with your other appointments." in english
+    html = w.mail.sent[0].get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
+    assert "<strong>Bemærk:</strong> Arbejdstiden passer ikke helt med dine andre aftaler." in html
+
+
 async def test_the_citizens_language_follows_danish_and_arabic_is_right_to_left_in_html() -> None:
     w = world(digest_quiet_s=0)
     citizen = w.citizen(language="ar")
