@@ -146,6 +146,9 @@ class SkillReason(Contract):
     from_occupation: str = Field(default="", max_length=200, description="The previous job it is inferred from.")
 
 
+FlagCode = Literal["hours_overlap", "hours_exceed", "commute_from_postcode"]
+
+
 class Reasons(Contract):
     """Why an opportunity was proposed, as data and as one plain sentence in Danish and English."""
 
@@ -176,7 +179,7 @@ class Reasons(Contract):
         default_factory=list,
         description="The skills behind the reason, each stated, inferred or missing (never two of them).",
     )
-    flags: list[Literal["hours_overlap", "hours_exceed", "commute_from_postcode"]] = Field(
+    flags: list[FlagCode] = Field(
         default_factory=list,
         description="Visible doubts that ranked it down: a small overlap with the citizen's other fixed "
         "commitments, more weekly hours than the citizen can work, or a commute estimated from the postcode.",

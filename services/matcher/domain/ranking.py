@@ -12,7 +12,7 @@ band, social-control concern, caseworker's note) are never read here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -53,6 +53,7 @@ from services.matcher.domain.strategy import (
 )
 from shared.contracts import CitizenProfile, GeoPoint, Opportunity, OpportunityKind, Reasons, SkillReason
 from shared.contracts.common import WeeklySlot
+from shared.contracts.events import FlagCode
 
 _ASSOCIATION = KINDS.index(OpportunityKind.ASSOCIATION_ACTIVITY)
 _EDUCATION = KINDS.index(OpportunityKind.EDUCATION_STEP)
@@ -401,11 +402,7 @@ class Ranker:
         )
         if sched_da:
             da, en = f"{da[:-1]}; {sched_da}.", f"{en[:-1]}; {sched_en}."
-        flags = (["hours_overlap"] if busy else []) + (
-            ["hours_exceed"] if opp.schedule.hours_per_week > profile.availability.hours_per_week else []
-        )
-        if commute and commute.from_postcode:
-            flags.append("commute_from_postcode")
+        flags = _flags(profile, opp, commute, busy)
         return Reasons(
             matched_skills=words[:_MAX_NAMED],
             attitudes=list(dict.fromkeys(citizen.attitudes))[:_MAX_NAMED],
@@ -549,6 +546,10 @@ class Ranker:
                 from_postcode=bool(c and c.from_postcode),
                 practise_danish=practise_here,
             )
+            busy = _busy(profile, opp)
+            sched_da, sched_en = text.schedule_lines(opp, busy, profile.availability.hours_per_week)
+            if busy:  # an association's times are said only when they touch the citizen's commitments
+                da, en = f"{da[:-1]}; {sched_da}.", f"{en[:-1]}; {sched_en}."
             out.append(
                 RankedOpportunity(
                     ci.ids[i],
@@ -560,6 +561,9 @@ class Ranker:
                         **_fit(profile, opp, c),
                         text_da=da,
                         text_en=en,
+                        flags=_flags(profile, opp, c, busy),
+                        schedule_da=sched_da if busy else "",
+                        schedule_en=sched_en if busy else "",
                     ),
                 )
             )
@@ -636,6 +640,18 @@ def _hours_fit(profile: CitizenProfile, opp: Opportunity) -> bool:
 def _overlapping(slots: list[WeeklySlot], busy: list[WeeklySlot]) -> list[WeeklySlot]:
     """The citizen's slots in `busy` that the opportunity's `slots` touch."""
     return [b for b in busy if any(s.overlaps(b) for s in slots)]
+
+
+def _flags(
+    profile: CitizenProfile, opp: Opportunity, commute: Commute | None, busy: Sequence[WeeklySlot]
+) -> list[FlagCode]:
+    """The visible doubts a proposal carries: a small overlap, too many hours, a guessed commute."""
+    flags: list[FlagCode] = ["hours_overlap"] if busy else []
+    if opp.schedule.hours_per_week > profile.availability.hours_per_week:
+        flags.append("hours_exceed")
+    if commute and commute.from_postcode:
+        flags.append("commute_from_postcode")
+    return flags
 
 
 def _busy(profile: CitizenProfile, opp: Opportunity) -> list[WeeklySlot]:

@@ -118,3 +118,27 @@ def test_a_citizen_with_no_association_gets_a_note_that_names_no_course(ranker: 
     hides = profile(interests=["kvantefysik"], danish={"level": "B2"}, hide_associations=True)
     hidden = ranker.rank(hides, demo, top_n=10)
     assert OpportunityKind.ASSOCIATION_ACTIVITY not in {n.kind for n in kind_notes(hidden)}  # hidden at their wish
+
+
+def test_an_association_says_its_doubts_like_a_job_a_guessed_commute_and_a_small_overlap(ranker: Ranker) -> None:
+    """The same flags and schedule line as a job's, so the e-mail and the page can say them."""
+    cat, ids = catalogue(
+        association(schedule={"hours_per_week": 3, "slots": [{"day": "tue", "start": "16:00", "end": "19:00"}]}),
+        association(
+            title="Fodbold om lørdagen",
+            schedule={"hours_per_week": 2, "slots": [{"day": "sat", "start": "10:00", "end": "12:00"}]},
+        ),
+    )
+    citizen = profile(
+        personal={"name": "Testperson", "email": "t@example.org"},  # no home point: only the postcode
+        interests=["fodbold"],
+        availability={"hours_per_week": 30, "unavailable": [{"day": "tue", "start": "18:30", "end": "20:00"}]},
+    )
+    result = ranker.rank(citizen, cat, top_n=10)
+    why = {a.opportunity_id: a.reasons for a in result.associations}
+    tuesday, saturday = why[ids[0]], why[ids[1]]
+    assert tuesday.flags == ["hours_overlap", "commute_from_postcode"] and not tuesday.hours_fit
+    assert "overlapper lidt med dine andre aftaler (tir 18:30–20)" in tuesday.text_da
+    assert tuesday.schedule_da in tuesday.text_da and "anslået ud fra dit postnummer" in tuesday.text_da
+    assert saturday.flags == ["commute_from_postcode"] and saturday.schedule_da == ""
+    assert "tiden er" not in saturday.text_da, "an association's times are said only when they touch a commitment"
