@@ -118,6 +118,7 @@ def render_all() -> dict[str, str]:
         owner_name="Fjordkøkkenet ApS (demo)",
         candidate=SharedDetails(name="Amina Hassan", email="amina@example.org", phone="+45 20 30 40 50"),
         answer_url=f"{BASE}/v1/proposals/00000000-0000-4000-8000-000000000010/owner-answer",
+        page_url=f"{BASE}/app/opportunities/00000000-0000-4000-8000-000000000300",
         occurred_at=dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC),
     )
     rendered = renderer.candidate(notice)

@@ -430,6 +430,7 @@ async def deliver_notice(deps: NotifierDeps, item_id: uuid.UUID) -> int:
         owner_name=compose.owner_text(facts_raw["owner_name"]),
         candidate=shared_details(personal, private=channel == "private"),
         answer_url=f"{deps.settings.public_url.rstrip('/')}/v1/proposals/{proposal_id}/owner-answer",
+        page_url=f"{deps.settings.public_url.rstrip('/')}/app/opportunities/{item['opportunity_id']}",
         occurred_at=dt.datetime.fromisoformat(item["occurred_at"]),
     )
     if item["channel"] == "email":

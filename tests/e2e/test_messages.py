@@ -27,6 +27,7 @@ from tests.conftest import InfraHandle
 from tests.e2e.stack import body_of, running_stack, smtp_server
 from tests.e2e.test_lifecycle import World
 from tests.helpers import bearer, consumed_everything, eventually
+from tests.helpers import token as session_token
 
 pytestmark = pytest.mark.e2e
 
@@ -174,6 +175,15 @@ async def test_the_citizen_answers_yes_by_a_signed_link_and_the_owner_hears_by_e
             lambda: asyncio.sleep(0, mail.to(owner["contact_email"])), 20, "the owner's e-mail"
         )
         assert "Navn: Testperson" in body_of(owner_mail) and address in body_of(owner_mail)
+        # A person answers on the company's page (after signing in), not at the API a webhook receiver uses.
+        found = re.search(r"https?://[^/\s]+(/app/opportunities/[0-9a-f-]{36})\s", body_of(owner_mail))
+        assert found and "/owner-answer" not in body_of(owner_mail), body_of(owner_mail)
+        anonymous = await client.get(found.group(1))
+        assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/app/login?next=/app/")
+        client.cookies.set("brobygger_session", session_token("company", cvr), path="/app")
+        page = await client.get(found.group(1))
+        client.cookies.clear()
+        assert page.status_code == 200 and "Interesseret" in page.text and "Delt med arbejdsgiver" in page.text
 
         async def delivered() -> bool:
             return any(s["answered"] == 200 for s in receiver.seen)

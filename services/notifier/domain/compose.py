@@ -129,7 +129,8 @@ class CandidateNotice:
     owner: str
     owner_name: str
     candidate: SharedDetails
-    answer_url: str
+    answer_url: str  # the API endpoint a webhook receiver's system answers at
+    page_url: str  # the owner's page for the opportunity, where a person answers after signing in
     occurred_at: dt.datetime
 
 
