@@ -101,7 +101,9 @@ def schedule_lines(
     if opp.schedule.slots:
         when_da, when_en = slots_text(opp.schedule.slots, "da"), slots_text(opp.schedule.slots, "en")
         if overlap:
-            da.append(f"tiden er {when_da}, og det overlapper lidt med dine andre aftaler ({slots_text(overlap, 'da')})")
+            da.append(
+                f"tiden er {when_da}, og det overlapper lidt med dine andre aftaler ({slots_text(overlap, 'da')})"
+            )
             en.append(f"it is {when_en}, which overlaps a little with your other commitments "
                       f"({slots_text(overlap, 'en')})")
         else:
