@@ -22,6 +22,7 @@ from services.notifier.domain.compose import (
     Fact,
     Item,
     languages_for,
+    times,
     webhook_body,
 )
 from shared import links
@@ -59,6 +60,7 @@ def _items() -> tuple[Item, ...]:
             ("mon", "tue", "thu"),
             (Fact("skills", 3), Fact("commute", 14, "bike")),
             _link("answer", ids[0]),
+            times=times([("mon", "07:00", "15:30"), ("tue", "07:00", "15:30"), ("thu", "07:00", "15:30")]),
         ),
         Item(
             ids[1],
@@ -71,6 +73,7 @@ def _items() -> tuple[Item, ...]:
             (Fact("mentor"), Fact("commute", 25, "public_transport", estimated=True)),
             _link("answer", ids[1]),
             (Fact("hours_overlap"),),
+            times([("wed", "08:00", "18:00"), ("fri", "08:00", "18:00")]),
         ),
         Item(
             ids[2],

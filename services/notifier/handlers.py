@@ -148,6 +148,7 @@ async def on_opportunity_event(deps: NotifierDeps, event: OpportunityEvent) -> N
         "title": o.title,
         "hours_per_week": o.schedule.hours_per_week,
         "days": sorted({slot.day for slot in o.schedule.slots}, key=_WEEK.index),
+        "slots": [[s.day, s.start.strftime("%H:%M"), s.end.strftime("%H:%M")] for s in o.schedule.slots],
         # Deprecated: read from old events for the record, never delivered to (owners register webhooks).
         "legacy_webhook_url": o.owner.model_dump(mode="json").get("webhook_url"),
     }

@@ -189,6 +189,7 @@ async def _facts(deps: NotifierDeps, opportunity_id: uuid.UUID) -> OpportunityFa
         owner_email=raw.get("owner_email"),
         hours_per_week=raw.get("hours_per_week"),
         days=tuple(raw.get("days", ())),
+        slots=tuple((d, start, end) for d, start, end in raw.get("slots", ())),
         legacy_webhook_url=raw.get("legacy_webhook_url"),
     )
 

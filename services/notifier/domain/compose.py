@@ -79,7 +79,37 @@ class OpportunityFacts:
     owner_email: str | None
     hours_per_week: float | None
     days: tuple[str, ...] = ()
+    slots: tuple[tuple[str, str, str], ...] = ()  # (day, "HH:MM", "HH:MM"); absent in facts kept before
     legacy_webhook_url: str | None = None  # deprecated `owner.webhook_url`: kept for reading, never delivered to
+
+
+_WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class Times:
+    """Days with the same hours: ("tue", "thu"), "16", "21:30" (whole hours without minutes)."""
+
+    days: tuple[str, ...]
+    start: str
+    end: str
+
+
+def _clock(hhmm: str) -> str:
+    """'16:00' -> '16', '08:30' -> '8:30'."""
+    hours, minutes = hhmm.split(":")[:2]
+    return str(int(hours)) if minutes == "00" else f"{int(hours)}:{minutes}"
+
+
+def times(slots: Iterable[tuple[str, str, str]]) -> tuple[Times, ...]:
+    """Weekly slots grouped by their hours, in the order of the week's first day of each group."""
+    groups: dict[tuple[str, str], set[str]] = {}
+    for day, start, end in slots:
+        groups.setdefault((start, end), set()).add(day)
+    ordered = sorted(groups.items(), key=lambda g: (min(_WEEK.index(d) for d in g[1]), g[0]))
+    return tuple(
+        Times(tuple(sorted(days, key=_WEEK.index)), _clock(start), _clock(end)) for (start, end), days in ordered
+    )
 
 
 @dataclass(frozen=True)
@@ -96,6 +126,7 @@ class Item:
     why: tuple[Fact, ...]
     answer_url: str = ""
     notes: tuple[Fact, ...] = ()  # what does not quite fit (the hours), said before the citizen answers
+    times: tuple[Times, ...] = ()  # when it happens, days with the same hours together
 
 
 @dataclass(frozen=True)
@@ -194,6 +225,7 @@ def item(proposal: Proposal, facts: OpportunityFacts | None, answer_url: str = "
         why=why(proposal),
         answer_url=answer_url,
         notes=notes(proposal),
+        times=times(facts.slots) if facts else (),
     )
 
 

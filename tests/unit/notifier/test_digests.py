@@ -124,6 +124,25 @@ async def test_a_clash_with_her_hours_and_a_commute_guessed_from_the_postcode_ar
     assert "<strong>Bemærk:</strong> Arbejdstiden passer ikke helt med dine andre aftaler." in html
 
 
+async def test_the_message_says_at_what_times_days_with_the_same_hours_together() -> None:
+    from shared.contracts import OpportunityRegistered
+    from tests.samples import opportunity_payload
+
+    w = world(digest_quiet_s=0)
+    citizen = w.citizen(language="uk")
+    slots = [("wed", "08:00", "12:30"), ("mon", "08:00", "12:30"), ("sat", "10:00", "14:00")]
+    payload = opportunity_payload(
+        schedule={"hours_per_week": 13, "slots": [{"day": d, "start": a, "end": b} for d, a, b in slots]}
+    )
+    event = OpportunityRegistered(correlation_id="c", opportunity_id=uuid.uuid4(), opportunity=payload)  # type: ignore[arg-type]
+    await handlers.on_opportunity_event(w.deps, event)
+    await handlers.on_transition(w.deps, transitioned(citizen, proposal(event.opportunity_id), "approved"))
+    await sending.sweep(w.deps)
+    danish, ukrainian = text_of(w.mail.sent[0]).split("— Українська —")
+    assert "Hvornår: 13 timer om ugen (mandag, onsdag kl. 8–12:30; lørdag kl. 10–14)" in danish
+    assert "з 8 до 12:30" in ukrainian and "з 10 до 14" in ukrainian
+
+
 async def test_the_citizens_language_follows_danish_and_arabic_is_right_to_left_in_html() -> None:
     w = world(digest_quiet_s=0)
     citizen = w.citizen(language="ar")
