@@ -152,6 +152,7 @@ async def test_the_citizen_answers_yes_by_a_signed_link_and_the_owner_hears_by_e
 
         page = await client.get(link)
         assert page.status_code == 200 and "Vil du sige ja?" in page.text and "<script" not in page.text
+        assert "Hvorfor: Rengøringsassistent hos" in page.text and "Why: Rengøringsassistent at" in page.text
         assert page.headers["referrer-policy"] == "no-referrer"
         assert (await w.state_of(proposal_id, "offered"))["state"] == "offered", "opening the link changes nothing"
 
@@ -169,6 +170,11 @@ async def test_the_citizen_answers_yes_by_a_signed_link_and_the_owner_hears_by_e
         await w.state_of(proposal_id, "shared")
         again = await client.post("/links/answer", data={"t": token, "answer": "decline"})
         assert again.status_code == 410 and "brugt" in again.text
+        listed = re.search(r"Se alle dine forslag: (?:http://127\.0\.0\.1:\d+)?(/links/list\?t=[A-Za-z0-9._\-]+)", text)
+        assert listed, text
+        full_list = await client.get(listed.group(1))
+        assert full_list.status_code == 200 and "Du har sagt ja." in full_list.text
+        assert "Hvorfor: Rengøringsassistent hos" in full_list.text, "the full list says why, as the e-mail does"
         assert (await w.state_of(proposal_id, "shared"))["state"] == "shared", "a reused link changes nothing"
 
         [owner_mail] = await eventually(

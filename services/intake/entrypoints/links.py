@@ -190,6 +190,8 @@ async def list_page(request: Request, deps: Links, t: Token) -> HTMLResponse:
                 "title": p.title,
                 "owner_name": p.owner_name,
                 "town": p.town,
+                "why_da": p.reasons.text_da,
+                "why_en": p.reasons.text_en,
                 "state_da": da,
                 "state_en": en,
                 "answer_url": answer_url,
