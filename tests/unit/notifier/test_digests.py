@@ -153,6 +153,7 @@ async def test_the_citizens_language_follows_danish_and_arabic_is_right_to_left_
     text = text_of(message)
     assert text.index("Hej Amina") < text.index("مرحبًا Amina")
     assert "(mandag, tirsdag)" in text and "(الاثنين، الثلاثاء)" in text, "Arabic lists with its own comma"
+    assert "“Fjordkøkkenet ApS”، Holbæk" in text
     html = message.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
     assert '<section lang="ar" dir="rtl"' in html and '<section lang="da" dir="ltr"' in html
 
