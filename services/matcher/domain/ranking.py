@@ -388,7 +388,8 @@ class Ranker:
         da, en = text.sentences(
             opp,
             rule,
-            matched=words,
+            matched=[w for w in dict.fromkeys(s.words for s in stated) if w not in occ_words],
+            worked_as=occ_words[0] if occ_words else "",
             minutes=commute.minutes if commute else None,
             mode=commute.mode if commute else None,
             gap_da=gap_da,

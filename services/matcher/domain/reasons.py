@@ -132,16 +132,24 @@ def sentences(
     inferred_from: str = "",
     inferred_en: Sequence[str] = (),
     practise_danish: bool = False,
+    worked_as: str = "",
 ) -> tuple[str, str]:
     """(Danish, English) sentence for one proposal.
 
-    `matched` are the citizen's own words; `inferred_from` a previous job (in the citizen's words)
-    whose usual skills the opportunity needs, named in English only (`inferred_en`).
+    `matched` are the citizen's own words for skills; `worked_as` a previous job (their words) of the
+    opportunity's occupation; `inferred_from` a previous job whose usual skills the opportunity
+    needs, named in English only (`inferred_en`).
     """
     c_da, c_en = _commute(minutes, mode, from_postcode)
     head_da = f"{opp.title} hos {opp.owner.name} i {opp.location.town}{c_da}"
     head_en = f"{opp.title} at {opp.owner.name} in {opp.location.town}{c_en}"
-    if matched:
+    if worked_as:  # a job title is not a skill: "it fits what you can do: cleaner" said it as one
+        fit_da = f"det ligner dit tidligere arbejde som {worked_as}"
+        fit_en = f"it is like your earlier work as {worked_as}"
+        if matched:
+            fit_da += f", og det passer til det, du kan: {_join(matched[:3], 'og')}"
+            fit_en += f", and it fits what you can do: {_join(matched[:3], 'and')}"
+    elif matched:
         fit_da = f"det passer til det, du kan: {_join(matched[:3], 'og')}"
         fit_en = f"it fits what you can do: {_join(matched[:3], 'and')}"
     elif inferred_from:

@@ -48,6 +48,7 @@ FactCode = Literal[
     "practise_danish",
     "hours_overlap",
     "hours_exceed",
+    "previous_job",
 ]
 
 
@@ -193,7 +194,13 @@ def why(proposal: Proposal) -> tuple[Fact, ...]:
         # An association is proposed for an interest it matches (its `matched_skills` are the
         # citizen's interests, not skills) or, without one, as a place to practise Danish.
         facts.append(Fact("interests") if r.matched_skills else Fact("practise_danish"))
-    elif r.matched_skills:
+    elif r.skills:  # `matched_skills` also holds a matching previous job's title, which is not a skill
+        stated = sum(1 for s in r.skills if s.provenance == "stated")
+        if stated:
+            facts.append(Fact("skills", stated))
+        elif r.matched_skills:
+            facts.append(Fact("previous_job"))
+    elif r.matched_skills:  # a ranking from before the skills were told apart
         facts.append(Fact("skills", len(r.matched_skills)))
     if r.danish_mentor:
         facts.append(Fact("mentor"))

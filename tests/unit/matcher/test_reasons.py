@@ -25,3 +25,16 @@ def test_reasons_carry_the_data_behind_the_sentence(ranker: Ranker) -> None:
     assert f"{reasons.commute_minutes:.0f} minutter" in reasons.text_da
     assert reasons.danish_level == "A2" and reasons.required_danish_level == "A1"
     assert reasons.hours_fit and reasons.rule == "ordinary_employment_first"
+
+
+def test_a_previous_job_is_named_as_work_done_before_never_as_a_skill(ranker: Ranker) -> None:
+    cat, _ = catalogue(opportunity())
+    worked = ranker.rank(profile(previous_jobs=[{"title": "rengøringsassistent", "years": 3}]), cat)
+    why = worked.proposals[0].reasons
+    assert "det ligner dit tidligere arbejde som rengøringsassistent" in why.text_da
+    assert "it is like your earlier work as rengøringsassistent" in why.text_en
+    can_do = why.text_da.split("du kan: ", 1)[1] if "du kan: " in why.text_da else ""
+    assert "rengøringsassistent" not in can_do, why.text_da
+    assert [s.words for s in why.skills if s.provenance == "stated"], "her stated skills are still named"
+    skills_only = ranker.rank(profile(previous_jobs=[]), cat).proposals[0].reasons
+    assert "tidligere arbejde" not in skills_only.text_da and "du kan: " in skills_only.text_da

@@ -143,6 +143,28 @@ async def test_the_message_says_at_what_times_days_with_the_same_hours_together(
     assert "з 8 до 12:30" in ukrainian and "з 10 до 14" in ukrainian
 
 
+async def test_a_matching_previous_job_is_said_as_work_done_before_and_never_counted_as_a_skill() -> None:
+    from shared.contracts.events import SkillReason
+
+    w = world(digest_quiet_s=0)
+    citizen = w.citizen()
+    missing = SkillReason(provenance="missing", label_en="use kitchen equipment")
+    both = proposal(
+        w.opportunity(),
+        rank=1,
+        matched_skills=["kok", "madlavning"],
+        skills=[SkillReason(provenance="stated", words="madlavning", label_en="cook"), missing],
+    )
+    title_only = proposal(w.opportunity(), rank=2, matched_skills=["kok"], skills=[missing])
+    for p in (both, title_only):
+        await handlers.on_transition(w.deps, transitioned(citizen, p, "approved"))
+    await sending.sweep(w.deps)
+    danish = text_of(w.mail.sent[0]).split("— English —")[0]
+    first, second = danish.split("\n2. ")
+    assert "Hvorfor: En af dine færdigheder passer." in first, first
+    assert "Hvorfor: Det ligner det arbejde, du havde før." in second, second
+
+
 async def test_the_citizens_language_follows_danish_and_arabic_is_right_to_left_in_html() -> None:
     w = world(digest_quiet_s=0)
     citizen = w.citizen(language="ar")
