@@ -36,7 +36,6 @@ from shared.messaging import Unprocessable
 log = logging.getLogger(__name__)
 
 #: Once a proposal reaches one of these it no longer waits for a digest (offered in person, retracted, …).
-_WEEK = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _NOT_WAITING = frozenset({"offered", "overridden", "retracted", "expired", "declined"})
 
 
@@ -147,7 +146,6 @@ async def on_opportunity_event(deps: NotifierDeps, event: OpportunityEvent) -> N
         "owner_email": str(o.owner.contact_email) if o.owner.contact_email else None,
         "title": o.title,
         "hours_per_week": o.schedule.hours_per_week,
-        "days": sorted({slot.day for slot in o.schedule.slots}, key=_WEEK.index),
         "slots": [[s.day, s.start.strftime("%H:%M"), s.end.strftime("%H:%M")] for s in o.schedule.slots],
         # Deprecated: read from old events for the record, never delivered to (owners register webhooks).
         "legacy_webhook_url": o.owner.model_dump(mode="json").get("webhook_url"),

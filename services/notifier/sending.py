@@ -179,6 +179,13 @@ def _links(deps: NotifierDeps, digest_key: uuid.UUID, citizen_id: uuid.UUID, cre
     return list_url, answer
 
 
+def _times(raw: dict[str, Any]) -> tuple[compose.Times, ...]:
+    """When it happens; facts kept before the hours were stored have the days only."""
+    if "slots" in raw:
+        return compose.times(raw["slots"])
+    return (compose.Times(tuple(raw["days"])),) if raw.get("days") else ()
+
+
 async def _facts(deps: NotifierDeps, opportunity_id: uuid.UUID) -> OpportunityFacts | None:
     raw = await deps.store.opportunity(opportunity_id)
     if raw is None:
@@ -188,8 +195,7 @@ async def _facts(deps: NotifierDeps, opportunity_id: uuid.UUID) -> OpportunityFa
         owner_name=raw["owner_name"],
         owner_email=raw.get("owner_email"),
         hours_per_week=raw.get("hours_per_week"),
-        days=tuple(raw.get("days", ())),
-        slots=tuple((d, start, end) for d, start, end in raw.get("slots", ())),
+        times=_times(raw),
         legacy_webhook_url=raw.get("legacy_webhook_url"),
     )
 

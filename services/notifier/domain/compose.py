@@ -14,10 +14,10 @@ import unicodedata
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 from shared.contracts import MessageLanguage, OpportunityKind, Proposal, SharedDetails, derive_id
-from shared.contracts.common import refused_character
+from shared.contracts.common import Weekday, refused_character
 
 # Anything a mail client might turn into a link: a scheme, `www.`, an e-mail address, a bare domain.
 _LINKISH = re.compile(
@@ -79,21 +79,22 @@ class OpportunityFacts:
     owner_name: str
     owner_email: str | None
     hours_per_week: float | None
-    days: tuple[str, ...] = ()
-    slots: tuple[tuple[str, str, str], ...] = ()  # (day, "HH:MM", "HH:MM"); absent in facts kept before
+    times: tuple[Times, ...] = ()
     legacy_webhook_url: str | None = None  # deprecated `owner.webhook_url`: kept for reading, never delivered to
 
 
-_WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEK: tuple[str, ...] = get_args(Weekday)
 
 
 @dataclass(frozen=True)
 class Times:
-    """Days with the same hours: ("tue", "thu"), "16", "21:30" (whole hours without minutes)."""
+    """Days with the same hours: ("tue", "thu"), "16", "21:30" (whole hours without minutes).
+
+    No hours (`start` empty) in facts kept before the notifier stored them: the days alone."""
 
     days: tuple[str, ...]
-    start: str
-    end: str
+    start: str = ""
+    end: str = ""
 
 
 def _clock(hhmm: str) -> str:
@@ -107,9 +108,9 @@ def times(slots: Iterable[tuple[str, str, str]]) -> tuple[Times, ...]:
     groups: dict[tuple[str, str], set[str]] = {}
     for day, start, end in slots:
         groups.setdefault((start, end), set()).add(day)
-    ordered = sorted(groups.items(), key=lambda g: (min(_WEEK.index(d) for d in g[1]), g[0]))
+    ordered = sorted(groups.items(), key=lambda g: (min(WEEK.index(d) for d in g[1]), g[0]))
     return tuple(
-        Times(tuple(sorted(days, key=_WEEK.index)), _clock(start), _clock(end)) for (start, end), days in ordered
+        Times(tuple(sorted(days, key=WEEK.index)), _clock(start), _clock(end)) for (start, end), days in ordered
     )
 
 
@@ -123,7 +124,6 @@ class Item:
     owner_name: str
     town: str
     hours_per_week: float | None
-    days: tuple[str, ...]
     why: tuple[Fact, ...]
     answer_url: str = ""
     notes: tuple[Fact, ...] = ()  # what does not quite fit (the hours), said before the citizen answers
@@ -194,14 +194,14 @@ def why(proposal: Proposal) -> tuple[Fact, ...]:
         # An association is proposed for an interest it matches (its `matched_skills` are the
         # citizen's interests, not skills) or, without one, as a place to practise Danish.
         facts.append(Fact("interests") if r.matched_skills else Fact("practise_danish"))
-    elif r.skills:  # `matched_skills` also holds a matching previous job's title, which is not a skill
-        stated = sum(1 for s in r.skills if s.provenance == "stated")
+    else:
+        # `matched_skills` also holds a matching previous job's title, which is not a skill; a ranking
+        # from before `skills` told them apart counts them all.
+        stated = sum(s.provenance == "stated" for s in r.skills) if r.skills else len(r.matched_skills)
         if stated:
             facts.append(Fact("skills", stated))
         elif r.matched_skills:
             facts.append(Fact("previous_job"))
-    elif r.matched_skills:  # a ranking from before the skills were told apart
-        facts.append(Fact("skills", len(r.matched_skills)))
     if r.danish_mentor:
         facts.append(Fact("mentor"))
     elif r.required_danish_level and r.danish_level:
@@ -228,11 +228,10 @@ def item(proposal: Proposal, facts: OpportunityFacts | None, answer_url: str = "
         owner_name=owner_text(proposal.owner_name),
         town=owner_text(proposal.town),
         hours_per_week=facts.hours_per_week if facts else None,
-        days=facts.days if facts else (),
         why=why(proposal),
         answer_url=answer_url,
         notes=notes(proposal),
-        times=times(facts.slots) if facts else (),
+        times=facts.times if facts else (),
     )
 
 
