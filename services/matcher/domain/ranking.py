@@ -388,7 +388,7 @@ class Ranker:
         da, en = text.sentences(
             opp,
             rule,
-            matched=[w for w in dict.fromkeys(s.words for s in stated) if w not in occ_words],
+            matched=[w for w in words if w not in occ_words],
             worked_as=occ_words[0] if occ_words else "",
             minutes=commute.minutes if commute else None,
             mode=commute.mode if commute else None,
@@ -548,8 +548,9 @@ class Ranker:
                 practise_danish=practise_here,
             )
             busy = _busy(profile, opp)
-            sched_da, sched_en = text.schedule_lines(opp, busy, profile.availability.hours_per_week)
+            sched_da = sched_en = ""
             if busy:  # an association's times are said only when they touch the citizen's commitments
+                sched_da, sched_en = text.schedule_lines(opp, busy, profile.availability.hours_per_week)
                 da, en = f"{da[:-1]}; {sched_da}.", f"{en[:-1]}; {sched_en}."
             out.append(
                 RankedOpportunity(
@@ -563,8 +564,8 @@ class Ranker:
                         text_da=da,
                         text_en=en,
                         flags=_flags(profile, opp, c, busy),
-                        schedule_da=sched_da if busy else "",
-                        schedule_en=sched_en if busy else "",
+                        schedule_da=sched_da,
+                        schedule_en=sched_en,
                     ),
                 )
             )
