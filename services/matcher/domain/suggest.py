@@ -4,7 +4,11 @@ Every label (Danish and English, preferred and alternative; the reviewed Danish 
 character bi- and trigrams. A query scores each label by the Dice overlap of those sets, so a
 misspelt word still finds its label; a label that starts with the query, or has a word that does, is
 lifted, so "kok" puts "kok" before "kokkeelev" before "blomsterbinder". One concept is named once,
-by its best label.
+by its best label, and one label text names one concept: a form fills in the URI of the label the
+caseworker picks, so five options all reading "rengøringsassistent" (an alternative label of five
+occupations) would give one of them whichever she picked. Of the concepts sharing a label, the one
+whose preferred label it is comes first ("building cleaner" for "rengøringsassistent", not "drapery
+and carpet cleaner", which carries it as a crosswalk title).
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ Language = Literal["da", "en"]
 _WORD = re.compile(r"[^\w]+")
 _CANDIDATES = 200
 _STARTS_LABEL, _STARTS_WORD = 0.5, 0.25
+#: Lifts a concept's preferred label over the same text as another's alternative label; smaller than
+#: any Dice difference between two different texts that matters.
+_PREFERRED = 0.01
 MIN_SCORE = 0.3
 
 
@@ -51,6 +58,7 @@ class _Label:
     folded: str
     concept: int
     language: Language
+    preferred: bool
 
 
 class _Table:
@@ -104,15 +112,18 @@ class Suggester:
             elif any(w.startswith(last_word) for w in label.folded.split()):
                 score += _STARTS_WORD
             if score >= MIN_SCORE:
+                score += _PREFERRED if label.preferred else 0.0
                 scored.append((score - 0.001 * len(label.folded) / 100, int(labels[j])))
         scored.sort(key=lambda s: -s[0])
         out: list[Suggestion] = []
         seen: set[int] = set()
+        shown: set[str] = set()
         for score, i in scored:
             label = table.labels[i]
-            if label.concept in seen:
+            if label.concept in seen or label.folded in shown:
                 continue
             seen.add(label.concept)
+            shown.add(label.folded)
             out.append(self._suggestion(kind, label, score))
             if len(out) == limit:
                 break
@@ -128,33 +139,33 @@ class Suggester:
         return Suggestion(uri, kind, label.text, label.language, label_da, label_en, round(min(score, 1.5), 3))
 
 
-def _labels(rows: list[tuple[str, int, Language]]) -> list[_Label]:
+def _labels(rows: list[tuple[str, int, Language, bool]]) -> list[_Label]:
     seen: set[tuple[str, int]] = set()
     out: list[_Label] = []
-    for text, concept, language in rows:
+    for text, concept, language, preferred in rows:
         folded = fold(text)
         if folded and (folded, concept) not in seen:
             seen.add((folded, concept))
-            out.append(_Label(text, folded, concept, language))
+            out.append(_Label(text, folded, concept, language, preferred))
     return out
 
 
 def _occupation_labels(index: EscoIndex) -> list[_Label]:
-    rows: list[tuple[str, int, Language]] = []
+    rows: list[tuple[str, int, Language, bool]] = []
     for i, o in enumerate(index.occupations):
-        rows += [(t, i, "da") for t in (o.label_da, *o.labels_da) if t]
-        rows += [(t, i, "en") for t in (o.label_en, *o.labels_en) if t]
-    rows += [(t, i, "da") for e in index.glossary for t in e.terms_da for i in e.occupations]
+        rows += [(t, i, "da", t == o.label_da) for t in (o.label_da, *o.labels_da) if t]
+        rows += [(t, i, "en", t == o.label_en) for t in (o.label_en, *o.labels_en) if t]
+    rows += [(t, i, "da", False) for e in index.glossary for t in e.terms_da for i in e.occupations]
     return _labels(rows)
 
 
 def _skill_labels(index: EscoIndex) -> list[_Label]:
-    rows: list[tuple[str, int, Language]] = []
+    rows: list[tuple[str, int, Language, bool]] = []
     for i, s in enumerate(index.skills):
         # Preferred labels only: alternative skill labels would triple the table for little gain.
         danish = str(getattr(s, "label_da", "") or "")  # Danish skill labels, where the artifact has them
         if danish:
-            rows.append((danish, i, "da"))
-        rows.append((s.label_en, i, "en"))
-    rows += [(t, i, "da") for e in index.glossary for t in e.terms_da for i in e.skills]
+            rows.append((danish, i, "da", True))
+        rows.append((s.label_en, i, "en", True))
+    rows += [(t, i, "da", False) for e in index.glossary for t in e.terms_da for i in e.skills]
     return _labels(rows)

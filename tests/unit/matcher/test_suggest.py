@@ -35,3 +35,13 @@ def test_english_skills_are_suggested_and_each_concept_is_named_once(suggester: 
 def test_one_letter_or_punctuation_gives_nothing(suggester: Suggester) -> None:
     assert suggester.suggest("k", "occupation") == []
     assert suggester.suggest("--", "skill") == []
+
+
+def test_a_label_several_occupations_share_names_one_the_one_whose_preferred_label_it_is(suggester: Suggester) -> None:
+    """The form fills in the URI of the label picked: five options reading "rengøringsassistent" gave one
+    of five occupations whichever was picked, and the first was "drapery and carpet cleaner"."""
+    found = suggester.suggest("rengøringsas", "occupation")
+    assert found[0].label == "rengøringsassistent" and found[0].label_en == "building cleaner"
+    texts = [s.label.casefold() for s in found]
+    assert len(set(texts)) == len(texts), texts
+    assert suggester.suggest("rengøringsassistent", "occupation")[0].label_en == "building cleaner"
