@@ -88,6 +88,7 @@ class CandidateEntry(BaseModel):
     title: str | None = None
     danish_level: CefrLevel | None = None
     matched_skills: list[str] = Field(default_factory=list)
+    matched_previous_jobs: list[str] = Field(default_factory=list)
     details: SharedDetails | None = Field(default=None, description="What the citizen agreed to share, after yes.")
     delete_details: bool = Field(
         default=False, description="The proposal was retracted after its details were shared: delete them now."
@@ -209,6 +210,7 @@ async def owner_view(deps: ViewDeps, owner: str, *, companies: bool) -> list[Can
                 title=proposal.title if proposal else None,
                 danish_level=proposal.reasons.danish_level if proposal else None,
                 matched_skills=list(proposal.reasons.matched_skills) if proposal else [],
+                matched_previous_jobs=list(proposal.reasons.matched_previous_jobs) if proposal else [],
                 details=details,
                 delete_details=record.owner_told_to_delete,
             )

@@ -152,7 +152,17 @@ FlagCode = Literal["hours_overlap", "hours_exceed", "commute_from_postcode"]
 class Reasons(Contract):
     """Why an opportunity was proposed, as data and as one plain sentence in Danish and English."""
 
-    matched_skills: list[str] = Field(default_factory=list, description="Skills the citizen has that it asks for.")
+    matched_skills: list[str] = Field(
+        default_factory=list,
+        description="Skills the citizen stated (in their own words) that it asks for; for an association, the "
+        "citizen's interests it matches. Never a job title: see `matched_previous_jobs`.",
+    )
+    matched_previous_jobs: list[str] = Field(
+        default_factory=list,
+        description="The citizen's previous jobs (their own words) that are like this one: work done before, "
+        "not a skill. Empty in rankings made before this field existed, where such a title sat in `matched_skills`.",
+        examples=[["rengøringsassistent"]],
+    )
     attitudes: list[str] = Field(
         default_factory=list,
         description="The citizen's personal qualities in their own words (ESCO transversal skills and "

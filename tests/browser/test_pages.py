@@ -75,6 +75,11 @@ async def test_a_caseworker_registers_a_citizen_with_autocomplete_sees_proposals
     card = page.locator("li.proposal", has_text="Blankpudset Rengøring").first
     await expect(card).to_be_visible()
     title = (await card.locator("h3").inner_text()).split(" ", 2)[-1]
+    # A job like her earlier one says so apart from the skills she stated (the title is no skill).
+    like = page.locator("li.proposal", has=page.locator("h3", has_text="Rengøringsassistent")).first
+    facts = like.locator("dl.facts div")
+    await expect(facts.filter(has_text="Tidligere arbejde der ligner").locator("dd")).to_have_text(chosen)
+    await expect(facts.filter(has_text="Kompetencer der passer").locator("dd")).to_have_text("rengøring")
     await card.locator("button", has_text="Godkend").click()
     await expect(page.locator(".notice")).to_have_text("Beslutningen er gemt.")
     card = page.locator("li.proposal", has_text=title).first
@@ -94,6 +99,9 @@ async def test_a_caseworker_registers_a_citizen_with_autocomplete_sees_proposals
     await company.locator("tbody a", has_text=title).first.click()
     answer = company.locator("#answers-h + ol li").first
     await expect(answer.locator(".state")).to_contain_text("Delt med arbejdsgiver")
+    # What she shared, under Danish labels (the page showed the contract's field names).
+    await expect(answer.locator("dl.facts div", has_text="Navn").locator("dd")).to_have_text(name)
+    await expect(answer.locator("dl.facts div", has_text="E-mail").locator("dd")).to_have_text("leyla@example.org")
     assert await check_page(company, "company-answers") == []
     await answer.get_by_role("button", name="Interesseret", exact=True).click()
     answer = company.locator("#answers-h + ol li").first

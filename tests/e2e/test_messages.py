@@ -190,6 +190,10 @@ async def test_the_citizen_answers_yes_by_a_signed_link_and_the_owner_hears_by_e
         page = await client.get(found.group(1))
         client.cookies.clear()
         assert page.status_code == 200 and "Interesseret" in page.text and "Delt med arbejdsgiver" in page.text
+        # Her details under Danish labels, as in the e-mail: never the contract's field names.
+        shown = re.sub(r"\s+", " ", page.text)
+        assert "<dt>Navn</dt><dd>Testperson" in shown and f'<dt>E-mail</dt><dd><a href="mailto:{address}">' in shown
+        assert "contact_through_jobcentre" not in shown, shown
 
         async def delivered() -> bool:
             return any(s["answered"] == 200 for s in receiver.seen)

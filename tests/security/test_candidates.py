@@ -75,6 +75,7 @@ async def test_two_companies_lists_share_no_linkable_value_while_one_company_may
             "rank",
             "danish_level",
             "matched_skills",
+            "matched_previous_jobs",
             "commute_minutes",
             "proposed_week_of",
         }

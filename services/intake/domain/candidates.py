@@ -29,7 +29,10 @@ class Candidate(BaseModel):
     )
     rank: int = Field(ge=1, description="The opportunity's place in the citizen's latest ranking.")
     danish_level: CefrLevel | None = None
-    matched_skills: list[str] = Field(default_factory=list)
+    matched_skills: list[str] = Field(default_factory=list, description="Stated skills it asks for (own words).")
+    matched_previous_jobs: list[str] = Field(
+        default_factory=list, description="Earlier jobs like this one (own words): work done before, not skills."
+    )
     commute_minutes: int | None = Field(default=None, ge=0, description="Rounded up to 5 minutes.")
     proposed_week_of: dt.date = Field(
         description="Monday of the week the ranking named the candidate; no finer time is shown, because one "
@@ -59,6 +62,7 @@ def candidate(event: MatchProposed, proposal: Proposal, owner: str, secret: byte
         rank=proposal.rank,
         danish_level=proposal.reasons.danish_level,
         matched_skills=list(proposal.reasons.matched_skills),
+        matched_previous_jobs=list(proposal.reasons.matched_previous_jobs),
         commute_minutes=_rounded(proposal.reasons.commute_minutes),
         proposed_week_of=week_of(event.occurred_at),
     )

@@ -354,12 +354,15 @@ class Ranker:
         inferred = [s for s in skills if s.provenance == "inferred"]
         missing = [s for s in skills if s.provenance == "missing"]
         space = self.space
-        occ_words = [
-            citizen.own_words[int(f)]
-            for f in ci.rows[i].indices
-            if int(f) < space.n_occ and int(f) in citizen.weights
-        ]
-        words = list(dict.fromkeys([*occ_words, *(s.words for s in stated)]))
+        # The citizen's previous jobs this one is like: said as work done before, never as a skill.
+        occ_words = list(
+            dict.fromkeys(
+                citizen.own_words[int(f)]
+                for f in ci.rows[i].indices
+                if int(f) < space.n_occ and int(f) in citizen.weights
+            )
+        )
+        words = [w for w in dict.fromkeys(s.words for s in stated) if w not in occ_words]
         esco = self.linker.index
         gap_da: list[str] = []
         gap_en: list[str] = []
@@ -388,7 +391,7 @@ class Ranker:
         da, en = text.sentences(
             opp,
             rule,
-            matched=[w for w in words if w not in occ_words],
+            matched=words,
             worked_as=occ_words[0] if occ_words else "",
             minutes=commute.minutes if commute else None,
             mode=commute.mode if commute else None,
@@ -406,6 +409,7 @@ class Ranker:
         flags = _flags(profile, opp, commute, busy)
         return Reasons(
             matched_skills=words[:_MAX_NAMED],
+            matched_previous_jobs=occ_words[:_MAX_NAMED],
             attitudes=list(dict.fromkeys(citizen.attitudes))[:_MAX_NAMED],
             missing_skills=[s.label_en for s in missing],
             matched_skill_uris=[s.uri for s in stated if s.uri][:_MAX_NAMED],

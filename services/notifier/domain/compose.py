@@ -195,12 +195,12 @@ def why(proposal: Proposal) -> tuple[Fact, ...]:
         # citizen's interests, not skills) or, without one, as a place to practise Danish.
         facts.append(Fact("interests") if r.matched_skills else Fact("practise_danish"))
     else:
-        # `matched_skills` also holds a matching previous job's title, which is not a skill; a ranking
-        # from before `skills` told them apart counts them all.
+        # A ranking from before `matched_previous_jobs` kept a matching previous job's title in
+        # `matched_skills`; its `skills` tell the stated ones apart (one older still, neither).
         stated = sum(s.provenance == "stated" for s in r.skills) if r.skills else len(r.matched_skills)
         if stated:
             facts.append(Fact("skills", stated))
-        elif r.matched_skills:
+        elif r.matched_previous_jobs or r.matched_skills:
             facts.append(Fact("previous_job"))
     if r.danish_mentor:
         facts.append(Fact("mentor"))

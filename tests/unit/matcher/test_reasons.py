@@ -36,5 +36,9 @@ def test_a_previous_job_is_named_as_work_done_before_never_as_a_skill(ranker: Ra
     can_do = why.text_da.split("du kan: ", 1)[1] if "du kan: " in why.text_da else ""
     assert "rengøringsassistent" not in can_do, why.text_da
     assert [s.words for s in why.skills if s.provenance == "stated"], "her stated skills are still named"
+    # The data says the same as the sentence: the caseworker's page and a company's list show both.
+    assert why.matched_previous_jobs == ["rengøringsassistent"]
+    assert why.matched_skills and "rengøringsassistent" not in why.matched_skills
     skills_only = ranker.rank(profile(previous_jobs=[]), cat).proposals[0].reasons
     assert "tidligere arbejde" not in skills_only.text_da and "du kan: " in skills_only.text_da
+    assert skills_only.matched_previous_jobs == [] and skills_only.matched_skills == why.matched_skills

@@ -59,15 +59,21 @@ def test_no_proposal_falls_below_the_relevance_floor(ranked: dict[str, Ranked]) 
             why = p.reasons
             assert p.score > MIN_SCORE, (name, p.opportunity.title, p.score)
             known = [s for s in why.skills if s.provenance in ("stated", "inferred")]
-            assert known or why.matched_skills or why.closes_gap_for, (name, p.opportunity.title)
+            assert known or why.matched_skills or why.matched_previous_jobs or why.closes_gap_for, (
+                name,
+                p.opportunity.title,
+            )
 
 
 def test_no_skill_is_claimed_that_the_citizen_did_not_state(ranked: dict[str, Ranked]) -> None:
     for name, r in ranked.items():
         words = own_words(r.payload)
+        skills = {s["text"] for s in r.payload["skills"]}
+        jobs = {j["title"] for j in r.payload["previous_jobs"]}
         for p in r.proposals:
             why = p.reasons
-            assert set(why.matched_skills) <= words, (name, why.matched_skills)
+            assert set(why.matched_skills) <= skills, (name, why.matched_skills)
+            assert set(why.matched_previous_jobs) <= jobs, (name, why.matched_previous_jobs)
             for s in why.skills:
                 if s.provenance == "stated":
                     assert s.words in words, (name, s)

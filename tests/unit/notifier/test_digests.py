@@ -152,17 +152,22 @@ async def test_a_matching_previous_job_is_said_as_work_done_before_and_never_cou
     both = proposal(
         w.opportunity(),
         rank=1,
-        matched_skills=["kok", "madlavning"],
+        matched_skills=["madlavning"],
+        matched_previous_jobs=["kok"],
         skills=[SkillReason(provenance="stated", words="madlavning", label_en="cook"), missing],
     )
-    title_only = proposal(w.opportunity(), rank=2, matched_skills=["kok"], skills=[missing])
-    for p in (both, title_only):
+    title_only = proposal(w.opportunity(), rank=2, matched_skills=[], matched_previous_jobs=["kok"], skills=[missing])
+    # A ranking made before `matched_previous_jobs` kept the title among the skills.
+    older = proposal(w.opportunity(), rank=3, matched_skills=["kok"], skills=[missing])
+    for p in (both, title_only, older):
         await handlers.on_transition(w.deps, transitioned(citizen, p, "approved"))
     await sending.sweep(w.deps)
     danish = text_of(w.mail.sent[0]).split("— English —")[0]
-    first, second = danish.split("\n2. ")
+    first, rest = danish.split("\n2. ")
+    second, third = rest.split("\n3. ")
     assert "Hvorfor: En af dine færdigheder passer." in first, first
     assert "Hvorfor: Det ligner det arbejde, du havde før." in second, second
+    assert "Hvorfor: Det ligner det arbejde, du havde før." in third, third
 
 
 async def test_the_citizens_language_follows_danish_and_arabic_is_right_to_left_in_html() -> None:

@@ -200,6 +200,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "no_candidates": ("Ingen kandidater endnu.", "No candidates yet."),
     "pseudonym": ("Pseudonym", "Pseudonym"),
     "matched_skills": ("Kompetencer der passer", "Matching skills"),
+    "matched_previous_jobs": ("Tidligere arbejde der ligner", "Similar earlier work"),
+    "contact": ("Kontakt", "Contact"),
+    "contact_through_jobcentre": ("Kontakt borgeren gennem jobcentret.", "Contact the citizen through the jobcentre."),
     "matched_interests": ("Interesser der passer", "Matching interests"),
     "not_found": (
         "Siden findes ikke, eller du har ikke adgang til den.",
