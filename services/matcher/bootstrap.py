@@ -15,7 +15,7 @@ from services.matcher import handlers
 from services.matcher.adapters.capacity import RedisCapacity
 from services.matcher.adapters.catalogue_follower import CatalogueFollower
 from services.matcher.adapters.contest import RedisContest
-from services.matcher.adapters.esco_store import load_index, load_ranker
+from services.matcher.adapters.esco_store import load_ranker
 from services.matcher.adapters.outbox import Outbox
 from services.matcher.adapters.ownership import PartitionOwnership
 from services.matcher.adapters.profile_store import ProfileStore
@@ -24,6 +24,7 @@ from services.matcher.domain.catalogue import Catalogue
 from services.matcher.domain.model import RankingResult
 from services.matcher.domain.ranking import Ranker
 from services.matcher.domain.reverse import ReverseRanker
+from services.matcher.domain.suggest import Suggester
 from services.matcher.entrypoints.stream import catalogue_applier, register_subscribers
 from services.matcher.entrypoints.suggest import LazySuggester
 from services.matcher.entrypoints.suggest import router as suggest_router
@@ -41,6 +42,15 @@ from shared.settings import CommonSettings, KafkaSettings, RedisSettings
 
 def _not_loaded(profile: CitizenProfile, catalogue: Catalogue, top_n: int) -> RankingResult:
     raise RuntimeError("the ESCO ranker is still loading")
+
+
+def suggester_of(loaded: list[Ranker]) -> Suggester:
+    """The ESCO autocomplete, reading shared titles as the loaded ranker does (its reviewed titles and
+    linker); raises while the ranker is still loading."""
+    if not loaded:
+        raise RuntimeError("the ESCO ranker is still loading")
+    ranker = loaded[0]
+    return Suggester(ranker.linker.index, linker=ranker.linker, titles=ranker.space.titles)
 
 
 def _preparation_problem(app: FastAPI) -> dict[str, object]:
@@ -127,11 +137,14 @@ def bootstrap(
     contest = RedisContest(store_client, common.namespace, capacity.key_prefix)
     ownership = PartitionOwnership(broker, common.topics.citizens)
 
+    loaded_ranker: list[Ranker] = []  # the ranker once `prepare` has loaded it; the suggester reads as it does
+
     async def prepare() -> None:
         # Loading (or building and caching) the ESCO index takes a while: keep the loop free meanwhile.
         # Citizen records wait (their partitions pause) until the catalogue is replayed, which starts
         # only once the ranker is loaded.
         loaded = await asyncio.to_thread(ranker)
+        loaded_ranker.append(loaded)
         deps.rank = lambda profile, catalogue, top_n: loaded.rank(profile, catalogue, top_n=top_n)
         reverse = reverse_matcher(
             deps, settings, ReverseRanker(loaded, deps.catalogue), contest, ownership, broker, guard
@@ -198,6 +211,6 @@ def bootstrap(
 
     app = ops_app("Brobygger matcher", lifespan, common, readiness, stats, export, guard)
     app.state.deps = deps
-    app.state.suggester = LazySuggester(load_index)
+    app.state.suggester = LazySuggester(lambda: suggester_of(loaded_ranker))
     app.include_router(suggest_router)
     return app

@@ -190,6 +190,9 @@ async def test_esco_suggestions_come_through_intake_and_a_missing_matcher_gets_a
         assert first["label"] == "sygeplejerske"  # the typo is forgiven
         assert first["uri"].startswith("http://data.europa.eu/esco/occupation/")
         assert first["label_en"]
+        # A title several occupations carry is offered for the one the ranking reads it as.
+        r = await client.get(f"{stack.api}/v1/esco/suggest", params={"q": "lastbilchauffør"}, headers=CASEWORKER)
+        assert r.json()["suggestions"][0]["label_en"] == "cargo vehicle driver", r.json()
 
         r = await client.get(
             f"{stack.api}/v1/esco/suggest", params={"q": "welding", "kind": "skill"}, headers=CASEWORKER

@@ -238,6 +238,16 @@ class Linker:
             for (_, text), key in zip(requests, keys, strict=True)
         ]
 
+    def link_uncached(self, requests: Sequence[tuple[ConceptKind, str]]) -> list[LinkedText]:
+        """Link like `link`, neither reading nor filling the cache: for bulk work (the autocomplete's
+        label owners, thousands of texts) that would push the citizens' texts out of it."""
+        keys = [(kind, normalise(text)) for kind, text in requests]
+        todo = list(dict.fromkeys(keys))
+        found = dict(
+            pair for start in range(0, len(todo), _BATCH) for pair in self._link_batch(todo[start : start + _BATCH])
+        )
+        return [LinkedText(text, *found[key]) for (_, text), key in zip(requests, keys, strict=True)]
+
     def _remember(self, key: tuple[ConceptKind, str], links: tuple[Link, ...], readings: int) -> None:
         self._cache[key] = links
         self._readings[key] = readings

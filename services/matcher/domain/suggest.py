@@ -6,15 +6,18 @@ misspelt word still finds its label; a label that starts with the query, or has 
 lifted, so "kok" puts "kok" before "kokkeelev" before "blomsterbinder". One concept is named once,
 by its best label, and one label text names one concept: a form fills in the URI of the label the
 caseworker picks, so five options all reading "rengøringsassistent" (an alternative label of five
-occupations) would give one of them whichever she picked. Of the concepts sharing a label, the one
-whose preferred label it is comes first ("building cleaner" for "rengøringsassistent", not "drapery
-and carpet cleaner", which carries it as a crosswalk title).
+occupations) would give one of them whichever she picked. A title several occupations carry names
+the one the ranking would read it as: the reviewed Danish titles first ("lastbilchauffør" is a cargo
+vehicle driver), then the linker's best reading of the text, and without a linker the occupation
+whose preferred label it is ("building cleaner" for "rengøringsassistent", not "drapery and carpet
+cleaner", which carries it as a crosswalk title). A reviewed title is a label of its occupation.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -24,15 +27,17 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from services.matcher.domain.esco import EscoIndex
+from services.matcher.domain.linking import Linker
+from services.matcher.domain.text import normalise
 
 SuggestKind = Literal["occupation", "skill"]
 Language = Literal["da", "en"]
 _WORD = re.compile(r"[^\w]+")
 _CANDIDATES = 200
 _STARTS_LABEL, _STARTS_WORD = 0.5, 0.25
-#: Lifts a concept's preferred label over the same text as another's alternative label; smaller than
-#: any Dice difference between two different texts that matters.
-_PREFERRED = 0.01
+#: Lifts a concept's preferred label over the same text as another's alternative label, and the
+#: occupation a shared title names over both; smaller than any Dice difference that matters.
+_PREFERRED, _OWNER = 0.01, 0.02
 MIN_SCORE = 0.3
 
 
@@ -62,17 +67,27 @@ class _Label:
 
 
 class _Table:
-    def __init__(self, labels: list[_Label], vectorizer: HashingVectorizer) -> None:
+    def __init__(
+        self, labels: list[_Label], vectorizer: HashingVectorizer, owners: Mapping[str, int] | None = None
+    ) -> None:
         self.labels = labels
+        owners = owners or {}
+        self.lift = [
+            _OWNER if owners.get(lab.folded) == lab.concept else _PREFERRED if lab.preferred else 0.0
+            for lab in labels
+        ]
         grams = sp.csr_matrix(vectorizer.transform([lab.folded for lab in labels]))
         self.sizes: npt.NDArray[np.float32] = np.asarray(grams.getnnz(axis=1), dtype=np.float32)
         self.by_gram = sp.csr_matrix(grams.T)  # grams × labels: a query touches only its grams' rows
 
 
 class Suggester:
-    """Built once from the ESCO index (a second or two); answers in about a millisecond."""
+    """Built once from the ESCO index (a second or two; the owners of shared titles, with a linker,
+    about one more); answers in about a millisecond."""
 
-    def __init__(self, index: EscoIndex) -> None:
+    def __init__(
+        self, index: EscoIndex, *, linker: Linker | None = None, titles: Mapping[str, int] | None = None
+    ) -> None:
         self.index = index
         self._vectorizer = HashingVectorizer(
             analyzer="char_wb",
@@ -84,8 +99,9 @@ class Suggester:
             lowercase=False,
             dtype=np.float32,
         )
+        occupations = _occupation_labels(index, titles or {})
         self._tables: dict[SuggestKind, _Table] = {
-            "occupation": _Table(_occupation_labels(index), self._vectorizer),
+            "occupation": _Table(occupations, self._vectorizer, title_owners(occupations, linker, titles or {})),
             "skill": _Table(_skill_labels(index), self._vectorizer),
         }
 
@@ -112,7 +128,7 @@ class Suggester:
             elif any(w.startswith(last_word) for w in label.folded.split()):
                 score += _STARTS_WORD
             if score >= MIN_SCORE:
-                score += _PREFERRED if label.preferred else 0.0
+                score += table.lift[int(labels[j])]
                 scored.append((score - 0.001 * len(label.folded) / 100, int(labels[j])))
         scored.sort(key=lambda s: -s[0])
         out: list[Suggestion] = []
@@ -150,13 +166,40 @@ def _labels(rows: list[tuple[str, int, Language, bool]]) -> list[_Label]:
     return out
 
 
-def _occupation_labels(index: EscoIndex) -> list[_Label]:
+def _occupation_labels(index: EscoIndex, titles: Mapping[str, int]) -> list[_Label]:
     rows: list[tuple[str, int, Language, bool]] = []
     for i, o in enumerate(index.occupations):
         rows += [(t, i, "da", t == o.label_da) for t in (o.label_da, *o.labels_da) if t]
         rows += [(t, i, "en", t == o.label_en) for t in (o.label_en, *o.labels_en) if t]
     rows += [(t, i, "da", False) for e in index.glossary for t in e.terms_da for i in e.occupations]
+    rows += [(t, i, "da", True) for t, i in titles.items()]
     return _labels(rows)
+
+
+def title_owners(labels: Sequence[_Label], linker: Linker | None, titles: Mapping[str, int]) -> dict[str, int]:
+    """For each label text more than one occupation carries, the occupation it names: the reviewed
+    title's, else the linker's best reading among them (none without a linker, or when the linker
+    reads the text as none of them)."""
+    carriers: dict[str, set[int]] = {}
+    text: dict[str, str] = {}
+    for lab in labels:
+        carriers.setdefault(lab.folded, set()).add(lab.concept)
+        text.setdefault(lab.folded, lab.text)
+    shared = [f for f, c in carriers.items() if len(c) > 1]
+    owners: dict[str, int] = {}
+    todo: list[str] = []
+    for f in shared:
+        reviewed = titles.get(normalise(text[f]))
+        if reviewed is not None and reviewed in carriers[f]:
+            owners[f] = reviewed
+        else:
+            todo.append(f)
+    if linker is not None:
+        for f, linked in zip(todo, linker.link_uncached([("occupation", text[f]) for f in todo]), strict=True):
+            owner = next((lk.index for lk in linked.links if lk.index in carriers[f]), None)
+            if owner is not None:
+                owners[f] = owner
+    return owners
 
 
 def _skill_labels(index: EscoIndex) -> list[_Label]:

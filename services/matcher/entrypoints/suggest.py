@@ -1,7 +1,8 @@
 """ESCO autocomplete on the matcher's internal port; intake proxies it to the intake form.
 
-The suggester is built on the first request (about 1.5 s, off the event loop), so a matcher that is
-never asked pays nothing; until it is built the answer is 503 `suggest_loading`.
+The suggester is built on the first request once the ranker is loaded (a few seconds, off the event
+loop; it reads shared titles as the ranker's linker does), so a matcher that is never asked pays
+nothing; until it is built the answer is 503 `suggest_loading`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 
-from services.matcher.domain.esco import EscoIndex
 from services.matcher.domain.suggest import Suggester
 from shared.contracts.suggest import EscoSuggestion, EscoSuggestions, SuggestKind
 
@@ -21,15 +21,16 @@ from shared.contracts.suggest import EscoSuggestion, EscoSuggestions, SuggestKin
 class LazySuggester:
     """Builds the suggester once, in a thread, on first use."""
 
-    def __init__(self, load_index: Callable[[], EscoIndex]) -> None:
-        self._load_index = load_index
+    def __init__(self, build: Callable[[], Suggester]) -> None:
+        """`build` raises while what it needs is not loaded yet; the next request tries again."""
+        self._build = build
         self._built: Suggester | None = None
         self._building: asyncio.Task[Suggester] | None = None
 
     def ready(self) -> Suggester | None:
         """The suggester if built; otherwise start building it and return None."""
         if self._built is None and self._building is None:
-            self._building = asyncio.create_task(asyncio.to_thread(lambda: Suggester(self._load_index())))
+            self._building = asyncio.create_task(asyncio.to_thread(self._build))
             self._building.add_done_callback(self._done)
         return self._built
 
