@@ -10,7 +10,8 @@ occupations) would give one of them whichever she picked. A title several occupa
 the one the ranking would read it as: the reviewed Danish titles first ("lastbilchauffør" is a cargo
 vehicle driver), then the linker's best reading of the text, and without a linker the occupation
 whose preferred label it is ("building cleaner" for "rengøringsassistent", not "drapery and carpet
-cleaner", which carries it as a crosswalk title). A reviewed title is a label of its occupation.
+cleaner", which carries it as a crosswalk title). A reviewed title is a label of its occupation. A
+Danish skill label two skills share ("kundeservice") likewise names the linker's best reading.
 """
 
 from __future__ import annotations
@@ -99,10 +100,10 @@ class Suggester:
             lowercase=False,
             dtype=np.float32,
         )
-        occupations = _occupation_labels(index, titles or {})
+        occupations, skills = _occupation_labels(index, titles or {}), _skill_labels(index)
         self._tables: dict[SuggestKind, _Table] = {
-            "occupation": _Table(occupations, self._vectorizer, title_owners(occupations, linker, titles or {})),
-            "skill": _Table(_skill_labels(index), self._vectorizer),
+            "occupation": _Table(occupations, self._vectorizer, owners(occupations, "occupation", linker, titles)),
+            "skill": _Table(skills, self._vectorizer, owners(skills, "skill", linker)),
         }
 
     def suggest(self, q: str, kind: SuggestKind, limit: int = 10) -> list[Suggestion]:
@@ -176,10 +177,13 @@ def _occupation_labels(index: EscoIndex, titles: Mapping[str, int]) -> list[_Lab
     return _labels(rows)
 
 
-def title_owners(labels: Sequence[_Label], linker: Linker | None, titles: Mapping[str, int]) -> dict[str, int]:
-    """For each label text more than one occupation carries, the occupation it names: the reviewed
-    title's, else the linker's best reading among them (none without a linker, or when the linker
+def owners(
+    labels: Sequence[_Label], kind: SuggestKind, linker: Linker | None, titles: Mapping[str, int] | None = None
+) -> dict[str, int]:
+    """For each label text more than one concept carries, the concept it names: a reviewed title's
+    occupation, else the linker's best reading among them (none without a linker, or when the linker
     reads the text as none of them)."""
+    titles = titles or {}
     carriers: dict[str, set[int]] = {}
     text: dict[str, str] = {}
     for lab in labels:
@@ -195,7 +199,7 @@ def title_owners(labels: Sequence[_Label], linker: Linker | None, titles: Mappin
         else:
             todo.append(f)
     if linker is not None:
-        for f, linked in zip(todo, linker.link_uncached([("occupation", text[f]) for f in todo]), strict=True):
+        for f, linked in zip(todo, linker.link_uncached([(kind, text[f]) for f in todo]), strict=True):
             owner = next((lk.index for lk in linked.links if lk.index in carriers[f]), None)
             if owner is not None:
                 owners[f] = owner

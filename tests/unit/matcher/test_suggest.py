@@ -9,7 +9,8 @@ import pytest
 
 from services.matcher.bootstrap import suggester_of
 from services.matcher.domain.ranking import Ranker
-from services.matcher.domain.suggest import Suggester
+from services.matcher.domain.suggest import Suggester, SuggestKind
+from services.matcher.domain.text import normalise
 
 REVIEWED = json.loads((Path(__file__).parent / "titles_reviewed.json").read_text(encoding="utf-8"))["titles"]
 
@@ -66,3 +67,29 @@ def test_a_reviewed_title_typed_in_full_suggests_the_occupation_the_ranking_read
     "pædagogmedhjælper" an early years teacher, "fabriksbager" nothing at all)."""
     first = suggester.suggest(str(entry["title"]), "occupation", limit=1)
     assert first and first[0].label_en in entry["expect"], (entry["title"], first)
+
+
+@pytest.mark.parametrize("kind", ["occupation", "skill"])
+def test_a_shared_label_typed_in_full_names_the_linkers_best_reading_among_its_carriers(
+    suggester: Suggester, ranker: Ranker, kind: SuggestKind
+) -> None:
+    """Every 7th of the label texts several concepts carry (up to 120; the reviewed titles are above)."""
+    carriers: dict[str, set[int]] = {}
+    text: dict[str, str] = {}
+    for label in suggester._tables[kind].labels:
+        carriers.setdefault(label.folded, set()).add(label.concept)
+        text.setdefault(label.folded, label.text)
+    reviewed = set(ranker.space.titles)
+    shared = [f for f in sorted(carriers) if len(carriers[f]) > 1 and normalise(text[f]) not in reviewed][::7][:120]
+    assert len(shared) > 15
+    linked = ranker.linker.link_uncached([(kind, text[f]) for f in shared])
+    checked = 0
+    for f, reading in zip(shared, linked, strict=True):
+        best = next((lk.index for lk in reading.links if lk.index in carriers[f]), None)
+        if best is None:
+            continue  # the linker reads it as none of them: no owner, the preferred label decides
+        found = suggester.suggest(text[f], kind, limit=1)
+        concepts = ranker.linker.index.occupations if kind == "occupation" else ranker.linker.index.skills
+        assert found and found[0].uri == concepts[best].uri, (text[f], found)
+        checked += 1
+    assert checked > 15
