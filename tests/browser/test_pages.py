@@ -64,6 +64,8 @@ async def test_a_caseworker_registers_a_citizen_with_autocomplete_sees_proposals
 
     await _reload_until(page, "ol.cards li.proposal")
     await expect(page.locator("h1")).to_have_text(name)
+    hours = page.locator("section[aria-labelledby=profile-h] dl.facts div", has_text="Timer om ugen")
+    await expect(hours.locator("dd")).to_have_text("25")  # as she wrote it (the page said "25.0")
     assert await page.locator("li.proposal").count() >= 1
     await expect(page.locator("li.proposal").first).to_contain_text("Hvorfor")
     # "Why not" is on the caseworker's page: the cleaning course and jobs her Danish class keeps out.

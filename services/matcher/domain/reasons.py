@@ -65,6 +65,11 @@ _DAY_DA = ("man", "tir", "ons", "tor", "fre", "lør", "søn")
 _DAY_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
+def _da(number: float) -> str:
+    """A number as Danish writes it: '37,5'."""
+    return f"{number:g}".replace(".", ",")
+
+
 def _clock(t: object) -> str:
     text = str(t)[:5]
     return text[:2] if text.endswith(":00") else text
@@ -111,7 +116,7 @@ def schedule_lines(
             en.append(f"it is {when_en}; you are free then")
     hours = opp.schedule.hours_per_week
     if hours > citizen_hours:
-        da.append(f"det er {hours:g} timer om ugen, og du kan arbejde {citizen_hours:g}")
+        da.append(f"det er {_da(hours)} timer om ugen, og du kan arbejde {_da(citizen_hours)}")
         en.append(f"it is {hours:g} hours a week and you can work {citizen_hours:g}")
     return "; ".join(da), "; ".join(en)
 

@@ -42,3 +42,11 @@ def test_a_previous_job_is_named_as_work_done_before_never_as_a_skill(ranker: Ra
     skills_only = ranker.rank(profile(previous_jobs=[]), cat).proposals[0].reasons
     assert "tidligere arbejde" not in skills_only.text_da and "du kan: " in skills_only.text_da
     assert skills_only.matched_previous_jobs == [] and skills_only.matched_skills == why.matched_skills
+
+
+def test_more_hours_than_she_can_work_are_said_with_a_danish_decimal_comma(ranker: Ranker) -> None:
+    week = [{"day": d, "start": "12:00", "end": "19:30"} for d in ("mon", "tue", "wed", "thu", "fri")]
+    cat, _ = catalogue(opportunity(schedule={"hours_per_week": 37.5, "slots": week}))  # after her Danish class
+    why = ranker.rank(profile(availability={"hours_per_week": 35}), cat).proposals[0].reasons
+    assert "det er 37,5 timer om ugen, og du kan arbejde 35" in why.text_da, why.text_da
+    assert "it is 37.5 hours a week and you can work 35" in why.text_en, why.text_en

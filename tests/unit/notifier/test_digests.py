@@ -143,6 +143,27 @@ async def test_the_message_says_at_what_times_days_with_the_same_hours_together(
     assert "з 8 до 12:30" in ukrainian and "з 10 до 14" in ukrainian
 
 
+async def test_half_hours_are_written_as_each_language_writes_them_never_rounded() -> None:
+    """A 37.5-hour course read "38 timer om ugen": rounded, and in Danish the mark is a comma."""
+    from shared.contracts import OpportunityRegistered
+    from tests.samples import opportunity_payload
+
+    w = world(digest_quiet_s=0)
+    citizen = w.citizen(language="uk")
+    week = [{"day": d, "start": "08:00", "end": "15:30"} for d in ("mon", "tue", "wed", "thu", "fri")]
+    event = OpportunityRegistered(
+        correlation_id="c",
+        opportunity_id=uuid.uuid4(),
+        opportunity=opportunity_payload(schedule={"hours_per_week": 37.5, "slots": week}),  # type: ignore[arg-type]
+    )
+    await handlers.on_opportunity_event(w.deps, event)
+    await handlers.on_transition(w.deps, transitioned(citizen, proposal(event.opportunity_id), "approved"))
+    await sending.sweep(w.deps)
+    danish, ukrainian = text_of(w.mail.sent[0]).split("— Українська —")
+    assert "Hvornår: 37,5 timer om ugen (" in danish, danish
+    assert "37,5" in ukrainian and "38" not in ukrainian.split("(")[0], ukrainian
+
+
 async def test_a_matching_previous_job_is_said_as_work_done_before_and_never_counted_as_a_skill() -> None:
     from shared.contracts.events import SkillReason
 

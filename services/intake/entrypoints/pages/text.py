@@ -324,6 +324,12 @@ def translator(lang: Lang) -> Callable[[str], str]:
     return t
 
 
+def number(value: float, lang: Lang) -> str:
+    """A number as the reader writes it: '25', '37,5' in Danish, '37.5' in English."""
+    text = f"{value:g}"
+    return text.replace(".", ",") if lang == "da" else text
+
+
 def error_text(kind: str, lang: Lang) -> str:
     pair = ERRORS.get(kind, ERRORS["value_error"])
     return pair[0 if lang == "da" else 1]

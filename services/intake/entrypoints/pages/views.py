@@ -38,7 +38,7 @@ from services.intake.entrypoints.pages.auth import (
     PageAuth,
     safe_next,
 )
-from services.intake.entrypoints.pages.text import Lang, error_text, translator
+from services.intake.entrypoints.pages.text import Lang, error_text, number, translator
 from services.intake.handlers import IntakeDeps
 from services.intake.privacy import Actor
 from shared.contracts import OpportunityKind
@@ -76,6 +76,7 @@ def render(
         template,
         {
             "t": translator(lang),
+            "num": lambda value: number(value, lang),
             "lang": lang,
             "switch_url": _switch_url(request, lang),
             "caller": caller,
