@@ -108,3 +108,10 @@ def test_errors_are_named_by_the_form_field_they_belong_to() -> None:
     assert errors["consent_ordinary_job"] == "missing"
     assert field_of(("skills", 1, "text")) == "skill2"
     assert field_of(("danish_tests", 0, "date")) == "test1_date"
+
+
+def test_hours_typed_with_a_danish_decimal_comma_are_read_as_a_number() -> None:
+    profile, errors = validate(profile_payload(_form(hours="37,5"), [], "316"))
+    assert errors == {} and profile is not None and profile.availability.hours_per_week == 37.5
+    _, errors = validate(profile_payload(_form(hours="61"), [], "316"))
+    assert errors["hours"] == "less_than_equal"

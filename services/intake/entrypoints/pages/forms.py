@@ -28,6 +28,12 @@ def _opt(form: Form, key: str) -> str | None:
     return value or None
 
 
+def _decimal(form: Form, key: str) -> str | None:
+    """A number as a Danish caseworker types it: '37,5' is 37.5."""
+    value = _opt(form, key)
+    return value.replace(",", ".") if value else None
+
+
 def profile_payload(form: Form, licences: Sequence[str], municipality: str) -> dict[str, Any]:
     """The profile the form describes, as the API's JSON would be (validated by the caller)."""
     classes: list[dict[str, str]] = []
@@ -75,7 +81,7 @@ def profile_payload(form: Form, licences: Sequence[str], municipality: str) -> d
         },
         "previous_jobs": jobs,
         "skills": skills,
-        "availability": {"hours_per_week": _opt(form, "hours"), "unavailable": busy},
+        "availability": {"hours_per_week": _decimal(form, "hours"), "unavailable": busy},
         "transport": {
             "driving_licences": [x for x in licences if x in LICENCES],
             "car": form.get("car") == "on",
