@@ -429,7 +429,9 @@ class Ranker:
         """Each skill once: stated (own words), inferred (from which previous job), or missing.
 
         Missing are the essential skills of the opportunity's occupation (its best reading) that
-        nothing the citizen stated or did covers, most specific first (IDF).
+        nothing the citizen stated or did covers, most specific first (IDF). A course has none: it
+        teaches, it does not ask ("Kørekort til bil" read as a delivery driver's job listed
+        "analyse travel alternatives" as missing for the licence course).
         """
         space, esco = self.space, self.linker.index
         row = ci.rows[i]
@@ -475,7 +477,8 @@ class Ranker:
                     )
                 )
             seen.add(s)
-        if rule != "closes_skill_gap" and row.occupations:
+        course = ci.opportunities[i].kind is OpportunityKind.EDUCATION_STEP
+        if rule != "closes_skill_gap" and not course and row.occupations:
             need = set(esco.occupations[row.occupations[0]].essential) - citizen.covers - seen
             need -= self._similar(need, citizen.covers)
             for s in sorted(need, key=lambda s: (-float(space.idf[space.skill_feature(s)]), s))[:_MAX_NAMED]:

@@ -50,3 +50,19 @@ def test_more_hours_than_she_can_work_are_said_with_a_danish_decimal_comma(ranke
     why = ranker.rank(profile(availability={"hours_per_week": 35}), cat).proposals[0].reasons
     assert "det er 37,5 timer om ugen, og du kan arbejde 35" in why.text_da, why.text_da
     assert "it is 37.5 hours a week and you can work 35" in why.text_en, why.text_en
+
+
+def test_a_course_lists_nothing_as_missing_it_teaches_and_does_not_ask(ranker: Ranker) -> None:
+    """The B-licence course, read as a delivery driver's job, listed "analyse travel alternatives" and
+    four more as missing for a lorry driver without a licence."""
+    from shared.contracts import CitizenProfile, OpportunityKind
+    from tests.unit.matcher.conftest import demo_catalogue
+    from tests.unit.matcher.trust_citizens import _citizen
+
+    payload = _citizen(jobs=["lastbilchauffør"], skills=["kørsel med lastbil"], level="A2", classes=[], home=None)
+    result = ranker.rank(CitizenProfile.model_validate(payload), demo_catalogue())
+    courses = [p for p in result.proposals if p.opportunity.kind is OpportunityKind.EDUCATION_STEP]
+    assert courses, [p.opportunity.title for p in result.proposals]
+    for p in courses:
+        assert not p.reasons.missing_skills, (p.opportunity.title, p.reasons.missing_skills)
+        assert all(s.provenance != "missing" for s in p.reasons.skills), p.opportunity.title
