@@ -190,20 +190,20 @@ def owners(
         carriers.setdefault(lab.folded, set()).add(lab.concept)
         text.setdefault(lab.folded, lab.text)
     shared = [f for f, c in carriers.items() if len(c) > 1]
-    owners: dict[str, int] = {}
+    named: dict[str, int] = {}
     todo: list[str] = []
     for f in shared:
         reviewed = titles.get(normalise(text[f]))
         if reviewed is not None and reviewed in carriers[f]:
-            owners[f] = reviewed
+            named[f] = reviewed
         else:
             todo.append(f)
     if linker is not None:
         for f, linked in zip(todo, linker.link_uncached([(kind, text[f]) for f in todo]), strict=True):
             owner = next((lk.index for lk in linked.links if lk.index in carriers[f]), None)
             if owner is not None:
-                owners[f] = owner
-    return owners
+                named[f] = owner
+    return named
 
 
 def _skill_labels(index: EscoIndex) -> list[_Label]:
