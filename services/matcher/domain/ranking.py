@@ -51,7 +51,16 @@ from services.matcher.domain.strategy import (
     apply_strategy,
     low_danish,
 )
-from shared.contracts import CitizenProfile, GeoPoint, Opportunity, OpportunityKind, Reasons, SkillReason
+from shared.contracts import (
+    Certificate,
+    CitizenProfile,
+    DrivingLicence,
+    GeoPoint,
+    Opportunity,
+    OpportunityKind,
+    Reasons,
+    SkillReason,
+)
 from shared.contracts.common import WeeklySlot
 from shared.contracts.events import FlagCode
 
@@ -78,6 +87,14 @@ SIMILAR_LABEL = 0.28
 #: A stated skill is named as a match only when its words linked this surely to the ESCO skill the
 #: opportunity needs ("tømrerarbejde" reaching "pick orders for dispatching" at 0.52 is not named).
 CITE_CONFIDENCE = 0.6
+
+
+def _papers(certs: Sequence[Certificate], licence: DrivingLicence | None, language: str) -> str:
+    """'hygiejnebevis og kørekort til kategori C'."""
+    names = [text.certificate_name(c, language) for c in certs]
+    if licence is not None:
+        names.append(text.licence_name(licence, language))
+    return (" og " if language == "da" else " and ").join(names)
 
 
 class Ranker:
@@ -226,22 +243,24 @@ class Ranker:
         opp = ci.opportunities[i]
         rule = v.rule
         if rule in ("missing_certificate", "missing_driving_licence"):
-            held = set(profile.certificates)
-            certs = [c for c in opp.required_certificates if c not in held]
+            # Every paper it asks for and she lacks is named, not only the first rule's: a course
+            # for the certificate does not open a lorry job to a citizen without a lorry licence.
+            certs = [c for c in opp.required_certificates if c not in set(profile.certificates)]
+            wanted = opp.required_driving_licence
+            licence = wanted if wanted and wanted not in profile.transport.driving_licences else None
             steps = [e for e, jobs in gaps.opens.items() if i in jobs]
-            step = ci.opportunities[steps[0]] if steps else None
-            need_da = [text.certificate_name(c, "da") for c in certs]
-            need_en = [text.certificate_name(c, "en") for c in certs]
-            if rule == "missing_driving_licence" and opp.required_driving_licence:
-                need_da.append(text.licence_name(opp.required_driving_licence, "da"))
-                need_en.append(text.licence_name(opp.required_driving_licence, "en"))
-            what_da, what_en = " og ".join(need_da), " and ".join(need_en)
-            if step is not None:
-                return (
-                    f"{step.title} i {step.location.town} giver {what_da}",
-                    f"{step.title} in {step.location.town} gives {what_en}",
-                )
-            return f"det åbner med {what_da}", f"{what_en} would open it"
+            if steps:
+                step = ci.opportunities[steps[0]]
+                grants = step.education.grants_driving_licence if step.education else None
+                by_step = licence if licence is not None and licence == grants else None
+                if certs or by_step:
+                    da = f"{step.title} i {step.location.town} giver {_papers(certs, by_step, 'da')}"
+                    en = f"{step.title} in {step.location.town} gives {_papers(certs, by_step, 'en')}"
+                    if licence is not None and by_step is None:
+                        da += f", og du skal også have {text.licence_name(licence, 'da')}"
+                        en += f", and you also need {text.licence_name(licence, 'en')}"
+                    return da, en
+            return f"det åbner med {_papers(certs, licence, 'da')}", f"{_papers(certs, licence, 'en')} would open it"
         if rule == "danish_level" and opp.min_danish_level:
             return (
                 f"det åbner med dansk på niveau {opp.min_danish_level}",

@@ -40,7 +40,7 @@ def certificate_name(c: Certificate, language: str) -> str:
 
 def licence_name(code: DrivingLicence, language: str) -> str:
     return (
-        f"kørekort til {code.value}"
+        f"kørekort til kategori {code.value}"
         if language == "da"
         else f"a category {code.value} driving licence"
     )

@@ -66,3 +66,35 @@ def test_a_course_lists_nothing_as_missing_it_teaches_and_does_not_ask(ranker: R
     for p in courses:
         assert not p.reasons.missing_skills, (p.opportunity.title, p.reasons.missing_skills)
         assert all(s.provenance != "missing" for s in p.reasons.skills), p.opportunity.title
+
+
+def test_a_near_miss_names_every_paper_she_lacks_not_only_the_first_rule(ranker: Ranker) -> None:
+    """A lorry job needs the driver's certificate and a lorry licence: naming only the course for the
+    certificate read as if that course would open it."""
+    from services.matcher.domain.proposing import near_misses
+    from shared.contracts import CitizenProfile
+    from tests.unit.matcher.conftest import demo_catalogue
+    from tests.unit.matcher.trust_citizens import _citizen
+
+    payload = _citizen(jobs=["lastbilchauffør"], skills=["kørsel med lastbil"], level="A2", classes=[], home=None)
+    misses = near_misses(ranker.rank(CitizenProfile.model_validate(payload), demo_catalogue()))
+    lorry = [n for n in misses if n.title == "Lastbilchauffør"]
+    assert lorry, [n.text_da for n in misses]
+    for n in lorry:
+        assert "kørekort til kategori C" in n.text_da and "category C driving licence" in n.text_en, n.text_da
+
+
+def test_a_course_for_the_certificate_alone_is_named_with_the_licence_still_needed(ranker: Ranker) -> None:
+    from services.matcher.domain.proposing import near_misses
+    from tests.unit.matcher.conftest import forklift_course
+
+    job = opportunity(
+        title="Lagerarbejder med truck", required_certificates=["forklift"], required_driving_licence="C"
+    )
+    cat, _ = catalogue(job, forklift_course())
+    misses = near_misses(ranker.rank(profile(), cat))
+    [miss] = [n for n in misses if n.title == "Lagerarbejder med truck"]
+    assert "Truckcertifikat (AMU) i Holbæk giver truckcertifikat, og du skal også have kørekort til kategori C" in (
+        miss.text_da
+    ), miss.text_da
+    assert "and you also need a category C driving licence" in miss.text_en, miss.text_en
