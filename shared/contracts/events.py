@@ -217,6 +217,12 @@ class NearMiss(Contract):
     town: str
     score: float
     rule: str = Field(description="The hard rule that excluded it.", examples=["collides_with_danish_class"])
+    rules: list[str] = Field(
+        default_factory=list,
+        description="Every hard rule it breaks, `rule` first; the text names what each needs (empty in "
+        "rankings made before this field existed).",
+        examples=[["danish_level", "collides_with_danish_class"]],
+    )
     text_da: str = Field(description="What excluded it and what would open it, in Danish.")
     text_en: str = Field(description="The same in English.")
 

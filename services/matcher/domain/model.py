@@ -38,6 +38,7 @@ class NearMissItem:
     rule: str
     text_da: str
     text_en: str
+    rules: tuple[str, ...] = ()  # every hard rule it breaks, `rule` first
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,7 @@ def near_misses(result: RankingResult) -> list[NearMiss]:
             town=n.opportunity.location.town,
             score=n.score,
             rule=n.rule,
+            rules=list(n.rules),
             text_da=n.text_da,
             text_en=n.text_en,
         )

@@ -39,6 +39,7 @@ from services.matcher.domain.rules import (
     NO_POSTCODES,
     Commute,
     Verdict,
+    broken_rules,
     check,
     home_of,
     may_offer,
@@ -87,6 +88,10 @@ SIMILAR_LABEL = 0.28
 #: A stated skill is named as a match only when its words linked this surely to the ESCO skill the
 #: opportunity needs ("tømrerarbejde" reaching "pick orders for dispatching" at 0.52 is not named).
 CITE_CONFIDENCE = 0.6
+
+
+#: The rules about papers (certificates, a driving licence): one need names them all.
+PAPERS = frozenset({"missing_certificate", "missing_driving_licence"})
 
 
 def _papers(certs: Sequence[Certificate], licence: DrivingLicence | None, language: str) -> str:
@@ -234,9 +239,67 @@ class Ranker:
         out: list[NearMissItem] = []
         for i, v in found[:NEAR_MISSES]:
             opp = ci.opportunities[i]
-            da, en = text.why_not(opp, v.rule, *self._opens(profile, ci, i, v, gaps))
-            out.append(NearMissItem(ci.ids[i], opp, round(float(score[i]), 4), v.rule, da, en))
+            rules = [r for r in broken_rules(profile, opp, self.postcodes) if r in text.NEAR_MISS_RULES]
+            if len(rules) > 1 and set(rules) != PAPERS:  # what opens it is all of what it needs
+                needs = [n for r in rules if (n := self._needs(profile, ci, i, r, v, gaps, rules)) is not None]
+                da, en = text.why_not_all(opp, rules, needs)
+            else:
+                da, en = text.why_not(opp, v.rule, *self._opens(profile, ci, i, v, gaps))
+            out.append(NearMissItem(ci.ids[i], opp, round(float(score[i]), 4), v.rule, da, en, tuple(rules)))
         return out
+
+    def _needs(
+        self,
+        profile: CitizenProfile,
+        ci: CatalogueIndex,
+        i: int,
+        rule: str,
+        v: Verdict,
+        gaps: GapPlan,
+        rules: Sequence[str],
+    ) -> tuple[str, str] | None:
+        """What one broken rule needs, as a noun phrase ('dansk på niveau A2'); None for a licence
+        named already with the certificates."""
+        opp = ci.opportunities[i]
+        if rule == "danish_level" and opp.min_danish_level:
+            return f"dansk på niveau {opp.min_danish_level}", f"Danish at level {opp.min_danish_level}"
+        if rule == "commute" and v.commute is not None:
+            limit = profile.transport.max_commute_minutes
+            return (
+                f"en tur på cirka {v.commute.minutes:.0f} minutter (du vil højst bruge {limit})",
+                f"a trip of about {v.commute.minutes:.0f} minutes (your limit is {limit})",
+            )
+        if rule == "collides_with_danish_class":
+            clash = _overlapping(opp.schedule.slots, profile.danish.class_times)
+            return (
+                f"et dansk-hold på et andet tidspunkt end {text.slots_text(clash, 'da')}",
+                f"a Danish class at another time than {text.slots_text(clash, 'en')}",
+            )
+        if rule == "collides_with_commitments":
+            clash = _overlapping(opp.schedule.slots, profile.availability.unavailable)
+            return f"fri tid {text.slots_text(clash, 'da')}", f"free time {text.slots_text(clash, 'en')}"
+        if rule == "missing_driving_licence" and "missing_certificate" in rules:
+            return None
+        if rule in PAPERS:
+            certs = [c for c in opp.required_certificates if c not in set(profile.certificates)]
+            wanted = opp.required_driving_licence
+            licence = wanted if wanted and wanted not in profile.transport.driving_licences else None
+            da, en = _papers(certs, licence, "da"), _papers(certs, licence, "en")
+            steps = [e for e, jobs in gaps.opens.items() if i in jobs]
+            if steps:
+                step = ci.opportunities[steps[0]]
+                grants = step.education.grants_driving_licence if step.education else None
+                by_step = licence if licence is not None and licence == grants else None
+                if certs or by_step:
+                    da += f" ({step.title} i {step.location.town} giver {_papers(certs, by_step, 'da')})"
+                    en += f" ({step.title} in {step.location.town} gives {_papers(certs, by_step, 'en')})"
+            return da, en
+        if rule == "not_legally_eligible":
+            return (
+                "at sagsbehandleren vurderer, at du kan få en IGU",
+                "the caseworker to judge that you can get an IGU",
+            )
+        return None
 
     def _opens(self, profile: CitizenProfile, ci: CatalogueIndex, i: int, v: Verdict, gaps: GapPlan) -> tuple[str, str]:
         """What would open opportunity i: a course, a licence, more Danish, another class or time."""

@@ -223,6 +223,27 @@ _RULE_EN = {
 NEAR_MISS_RULES = frozenset(_RULE_DA)
 
 
+def why_not_all(opp: Opportunity, rules: Sequence[str], needs: Sequence[tuple[str, str]]) -> tuple[str, str]:
+    """More than one rule: 'X at Y in Z needs more Danish and is at the same time as your Danish
+    class; it needs Danish at level A2 and a Danish class at another time than Tue 08:30–11:45.'"""
+    said = list(rules)
+    if "missing_certificate" in said and "missing_driving_licence" in said:
+        said.remove("missing_driving_licence")  # one need names every paper: said once
+        said[said.index("missing_certificate")] = "missing_papers"
+    phrases_da = [_PAPERS_DA if r == "missing_papers" else _RULE_DA[r] for r in said]
+    phrases_en = [_PAPERS_EN if r == "missing_papers" else _RULE_EN[r] for r in said]
+    return (
+        f"{opp.title} hos {opp.owner.name} i {opp.location.town} {_join(phrases_da, 'og')}; "
+        f"det kræver {_join([da for da, _ in needs], 'og')}.",
+        f"{opp.title} at {opp.owner.name} in {opp.location.town} {_join(phrases_en, 'and')}; "
+        f"it needs {_join([en for _, en in needs], 'and')}.",
+    )
+
+
+_PAPERS_DA = "kræver et bevis og et kørekort, du ikke har"
+_PAPERS_EN = "needs a certificate and a driving licence you do not have"
+
+
 def why_not(opp: Opportunity, rule: str, opens_da: str, opens_en: str) -> tuple[str, str]:
     """'X at Y in Z is at the same time as your Danish class; a later class would open it.'"""
     head_da = f"{opp.title} hos {opp.owner.name} i {opp.location.town} {_RULE_DA[rule]}"

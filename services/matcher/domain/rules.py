@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
@@ -140,34 +140,55 @@ def check(
     profile: CitizenProfile, opp: Opportunity, postcodes: Mapping[str, GeoPoint] = NO_POSTCODES
 ) -> Verdict:
     """Apply every hard rule; the first one broken names the verdict."""
+    rule, commute = next(_rules(profile, opp, postcodes))
+    return Verdict(not rule, rule, commute)
+
+
+def broken_rules(
+    profile: CitizenProfile, opp: Opportunity, postcodes: Mapping[str, GeoPoint] = NO_POSTCODES
+) -> list[str]:
+    """Every hard rule `opp` breaks, in the order `check` applies them (for the near misses: more
+    Danish alone does not open a job that also clashes with the Danish class)."""
+    return [rule for rule, _ in _rules(profile, opp, postcodes) if rule]
+
+
+def _rules(
+    profile: CitizenProfile, opp: Opportunity, postcodes: Mapping[str, GeoPoint]
+) -> Iterator[tuple[str, Commute | None]]:
+    """Each broken rule in order, with the commute when known; then ("", commute). A rule about who
+    may be offered it at all (consent, hidden associations, what is held already) ends the list."""
     if not profile.consent.allows(opp.kind):
-        return Verdict(False, "no_consent")
+        yield "no_consent", None
+        return
     if opp.kind == OpportunityKind.ASSOCIATION_ACTIVITY:
         if profile.hide_associations:
-            return Verdict(False, "associations_hidden")
+            yield "associations_hidden", None
+            return
         if opp.association and opp.association.women_only and not profile.wants_women_only_activities:
-            return Verdict(False, "women_only_not_requested")
+            yield "women_only_not_requested", None
+            return
     if opp.kind == OpportunityKind.EDUCATION_STEP and _grants_only_what_is_held(profile, opp):
-        return Verdict(False, "already_held")
+        yield "already_held", None
+        return
     if (
         opp.min_danish_level is not None
         and level_rank(profile.danish.level) < level_rank(opp.min_danish_level)
         and not opp.danish_mentor
     ):
-        return Verdict(False, "danish_level")
+        yield "danish_level", None
     commute = best_commute(profile, opp.location.point, home_of(profile, postcodes))
     if commute is not None and round(commute.cut_minutes) > profile.transport.max_commute_minutes:
-        return Verdict(False, "commute", commute)
+        yield "commute", commute
     if any(s.overlaps(c) for s in opp.schedule.slots for c in profile.danish.class_times):
-        return Verdict(False, "collides_with_danish_class", commute)
+        yield "collides_with_danish_class", commute
     busy = overlap_hours(opp.schedule.slots, profile.availability.unavailable)
     if busy > 0 and busy >= COMMITMENT_SHARE * opp.schedule.hours_per_week:
-        return Verdict(False, "collides_with_commitments", commute)
+        yield "collides_with_commitments", commute
     if opp.kind != OpportunityKind.EDUCATION_STEP:
         if not set(opp.required_certificates) <= set(profile.certificates):
-            return Verdict(False, "missing_certificate", commute)
+            yield "missing_certificate", commute
         if opp.required_driving_licence and opp.required_driving_licence not in profile.transport.driving_licences:
-            return Verdict(False, "missing_driving_licence", commute)
+            yield "missing_driving_licence", commute
     if not legally_eligible(profile, opp):
-        return Verdict(False, "not_legally_eligible", commute)
-    return Verdict(True, "", commute)
+        yield "not_legally_eligible", commute
+    yield "", commute
