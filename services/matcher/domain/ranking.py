@@ -94,6 +94,21 @@ CITE_CONFIDENCE = 0.6
 PAPERS = frozenset({"missing_certificate", "missing_driving_licence"})
 
 
+def _lacking(
+    profile: CitizenProfile, ci: CatalogueIndex, i: int, gaps: GapPlan
+) -> tuple[list[Certificate], DrivingLicence | None, Opportunity | None, DrivingLicence | None]:
+    """The certificates and licence opportunity i asks for that the citizen lacks, the step that
+    opens it (if any) and the licence that step grants among them."""
+    opp = ci.opportunities[i]
+    certs = [c for c in opp.required_certificates if c not in set(profile.certificates)]
+    wanted = opp.required_driving_licence
+    licence = wanted if wanted and wanted not in profile.transport.driving_licences else None
+    steps = [e for e, jobs in gaps.opens.items() if i in jobs]
+    step = ci.opportunities[steps[0]] if steps else None
+    grants = step.education.grants_driving_licence if step is not None and step.education else None
+    return certs, licence, step, licence if licence is not None and licence == grants else None
+
+
 def _papers(certs: Sequence[Certificate], licence: DrivingLicence | None, language: str) -> str:
     """'hygiejnebevis og kørekort til kategori C'."""
     names = [text.certificate_name(c, language) for c in certs]
@@ -281,18 +296,11 @@ class Ranker:
         if rule == "missing_driving_licence" and "missing_certificate" in rules:
             return None
         if rule in PAPERS:
-            certs = [c for c in opp.required_certificates if c not in set(profile.certificates)]
-            wanted = opp.required_driving_licence
-            licence = wanted if wanted and wanted not in profile.transport.driving_licences else None
+            certs, licence, step, by_step = _lacking(profile, ci, i, gaps)
             da, en = _papers(certs, licence, "da"), _papers(certs, licence, "en")
-            steps = [e for e, jobs in gaps.opens.items() if i in jobs]
-            if steps:
-                step = ci.opportunities[steps[0]]
-                grants = step.education.grants_driving_licence if step.education else None
-                by_step = licence if licence is not None and licence == grants else None
-                if certs or by_step:
-                    da += f" ({step.title} i {step.location.town} giver {_papers(certs, by_step, 'da')})"
-                    en += f" ({step.title} in {step.location.town} gives {_papers(certs, by_step, 'en')})"
+            if step is not None and (certs or by_step):
+                da += f" ({step.title} i {step.location.town} giver {_papers(certs, by_step, 'da')})"
+                en += f" ({step.title} in {step.location.town} gives {_papers(certs, by_step, 'en')})"
             return da, en
         if rule == "not_legally_eligible":
             return (
@@ -308,21 +316,14 @@ class Ranker:
         if rule in ("missing_certificate", "missing_driving_licence"):
             # Every paper it asks for and she lacks is named, not only the first rule's: a course
             # for the certificate does not open a lorry job to a citizen without a lorry licence.
-            certs = [c for c in opp.required_certificates if c not in set(profile.certificates)]
-            wanted = opp.required_driving_licence
-            licence = wanted if wanted and wanted not in profile.transport.driving_licences else None
-            steps = [e for e, jobs in gaps.opens.items() if i in jobs]
-            if steps:
-                step = ci.opportunities[steps[0]]
-                grants = step.education.grants_driving_licence if step.education else None
-                by_step = licence if licence is not None and licence == grants else None
-                if certs or by_step:
-                    da = f"{step.title} i {step.location.town} giver {_papers(certs, by_step, 'da')}"
-                    en = f"{step.title} in {step.location.town} gives {_papers(certs, by_step, 'en')}"
-                    if licence is not None and by_step is None:
-                        da += f", og du skal også have {text.licence_name(licence, 'da')}"
-                        en += f", and you also need {text.licence_name(licence, 'en')}"
-                    return da, en
+            certs, licence, step, by_step = _lacking(profile, ci, i, gaps)
+            if step is not None and (certs or by_step):
+                da = f"{step.title} i {step.location.town} giver {_papers(certs, by_step, 'da')}"
+                en = f"{step.title} in {step.location.town} gives {_papers(certs, by_step, 'en')}"
+                if licence is not None and by_step is None:
+                    da += f", og du skal også have {text.licence_name(licence, 'da')}"
+                    en += f", and you also need {text.licence_name(licence, 'en')}"
+                return da, en
             return f"det åbner med {_papers(certs, licence, 'da')}", f"{_papers(certs, licence, 'en')} would open it"
         if rule == "danish_level" and opp.min_danish_level:
             return (
