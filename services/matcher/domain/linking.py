@@ -12,7 +12,7 @@ as "selvstændig" or "fleksibel"), so ranking can weigh it lightly and reasons c
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -228,10 +228,9 @@ class Linker:
                 self._cache.move_to_end(key)
                 found[key] = (links, self._readings[key])
                 self.hits += 1
-        for start in range(0, len(todo), _BATCH):  # bounded batches keep the products small
-            for key, linked in self._link_batch(todo[start : start + _BATCH]):
-                found[key] = linked
-                self._remember(key, *linked)
+        for key, linked in self._link_all(todo):
+            found[key] = linked
+            self._remember(key, *linked)
         self.misses += len(todo)
         return [
             LinkedText(text, found[key][0], found[key][1])
@@ -242,11 +241,14 @@ class Linker:
         """Link like `link`, neither reading nor filling the cache: for bulk work (the autocomplete's
         label owners, thousands of texts) that would push the citizens' texts out of it."""
         keys = [(kind, normalise(text)) for kind, text in requests]
-        todo = list(dict.fromkeys(keys))
-        found = dict(
-            pair for start in range(0, len(todo), _BATCH) for pair in self._link_batch(todo[start : start + _BATCH])
-        )
+        found = dict(self._link_all(list(dict.fromkeys(keys))))
         return [LinkedText(text, *found[key]) for (_, text), key in zip(requests, keys, strict=True)]
+
+    def _link_all(
+        self, todo: list[tuple[ConceptKind, str]]
+    ) -> Iterator[tuple[tuple[ConceptKind, str], tuple[tuple[Link, ...], int]]]:
+        for start in range(0, len(todo), _BATCH):  # bounded batches keep the products small
+            yield from self._link_batch(todo[start : start + _BATCH])
 
     def _remember(self, key: tuple[ConceptKind, str], links: tuple[Link, ...], readings: int) -> None:
         self._cache[key] = links
