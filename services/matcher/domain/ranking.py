@@ -94,6 +94,12 @@ CITE_CONFIDENCE = 0.6
 PAPERS = frozenset({"missing_certificate", "missing_driving_licence"})
 
 
+def _clash(opp: Opportunity, busy: list[WeeklySlot]) -> tuple[str, str]:
+    """When the opportunity's hours meet `busy`, in Danish and English ('tir 08–12')."""
+    clash = _overlapping(opp.schedule.slots, busy)
+    return text.slots_text(clash, "da"), text.slots_text(clash, "en")
+
+
 def _lacking(
     profile: CitizenProfile, ci: CatalogueIndex, i: int, gaps: GapPlan
 ) -> tuple[list[Certificate], DrivingLicence | None, Opportunity | None, DrivingLicence | None]:
@@ -107,14 +113,6 @@ def _lacking(
     step = ci.opportunities[steps[0]] if steps else None
     grants = step.education.grants_driving_licence if step is not None and step.education else None
     return certs, licence, step, licence if licence is not None and licence == grants else None
-
-
-def _papers(certs: Sequence[Certificate], licence: DrivingLicence | None, language: str) -> str:
-    """'hygiejnebevis og kørekort til kategori C'."""
-    names = [text.certificate_name(c, language) for c in certs]
-    if licence is not None:
-        names.append(text.licence_name(licence, language))
-    return (" og " if language == "da" else " and ").join(names)
 
 
 class Ranker:
@@ -255,15 +253,35 @@ class Ranker:
         for i, v in found[:NEAR_MISSES]:
             opp = ci.opportunities[i]
             rules = [r for r in broken_rules(profile, opp, self.postcodes) if r in text.NEAR_MISS_RULES]
-            if len(rules) > 1 and set(rules) != PAPERS:  # what opens it is all of what it needs
-                needs = [n for r in rules if (n := self._needs(profile, ci, i, r, v, gaps, rules)) is not None]
-                da, en = text.why_not_all(opp, rules, needs)
-            else:
-                da, en = text.why_not(opp, v.rule, *self._opens(profile, ci, i, v, gaps))
+            da, en = text.why_not(opp, rules, *self._what_opens(profile, ci, i, v, gaps, rules))
             out.append(NearMissItem(ci.ids[i], opp, round(float(score[i]), 4), v.rule, da, en, tuple(rules)))
         return out
 
-    def _needs(
+    def _what_opens(
+        self,
+        profile: CitizenProfile,
+        ci: CatalogueIndex,
+        i: int,
+        v: Verdict,
+        gaps: GapPlan,
+        rules: Sequence[str],
+    ) -> tuple[str, str]:
+        """What would open opportunity i: the course that gives the papers when papers are all that
+        keep it out, else everything each broken rule needs (more Danish alone does not open a job
+        that also clashes with the Danish class)."""
+        if set(rules) <= PAPERS:
+            certs, licence, step, by_step = _lacking(profile, ci, i, gaps)
+            if step is not None and (certs or by_step):
+                da = f"{step.title} i {step.location.town} giver {text.papers(certs, by_step, 'da')}"
+                en = f"{step.title} in {step.location.town} gives {text.papers(certs, by_step, 'en')}"
+                if licence is not None and by_step is None:
+                    # A course for the certificate does not open a lorry job without a lorry licence.
+                    da += f", og du skal også have {text.licence_name(licence, 'da')}"
+                    en += f", and you also need {text.licence_name(licence, 'en')}"
+                return da, en
+        return text.needs([n for r in rules if (n := self._need(profile, ci, i, r, v, gaps, rules)) is not None])
+
+    def _need(
         self,
         profile: CitizenProfile,
         ci: CatalogueIndex,
@@ -273,8 +291,8 @@ class Ranker:
         gaps: GapPlan,
         rules: Sequence[str],
     ) -> tuple[str, str] | None:
-        """What one broken rule needs, as a noun phrase ('dansk på niveau A2'); None for a licence
-        named already with the certificates."""
+        """What one broken rule needs, as a noun phrase ('dansk på niveau A2'); None when the rule's
+        own words say it already (the IGU) or the licence is named with the certificates."""
         opp = ci.opportunities[i]
         if rule == "danish_level" and opp.min_danish_level:
             return f"dansk på niveau {opp.min_danish_level}", f"Danish at level {opp.min_danish_level}"
@@ -285,71 +303,19 @@ class Ranker:
                 f"a trip of about {v.commute.minutes:.0f} minutes (your limit is {limit})",
             )
         if rule == "collides_with_danish_class":
-            clash = _overlapping(opp.schedule.slots, profile.danish.class_times)
-            return (
-                f"et dansk-hold på et andet tidspunkt end {text.slots_text(clash, 'da')}",
-                f"a Danish class at another time than {text.slots_text(clash, 'en')}",
-            )
+            da, en = _clash(opp, profile.danish.class_times)
+            return f"et dansk-hold på et andet tidspunkt end {da}", f"a Danish class at another time than {en}"
         if rule == "collides_with_commitments":
-            clash = _overlapping(opp.schedule.slots, profile.availability.unavailable)
-            return f"fri tid {text.slots_text(clash, 'da')}", f"free time {text.slots_text(clash, 'en')}"
-        if rule == "missing_driving_licence" and "missing_certificate" in rules:
-            return None
-        if rule in PAPERS:
+            da, en = _clash(opp, profile.availability.unavailable)
+            return f"fri tid {da}", f"free time {en}"
+        if rule in PAPERS and not (rule == "missing_driving_licence" and "missing_certificate" in rules):
             certs, licence, step, by_step = _lacking(profile, ci, i, gaps)
-            da, en = _papers(certs, licence, "da"), _papers(certs, licence, "en")
+            da, en = text.papers(certs, licence, "da"), text.papers(certs, licence, "en")
             if step is not None and (certs or by_step):
-                da += f" ({step.title} i {step.location.town} giver {_papers(certs, by_step, 'da')})"
-                en += f" ({step.title} in {step.location.town} gives {_papers(certs, by_step, 'en')})"
+                da += f" ({step.title} i {step.location.town} giver {text.papers(certs, by_step, 'da')})"
+                en += f" ({step.title} in {step.location.town} gives {text.papers(certs, by_step, 'en')})"
             return da, en
-        if rule == "not_legally_eligible":
-            return (
-                "at sagsbehandleren vurderer, at du kan få en IGU",
-                "the caseworker to judge that you can get an IGU",
-            )
         return None
-
-    def _opens(self, profile: CitizenProfile, ci: CatalogueIndex, i: int, v: Verdict, gaps: GapPlan) -> tuple[str, str]:
-        """What would open opportunity i: a course, a licence, more Danish, another class or time."""
-        opp = ci.opportunities[i]
-        rule = v.rule
-        if rule in ("missing_certificate", "missing_driving_licence"):
-            # Every paper it asks for and she lacks is named, not only the first rule's: a course
-            # for the certificate does not open a lorry job to a citizen without a lorry licence.
-            certs, licence, step, by_step = _lacking(profile, ci, i, gaps)
-            if step is not None and (certs or by_step):
-                da = f"{step.title} i {step.location.town} giver {_papers(certs, by_step, 'da')}"
-                en = f"{step.title} in {step.location.town} gives {_papers(certs, by_step, 'en')}"
-                if licence is not None and by_step is None:
-                    da += f", og du skal også have {text.licence_name(licence, 'da')}"
-                    en += f", and you also need {text.licence_name(licence, 'en')}"
-                return da, en
-            return f"det åbner med {_papers(certs, licence, 'da')}", f"{_papers(certs, licence, 'en')} would open it"
-        if rule == "danish_level" and opp.min_danish_level:
-            return (
-                f"det åbner med dansk på niveau {opp.min_danish_level}",
-                f"Danish at level {opp.min_danish_level} would open it",
-            )
-        if rule == "collides_with_danish_class":
-            clash = _overlapping(opp.schedule.slots, profile.danish.class_times)
-            return (
-                f"et dansk-hold på et andet tidspunkt end {text.slots_text(clash, 'da')} ville åbne det",
-                f"a Danish class at another time than {text.slots_text(clash, 'en')} would open it",
-            )
-        if rule == "collides_with_commitments":
-            clash = _overlapping(opp.schedule.slots, profile.availability.unavailable)
-            return (
-                f"det åbner, hvis du bliver fri {text.slots_text(clash, 'da')}",
-                f"it opens if you are free {text.slots_text(clash, 'en')}",
-            )
-        if rule == "commute" and v.commute is not None:
-            return (
-                f"turen tager cirka {v.commute.minutes:.0f} minutter, og du vil højst bruge "
-                f"{profile.transport.max_commute_minutes}",
-                f"the trip takes about {v.commute.minutes:.0f} minutes and your limit is "
-                f"{profile.transport.max_commute_minutes}",
-            )
-        return "", ""
 
     def _opener(self, profile: CitizenProfile, ci: CatalogueIndex, gaps: GapPlan) -> Opener | None:
         """The allowed education step that opens the most near-miss jobs (then the best of them)."""

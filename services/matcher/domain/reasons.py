@@ -223,35 +223,41 @@ _RULE_EN = {
 NEAR_MISS_RULES = frozenset(_RULE_DA)
 
 
-def why_not_all(opp: Opportunity, rules: Sequence[str], needs: Sequence[tuple[str, str]]) -> tuple[str, str]:
-    """More than one rule: 'X at Y in Z needs more Danish and is at the same time as your Danish
-    class; it needs Danish at level A2 and a Danish class at another time than Tue 08:30–11:45.'"""
+def why_not(opp: Opportunity, rules: Sequence[str], what_da: str, what_en: str) -> tuple[str, str]:
+    """'X at Y in Z needs more Danish and is at the same time as your Danish class; it needs Danish
+    at level A2 and a Danish class at another time than Tue 08:30–11:45.' Every rule it breaks is
+    said; a missing certificate and licence once, as papers."""
     said = list(rules)
     if "missing_certificate" in said and "missing_driving_licence" in said:
-        said.remove("missing_driving_licence")  # one need names every paper: said once
+        said.remove("missing_driving_licence")
         said[said.index("missing_certificate")] = "missing_papers"
     phrases_da = [_PAPERS_DA if r == "missing_papers" else _RULE_DA[r] for r in said]
     phrases_en = [_PAPERS_EN if r == "missing_papers" else _RULE_EN[r] for r in said]
+    head_da = f"{opp.title} hos {opp.owner.name} i {opp.location.town} {_join(phrases_da, 'og')}"
+    head_en = f"{opp.title} at {opp.owner.name} in {opp.location.town} {_join(phrases_en, 'and')}"
     return (
-        f"{opp.title} hos {opp.owner.name} i {opp.location.town} {_join(phrases_da, 'og')}; "
-        f"det kræver {_join([da for da, _ in needs], 'og')}.",
-        f"{opp.title} at {opp.owner.name} in {opp.location.town} {_join(phrases_en, 'and')}; "
-        f"it needs {_join([en for _, en in needs], 'and')}.",
+        head_da + (f"; {what_da}." if what_da else "."),
+        head_en + (f"; {what_en}." if what_en else "."),
     )
+
+
+def needs(items: Sequence[tuple[str, str]]) -> tuple[str, str]:
+    """'det kræver dansk på niveau A2 og et dansk-hold …' ('' when nothing is to be named)."""
+    if not items:
+        return "", ""
+    return f"det kræver {_join([da for da, _ in items], 'og')}", f"it needs {_join([en for _, en in items], 'and')}"
+
+
+def papers(certs: Sequence[Certificate], licence: DrivingLicence | None, language: str) -> str:
+    """'hygiejnebevis og kørekort til kategori C' ('' for none)."""
+    names = [certificate_name(c, language) for c in certs]
+    if licence is not None:
+        names.append(licence_name(licence, language))
+    return _join(names, "og" if language == "da" else "and") if names else ""
 
 
 _PAPERS_DA = "kræver et bevis og et kørekort, du ikke har"
 _PAPERS_EN = "needs a certificate and a driving licence you do not have"
-
-
-def why_not(opp: Opportunity, rule: str, opens_da: str, opens_en: str) -> tuple[str, str]:
-    """'X at Y in Z is at the same time as your Danish class; a later class would open it.'"""
-    head_da = f"{opp.title} hos {opp.owner.name} i {opp.location.town} {_RULE_DA[rule]}"
-    head_en = f"{opp.title} at {opp.owner.name} in {opp.location.town} {_RULE_EN[rule]}"
-    return (
-        head_da + (f"; {opens_da}." if opens_da else "."),
-        head_en + (f"; {opens_en}." if opens_en else "."),
-    )
 
 
 _KIND_NOTE = {
