@@ -39,7 +39,7 @@ ARTIFACT = "esco_compact.json.gz"
 WORDS = "da_words.json.gz"
 POSTCODES = "postcodes_dk.csv"
 TITLES = "titles_da.json"
-_CACHE_FORMAT = 6
+_CACHE_FORMAT = 7
 
 
 def artifact_bytes() -> bytes:
@@ -135,7 +135,13 @@ def _table(z: np.lib.npyio.NpzFile, name: str) -> LabelTable:
         (z[f"{name}_data"], z[f"{name}_indices"], z[f"{name}_indptr"]),
         shape=tuple(z[f"{name}_shape"]),
     )
-    return LabelTable(matrix_t=matrix, concept=z[f"{name}_concept"], weight=z[f"{name}_weight"])
+    return LabelTable(
+        matrix_t=matrix,
+        concept=z[f"{name}_concept"],
+        weight=z[f"{name}_weight"],
+        label_ptr=z[f"{name}_label_ptr"],
+        labels=z[f"{name}_labels"],
+    )
 
 
 def _write(path: Path, state: LinkerState) -> None:
@@ -152,6 +158,8 @@ def _write(path: Path, state: LinkerState) -> None:
             f"{name}_shape": np.array(t.matrix_t.shape),
             f"{name}_concept": t.concept,
             f"{name}_weight": t.weight,
+            f"{name}_label_ptr": t.label_ptr,
+            f"{name}_labels": t.labels,
         }
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from services.matcher.domain.esco import EscoIndex
+from services.matcher.domain.sparse_rows import rows_sum
 from services.matcher.domain.text import (
     LABEL_WORD_ZIPF,
     DanishAnalyser,
@@ -79,11 +80,36 @@ class LinkedText:
 
 @dataclass(frozen=True)
 class LabelTable:
-    """Labels of one concept kind: encoded rows (transposed, features × labels) and their owners."""
+    """Labels of one concept kind: their distinct encoded rows (transposed) and their owners.
+
+    Labels that encode the same (an English alternative equal to a hidden one, a STAR title many
+    occupations carry) share one column of `matrix_t` (features × distinct rows), a fifth fewer
+    columns to multiply: column c stands for the labels `labels[label_ptr[c]:label_ptr[c + 1]]`,
+    highest label first. `concept` and `weight` are per label.
+    """
 
     matrix_t: sp.csr_matrix
     concept: npt.NDArray[np.int32]
     weight: npt.NDArray[np.float32]
+    label_ptr: npt.NDArray[np.int32]
+    labels: npt.NDArray[np.int32]
+
+    @staticmethod
+    def of(rows: list[tuple[str, int, float]], encoded: sp.csr_matrix) -> LabelTable:
+        """The table of `rows` (label, concept, weight), `encoded` one canonical row per label."""
+        groups: dict[tuple[bytes, bytes], list[int]] = {}
+        for i in range(encoded.shape[0]):
+            lo, hi = encoded.indptr[i], encoded.indptr[i + 1]
+            key = (encoded.indices[lo:hi].tobytes(), encoded.data[lo:hi].tobytes())
+            groups.setdefault(key, []).append(i)
+        members = list(groups.values())  # in order of each group's first label
+        return LabelTable(
+            matrix_t=sp.csr_matrix(encoded[[g[0] for g in members]].T),
+            concept=np.array([r[1] for r in rows], dtype=np.int32),
+            weight=np.array([r[2] for r in rows], dtype=np.float32),
+            label_ptr=np.cumsum([0, *map(len, members)], dtype=np.int32),
+            labels=np.array([i for g in members for i in reversed(g)], dtype=np.int32),
+        )
 
 
 @dataclass(frozen=True)
@@ -150,19 +176,11 @@ def build_linker_state(index: EscoIndex, words: Mapping[str, float]) -> LinkerSt
         analyser=DanishAnalyser(known),
     )
     split = len(occ_rows)
-
-    def table(rows: list[tuple[str, int, float]], matrix: sp.csr_matrix) -> LabelTable:
-        matrix_t = sp.csr_matrix(matrix.T)
-        return LabelTable(
-            matrix_t=matrix_t,
-            concept=np.array([r[1] for r in rows], dtype=np.int32),
-            weight=np.array([r[2] for r in rows], dtype=np.float32),
-        )
-
+    encoded.sort_indices()
     return LinkerState(
         idf=encoder.idf,
-        occupations=table(occ_rows, encoded[:split]),
-        skills=table(skill_rows, encoded[split:]),
+        occupations=LabelTable.of(occ_rows, encoded[:split]),
+        skills=LabelTable.of(skill_rows, encoded[split:]),
         words=known,
     )
 
@@ -172,7 +190,8 @@ class Linker:
 
     The cache is keyed on the normalised text (case, punctuation and filler words do not make a
     new entry), so the same words typed by another citizen are linked once. All texts a caller
-    hands over at once are encoded together and linked with one sparse product per concept kind.
+    hands over at once are encoded together; each is then one dense mat-vec over the label
+    postings of its n-grams.
     """
 
     def __init__(
@@ -186,9 +205,13 @@ class Linker:
         self.index = index
         self.state = state
         self.encoder = TextEncoder(state.idf, DanishAnalyser(state.words))
-        self._transversal = {
-            "occupation": np.zeros(len(index.occupations), dtype=np.bool_),
-            "skill": np.array([s.transversal for s in index.skills], dtype=np.bool_),
+        self._transversal: dict[ConceptKind, list[bool]] = {
+            "occupation": [False] * len(index.occupations),
+            "skill": [s.transversal for s in index.skills],
+        }
+        self._concepts: dict[ConceptKind, list[int]] = {
+            "occupation": state.occupations.concept.tolist(),
+            "skill": state.skills.concept.tolist(),
         }
         self._max_links = max_links
         self._cache_size = cache_size
@@ -247,7 +270,7 @@ class Linker:
     def _link_all(
         self, todo: list[tuple[ConceptKind, str]]
     ) -> Iterator[tuple[tuple[ConceptKind, str], tuple[tuple[Link, ...], int]]]:
-        for start in range(0, len(todo), _BATCH):  # bounded batches keep the products small
+        for start in range(0, len(todo), _BATCH):  # bounded batches keep the encoded matrix small
             yield from self._link_batch(todo[start : start + _BATCH])
 
     def _remember(self, key: tuple[ConceptKind, str], links: tuple[Link, ...], readings: int) -> None:
@@ -268,10 +291,12 @@ class Linker:
         """
         exact = self._exact.get(kind)
         if exact is None:
-            empty = np.bincount(table.matrix_t.indices, minlength=table.concept.size) == 0
+            columns = table.label_ptr.size - 1
+            empty = np.flatnonzero(np.bincount(table.matrix_t.indices, minlength=columns) == 0)
             rows = _occupation_labels(self.index) if kind == "occupation" else _skill_labels(self.index)
             found: dict[str, list[int]] = {}
-            for n in np.flatnonzero(empty).tolist():
+            labels = [table.labels[table.label_ptr[c] : table.label_ptr[c + 1]] for c in empty.tolist()]
+            for n in sorted(np.concatenate(labels).tolist() if labels else []):
                 found.setdefault(normalise(rows[n][0]), []).append(n)
             exact = self._exact[kind] = {k: np.array(v, dtype=np.int32) for k, v in found.items()}
         return exact
@@ -281,56 +306,64 @@ class Linker:
     ) -> list[tuple[tuple[ConceptKind, str], tuple[tuple[Link, ...], int]]]:
         encoded = self.encoder.encode([text for _, text in keys])
         out: list[tuple[tuple[ConceptKind, str], tuple[tuple[Link, ...], int]]] = []
-        tables: tuple[tuple[ConceptKind, LabelTable], ...] = (
-            ("occupation", self.state.occupations),
-            ("skill", self.state.skills),
-        )
-        for kind, table in tables:
-            rows = [i for i, (k, _) in enumerate(keys) if k == kind]
-            if not rows:
-                continue
-            sims = sp.csr_matrix(encoded[rows] @ table.matrix_t)
-            for r, i in enumerate(rows):
-                lo, hi = sims.indptr[r], sims.indptr[r + 1]
-                labels, sim = sims.indices[lo:hi], sims.data[lo:hi]
-                if lo == hi and (same := self._exact_labels(kind, table).get(keys[i][1])) is not None:
-                    # Nothing the n-grams reach, but the text is a label made of common n-grams only.
-                    labels, sim = same, np.ones(same.size, dtype=np.float32)
-                out.append((keys[i], self._best(kind, table, labels, sim)))
+        for i, (kind, text) in enumerate(keys):
+            table = self.state.occupations if kind == "occupation" else self.state.skills
+            lo, hi = encoded.indptr[i], encoded.indptr[i + 1]
+            if lo < hi:
+                labels, sims = self._near(table, encoded.indices[lo:hi], encoded.data[lo:hi])
+            else:  # nothing to compare; but the text may be a label made of common n-grams only
+                labels = self._exact_labels(kind, table).get(text, np.zeros(0, dtype=np.int32))
+                sims = np.ones(labels.size, dtype=np.float32)
+            scored = sims * table.weight[labels]
+            out.append(((kind, text), self._best(kind, labels.tolist(), scored.tolist(), sims.tolist())))
         return out
 
+    @staticmethod
+    def _near(
+        table: LabelTable, features: npt.NDArray[np.int32], weights: npt.NDArray[np.float32]
+    ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]:
+        """The labels within reach of MIN_CONFIDENCE of an encoded text, with their similarity.
+
+        One dense mat-vec over the postings of the text's n-grams: a sparse product would also
+        build the thousands of labels sharing an n-gram or two, of which a few dozen pass.
+        """
+        sims = rows_sum(table.matrix_t, features, weights)  # one per distinct label row
+        columns = np.flatnonzero(sims >= MIN_CONFIDENCE)  # no label weighs more than 1
+        start, stop = table.label_ptr[columns], table.label_ptr[columns + 1]
+        count = stop - start
+        at = np.repeat(stop - np.cumsum(count), count) + np.arange(int(count.sum()))
+        return table.labels[at], np.repeat(sims[columns], count)
+
     def _best(
-        self,
-        kind: ConceptKind,
-        table: LabelTable,
-        labels: npt.NDArray[np.int32],
-        sims: npt.NDArray[np.float32],
+        self, kind: ConceptKind, labels: list[int], scored: list[float], sims: list[float]
     ) -> tuple[tuple[Link, ...], int]:
         """The concepts of the nearest labels, best first, and how many of them are readings.
 
+        `scored` is each label's similarity times its weight (float32 values, as are `sims`).
         Readings are the concepts the text most likely means: those scoring near the best, and
         every concept that carries the best-matching label itself (a title several occupations
         share, such as a STAR job title, is ambiguous: it links to all of them, up to a cap).
+        A text has a few dozen labels here, so plain lists beat numpy's per-call cost.
         """
-        scored = sims * table.weight[labels]
-        keep = np.flatnonzero(scored >= MIN_CONFIDENCE)
-        if keep.size == 0:
+        keep = [j for j, s in enumerate(scored) if s >= MIN_CONFIDENCE]
+        keep.sort(key=scored.__getitem__, reverse=True)  # stable: equal scores keep the table's order
+        if not keep:
             return (), 0
-        keep = keep[np.argsort(-scored[keep], kind="stable")]
-        concepts = table.concept[labels[keep]]
-        _, first = np.unique(concepts, return_index=True)
-        first.sort()  # each concept once, by its best label, best first
-        keep = keep[first]
-        score, sim = scored[keep], sims[keep]
-        reading = (score >= score[0] - NEAR_BEST) | (sim >= float(sim.max()) - _SAME_LABEL)
-        reading[MAX_READINGS:] = False
-        chosen = np.flatnonzero(reading)
-        others = np.flatnonzero(~reading)[: max(0, self._max_links - chosen.size)]
-        order = np.array([*chosen, *others], dtype=np.intp)
-        concepts = table.concept[labels[keep[order]]]
-        transversal = self._transversal[kind][concepts]
-        links = tuple(
-            Link(kind, int(c), round(min(float(score[j]), 1.0), 3), bool(t))
-            for j, c, t in zip(order, concepts, transversal, strict=True)
-        )
-        return links, int(chosen.size)
+        concept = self._concepts[kind]
+        seen: set[int] = set()
+        best: list[tuple[int, float, float]] = []  # each concept once, by its best label, best first
+        for j in keep:
+            c = concept[labels[j]]
+            if c not in seen:
+                seen.add(c)
+                best.append((c, scored[j], sims[j]))
+        # Thresholds in float32, as the scores are.
+        near = float(np.float32(best[0][1]) - np.float32(NEAR_BEST))
+        same = float(np.float32(max(m for _, _, m in best) - _SAME_LABEL))
+        reading = [n < MAX_READINGS and (s >= near or m >= same) for n, (_, s, m) in enumerate(best)]
+        chosen = [b for b, r in zip(best, reading, strict=True) if r]
+        others = [b for b, r in zip(best, reading, strict=True) if not r][: max(0, self._max_links - len(chosen))]
+        transversal = self._transversal[kind]
+        links = tuple(Link(kind, c, round(min(s, 1.0), 3), transversal[c]) for c, s, _ in chosen + others)
+        return links, len(chosen)
+

@@ -46,6 +46,7 @@ from services.matcher.domain.rules import (
     overlap_hours,
 )
 from services.matcher.domain.screening import Screen, screen
+from services.matcher.domain.sparse_rows import rows_sum
 from services.matcher.domain.strategy import (
     PER_COMMUTE_MINUTE,
     RULES,
@@ -146,10 +147,10 @@ class Ranker:
         idx, val = self.space.row(citizen)
         if idx.size == 0:
             return np.zeros(len(ci))
-        per_reading = np.asarray(ci.features_t[idx].T @ val).ravel()
+        per_reading = rows_sum(ci.features_t, idx, val)
         sidx, sval = self.space.stated_row(citizen)
         if sidx.size:
-            per_reading += np.asarray(ci.cover_t[sidx].T @ sval).ravel()
+            per_reading += rows_sum(ci.cover_t, sidx, sval)
         return ci.best_reading(per_reading)
 
     def rank(self, profile: CitizenProfile, catalogue: Catalogue, *, top_n: int = 10) -> RankingResult:

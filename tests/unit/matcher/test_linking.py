@@ -1,4 +1,4 @@
-from services.matcher.domain.linking import ConceptKind, Linker
+from services.matcher.domain.linking import MAX_READINGS, ConceptKind, Linker, _occupation_labels
 from services.matcher.domain.ranking import Ranker
 
 
@@ -86,3 +86,23 @@ def test_one_call_links_both_kinds_like_separate_calls(ranker: Ranker) -> None:
     together = Linker(ranker.linker.index, ranker.linker.state).link(texts)
     apart = [ranker.linker.link([t])[0] for t in texts]
     assert [lt.links for lt in together] == [lt.links for lt in apart]
+
+
+def test_labels_that_encode_the_same_share_one_column_and_every_owner_still_links(ranker: Ranker) -> None:
+    table = ranker.linker.state.occupations
+    n_labels, n_columns = table.concept.size, table.label_ptr.size - 1
+    assert table.matrix_t.shape[1] == n_columns < n_labels  # shared rows are stored once
+    assert sorted(table.labels.tolist()) == list(range(n_labels))  # every label in one column
+    # "Grossist" is a STAR title of many occupations: one column stands for all its labels.
+    rows = _occupation_labels(ranker.linker.index)
+    labels = {n for n, (text, _, _) in enumerate(rows) if text == "Grossist"}
+    column = [
+        c for c in range(n_columns) if labels & set(table.labels[table.label_ptr[c] : table.label_ptr[c + 1]].tolist())
+    ]
+    assert len(labels) > 10 and len(column) == 1
+    lo, hi = table.label_ptr[column[0]], table.label_ptr[column[0] + 1]
+    owners = list(dict.fromkeys(int(table.concept[n]) for n in table.labels[lo:hi]))
+    # Every owner is a reading (up to the cap), all scoring the same, in the column's order.
+    linked = ranker.linker.occupations(["Grossist"])[0]
+    assert [lk.index for lk in linked.readings] == owners[:MAX_READINGS]
+    assert len({lk.confidence for lk in linked.readings}) == 1
