@@ -49,6 +49,8 @@ FactCode = Literal[
     "hours_overlap",
     "hours_exceed",
     "previous_job",
+    "builds_on_skills",
+    "fits_previous_job",
 ]
 
 
@@ -198,10 +200,11 @@ def why(proposal: Proposal) -> tuple[Fact, ...]:
         # A ranking from before `matched_previous_jobs` kept a matching previous job's title in
         # `matched_skills`; its `skills` tell the stated ones apart (one older still, neither).
         stated = sum(s.provenance == "stated" for s in r.skills) if r.skills else len(r.matched_skills)
+        course = proposal.kind is OpportunityKind.EDUCATION_STEP  # it teaches skills, it does not ask for them
         if stated:
-            facts.append(Fact("skills", stated))
+            facts.append(Fact("builds_on_skills") if course else Fact("skills", stated))
         elif r.matched_previous_jobs or r.matched_skills:
-            facts.append(Fact("previous_job"))
+            facts.append(Fact("fits_previous_job") if course else Fact("previous_job"))
     if r.danish_mentor:
         facts.append(Fact("mentor"))
     elif r.required_danish_level and r.danish_level:

@@ -191,6 +191,32 @@ async def test_a_matching_previous_job_is_said_as_work_done_before_and_never_cou
     assert "Hvorfor: Det ligner det arbejde, du havde før." in third, third
 
 
+async def test_a_course_builds_on_what_she_knows_it_does_not_ask_for_her_skills() -> None:
+    from shared.contracts.events import SkillReason
+
+    w = world(digest_quiet_s=0)
+    citizen = w.citizen(language="uk")
+    stated = [SkillReason(provenance="stated", words="kørsel", label_en="drive vehicles")]
+    course = proposal(w.opportunity(), rank=1, skills=stated, commute_minutes=None).model_copy(
+        update={"kind": OpportunityKind.EDUCATION_STEP, "title": "Kørekort til lastbil"}
+    )
+    done_before = proposal(w.opportunity(), rank=2, matched_skills=[], matched_previous_jobs=["chauffør"]).model_copy(
+        update={"kind": OpportunityKind.EDUCATION_STEP, "title": "Truckcertifikat"}
+    )
+    job = proposal(w.opportunity(), rank=3, skills=stated)
+    for p in (course, done_before, job):
+        await handlers.on_transition(w.deps, transitioned(citizen, p, "approved"))
+    await sending.sweep(w.deps)
+    danish, ukrainian = text_of(w.mail.sent[0]).split("— Українська —")
+    items = {part.split("”")[0]: part for part in danish.split("\n\n") if ": “" in part}
+    items = {title.split("“")[-1]: part for title, part in items.items()}
+    assert "Hvorfor: Det bygger på noget, du allerede kan." in items["Kørekort til lastbil"], items
+    assert "færdigheder" not in items["Kørekort til lastbil"]
+    assert "Hvorfor: Det passer til det arbejde, du havde før." in items["Truckcertifikat"], items
+    assert "Hvorfor: En af dine færdigheder passer." in items["Køkkenmedhjælper"]  # a job still counts them
+    assert "Це спирається на те, що ви вже вмієте." in ukrainian, ukrainian
+
+
 async def test_the_citizens_language_follows_danish_and_arabic_is_right_to_left_in_html() -> None:
     w = world(digest_quiet_s=0)
     citizen = w.citizen(language="ar")
