@@ -215,9 +215,9 @@ async def build_digest(
 ) -> Digest:
     list_url, answer = _links(deps, key, citizen_id, created_at) if with_links else ("", None)
     shown = proposals[: deps.settings.digest_max_items]
-    items = [
-        compose.item(p, await _facts(deps, p.opportunity_id), answer(p.proposal_id) if answer else "") for p in shown
-    ]
+    items = compose.same_time(
+        [compose.item(p, await _facts(deps, p.opportunity_id), answer(p.proposal_id) if answer else "") for p in shown]
+    )
     s = deps.settings
     return Digest(
         digest_id=key,

@@ -12,8 +12,8 @@ import datetime as dt
 import re
 import unicodedata
 import uuid
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Literal, get_args
 
 from shared.contracts import MessageLanguage, OpportunityKind, Proposal, SharedDetails, derive_id
@@ -51,6 +51,7 @@ FactCode = Literal[
     "previous_job",
     "builds_on_skills",
     "fits_previous_job",
+    "same_time",
 ]
 
 
@@ -221,6 +222,48 @@ def notes(proposal: Proposal) -> tuple[Fact, ...]:
     """The doubts the ranking flagged about the hours: the citizen should know them before saying yes."""
     flags = proposal.reasons.flags
     return tuple(Fact(code) for code in ("hours_overlap", "hours_exceed") if code in flags)
+
+
+#: Alternatives of which she takes one: two jobs at the same time need no note.
+_ONE_OF = frozenset((OpportunityKind.ORDINARY_JOB, OpportunityKind.LANGUAGE_PLACEMENT))
+
+
+def _minutes(clock: str) -> int:
+    """'16' -> 960, '8:30' -> 510 (the short form `times` writes)."""
+    hours, _, minutes = clock.partition(":")
+    return int(hours) * 60 + int(minutes or 0)
+
+
+def _meets(a: Sequence[Times], b: Sequence[Times]) -> bool:
+    """Some day where both take place with overlapping hours (times without hours never meet)."""
+    return any(
+        set(x.days) & set(y.days)
+        and x.start
+        and y.start
+        and _minutes(x.start) < _minutes(y.end)
+        and _minutes(y.start) < _minutes(x.end)
+        for x in a
+        for y in b
+    )
+
+
+def same_time(items: Sequence[Item]) -> tuple[Item, ...]:
+    """The items, each with a note naming the first item above it that takes place at the same time.
+
+    A caseworker can approve a course and a club that both meet on Tuesday evenings; the citizen
+    should know before saying yes to both. Two jobs (or placements) are alternatives: no note."""
+    out: list[Item] = []
+    for n, it in enumerate(items):
+        earlier = next(
+            (
+                k
+                for k, other in enumerate(items[:n])
+                if not (it.kind in _ONE_OF and other.kind in _ONE_OF) and _meets(it.times, other.times)
+            ),
+            None,
+        )
+        out.append(it if earlier is None else replace(it, notes=(*it.notes, Fact("same_time", earlier + 1))))
+    return tuple(out)
 
 
 def item(proposal: Proposal, facts: OpportunityFacts | None, answer_url: str = "") -> Item:

@@ -217,6 +217,39 @@ async def test_a_course_builds_on_what_she_knows_it_does_not_ask_for_her_skills(
     assert "Це спирається на те, що ви вже вмієте." in ukrainian, ukrainian
 
 
+async def test_a_club_on_the_course_evenings_says_it_is_at_the_same_time_two_jobs_do_not() -> None:
+    from shared.contracts import OpportunityRegistered
+    from tests.samples import opportunity_payload
+
+    w = world(digest_quiet_s=0)
+    citizen = w.citizen(language="ar")
+
+    async def registered(kind: OpportunityKind, title: str, slots: list[tuple[str, str, str]]) -> uuid.UUID:
+        payload = opportunity_payload(
+            schedule={"hours_per_week": 5, "slots": [{"day": d, "start": a, "end": b} for d, a, b in slots]}
+        )
+        event = OpportunityRegistered(correlation_id="c", opportunity_id=uuid.uuid4(), opportunity=payload)  # type: ignore[arg-type]
+        await handlers.on_opportunity_event(w.deps, event)
+        p = proposal(event.opportunity_id).model_copy(update={"kind": kind, "title": title})
+        await handlers.on_transition(w.deps, transitioned(citizen, p, "approved"))
+        return event.opportunity_id
+
+    await registered(OpportunityKind.ORDINARY_JOB, "Lager", [("mon", "08:00", "16:00"), ("tue", "08:00", "16:00")])
+    await registered(OpportunityKind.ORDINARY_JOB, "Rengøring", [("mon", "09:00", "12:00")])
+    await registered(OpportunityKind.EDUCATION_STEP, "Kørekort", [("tue", "17:00", "19:30"), ("thu", "17:00", "19:30")])
+    await registered(OpportunityKind.ASSOCIATION_ACTIVITY, "Fodbold", [("thu", "19:00", "21:00")])
+    await registered(OpportunityKind.ASSOCIATION_ACTIVITY, "Strikkeklub", [("tue", "19:30", "21:00")])
+    await sending.sweep(w.deps)
+    danish, arabic = text_of(w.mail.sent[0]).split("— العربية —")
+    items = {part.split("”")[0].split("“")[-1]: part for part in danish.split("\n\n") if ": “" in part}
+    numbers = {title: part.split(".")[0].strip().split()[-1] for title, part in items.items()}
+    course = numbers["Kørekort"]
+    assert f"Bemærk: Det er på samme tid som forslag {course}." in items["Fodbold"], items["Fodbold"]
+    assert "samme tid" not in items["Strikkeklub"], "19:30 is when the course ends: no overlap"
+    assert "samme tid" not in items["Rengøring"] and "samme tid" not in items["Kørekort"], items
+    assert "في نفس وقت الاقتراح" in arabic
+
+
 async def test_the_citizens_language_follows_danish_and_arabic_is_right_to_left_in_html() -> None:
     w = world(digest_quiet_s=0)
     citizen = w.citizen(language="ar")
