@@ -29,3 +29,10 @@ def test_a_row_listed_twice_counts_twice_and_an_empty_row_adds_nothing() -> None
     matrix = sp.csr_matrix(np.array([[1.0, 0.0, 2.0], [0.0, 0.0, 0.0], [0.5, 3.0, 0.0]], dtype=np.float32))
     got = rows_sum(matrix, np.array([0, 1, 0, 2], dtype=np.int32), np.array([1, 5, 2, 2], dtype=np.float32))
     assert got.tolist() == [4.0, 6.0, 6.0]
+
+
+def test_with_the_locked_scipy_the_fast_loops_are_in_use() -> None:
+    from services.matcher.domain import sparse_rows
+
+    # The probe at import fell back to the public expression only if scipy's loops changed.
+    assert sparse_rows.csc_matvec is not None and sparse_rows.csr_row_index is not None
