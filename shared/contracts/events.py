@@ -194,6 +194,11 @@ class Reasons(Contract):
         description="Visible doubts that ranked it down: a small overlap with the citizen's other fixed "
         "commitments, more weekly hours than the citizen can work, or a commute estimated from the postcode.",
     )
+    same_time_as: list[uuid.UUID] = Field(
+        default_factory=list,
+        description="Opportunities ranked above it in the same ranking that take place at the same time: the "
+        "citizen cannot do both. Never between two jobs or placements, which are alternatives anyway.",
+    )
     schedule_da: str = Field(default="", description="One line on the working hours against the citizen's time.")
     schedule_en: str = Field(default="", description="The same line in English.")
 

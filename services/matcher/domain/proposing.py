@@ -9,14 +9,14 @@ hears of a newcomer only after the citizen says yes.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 
 from services.matcher.domain import reasons as text
 from services.matcher.domain.capacity import CapacityLedger, take_with_capacity
 from services.matcher.domain.catalogue import Catalogue
 from services.matcher.domain.model import RankedOpportunity, RankingResult
-from shared.contracts import CitizenProfile, KindNote, NearMiss, OpportunityKind, derive_id
+from shared.contracts import CitizenProfile, KindNote, NearMiss, OpportunityKind, Reasons, derive_id
 
 Rank = Callable[[CitizenProfile, Catalogue, int], RankingResult]
 CANDIDATES_PER_PROPOSAL = 4
@@ -56,7 +56,37 @@ async def propose(
         return (keep or {}).get(item.opportunity_id) or proposal_id(trigger_id, item.opportunity_id)
 
     taken = await take_with_capacity(ranked.proposals, ledger, pid, top_n)
-    return replace(ranked, proposals=taken, associations=ranked.associations[:top_n])
+    shown = same_time([*taken, *ranked.associations[:top_n]])
+    return replace(ranked, proposals=shown[: len(taken)], associations=shown[len(taken) :])
+
+
+#: Alternatives of which the citizen takes one: two jobs at the same time need no word.
+_ONE_OF = frozenset((OpportunityKind.ORDINARY_JOB, OpportunityKind.LANGUAGE_PLACEMENT))
+
+
+def same_time(items: Sequence[RankedOpportunity]) -> list[RankedOpportunity]:
+    """The items, each naming those above it that take place at the same time (`same_time_as`).
+
+    A course on Monday and Wednesday evenings and a football club on Wednesday evenings are both
+    fine alone; the caseworker should see that the citizen cannot do both before approving them."""
+    out: list[RankedOpportunity] = []
+    for n, item in enumerate(items):
+        mine = item.opportunity.schedule.slots
+        above = [
+            other.opportunity_id
+            for other in items[:n]
+            if not (item.opportunity.kind in _ONE_OF and other.opportunity.kind in _ONE_OF)
+            and any(a.overlaps(b) for a in mine for b in other.opportunity.schedule.slots)
+        ]
+        out.append(_naming(item, above) if above else item)
+    return out
+
+
+def _naming(item: RankedOpportunity, above: list[uuid.UUID]) -> RankedOpportunity:
+    def explain() -> Reasons:  # still built only if the proposal goes out
+        return item.reasons.model_copy(update={"same_time_as": above})
+
+    return replace(item, explain=explain)
 
 
 def kind_notes(result: RankingResult) -> list[KindNote]:

@@ -201,6 +201,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "pseudonym": ("Pseudonym", "Pseudonym"),
     "matched_skills": ("Kompetencer der passer", "Matching skills"),
     "matched_previous_jobs": ("Tidligere arbejde der ligner", "Similar earlier work"),
+    "same_time_as": (
+        "Samme tid som (borgeren kan ikke begge dele)",
+        "At the same time as (the citizen cannot do both)",
+    ),
     "contact": ("Kontakt", "Contact"),
     "contact_through_jobcentre": ("Kontakt borgeren gennem jobcentret.", "Contact the citizen through the jobcentre."),
     "matched_interests": ("Interesser der passer", "Matching interests"),
