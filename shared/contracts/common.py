@@ -99,6 +99,11 @@ class OpportunityKind(StrEnum):
     EDUCATION_STEP = "education_step"
     ASSOCIATION_ACTIVITY = "association_activity"
 
+    @property
+    def is_work(self) -> bool:
+        """A job or a placement: the citizen takes one, so two at the same time are alternatives."""
+        return self in (OpportunityKind.ORDINARY_JOB, OpportunityKind.LANGUAGE_PLACEMENT)
+
 
 class DrivingLicence(StrEnum):
     B = "B"

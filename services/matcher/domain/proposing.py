@@ -60,10 +60,6 @@ async def propose(
     return replace(ranked, proposals=shown[: len(taken)], associations=shown[len(taken) :])
 
 
-#: Alternatives of which the citizen takes one: two jobs at the same time need no word.
-_ONE_OF = frozenset((OpportunityKind.ORDINARY_JOB, OpportunityKind.LANGUAGE_PLACEMENT))
-
-
 def same_time(items: Sequence[RankedOpportunity]) -> list[RankedOpportunity]:
     """The items, each naming those above it that take place at the same time (`same_time_as`).
 
@@ -75,7 +71,7 @@ def same_time(items: Sequence[RankedOpportunity]) -> list[RankedOpportunity]:
         above = [
             other.opportunity_id
             for other in items[:n]
-            if not (item.opportunity.kind in _ONE_OF and other.opportunity.kind in _ONE_OF)
+            if not (item.opportunity.kind.is_work and other.opportunity.kind.is_work)
             and any(a.overlaps(b) for a in mine for b in other.opportunity.schedule.slots)
         ]
         out.append(_naming(item, above) if above else item)

@@ -224,10 +224,6 @@ def notes(proposal: Proposal) -> tuple[Fact, ...]:
     return tuple(Fact(code) for code in ("hours_overlap", "hours_exceed") if code in flags)
 
 
-#: Alternatives of which she takes one: two jobs at the same time need no note.
-_ONE_OF = frozenset((OpportunityKind.ORDINARY_JOB, OpportunityKind.LANGUAGE_PLACEMENT))
-
-
 def _minutes(clock: str) -> int:
     """'16' -> 960, '8:30' -> 510 (the short form `times` writes)."""
     hours, _, minutes = clock.partition(":")
@@ -258,7 +254,7 @@ def same_time(items: Sequence[Item]) -> tuple[Item, ...]:
             (
                 k
                 for k, other in enumerate(items[:n])
-                if not (it.kind in _ONE_OF and other.kind in _ONE_OF) and _meets(it.times, other.times)
+                if not (it.kind.is_work and other.kind.is_work) and _meets(it.times, other.times)
             ),
             None,
         )
