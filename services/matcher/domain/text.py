@@ -20,6 +20,11 @@ import scipy.sparse as sp
 import snowballstemmer
 from sklearn.feature_extraction.text import HashingVectorizer
 
+try:  # the hashing loop HashingVectorizer runs, called without its per-call checks
+    from sklearn.feature_extraction._hashing_fast import transform as _hash_ngrams
+except ImportError:  # pragma: no cover - a scikit-learn that moved it: HashingVectorizer instead
+    _hash_ngrams = None
+
 _NON_WORD = re.compile(r"[^\w]+")
 #: Filler words in how people describe work ("i worked with sheeps", "jeg har arbejdet med") and
 #: the phrasing of Danish job ads and case notes ("du har erfaring med", "varetage", "sørge for",
@@ -177,6 +182,7 @@ class TextEncoder:
         self.idf = idf
         self.analyser = analyser
         self._hasher = _hasher()
+        self._ngrams = self._hasher.build_analyzer()
 
     @classmethod
     def fit(
@@ -201,9 +207,22 @@ class TextEncoder:
     def encode(self, texts: Sequence[str]) -> sp.csr_matrix:
         if not texts:
             return sp.csr_matrix((0, N_FEATURES), dtype=np.float32)
-        counts = self._hasher.transform([self.analyser(t) for t in texts])
+        counts = self.counts(texts)
         counts.data = np.log1p(counts.data)
         return self._weigh(counts)
+
+    def counts(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """`HashingVectorizer.transform` of the analysed texts: the same hashes and counts, for a
+        third of the time on a citizen's few texts (its checks cost more than the hashing)."""
+        analysed = [self.analyser(t) for t in texts]
+        if _hash_ngrams is None:  # pragma: no cover
+            return sp.csr_matrix(self._hasher.transform(analysed))
+        indices, indptr, values = _hash_ngrams(
+            (((gram, 1) for gram in self._ngrams(a)) for a in analysed), N_FEATURES, np.float32, False, seed=0
+        )
+        counts = sp.csr_matrix((values, indices, indptr), shape=(len(texts), N_FEATURES), dtype=np.float32)
+        counts.sum_duplicates()  # also sorts each row, as HashingVectorizer's does
+        return counts
 
     def _weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
         weighted = sp.csr_matrix(counts, dtype=np.float32)
@@ -226,3 +245,21 @@ def _hasher() -> HashingVectorizer:
         dtype=np.float32,
         lowercase=False,
     )
+
+
+def _probe() -> None:
+    """Fall back to HashingVectorizer if scikit-learn's loop no longer takes these arguments."""
+    global _hash_ngrams
+    if _hash_ngrams is None:  # pragma: no cover
+        return
+    encoder, sample = TextEncoder(np.ones(N_FEATURES, dtype=np.float32)), ["kørsel med truck", "rengøring"]
+    try:
+        expected = sp.csr_matrix(encoder._hasher.transform([encoder.analyser(t) for t in sample]))
+        ok = (encoder.counts(sample) != expected).nnz == 0
+    except (TypeError, ValueError):  # pragma: no cover
+        ok = False
+    if not ok:  # pragma: no cover
+        _hash_ngrams = None
+
+
+_probe()
