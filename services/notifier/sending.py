@@ -36,6 +36,7 @@ from shared.contracts import (
     derive_id,
     shared_details,
 )
+from shared.contracts.common import WeeklySlot, same_time_as
 from shared.crypto import CitizenErased, KeyUnwrapFailed, unseal
 from shared.webhooks import (
     DELIVERY_HEADER,
@@ -196,6 +197,7 @@ async def _facts(deps: NotifierDeps, opportunity_id: uuid.UUID) -> OpportunityFa
         owner_email=raw.get("owner_email"),
         hours_per_week=raw.get("hours_per_week"),
         times=_times(raw),
+        slots=tuple(WeeklySlot(day=d, start=a, end=b) for d, a, b in raw.get("slots", ())),
         legacy_webhook_url=raw.get("legacy_webhook_url"),
     )
 
@@ -215,9 +217,12 @@ async def build_digest(
 ) -> Digest:
     list_url, answer = _links(deps, key, citizen_id, created_at) if with_links else ("", None)
     shown = proposals[: deps.settings.digest_max_items]
-    items = compose.same_time(
-        [compose.item(p, await _facts(deps, p.opportunity_id), answer(p.proposal_id) if answer else "") for p in shown]
-    )
+    facts = [await _facts(deps, p.opportunity_id) for p in shown]
+    above = same_time_as([(p.kind, f.slots if f else ()) for p, f in zip(shown, facts, strict=True)])
+    items = [
+        compose.item(p, f, answer(p.proposal_id) if answer else "", same_time=ks[0] + 1 if ks else 0)
+        for p, f, ks in zip(shown, facts, above, strict=True)
+    ]
     s = deps.settings
     return Digest(
         digest_id=key,

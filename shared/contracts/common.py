@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -157,6 +158,20 @@ class WeeklySlot(Contract):
 
     def overlaps(self, other: WeeklySlot) -> bool:
         return self.day == other.day and self.start < other.end and other.start < self.end
+
+
+def same_time_as(items: Sequence[tuple[OpportunityKind, Sequence[WeeklySlot]]]) -> list[list[int]]:
+    """For each item (its kind and weekly slots), the positions of the items above it that take
+    place at the same time: a course and a club on the same evenings cannot both be done. Two jobs
+    or placements are alternatives (the citizen takes one), so they never name each other."""
+    return [
+        [
+            k
+            for k, (other, theirs) in enumerate(items[:n])
+            if not (kind.is_work and other.is_work) and any(a.overlaps(b) for a in mine for b in theirs)
+        ]
+        for n, (kind, mine) in enumerate(items)
+    ]
 
 
 #: A proposal's lifecycle (decided by intake; see `shared.contracts.lifecycle`).

@@ -17,6 +17,7 @@ from services.matcher.domain.capacity import CapacityLedger, take_with_capacity
 from services.matcher.domain.catalogue import Catalogue
 from services.matcher.domain.model import RankedOpportunity, RankingResult
 from shared.contracts import CitizenProfile, KindNote, NearMiss, OpportunityKind, Reasons, derive_id
+from shared.contracts.common import same_time_as
 
 Rank = Callable[[CitizenProfile, Catalogue, int], RankingResult]
 CANDIDATES_PER_PROPOSAL = 4
@@ -61,21 +62,10 @@ async def propose(
 
 
 def same_time(items: Sequence[RankedOpportunity]) -> list[RankedOpportunity]:
-    """The items, each naming those above it that take place at the same time (`same_time_as`).
-
-    A course on Monday and Wednesday evenings and a football club on Wednesday evenings are both
-    fine alone; the caseworker should see that the citizen cannot do both before approving them."""
-    out: list[RankedOpportunity] = []
-    for n, item in enumerate(items):
-        mine = item.opportunity.schedule.slots
-        above = [
-            other.opportunity_id
-            for other in items[:n]
-            if not (item.opportunity.kind.is_work and other.opportunity.kind.is_work)
-            and any(a.overlaps(b) for a in mine for b in other.opportunity.schedule.slots)
-        ]
-        out.append(_naming(item, above) if above else item)
-    return out
+    """The items, each naming those above it that take place at the same time (`same_time_as`):
+    the caseworker should see that the citizen cannot do both before approving them."""
+    above = same_time_as([(r.opportunity.kind, r.opportunity.schedule.slots) for r in items])
+    return [_naming(r, [items[k].opportunity_id for k in ks]) if ks else r for r, ks in zip(items, above, strict=True)]
 
 
 def _naming(item: RankedOpportunity, above: list[uuid.UUID]) -> RankedOpportunity:

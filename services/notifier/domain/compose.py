@@ -12,12 +12,12 @@ import datetime as dt
 import re
 import unicodedata
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Literal, get_args
 
 from shared.contracts import MessageLanguage, OpportunityKind, Proposal, SharedDetails, derive_id
-from shared.contracts.common import Weekday, refused_character
+from shared.contracts.common import Weekday, WeeklySlot, refused_character
 
 # Anything a mail client might turn into a link: a scheme, `www.`, an e-mail address, a bare domain.
 _LINKISH = re.compile(
@@ -83,6 +83,7 @@ class OpportunityFacts:
     owner_email: str | None
     hours_per_week: float | None
     times: tuple[Times, ...] = ()
+    slots: tuple[WeeklySlot, ...] = ()  # the same times as data (none in facts kept before the hours)
     legacy_webhook_url: str | None = None  # deprecated `owner.webhook_url`: kept for reading, never delivered to
 
 
@@ -224,45 +225,8 @@ def notes(proposal: Proposal) -> tuple[Fact, ...]:
     return tuple(Fact(code) for code in ("hours_overlap", "hours_exceed") if code in flags)
 
 
-def _minutes(clock: str) -> int:
-    """'16' -> 960, '8:30' -> 510 (the short form `times` writes)."""
-    hours, _, minutes = clock.partition(":")
-    return int(hours) * 60 + int(minutes or 0)
-
-
-def _meets(a: Sequence[Times], b: Sequence[Times]) -> bool:
-    """Some day where both take place with overlapping hours (times without hours never meet)."""
-    return any(
-        set(x.days) & set(y.days)
-        and x.start
-        and y.start
-        and _minutes(x.start) < _minutes(y.end)
-        and _minutes(y.start) < _minutes(x.end)
-        for x in a
-        for y in b
-    )
-
-
-def same_time(items: Sequence[Item]) -> tuple[Item, ...]:
-    """The items, each with a note naming the first item above it that takes place at the same time.
-
-    A caseworker can approve a course and a club that both meet on Tuesday evenings; the citizen
-    should know before saying yes to both. Two jobs (or placements) are alternatives: no note."""
-    out: list[Item] = []
-    for n, it in enumerate(items):
-        earlier = next(
-            (
-                k
-                for k, other in enumerate(items[:n])
-                if not (it.kind.is_work and other.kind.is_work) and _meets(it.times, other.times)
-            ),
-            None,
-        )
-        out.append(it if earlier is None else replace(it, notes=(*it.notes, Fact("same_time", earlier + 1))))
-    return tuple(out)
-
-
-def item(proposal: Proposal, facts: OpportunityFacts | None, answer_url: str = "") -> Item:
+def item(proposal: Proposal, facts: OpportunityFacts | None, answer_url: str = "", same_time: int = 0) -> Item:
+    """`same_time`: the number in the message of an item above that takes place at the same time."""
     return Item(
         proposal_id=proposal.proposal_id,
         kind=proposal.kind,
@@ -272,7 +236,7 @@ def item(proposal: Proposal, facts: OpportunityFacts | None, answer_url: str = "
         hours_per_week=facts.hours_per_week if facts else None,
         why=why(proposal),
         answer_url=answer_url,
-        notes=notes(proposal),
+        notes=(*notes(proposal), Fact("same_time", same_time)) if same_time else notes(proposal),
         times=facts.times if facts else (),
     )
 
