@@ -225,19 +225,15 @@ class TextEncoder:
         return weighted
 
 
-def _hasher() -> HashingVectorizer:
-    return HashingVectorizer(
-        analyzer="char_wb",
-        ngram_range=(2, 4),
-        n_features=N_FEATURES,
-        alternate_sign=False,
-        norm=None,
-        dtype=np.float32,
-        lowercase=False,
-    )
-
-
-_HASHER = _hasher()
+_HASHER = HashingVectorizer(
+    analyzer="char_wb",
+    ngram_range=(2, 4),
+    n_features=N_FEATURES,
+    alternate_sign=False,
+    norm=None,
+    dtype=np.float32,
+    lowercase=False,
+)
 _NGRAMS = _HASHER.build_analyzer()
 
 
