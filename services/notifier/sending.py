@@ -220,7 +220,7 @@ async def build_digest(
     facts = [await _facts(deps, p.opportunity_id) for p in shown]
     above = same_time_as([(p.kind, f.slots if f else ()) for p, f in zip(shown, facts, strict=True)])
     items = [
-        compose.item(p, f, answer(p.proposal_id) if answer else "", same_time=ks[0] + 1 if ks else 0)
+        compose.item(p, f, answer(p.proposal_id) if answer else "", same_time=[k + 1 for k in ks])
         for p, f, ks in zip(shown, facts, above, strict=True)
     ]
     s = deps.settings

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 import unicodedata
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
@@ -63,6 +63,7 @@ class Fact:
     number: int = 0
     mode: str = ""
     estimated: bool = False  # a commute measured from the postcode's point, not the home address
+    numbers: tuple[int, ...] = ()  # `same_time`: the numbers in the message of the items it clashes with
 
 
 @dataclass(frozen=True)
@@ -225,8 +226,10 @@ def notes(proposal: Proposal) -> tuple[Fact, ...]:
     return tuple(Fact(code) for code in ("hours_overlap", "hours_exceed") if code in flags)
 
 
-def item(proposal: Proposal, facts: OpportunityFacts | None, answer_url: str = "", same_time: int = 0) -> Item:
-    """`same_time`: the number in the message of an item above that takes place at the same time."""
+def item(
+    proposal: Proposal, facts: OpportunityFacts | None, answer_url: str = "", same_time: Sequence[int] = ()
+) -> Item:
+    """`same_time`: the numbers in the message of the items above that take place at the same time."""
     return Item(
         proposal_id=proposal.proposal_id,
         kind=proposal.kind,
@@ -236,7 +239,9 @@ def item(proposal: Proposal, facts: OpportunityFacts | None, answer_url: str = "
         hours_per_week=facts.hours_per_week if facts else None,
         why=why(proposal),
         answer_url=answer_url,
-        notes=(*notes(proposal), Fact("same_time", same_time)) if same_time else notes(proposal),
+        notes=(*notes(proposal), Fact("same_time", len(same_time), numbers=tuple(same_time)))
+        if same_time
+        else notes(proposal),
         times=facts.times if facts else (),
     )
 

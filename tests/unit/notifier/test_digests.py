@@ -221,7 +221,7 @@ async def test_a_club_on_the_course_evenings_says_it_is_at_the_same_time_two_job
     from shared.contracts import OpportunityRegistered
     from tests.samples import opportunity_payload
 
-    w = world(digest_quiet_s=0)
+    w = world(digest_quiet_s=0, digest_max_items=6)
     citizen = w.citizen(language="ar")
 
     async def registered(kind: OpportunityKind, title: str, slots: list[tuple[str, str, str]]) -> uuid.UUID:
@@ -239,15 +239,20 @@ async def test_a_club_on_the_course_evenings_says_it_is_at_the_same_time_two_job
     await registered(OpportunityKind.EDUCATION_STEP, "Kørekort", [("tue", "17:00", "19:30"), ("thu", "17:00", "19:30")])
     await registered(OpportunityKind.ASSOCIATION_ACTIVITY, "Fodbold", [("thu", "19:00", "21:00")])
     await registered(OpportunityKind.ASSOCIATION_ACTIVITY, "Strikkeklub", [("tue", "19:30", "21:00")])
+    await registered(OpportunityKind.ASSOCIATION_ACTIVITY, "Aftensang", [("thu", "19:00", "20:00")])
     await sending.sweep(w.deps)
     danish, arabic = text_of(w.mail.sent[0]).split("— العربية —")
     items = {part.split("”")[0].split("“")[-1]: part for part in danish.split("\n\n") if ": “" in part}
     numbers = {title: part.split(".")[0].strip().split()[-1] for title, part in items.items()}
-    course = numbers["Kørekort"]
+    course, football = numbers["Kørekort"], numbers["Fodbold"]
+    assert int(course) < int(football) < int(numbers["Aftensang"]), numbers
     assert f"Bemærk: Det er på samme tid som forslag {course}." in items["Fodbold"], items["Fodbold"]
+    # Every item above it that clashes is named, not only the first.
+    assert f"Bemærk: Det er på samme tid som forslag {course} og {football}." in items["Aftensang"], items
     assert "samme tid" not in items["Strikkeklub"], "19:30 is when the course ends: no overlap"
     assert "samme tid" not in items["Rengøring"] and "samme tid" not in items["Kørekort"], items
-    assert "في نفس وقت الاقتراح" in arabic
+    assert f"إنه في نفس وقت الاقتراح {course}." in arabic
+    assert f"إنه في نفس وقت الاقتراحين {course} و{football}." in arabic
 
 
 async def test_the_citizens_language_follows_danish_and_arabic_is_right_to_left_in_html() -> None:
