@@ -11,6 +11,7 @@ as "selvstændig" or "fleksibel"), so ranking can weigh it lightly and reasons c
 
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from services.matcher.domain.esco import EscoIndex
-from services.matcher.domain.sparse_rows import rows_sum
+from services.matcher.domain.sparse_rows import group_sums
 from services.matcher.domain.text import (
     LABEL_WORD_ZIPF,
     DanishAnalyser,
@@ -43,6 +44,8 @@ MAX_READINGS = 32
 DEFAULT_CACHE_SIZE = 50_000
 _SAME_LABEL = 1e-3
 _BATCH = 256
+#: Texts of one kind whose n-gram postings are copied out together (a few MB at most).
+_CHUNK = 16
 #: Weight of a label by where it comes from; hidden labels and crosswalk titles are a bit looser.
 _PREFERRED, _ALTERNATIVE, _LOOSE = 1.0, 0.97, 0.93
 
@@ -209,10 +212,6 @@ class Linker:
             "occupation": [False] * len(index.occupations),
             "skill": [s.transversal for s in index.skills],
         }
-        self._concepts: dict[ConceptKind, list[int]] = {
-            "occupation": state.occupations.concept.tolist(),
-            "skill": state.skills.concept.tolist(),
-        }
         self._max_links = max_links
         self._cache_size = cache_size
         self._cache: OrderedDict[tuple[ConceptKind, str], tuple[Link, ...]] = OrderedDict()
@@ -304,59 +303,94 @@ class Linker:
     def _link_batch(
         self, keys: list[tuple[ConceptKind, str]]
     ) -> list[tuple[tuple[ConceptKind, str], tuple[tuple[Link, ...], int]]]:
-        encoded = self.encoder.encode([text for _, text in keys])
-        out: list[tuple[tuple[ConceptKind, str], tuple[tuple[Link, ...], int]]] = []
-        for i, (kind, text) in enumerate(keys):
-            table = self.state.occupations if kind == "occupation" else self.state.skills
-            lo, hi = encoded.indptr[i], encoded.indptr[i + 1]
-            if lo < hi:
-                labels, sims = self._near(table, encoded.indices[lo:hi], encoded.data[lo:hi])
-            else:  # nothing to compare; but the text may be a label made of common n-grams only
-                labels = self._exact_labels(kind, table).get(text, np.zeros(0, dtype=np.int32))
-                sims = np.ones(labels.size, dtype=np.float32)
-            scored = sims * table.weight[labels]
-            out.append(((kind, text), self._best(kind, labels.tolist(), scored.tolist(), sims.tolist())))
-        return out
+        order = sorted(range(len(keys)), key=lambda i: keys[i][0] != "occupation")  # a block per kind
+        encoded = self.encoder.encode([keys[i][1] for i in order])
+        linked: list[tuple[tuple[Link, ...], int]] = [((), 0)] * len(keys)
+        row = 0  # of `encoded`
+        for kind in ("occupation", "skill"):
+            block = [i for i in order if keys[i][0] == kind]
+            for start in range(0, len(block), _CHUNK):
+                chunk = block[start : start + _CHUNK]
+                ptr = encoded.indptr[row : row + len(chunk) + 1]
+                lo, hi = ptr[0], ptr[-1]
+                texts = [keys[i][1] for i in chunk]
+                near = self._near(kind, ptr - lo, encoded.indices[lo:hi], encoded.data[lo:hi], texts)
+                for i, found in zip(chunk, near, strict=True):
+                    linked[i] = self._best(kind, *found)
+                row += len(chunk)
+        return list(zip(keys, linked, strict=True))
 
-    @staticmethod
     def _near(
-        table: LabelTable, features: npt.NDArray[np.int32], weights: npt.NDArray[np.float32]
-    ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]:
-        """The labels within reach of MIN_CONFIDENCE of an encoded text, with their similarity.
+        self,
+        kind: ConceptKind,
+        ptr: npt.NDArray[np.int32],
+        features: npt.NDArray[np.int32],
+        weights: npt.NDArray[np.float32],
+        texts: list[str],
+    ) -> list[tuple[list[int], list[float], list[float]]]:
+        """For each text, the concepts of the labels within reach, best label first.
 
-        One dense mat-vec over the postings of the text's n-grams: a sparse product would also
-        build the thousands of labels sharing an n-gram or two, of which a few dozen pass.
+        Text n is encoded as `features[ptr[n]:ptr[n + 1]]` with those `weights`. Each text is one
+        dense mat-vec over the label postings of its n-grams (a sparse product would also build
+        the thousands of labels sharing an n-gram or two, of which a few dozen pass); the texts
+        share one copy of those postings, and their labels are weighed and ordered together.
+        Returned per text: each passing label's concept, score (similarity times the label's
+        weight) and similarity, by score, equal scores in the table's order.
         """
-        sims = rows_sum(table.matrix_t, features, weights)  # one per distinct label row
-        columns = np.flatnonzero(sims >= MIN_CONFIDENCE)  # no label weighs more than 1
-        start, stop = table.label_ptr[columns], table.label_ptr[columns + 1]
-        count = stop - start
-        at = np.repeat(stop - np.cumsum(count), count) + np.arange(int(count.sum()))
-        return table.labels[at], np.repeat(sims[columns], count)
+        table = self.state.occupations if kind == "occupation" else self.state.skills
+        labels: list[npt.NDArray[np.int32]] = []
+        sims: list[npt.NDArray[np.float32]] = []
+        text_of: list[npt.NDArray[np.intp]] = []
+        columns: list[npt.NDArray[np.intp]] = []  # the labels' shared columns, expanded below
+        column_sims: list[npt.NDArray[np.float32]] = []
+        column_of: list[npt.NDArray[np.intp]] = []
+        sums = group_sums(table.matrix_t, ptr, features, weights)
+        for n, (text, total) in enumerate(zip(texts, sums, strict=True)):
+            if ptr[n] < ptr[n + 1]:
+                c = np.flatnonzero(total >= MIN_CONFIDENCE)  # no label weighs more than 1
+                columns.append(c)
+                column_sims.append(total[c])
+                column_of.append(np.full(c.size, n))
+            elif (exact := self._exact_labels(kind, table).get(text)) is not None:
+                labels.append(exact)  # a label made of common n-grams only, typed exactly
+                sims.append(np.ones(exact.size, dtype=np.float32))
+                text_of.append(np.full(exact.size, n))
+        if columns:
+            column = np.concatenate(columns)
+            start, stop = table.label_ptr[column], table.label_ptr[column + 1]
+            count = stop - start
+            labels.append(table.labels[np.repeat(stop - np.cumsum(count), count) + np.arange(int(count.sum()))])
+            sims.append(np.repeat(np.concatenate(column_sims), count))
+            text_of.append(np.repeat(np.concatenate(column_of), count))
+        if not labels:
+            return [([], [], [])] * len(texts)
+        label, sim, of = np.concatenate(labels), np.concatenate(sims), np.concatenate(text_of)
+        scored = sim * table.weight[label]
+        keep = np.flatnonzero(scored >= MIN_CONFIDENCE)
+        keep = keep[np.lexsort((-scored[keep], of[keep]))]  # stable: ties keep the table's order
+        cut = np.searchsorted(of[keep], np.arange(len(texts) + 1)).tolist()
+        concept, score, similarity = table.concept[label[keep]].tolist(), scored[keep].tolist(), sim[keep].tolist()
+        return [(concept[lo:hi], score[lo:hi], similarity[lo:hi]) for lo, hi in itertools.pairwise(cut)]
 
     def _best(
-        self, kind: ConceptKind, labels: list[int], scored: list[float], sims: list[float]
+        self, kind: ConceptKind, concepts: list[int], scored: list[float], sims: list[float]
     ) -> tuple[tuple[Link, ...], int]:
         """The concepts of the nearest labels, best first, and how many of them are readings.
 
-        `scored` is each label's similarity times its weight (float32 values, as are `sims`).
-        Readings are the concepts the text most likely means: those scoring near the best, and
-        every concept that carries the best-matching label itself (a title several occupations
-        share, such as a STAR job title, is ambiguous: it links to all of them, up to a cap).
-        A text has a few dozen labels here, so plain lists beat numpy's per-call cost.
+        The labels come from `_near`, best first. Readings are the concepts the text most likely
+        means: those scoring near the best, and every concept that carries the best-matching label
+        itself (a title several occupations share, such as a STAR job title, is ambiguous: it
+        links to all of them, up to a cap). A text has a few dozen labels here, so plain lists
+        beat numpy's per-call cost.
         """
-        keep = [j for j, s in enumerate(scored) if s >= MIN_CONFIDENCE]
-        keep.sort(key=scored.__getitem__, reverse=True)  # stable: equal scores keep the table's order
-        if not keep:
+        if not concepts:
             return (), 0
-        concept = self._concepts[kind]
         seen: set[int] = set()
         best: list[tuple[int, float, float]] = []  # each concept once, by its best label, best first
-        for j in keep:
-            c = concept[labels[j]]
+        for c, score, sim in zip(concepts, scored, sims, strict=True):
             if c not in seen:
                 seen.add(c)
-                best.append((c, scored[j], sims[j]))
+                best.append((c, score, sim))
         # Thresholds in float32, as the scores are.
         near = float(np.float32(best[0][1]) - np.float32(NEAR_BEST))
         same = float(np.float32(max(m for _, _, m in best) - _SAME_LABEL))

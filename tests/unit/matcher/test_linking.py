@@ -88,6 +88,24 @@ def test_one_call_links_both_kinds_like_separate_calls(ranker: Ranker) -> None:
     assert [lt.links for lt in together] == [lt.links for lt in apart]
 
 
+def test_a_batch_of_many_texts_of_both_kinds_links_each_as_if_alone(ranker: Ranker) -> None:
+    # Texts of one kind are linked in chunks that share one copy of their postings; the kinds
+    # are interleaved, more than a chunk of each, with texts that reach no label or only exactly.
+    index = ranker.linker.index
+    occupations = [o.label_da or o.label_en for o in index.occupations[:45]]
+    skills = [s.label_en for s in index.skills[:45]]
+    texts: list[tuple[ConceptKind, str]] = []
+    for occupation, skill in zip(occupations, skills, strict=True):
+        texts += [("skill", skill), ("occupation", occupation)]
+    texts[7:7] = [("occupation", "operations manager"), ("skill", "xyzzy qwerty"), ("occupation", "")]
+    linker = Linker(index, ranker.linker.state)
+    together = linker.link_uncached(texts)
+    apart = [linker.link_uncached([t])[0] for t in texts]
+    assert [(lt.links, lt.n_readings) for lt in together] == [(lt.links, lt.n_readings) for lt in apart]
+    assert together[7].links and not together[8].links and not together[9].links
+    assert sum(1 for lt in together if lt.links) >= 80
+
+
 def test_labels_that_encode_the_same_share_one_column_and_every_owner_still_links(ranker: Ranker) -> None:
     table = ranker.linker.state.occupations
     n_labels, n_columns = table.concept.size, table.label_ptr.size - 1
