@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
+from itertools import repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -238,16 +239,31 @@ _NGRAMS = _HASHER.build_analyzer()
 
 
 def hash_counts(analysed: Sequence[str]) -> sp.csr_matrix:
-    """`HashingVectorizer.transform` of already analysed texts: the same hashes and counts, for a
-    third of the time on a citizen's few texts (its checks cost more than the hashing)."""
+    """`HashingVectorizer.transform` of already analysed texts: the same hashes and counts.
+
+    N-grams never cross a word, so a text's hashed n-grams are its words' one after the other; each
+    word's are worked out once and remembered (`_word_hashes`), like the analyser's stems: a new
+    text is mostly known words. `HashingVectorizer`'s checks and loop would cost more than the
+    counting on a citizen's few texts.
+    """
     if _hash_ngrams is None:  # pragma: no cover
         return sp.csr_matrix(_HASHER.transform(analysed))
-    indices, indptr, values = _hash_ngrams(
-        (((gram, 1) for gram in _NGRAMS(a)) for a in analysed), N_FEATURES, np.float32, False, seed=0
-    )
+    rows = [b"".join(map(_word_hashes, a.split())) for a in analysed]
+    indptr = np.zeros(len(rows) + 1, dtype=np.int32)
+    np.cumsum([len(r) // 4 for r in rows], out=indptr[1:])
+    indices = np.frombuffer(b"".join(rows), dtype=np.int32).copy()
+    values = np.ones(indices.size, dtype=np.float32)
     counts = sp.csr_matrix((values, indices, indptr), shape=(len(analysed), N_FEATURES), dtype=np.float32)
     counts.sum_duplicates()  # also sorts each row, as HashingVectorizer's does
     return counts
+
+
+@lru_cache(maxsize=50_000)  # ESCO's labels have ~25,000 distinct analysed words
+def _word_hashes(word: str) -> bytes:
+    """The hashed n-grams of one analysed word, in `_HASHER`'s order, as int32 bytes (~100 bytes)."""
+    assert _hash_ngrams is not None
+    indices, _, _ = _hash_ngrams([zip(_NGRAMS(word), repeat(1))], N_FEATURES, np.float32, False, seed=0)
+    return np.asarray(indices, dtype=np.int32).tobytes()
 
 
 def _probe() -> None:
@@ -255,7 +271,7 @@ def _probe() -> None:
     global _hash_ngrams
     if _hash_ngrams is None:  # pragma: no cover
         return
-    sample = ["korsel med truck", "rengor"]
+    sample = ["korsel med truck", "rengor", "a ab abc  abcd"]  # short words, two spaces
     try:
         ok = (hash_counts(sample) != sp.csr_matrix(_HASHER.transform(sample))).nnz == 0
     except (TypeError, ValueError):  # pragma: no cover

@@ -18,6 +18,8 @@ def test_the_counts_are_hashing_vectorizers_for_danish_english_misspelt_and_empt
         "",
         "aa aa aa aa",  # the same n-grams several times in one text
         "ÆØÅ æøå – Straße",
+        "a ab abc  abcd\tkørsel",  # words shorter than an n-gram; any white space between words
+        "kørsel med truck",  # the same words again: their n-grams are remembered
     ]
     expected = sp.csr_matrix(encoder._hasher.transform([encoder.analyser(t) for t in texts]))
     got = encoder.counts(texts)
