@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from redis.asyncio import Redis
 
+from services.intake.adapters.lifecycle_store import ProposalRecord
 from services.intake.domain.lifecycle import Action, Actor, IllegalTransition, State
 from services.intake.lifecycle import act
 from services.intake.lifecycle_views import ViewDeps
@@ -103,7 +104,9 @@ def _used_key(deps: LinkDeps, link: links.Link) -> str:
     return f"{deps.prefix}intake:link-used:{link.link_id}"
 
 
-async def _answerable(request: Request, deps: LinkDeps, token: str) -> tuple[links.Link, object] | HTMLResponse:
+async def _answerable(
+    request: Request, deps: LinkDeps, token: str
+) -> tuple[links.Link, ProposalRecord] | HTMLResponse:
     """The link and its proposal record, or the page that says why nothing can change."""
     try:
         link = links.verify(deps.secret, token, "answer", now=deps.clock())
@@ -121,14 +124,37 @@ async def _answerable(request: Request, deps: LinkDeps, token: str) -> tuple[lin
     return link, record
 
 
+#: Proposals the citizen may still take part in: a clash with one of them is worth saying.
+_STILL_ON = frozenset({State.OFFERED, State.ACCEPTED, State.SHARED, State.INTERESTED, State.STARTED})
+
+
+def same_time_titles(record: ProposalRecord, others: list[ProposalRecord]) -> list[str]:
+    """Titles of the citizen's other proposals still on that the ranking found at the same time as
+    this one, either way round (a ranking names the ones above each proposal; the citizen may
+    open either message link first)."""
+    p = record.proposal
+    if p is None:
+        return []
+    named = set(p.reasons.same_time_as)
+    return [
+        o.proposal.title
+        for o in others
+        if o.proposal is not None
+        and o.proposal_id != record.proposal_id
+        and o.state in _STILL_ON
+        and (o.opportunity_id in named or record.opportunity_id in o.proposal.reasons.same_time_as)
+    ]
+
+
 @router.get("/links/answer", response_class=HTMLResponse)
 async def answer_page(request: Request, deps: Links, t: Token) -> HTMLResponse:
     """The proposal and two buttons; opening it changes nothing."""
     found = await _answerable(request, deps, t)
     if isinstance(found, HTMLResponse):
         return found
-    _, record = found
-    return _page(request, "links_answer.html", title="Vil du sige ja?", p=getattr(record, "proposal", None), token=t)
+    link, record = found
+    clashes = same_time_titles(record, await deps.views.lifecycle.store.of_citizen(link.citizen_id))
+    return _page(request, "links_answer.html", title="Vil du sige ja?", p=record.proposal, token=t, same_time=clashes)
 
 
 @router.post("/links/answer", response_class=HTMLResponse)
