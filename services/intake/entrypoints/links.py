@@ -202,7 +202,8 @@ async def list_page(request: Request, deps: Links, t: Token) -> HTMLResponse:
     except links.LinkInvalid as exc:
         return _invalid(request, exc.code)
     entries = []
-    for record in reversed(await deps.views.lifecycle.store.of_citizen(link.citizen_id)):
+    records = await deps.views.lifecycle.store.of_citizen(link.citizen_id)
+    for record in reversed(records):
         if record.state.value not in STATE_WORDS or record.proposal is None:
             continue
         answer_url = ""
@@ -221,6 +222,7 @@ async def list_page(request: Request, deps: Links, t: Token) -> HTMLResponse:
                 "state_da": da,
                 "state_en": en,
                 "answer_url": answer_url,
+                "same_time": same_time_titles(record, records) if record.state in _STILL_ON else [],
             }
         )
     return _page(request, "links_list.html", title="Dine forslag", entries=entries)

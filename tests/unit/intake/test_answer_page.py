@@ -1,4 +1,4 @@
-"""The citizen's answer page says when the proposal is at the same time as another one still on."""
+"""The citizen's answer page and full list say when a proposal is at the same time as another one still on."""
 
 from __future__ import annotations
 
@@ -55,3 +55,15 @@ def test_the_page_says_it_in_danish_then_english_and_says_nothing_without_a_clas
 def test_a_title_is_shown_as_text_never_as_markup() -> None:
     page = _page(proposal(), ["<b>Fodbold</b>"])
     assert "<b>Fodbold</b>" not in page and "&lt;b&gt;Fodbold&lt;/b&gt;" in page
+
+
+def test_the_full_list_says_it_on_each_card_that_clashes() -> None:
+    entry = {"title": "Fodbold i Tuse", "owner_name": "Tuse Næs Boldvenner", "town": "Tuse", "why_da": "d"}
+    entry |= {"why_en": "e", "state_da": "Venter på dit svar.", "state_en": "Waiting.", "answer_url": ""}
+    quiet = entry | {"title": "Strikkeklub", "same_time": []}
+    page = TEMPLATES.env.get_template("links_list.html").render(
+        title="Dine forslag", entries=[entry | {"same_time": ["Kørekort kategori B"]}, quiet]
+    )
+    assert page.count("Bemærk:") == 1, page
+    assert "Det er på samme tid som “Kørekort kategori B”." in page
+    assert "Note: It is at the same time as “Kørekort kategori B”." in page
