@@ -114,6 +114,12 @@ class LabelTable:
             labels=np.array([i for g in members for i in reversed(g)], dtype=np.int32),
         )
 
+    def labels_of(self, columns: npt.NDArray[np.intp]) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+        """The labels of each column, one column after the other, and how many each has."""
+        start, stop = self.label_ptr[columns], self.label_ptr[columns + 1]
+        count = stop - start
+        return self.labels[np.repeat(stop - np.cumsum(count), count) + np.arange(int(count.sum()))], count
+
 
 @dataclass(frozen=True)
 class LinkerState:
@@ -294,8 +300,7 @@ class Linker:
             empty = np.flatnonzero(np.bincount(table.matrix_t.indices, minlength=columns) == 0)
             rows = _occupation_labels(self.index) if kind == "occupation" else _skill_labels(self.index)
             found: dict[str, list[int]] = {}
-            labels = [table.labels[table.label_ptr[c] : table.label_ptr[c + 1]] for c in empty.tolist()]
-            for n in sorted(np.concatenate(labels).tolist() if labels else []):
+            for n in sorted(table.labels_of(empty)[0].tolist()):
                 found.setdefault(normalise(rows[n][0]), []).append(n)
             exact = self._exact[kind] = {k: np.array(v, dtype=np.int32) for k, v in found.items()}
         return exact
@@ -356,10 +361,8 @@ class Linker:
                 sims.append(np.ones(exact.size, dtype=np.float32))
                 text_of.append(np.full(exact.size, n))
         if columns:
-            column = np.concatenate(columns)
-            start, stop = table.label_ptr[column], table.label_ptr[column + 1]
-            count = stop - start
-            labels.append(table.labels[np.repeat(stop - np.cumsum(count), count) + np.arange(int(count.sum()))])
+            expanded, count = table.labels_of(np.concatenate(columns))
+            labels.append(expanded)
             sims.append(np.repeat(np.concatenate(column_sims), count))
             text_of.append(np.repeat(np.concatenate(column_of), count))
         if not labels:

@@ -28,13 +28,8 @@ def rows_sum(
     matrix: sp.csr_matrix, rows: npt.NDArray[np.integer], weights: npt.NDArray[np.floating]
 ) -> npt.NDArray[np.floating]:
     """`matrix[rows].T @ weights` as a dense vector of `matrix.shape[1]` values."""
-    dtype = np.result_type(matrix.dtype, weights.dtype)
-    if csc_matvec is None or csr_row_index is None:  # pragma: no cover
-        return np.asarray(matrix[rows].T @ weights, dtype=dtype).ravel()
-    ptr, columns, values = _copy_rows(matrix, rows, dtype)
-    out = np.zeros(matrix.shape[1], dtype=dtype)
-    csc_matvec(matrix.shape[1], rows.size, ptr, columns, values, np.asarray(weights, dtype=dtype), out)
-    return out
+    # One group: the generator is never resumed, so the vector it yields stays the caller's.
+    return next(group_sums(matrix, np.array([0, len(rows)]), rows, weights))
 
 
 def group_sums(

@@ -182,7 +182,6 @@ class TextEncoder:
     ) -> None:
         self.idf = idf
         self.analyser = analyser
-        self._hasher = _HASHER
 
     @classmethod
     def fit(

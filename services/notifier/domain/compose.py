@@ -239,9 +239,7 @@ def item(
         hours_per_week=facts.hours_per_week if facts else None,
         why=why(proposal),
         answer_url=answer_url,
-        notes=(*notes(proposal), Fact("same_time", len(same_time), numbers=tuple(same_time)))
-        if same_time
-        else notes(proposal),
+        notes=(*notes(proposal), Fact("same_time", numbers=tuple(same_time))) if same_time else notes(proposal),
         times=facts.times if facts else (),
     )
 

@@ -21,7 +21,7 @@ def test_the_counts_are_hashing_vectorizers_for_danish_english_misspelt_and_empt
         "a ab abc  abcd\tkørsel",  # words shorter than an n-gram; any white space between words
         "kørsel med truck",  # the same words again: their n-grams are remembered
     ]
-    expected = sp.csr_matrix(encoder._hasher.transform([encoder.analyser(t) for t in texts]))
+    expected = sp.csr_matrix(text._HASHER.transform([encoder.analyser(t) for t in texts]))
     got = encoder.counts(texts)
     assert got.shape == expected.shape and got.dtype == expected.dtype
     assert (got != expected).nnz == 0
