@@ -48,6 +48,10 @@ _BATCH = 256
 _CHUNK = 16
 #: Weight of a label by where it comes from; hidden labels and crosswalk titles are a bit looser.
 _PREFERRED, _ALTERNATIVE, _LOOSE = 1.0, 0.97, 0.93
+#: English acronyms that are Danish words once lower-cased, so they are not labels: "smed" is a
+#: smith, not the SMED changeover method; "led" is what "ledelse" and "lede" (lead) stem to, not
+#: LEDs. Reviewed by hand (`test_danish_linking.py`).
+NOT_LABELS = frozenset({"SMED", "LED", "LEDs"})
 
 
 @dataclass(frozen=True)
@@ -77,8 +81,14 @@ class LinkedText:
 
     @property
     def attitude(self) -> bool:
-        """The text names an attitude or personal quality ("godt humør"), not a trade skill."""
-        return self.best is not None and self.best.transversal
+        """The text names an attitude or personal quality ("godt humør"), not a trade skill: its best
+        reading is one, and so are at least half of its readings ("ældrepleje" reads as "assist
+        clients with special needs", transversal, but also as "tend to elderly people" and
+        "geriatrics": it is a trade)."""
+        readings = self.readings
+        if not readings or not readings[0].transversal:
+            return False
+        return 2 * sum(lk.transversal for lk in readings) >= len(readings)
 
 
 @dataclass(frozen=True)
@@ -142,7 +152,7 @@ def _occupation_labels(index: EscoIndex) -> list[tuple[str, int, float]]:
         rows += [(label, i, _LOOSE) for label in o.labels_da]
     for entry in index.glossary:
         rows += [(term, i, _PREFERRED) for term in entry.terms_da for i in entry.occupations]
-    return rows
+    return [r for r in rows if r[0] not in NOT_LABELS]
 
 
 def _skill_labels(index: EscoIndex) -> list[tuple[str, int, float]]:
@@ -157,7 +167,7 @@ def _skill_labels(index: EscoIndex) -> list[tuple[str, int, float]]:
         rows += [(label, i, _PREFERRED) for label in s.labels_da]
     for entry in index.glossary:
         rows += [(term, i, _PREFERRED) for term in entry.terms_da for i in entry.skills]
-    return rows
+    return [r for r in rows if r[0] not in NOT_LABELS]
 
 
 def compound_words(index: EscoIndex, words: Mapping[str, float]) -> dict[str, float]:

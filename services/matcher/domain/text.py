@@ -58,6 +58,10 @@ _MIN_COMPOUND = 7
 #: meets the verb in ESCO's labels: "svejsning"/"svejse", "rengøring"/"rengøre", "kørsel"/"køre".
 _NOUN_SUFFIXES = ("ning", "ing", "else", "sel")
 _MIN_STEM = 3
+#: Words whose Snowball stem drops a double consonant that tells them from another word: their
+#: stem is the start they share ("læsse"/"læsser"/"læssede" (load) → "læss", not "læs" as
+#: "læse"/"læsning" (read)).
+_KEEP_DOUBLE = ("læss",)
 #: Endings that are words in the frequency table but never the tail of a compound.
 _NOT_A_TAIL = frozenset({"ning", "else", "ende", "ere", "hed", "heden", "lig", "lige", "isk", "iske", "skab"})
 
@@ -115,6 +119,9 @@ class DanishAnalyser:
     def stem(self, word: str) -> str:
         """Snowball's Danish stem, then a verbal-noun ending off ("rengøring" → "rengør")."""
         stem = str(self._stemmer.stemWord(word))
+        for start in _KEEP_DOUBLE:  # "læsse" (load) is not "læse" (read)
+            if word.startswith(start):
+                return start
         for suffix in _NOUN_SUFFIXES:
             if stem.endswith(suffix) and len(stem) - len(suffix) >= _MIN_STEM:
                 return stem[: -len(suffix)]
@@ -122,9 +129,13 @@ class DanishAnalyser:
 
     def _analyse_word(self, word: str) -> str:
         """The word's stem and its parts' stems; a part that is filler takes the whole word with
-        it ("lagererfaring" → "lager", "flisearbejde" → "flise"), so only what was done is left."""
+        it ("lagererfaring" → "lager", "flisearbejde" → "flise"), so only what was done is left.
+        A filler *head* is a prefix that makes another word ("undervise" is not "vise", "eftersyn"
+        not "syn", "forflytning" not "flytning"): such a word stays whole."""
         stem = self.stem(word)
         parts = self.split(word)
+        if parts and parts[0] in _FILLER:
+            return stem
         kept = [self.stem(p) for p in parts if p not in _FILLER]
         if not kept:
             return stem

@@ -120,3 +120,69 @@ def test_the_demo_intakes_rank_in_danish_and_reasons_quote_their_own_words(ranke
         quoted += bool(own & words)
         assert all(p.reasons.text_da for p in proposals)
     assert quoted >= len(demo["intakes"]) - 2
+
+
+def _labels(ranker: Ranker, text: str) -> list[str]:
+    """The English labels of every link of a skill text, best first."""
+    return [ranker.linker.index.skills[lk.index].label_en for lk in _skill(ranker, text).links]
+
+
+def test_a_prefix_makes_another_word_so_the_word_is_not_cut_to_its_tail(ranker: Ranker) -> None:
+    """'undervise' (teach) was analysed as 'vise' (show), 'eftersyn' (inspection) as 'syn', so
+    "syning" (sewing) linked to "undertake inspections" and "flytning" (moving house) to
+    "transfer patients" ('forflytning'), both at full confidence."""
+    analyser = DanishAnalyser(ranker.linker.state.words)
+    for prefixed, word in (("undervise", "vise"), ("eftersyn", "syn"), ("forflytning", "flytning")):
+        assert analyser(prefixed) != analyser(word), prefixed
+    assert analyser("lagererfaring") == analyser("lager")  # a filler tail still goes
+    assert "undertake inspections" not in _labels(ranker, "syning")
+    assert "transfer patients" not in _labels(ranker, "flytning")
+    assert _label(ranker, "syning") in {"sew pieces of fabric", "sew textile-based articles"}
+
+
+def test_reading_is_not_loading(ranker: Ranker) -> None:
+    """Snowball stems 'læsse' (load) and 'læse' (read) alike, and the glossary had 'læsning' as
+    loading: the FVU reading course said it teaches "læsse tunge varer på paller"."""
+    analyser = DanishAnalyser(ranker.linker.state.words)
+    assert analyser("læsse") != analyser("læse")
+    assert analyser("læsser") == analyser("læsse")
+    assert analyser("læsning") == analyser("læse")
+    assert _label(ranker, "læsning") == "understand written Danish"
+    assert not any("load" in label for label in _labels(ranker, "læse og skrive")[:2])
+    assert _label(ranker, "læsning og losning") == "perform loading and unloading operations"
+    assert _label(ranker, "læsse varer") in {"load cargo", "load heavy items on pallets"}
+
+
+def test_an_english_acronym_that_is_a_danish_word_is_not_a_label(ranker: Ranker) -> None:
+    """'smed' is a smith, not the SMED changeover method; 'ledelse' (management) is not LEDs."""
+    for text in ("smed", "smedearbejde"):
+        assert "SMED" not in _labels(ranker, text), text
+    assert "optoelectronic devices" not in _labels(ranker, "ledelse")
+    assert _label(ranker, "smedearbejde") == "perform metal work"
+
+
+def test_common_trade_phrases_a_caseworker_writes_link_to_the_trade(ranker: Ranker) -> None:
+    """Found by linking 120 phrases newcomers and caseworkers use: each went to another trade."""
+    assert _label(ranker, "reparere biler") in {"carry out repair of vehicles", "execute vehicle maintenance"}
+    assert "prepare bills of lading" not in _labels(ranker, "reparere biler")[:2]
+    assert "work in shifts" not in _labels(ranker, "skifte olie")[:2]
+    electrical = _skill(ranker, "elarbejde")
+    assert not electrical.attitude  # it was "show commitment"
+    assert _label(ranker, "el-installation") in {
+        "install electricity sockets",
+        "install electric switches",
+        "install electrical and electronic equipment",
+    }
+    assert _label(ranker, "personlig pleje") != "supervise nursing staff"
+    assert _label(ranker, "hjælpe ældre") in {"tend to elderly people", "assist clients with special needs"}
+
+
+def test_a_trade_with_one_transversal_reading_is_not_an_attitude(ranker: Ranker) -> None:
+    """ "ældrepleje" reads as "assist clients with special needs" (ESCO files it as transversal) and as
+    "tend to elderly people" and "geriatrics": the caseworker saw it listed as a personal quality."""
+    for trade in ("ældrepleje", "kundeservice"):
+        linked = _skill(ranker, trade)
+        assert linked.readings and not linked.attitude, trade
+    assert any(lk.transversal for lk in _skill(ranker, "ældrepleje").readings)
+    for quality in ("selvstændig", "struktureret i dit arbejde"):
+        assert _skill(ranker, quality).attitude, quality

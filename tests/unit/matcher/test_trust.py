@@ -285,3 +285,15 @@ def test_every_skill_in_a_reason_carries_its_danish_label_where_there_is_one(
                 assert s.uri is not None and s.label_da == (by_uri[s.uri].label_da or "")
                 seen += bool(s.label_da)
     assert seen, "no Danish label at all: the labels are not carried"
+
+
+def test_a_course_teaches_only_what_it_names(ranker: Ranker, demo: Catalogue) -> None:
+    """The FVU reading course was said to teach "læsse tunge varer på paller" (load heavy items on
+    pallets) to a warehouse worker: its skill text "læsning" had linked to loading."""
+    space = ranker.space
+    esco = ranker.linker.index
+    courses = [opp for _, opp in demo.items() if opp.title.startswith("FVU")]
+    assert courses
+    for opp in courses:
+        labels = {esco.skills[s].label_en for s in space.opportunity(opp).skills}
+        assert not any("load" in label for label in labels), (opp.title, labels)
