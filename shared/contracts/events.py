@@ -133,7 +133,8 @@ class SkillReason(Contract):
     """One skill named in a reason, and how we know it."""
 
     provenance: Literal["stated", "inferred", "missing"] = Field(
-        description="`stated`: the citizen said so (in `words`); `inferred`: likely from a previous "
+        description="`stated`: the citizen said so (in `words`), or holds a certificate that shows it (`words` is "
+        "the certificate's Danish name); `inferred`: likely from a previous "
         "occupation (`from_occupation`); `missing`: the opportunity needs it and nothing the citizen "
         "stated or did covers it."
     )

@@ -19,8 +19,9 @@ from sklearn.feature_extraction.text import TfidfTransformer
 
 from services.matcher.domain.esco import EscoIndex
 from services.matcher.domain.linking import ConceptKind, LinkedText, Linker
+from services.matcher.domain.reasons import certificate_name
 from services.matcher.domain.text import normalise
-from shared.contracts import CitizenProfile, Opportunity
+from shared.contracts import Certificate, CitizenProfile, Opportunity
 
 OCCUPATION_WEIGHT = 1.0
 ESSENTIAL_WEIGHT = 0.5
@@ -51,6 +52,21 @@ READING_SPLIT = 0.5
 #: essential one, so an English vacancy listing three skills is not ahead of a Danish one that
 #: names only its occupation.
 OPP_SKILL_WEIGHT = 0.5
+#: What a certificate shows the citizen can do (ESCO skills by English preferred label): it counts
+#: as a skill they stated, in the certificate's Danish name, so a forklift certificate is never a
+#: missing "operate forklift" and brings forklift jobs forward. A driver qualification (the EU
+#: CPC) adds to a licence no one ESCO skill; it is not listed.
+CERTIFICATE_SKILLS: Mapping[Certificate, tuple[str, ...]] = {
+    Certificate.FORKLIFT: ("operate forklift",),
+    Certificate.HYGIENE: ("comply with food safety and hygiene",),
+    Certificate.FIRST_AID: ("provide first aid",),
+    Certificate.CRANE: ("operate cranes",),
+    Certificate.WORK_AT_HEIGHT: ("follow safety procedures when working at heights",),
+    Certificate.SAFETY_CARD: ("follow health and safety procedures in construction",),
+    Certificate.ADR: ("transport dangerous goods",),
+    Certificate.CLEANING: ("perform cleaning duties",),
+    Certificate.CARE_ASSISTANT: ("tend to elderly people",),
+}
 
 Row = tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]
 #: A reading's row and its coverage values (same indices): how surely each skill is needed, 0..1.
@@ -101,6 +117,11 @@ class FeatureSpace:
         self.idf = self._fit_idf()
         lengths = [len(o.optional) for o in self.index.occupations]
         self.optional_median = float(np.median(lengths)) if lengths else 0.0
+        by_label = {s.label_en: i for i, s in enumerate(self.index.skills)}
+        self.certificate_skills: dict[Certificate, tuple[int, ...]] = {
+            c: tuple(by_label[label] for label in labels if label in by_label)
+            for c, labels in CERTIFICATE_SKILLS.items()
+        }
 
     def optional_weight(self, n_optional: int) -> float:
         """The weight of each optional skill of an occupation with `n_optional` of them."""
@@ -191,6 +212,12 @@ class FeatureSpace:
                 enc.claims.append((skill_by_uri[claim.esco_skill],))
             elif claim.text:
                 requests.append(("skill", claim.text))
+        for cert in dict.fromkeys(p.certificates):
+            shown = self.certificate_skills.get(cert, ())
+            for s in shown:
+                self.add_skill(enc, s, 1.0, certificate_name(cert, "da"))
+            if shown:
+                enc.claims.append(shown)
         self._texts(enc, requests)
         return enc
 

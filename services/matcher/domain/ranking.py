@@ -413,6 +413,10 @@ class Ranker:
             )
         )
         words = [w for w in dict.fromkeys(s.words for s in stated) if w not in occ_words]
+        # A certificate the citizen holds is said as one ("du har truckcertifikat"), not as a skill.
+        has = {text.certificate_name(c, "da"): c for c in profile.certificates}
+        held = [has[w] for w in words if w in has]
+        words = [w for w in words if w not in has]
         esco = self.linker.index
         gap_da: list[str] = []
         gap_en: list[str] = []
@@ -453,6 +457,7 @@ class Ranker:
             from_postcode=bool(commute and commute.from_postcode),
             inferred_from=inferred_from,
             inferred_en=[s.label_en for s in inferred if s.from_occupation == inferred_from],
+            held=held,
         )
         if sched_da:
             da, en = f"{da[:-1]}; {sched_da}.", f"{en[:-1]}; {sched_en}."

@@ -138,12 +138,14 @@ def sentences(
     inferred_en: Sequence[str] = (),
     practise_danish: bool = False,
     worked_as: str = "",
+    held: Sequence[Certificate] = (),
 ) -> tuple[str, str]:
     """(Danish, English) sentence for one proposal.
 
     `matched` are the citizen's own words for skills; `worked_as` a previous job (their words) of the
     opportunity's occupation; `inferred_from` a previous job whose usual skills the opportunity
-    needs, named in English only (`inferred_en`).
+    needs, named in English only (`inferred_en`); `held` the citizen's certificates that show a
+    skill it needs ("du har truckcertifikat").
     """
     c_da, c_en = _commute(minutes, mode, from_postcode)
     head_da = f"{opp.title} hos {opp.owner.name} i {opp.location.town}{c_da}"
@@ -164,6 +166,11 @@ def sentences(
         )
     else:
         fit_da = fit_en = ""
+    if held:
+        has_da = "du har " + _join([certificate_name(c, "da") for c in held], "og")
+        has_en = "you have " + _join([certificate_name(c, "en") for c in held], "and")
+        fit_da = f"{fit_da}, og {has_da}" if fit_da else has_da
+        fit_en = f"{fit_en}, and {has_en}" if fit_en else has_en
     if rule == "closes_skill_gap" and (gap_da or gap_en or learn_da or learn_en):
         # A certificate is something you get; a skill label may be a verb or a noun, so it is listed.
         if gap_da or gap_en:

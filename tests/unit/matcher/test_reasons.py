@@ -98,3 +98,22 @@ def test_a_course_for_the_certificate_alone_is_named_with_the_licence_still_need
         miss.text_da
     ), miss.text_da
     assert "and you also need a category C driving licence" in miss.text_en, miss.text_en
+
+
+def test_a_certificate_she_holds_counts_as_the_skill_it_shows_never_as_missing(ranker: Ranker) -> None:
+    """A warehouse worker with a forklift certificate was told a forklift job needs "operate
+    forklift", and the job came last of ten."""
+    forklift_job = opportunity(
+        title="Gaffeltruckfører", occupation_text="gaffeltruckfører", skills=[], description="Lager i Holbæk."
+    )
+    cat, _ = catalogue(forklift_job)
+    base = {"previous_jobs": [{"title": "lagermedarbejder", "years": 3}], "skills": [{"text": "plukke ordrer"}]}
+    without = ranker.rank(profile(**base), cat).proposals
+    held = ranker.rank(profile(**base, certificates=["forklift"]), cat).proposals[0]
+    why = held.reasons
+    assert "operate forklift" not in why.missing_skills
+    assert not without or "operate forklift" in without[0].reasons.missing_skills
+    assert not without or held.score > without[0].score
+    assert "du har truckcertifikat" in why.text_da and "you have a forklift certificate" in why.text_en
+    assert "truckcertifikat" not in why.matched_skills  # a certificate is said as one, not as a skill
+    assert any(s.provenance == "stated" and s.words == "truckcertifikat" for s in why.skills)
