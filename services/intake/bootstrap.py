@@ -264,7 +264,10 @@ def bootstrap(
         ),
     )
     link_secret = common.link_secret.get_secret_value()
-    install_links(app, LinkDeps(link_secret, redis_client, common.namespace, views, lambda: lifecycle.clock()))
+    install_links(
+        app,
+        LinkDeps(link_secret, redis_client, common.namespace, views, lambda: lifecycle.clock(), reads.catalogue),
+    )
     # Outermost last: metrics see every answer; the gate turns away strangers before a body is read.
     app.add_middleware(
         BodyLimit, max_bytes=settings.max_body_bytes, form_paths=LINK_PATHS, form_prefixes=(PAGE_PREFIX,)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
@@ -22,10 +22,13 @@ from fastapi.templating import Jinja2Templates
 from redis.asyncio import Redis
 
 from services.intake.adapters.lifecycle_store import ProposalRecord
+from services.intake.adapters.read_models import CatalogueStore
 from services.intake.domain.lifecycle import Action, Actor, IllegalTransition, State
 from services.intake.lifecycle import act
 from services.intake.lifecycle_views import ViewDeps
 from shared import links
+from shared.contracts import WeeklySlot
+from shared.contracts.common import same_time_as
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
 # Security headers (no referrer: the token is in the URL; no store; a CSP without scripts) come from
@@ -47,6 +50,8 @@ class LinkDeps:
     prefix: str
     views: ViewDeps
     clock: Callable[[], dt.datetime]
+    #: The catalogue read model: the weekly times of the citizen's proposals, to say which clash.
+    catalogue: CatalogueStore | None = None
 
 
 def get_links(request: Request) -> LinkDeps:
@@ -128,22 +133,45 @@ async def _answerable(
 _STILL_ON = frozenset({State.OFFERED, State.ACCEPTED, State.SHARED, State.INTERESTED, State.STARTED})
 
 
-def same_time_titles(record: ProposalRecord, others: list[ProposalRecord]) -> list[str]:
-    """Titles of the citizen's other proposals still on that the ranking found at the same time as
-    this one, either way round (a ranking names the ones above each proposal; the citizen may
-    open either message link first)."""
+def same_time_titles(
+    record: ProposalRecord,
+    others: list[ProposalRecord],
+    slots: Mapping[uuid.UUID, Sequence[WeeklySlot]] | None = None,
+) -> list[str]:
+    """Titles of the citizen's other proposals still on that take place at the same time as this
+    one, either way round: a ranking names the ones above each proposal (the citizen may open
+    either message link first), and `slots` (each opportunity's weekly times) catches two from
+    different rankings. Two jobs or placements are alternatives and never name each other."""
     p = record.proposal
     if p is None:
         return []
     named = set(p.reasons.same_time_as)
+    mine = (slots or {}).get(record.opportunity_id, ())
+
+    def clash(o: ProposalRecord) -> bool:
+        assert o.proposal is not None
+        if o.opportunity_id in named or record.opportunity_id in o.proposal.reasons.same_time_as:
+            return True
+        theirs = (slots or {}).get(o.opportunity_id, ())
+        return bool(same_time_as([(o.proposal.kind, theirs), (p.kind, mine)])[1])
+
     return [
         o.proposal.title
         for o in others
-        if o.proposal is not None
-        and o.proposal_id != record.proposal_id
-        and o.state in _STILL_ON
-        and (o.opportunity_id in named or record.opportunity_id in o.proposal.reasons.same_time_as)
+        if o.proposal is not None and o.proposal_id != record.proposal_id and o.state in _STILL_ON and clash(o)
     ]
+
+
+async def _weekly_times(deps: LinkDeps, records: Sequence[ProposalRecord]) -> dict[uuid.UUID, Sequence[WeeklySlot]]:
+    """The weekly times of the opportunities of the citizen's proposals still on (none without the catalogue)."""
+    if deps.catalogue is None:
+        return {}
+    out: dict[uuid.UUID, Sequence[WeeklySlot]] = {}
+    for oid in dict.fromkeys(r.opportunity_id for r in records if r.state in _STILL_ON):
+        entry = await deps.catalogue.get(oid)
+        if entry is not None:
+            out[oid] = entry.opportunity.schedule.slots
+    return out
 
 
 @router.get("/links/answer", response_class=HTMLResponse)
@@ -153,7 +181,8 @@ async def answer_page(request: Request, deps: Links, t: Token) -> HTMLResponse:
     if isinstance(found, HTMLResponse):
         return found
     link, record = found
-    clashes = same_time_titles(record, await deps.views.lifecycle.store.of_citizen(link.citizen_id))
+    records = await deps.views.lifecycle.store.of_citizen(link.citizen_id)
+    clashes = same_time_titles(record, records, await _weekly_times(deps, [record, *records]))
     return _page(request, "links_answer.html", title="Vil du sige ja?", p=record.proposal, token=t, same_time=clashes)
 
 
@@ -203,6 +232,7 @@ async def list_page(request: Request, deps: Links, t: Token) -> HTMLResponse:
         return _invalid(request, exc.code)
     entries = []
     records = await deps.views.lifecycle.store.of_citizen(link.citizen_id)
+    times = await _weekly_times(deps, records)
     for record in reversed(records):
         if record.state.value not in STATE_WORDS or record.proposal is None:
             continue
@@ -222,7 +252,7 @@ async def list_page(request: Request, deps: Links, t: Token) -> HTMLResponse:
                 "state_da": da,
                 "state_en": en,
                 "answer_url": answer_url,
-                "same_time": same_time_titles(record, records) if record.state in _STILL_ON else [],
+                "same_time": same_time_titles(record, records, times) if record.state in _STILL_ON else [],
             }
         )
     return _page(request, "links_list.html", title="Dine forslag", entries=entries)

@@ -8,7 +8,7 @@ import uuid
 from services.intake.adapters.lifecycle_store import ProposalRecord
 from services.intake.domain.lifecycle import State
 from services.intake.entrypoints.links import TEMPLATES, same_time_titles
-from shared.contracts import OpportunityKind, Proposal
+from shared.contracts import OpportunityKind, Proposal, WeeklySlot
 from tests.unit.notifier.fakes import proposal
 
 CITIZEN = uuid.uuid4()
@@ -67,3 +67,25 @@ def test_the_full_list_says_it_on_each_card_that_clashes() -> None:
     assert page.count("Bemærk:") == 1, page
     assert "Det er på samme tid som “Kørekort kategori B”." in page
     assert "Note: It is at the same time as “Kørekort kategori B”." in page
+
+
+def test_two_proposals_from_different_rankings_name_each_other_by_their_weekly_times() -> None:
+    """A course proposed on Monday and a club proposed after a re-ranking on Thursday: neither
+    ranking saw both, so only their stored times tell the citizen they are on the same evening."""
+    course = _clashing("Kørekort kategori B", OpportunityKind.EDUCATION_STEP)
+    club = _clashing("Fodbold i Tuse", OpportunityKind.ASSOCIATION_ACTIVITY)
+    job = _clashing("Aftenrengøring", OpportunityKind.ORDINARY_JOB)
+    placement = _clashing("Sprogpraktik i køkken", OpportunityKind.LANGUAGE_PLACEMENT)
+    tuesday = [WeeklySlot(day="tue", start=dt.time(17), end=dt.time(19, 30))]
+    slots = {
+        course.opportunity_id: tuesday,
+        club.opportunity_id: [WeeklySlot(day="tue", start=dt.time(19), end=dt.time(20, 30))],
+        job.opportunity_id: tuesday,
+        placement.opportunity_id: tuesday,
+    }
+    records = [_record(course), _record(club), _record(job), _record(placement, State.DECLINED)]
+    assert same_time_titles(records[0], records) == [], "no ranking named them"
+    assert same_time_titles(records[0], records, slots) == ["Fodbold i Tuse", "Aftenrengøring"]
+    assert same_time_titles(records[1], records, slots) == ["Kørekort kategori B", "Aftenrengøring"]
+    # A job and a placement are alternatives; a declined one is not still on.
+    assert same_time_titles(records[2], records, slots) == ["Kørekort kategori B", "Fodbold i Tuse"]
