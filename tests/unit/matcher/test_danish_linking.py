@@ -174,6 +174,12 @@ def test_common_trade_phrases_a_caseworker_writes_link_to_the_trade(ranker: Rank
         "install electrical and electronic equipment",
     }
     assert _label(ranker, "personlig pleje") != "supervise nursing staff"
+    # A second round of 94 phrases: each of these went to another trade (or language) before.
+    assert "answer incoming calls" not in _labels(ranker, "reparation af telefoner")[:2]  # phone repair
+    assert _label(ranker, "kurér") != "Kurdish"
+    assert "level earth surface" not in _labels(ranker, "jordemoder")[:2]  # a midwife
+    assert "perform dental hygiene interventions" not in _labels(ranker, "hudpleje")[:2]  # skin care
+    assert "clean kitchen equipment" not in _labels(ranker, "køkkenmontering")  # fitting kitchens
     assert _label(ranker, "hjælpe ældre") in {"tend to elderly people", "assist clients with special needs"}
 
 
