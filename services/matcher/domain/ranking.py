@@ -43,6 +43,7 @@ from services.matcher.domain.rules import (
     check,
     home_of,
     may_offer,
+    more_hours,
     overlap_hours,
 )
 from services.matcher.domain.screening import Screen, screen
@@ -696,7 +697,7 @@ def _fit(profile: CitizenProfile, opp: Opportunity, commute: Commute | None) -> 
 
 
 def _hours_fit(profile: CitizenProfile, opp: Opportunity) -> bool:
-    if opp.schedule.hours_per_week > profile.availability.hours_per_week:
+    if more_hours(opp.schedule.hours_per_week, profile.availability.hours_per_week):
         return False
     return not _busy(profile, opp)
 
@@ -711,7 +712,7 @@ def _flags(
 ) -> list[FlagCode]:
     """The visible doubts a proposal carries: a small overlap, too many hours, a guessed commute."""
     flags: list[FlagCode] = ["hours_overlap"] if busy else []
-    if opp.schedule.hours_per_week > profile.availability.hours_per_week:
+    if more_hours(opp.schedule.hours_per_week, profile.availability.hours_per_week):
         flags.append("hours_exceed")
     if commute and commute.from_postcode:
         flags.append("commute_from_postcode")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from services.matcher.domain.rules import more_hours
 from shared.contracts import Certificate, DrivingLicence, Opportunity, OpportunityKind, WeeklySlot
 
 CERTIFICATE_NAMES: dict[Certificate, tuple[str, str]] = {
@@ -115,7 +116,7 @@ def schedule_lines(
             da.append(f"tiden er {when_da}, og da er du fri")
             en.append(f"it is {when_en}; you are free then")
     hours = opp.schedule.hours_per_week
-    if hours > citizen_hours:
+    if more_hours(hours, citizen_hours):
         da.append(f"det er {_da(hours)} timer om ugen, og du kan arbejde {_da(citizen_hours)}")
         en.append(f"it is {hours:g} hours a week and you can work {citizen_hours:g}")
     return "; ".join(da), "; ".join(en)

@@ -34,6 +34,14 @@ POSTCODE_MARGIN_KM = 5.0
 #: An overlap with the citizen's other fixed commitments of at least this share of the
 #: opportunity's weekly hours excludes it; a smaller one is a visible flag.
 COMMITMENT_SHARE = 0.25
+#: Weekly hours a job may have above what the citizen can work before it is "more than she can
+#: work": a 37.5-hour week (paid lunch) is a full-time job for someone who can work full time (37).
+HOURS_SLACK = 0.5
+
+
+def more_hours(hours: float, can_work: float) -> bool:
+    """More weekly hours than the citizen can work, beyond `HOURS_SLACK`."""
+    return hours > can_work + HOURS_SLACK
 NO_POSTCODES: Mapping[str, GeoPoint] = MappingProxyType({})
 
 

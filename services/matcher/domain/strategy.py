@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from services.matcher.domain.catalogue_index import KINDS, CatalogueIndex
-from services.matcher.domain.rules import level_rank
+from services.matcher.domain.rules import HOURS_SLACK, level_rank
 from services.matcher.domain.screening import Screen
 from shared.contracts import CitizenProfile, OpportunityKind
 
@@ -82,5 +82,5 @@ def apply_strategy(
         score += bonus
     if not np.isnan(sc.minutes[:1]).any():  # NaN everywhere when the home is not known
         score -= PER_COMMUTE_MINUTE * sc.minutes
-    np.subtract(score, HOURS_PENALTY, out=score, where=ci.hours > profile.availability.hours_per_week)
+    np.subtract(score, HOURS_PENALTY, out=score, where=ci.hours > profile.availability.hours_per_week + HOURS_SLACK)
     return Scored(score, rule.copy())

@@ -117,3 +117,15 @@ def test_a_certificate_she_holds_counts_as_the_skill_it_shows_never_as_missing(r
     assert "du har truckcertifikat" in why.text_da and "you have a forklift certificate" in why.text_en
     assert "truckcertifikat" not in why.matched_skills  # a certificate is said as one, not as a skill
     assert any(s.provenance == "stated" and s.words == "truckcertifikat" for s in why.skills)
+
+
+def test_a_full_time_week_with_paid_lunch_is_not_more_than_a_full_time_citizen_can_work(ranker: Ranker) -> None:
+    """Every 37.5-hour job said "det er 37,5 timer om ugen, og du kan arbejde 37" and was ranked down."""
+    week = [{"day": d, "start": "12:00", "end": "19:30"} for d in ("mon", "tue", "wed", "thu", "fri")]
+    citizen = profile(availability={"hours_per_week": 37})
+    for hours, flagged in ((37.5, False), (38, True)):
+        cat, _ = catalogue(opportunity(schedule={"hours_per_week": hours, "slots": week}))
+        why = ranker.rank(citizen, cat).proposals[0].reasons
+        assert ("hours_exceed" in why.flags) is flagged, (hours, why.flags)
+        assert why.hours_fit is not flagged
+        assert ("du kan arbejde 37" in why.text_da) is flagged, why.text_da
