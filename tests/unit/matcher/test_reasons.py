@@ -129,3 +129,11 @@ def test_a_full_time_week_with_paid_lunch_is_not_more_than_a_full_time_citizen_c
         assert ("hours_exceed" in why.flags) is flagged, (hours, why.flags)
         assert why.hours_fit is not flagged
         assert ("du kan arbejde 37" in why.text_da) is flagged, why.text_da
+
+
+def test_every_certificate_names_skills_that_are_in_the_packaged_esco(ranker: Ranker) -> None:
+    """A label ESCO renamed would make its certificate count for nothing, silently."""
+    from services.matcher.domain.features import CERTIFICATE_SKILLS
+
+    for cert, labels in CERTIFICATE_SKILLS.items():
+        assert len(ranker.space.certificate_skills[cert]) == len(labels), cert
