@@ -160,18 +160,21 @@ class WeeklySlot(Contract):
         return self.day == other.day and self.start < other.end and other.start < self.end
 
 
-def same_time_as(items: Sequence[tuple[OpportunityKind, Sequence[WeeklySlot]]]) -> list[list[int]]:
-    """For each item (its kind and weekly slots), the positions of the items above it that take
-    place at the same time: a course and a club on the same evenings cannot both be done. Two jobs
-    or placements are alternatives (the citizen takes one), so they never name each other."""
-    return [
-        [
-            k
-            for k, (other, theirs) in enumerate(items[:n])
-            if not (kind.is_work and other.is_work) and any(a.overlaps(b) for a in mine for b in theirs)
-        ]
-        for n, (kind, mine) in enumerate(items)
-    ]
+Timed = tuple[OpportunityKind, Sequence[WeeklySlot]]
+
+
+def at_same_time(one: Timed, other: Timed) -> bool:
+    """Two items (each its kind and weekly slots) the citizen cannot both do: a course and a club on
+    the same evenings. Two jobs or placements are alternatives (the citizen takes one), never so."""
+    (kind, mine), (their_kind, theirs) = one, other
+    if kind.is_work and their_kind.is_work:
+        return False
+    return any(a.overlaps(b) for a in mine for b in theirs)
+
+
+def same_time_as(items: Sequence[Timed]) -> list[list[int]]:
+    """For each item, the positions of the items above it that take place at the same time."""
+    return [[k for k in range(n) if at_same_time(item, items[k])] for n, item in enumerate(items)]
 
 
 #: A proposal's lifecycle (decided by intake; see `shared.contracts.lifecycle`).

@@ -56,6 +56,13 @@ def _opportunity(kind: str, title: str, day: str, start: str, end: str, **extra:
     )
 
 
+def _club(title: str, day: str, association_id: str, activity: str) -> Opportunity:
+    """An association's evening, 19:00–20:30 on `day`."""
+    owner = {"type": "association", "association_id": association_id, "name": f"{title} (demo)"}
+    association = {"activity_type": activity, "language_friendly": True}
+    return _opportunity("association_activity", title, day, "19:00", "20:30", owner=owner, association=association)
+
+
 async def test_a_course_and_a_club_from_two_rankings_name_each_other_on_both_pages(
     redis: Redis, common: CommonSettings
 ) -> None:
@@ -72,24 +79,8 @@ async def test_a_course_and_a_club_from_two_rankings_name_each_other_on_both_pag
             owner={"type": "education_provider", "name": "Køreskolen (demo)"},
             education={"education_type": "driving_licence"},
         ),
-        "club": _opportunity(
-            "association_activity",
-            "Fodbold i Tuse",
-            "tue",
-            "19:00",
-            "20:30",
-            owner={"type": "association", "association_id": "tuse-if", "name": "Tuse IF (demo)"},
-            association={"activity_type": "sports", "language_friendly": True},
-        ),
-        "choir": _opportunity(
-            "association_activity",
-            "Fællessang",
-            "thu",
-            "19:00",
-            "20:30",
-            owner={"type": "association", "association_id": "kor", "name": "Koret (demo)"},
-            association={"activity_type": "culture", "language_friendly": True},
-        ),
+        "club": _club("Fodbold i Tuse", "tue", "tuse-if", "sports"),
+        "choir": _club("Fællessang", "thu", "kor", "culture"),
     }
     ids: dict[str, uuid.UUID] = {}
     for name, opp in opportunities.items():

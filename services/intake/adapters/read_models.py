@@ -144,8 +144,10 @@ class CatalogueStore:
         return CatalogueEntry.model_validate_json(raw) if raw else None
 
     async def all(self) -> list[CatalogueEntry]:
-        ids = sorted(_text(m) for m in await self._r.smembers(f"{self._p}catalogue"))
-        if not ids:
-            return []
-        raws = await self._r.mget([f"{self._p}cat:{i}" for i in ids])
+        return await self.many(sorted(_text(m) for m in await self._r.smembers(f"{self._p}catalogue")))
+
+    async def many(self, ids: Iterable[uuid.UUID | str]) -> list[CatalogueEntry]:
+        """The entries of `ids` that intake has, in one round trip."""
+        keys = [f"{self._p}cat:{i}" for i in ids]
+        raws = await self._r.mget(keys) if keys else []
         return [CatalogueEntry.model_validate_json(raw) for raw in raws if raw]

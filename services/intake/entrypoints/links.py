@@ -28,7 +28,7 @@ from services.intake.lifecycle import act
 from services.intake.lifecycle_views import ViewDeps
 from shared import links
 from shared.contracts import WeeklySlot
-from shared.contracts.common import same_time_as
+from shared.contracts.common import at_same_time
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
 # Security headers (no referrer: the token is in the URL; no store; a CSP without scripts) come from
@@ -146,19 +146,19 @@ def same_time_titles(
     if p is None:
         return []
     named = set(p.reasons.same_time_as)
-    mine = (slots or {}).get(record.opportunity_id, ())
-
-    def clash(o: ProposalRecord) -> bool:
-        assert o.proposal is not None
-        if o.opportunity_id in named or record.opportunity_id in o.proposal.reasons.same_time_as:
-            return True
-        theirs = (slots or {}).get(o.opportunity_id, ())
-        return bool(same_time_as([(o.proposal.kind, theirs), (p.kind, mine)])[1])
-
+    times = slots or {}
+    mine = (p.kind, times.get(record.opportunity_id, ()))
     return [
         o.proposal.title
         for o in others
-        if o.proposal is not None and o.proposal_id != record.proposal_id and o.state in _STILL_ON and clash(o)
+        if o.proposal is not None
+        and o.proposal_id != record.proposal_id
+        and o.state in _STILL_ON
+        and (
+            o.opportunity_id in named
+            or record.opportunity_id in o.proposal.reasons.same_time_as
+            or at_same_time(mine, (o.proposal.kind, times.get(o.opportunity_id, ())))
+        )
     ]
 
 
@@ -166,12 +166,8 @@ async def _weekly_times(deps: LinkDeps, records: Sequence[ProposalRecord]) -> di
     """The weekly times of the opportunities of the citizen's proposals still on (none without the catalogue)."""
     if deps.catalogue is None:
         return {}
-    out: dict[uuid.UUID, Sequence[WeeklySlot]] = {}
-    for oid in dict.fromkeys(r.opportunity_id for r in records if r.state in _STILL_ON):
-        entry = await deps.catalogue.get(oid)
-        if entry is not None:
-            out[oid] = entry.opportunity.schedule.slots
-    return out
+    entries = await deps.catalogue.many({r.opportunity_id for r in records if r.state in _STILL_ON})
+    return {e.opportunity_id: e.opportunity.schedule.slots for e in entries}
 
 
 @router.get("/links/answer", response_class=HTMLResponse)
@@ -182,7 +178,7 @@ async def answer_page(request: Request, deps: Links, t: Token) -> HTMLResponse:
         return found
     link, record = found
     records = await deps.views.lifecycle.store.of_citizen(link.citizen_id)
-    clashes = same_time_titles(record, records, await _weekly_times(deps, [record, *records]))
+    clashes = same_time_titles(record, records, await _weekly_times(deps, records))
     return _page(request, "links_answer.html", title="Vil du sige ja?", p=record.proposal, token=t, same_time=clashes)
 
 
