@@ -6,6 +6,7 @@ import base64
 import contextlib
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -86,6 +87,19 @@ def local_kek_file(workdir: Path) -> Path:
     return path
 
 
+def fresh_data_dir(path: Path) -> bool:
+    """Remove a previous run's Redis data; True if there was any.
+
+    The local broker keeps nothing between runs (memory only) while Redis kept its data: a second
+    run on that data would have intake's idempotency keys (so the demo catalogue is not published
+    again) over empty topics, and the matcher would rank every citizen against an empty catalogue.
+    """
+    if not path.exists() or not any(path.iterdir()):
+        return False
+    shutil.rmtree(path)
+    return True
+
+
 def run(workdir: Path, api_port: int, demo: bool, ready_timeout_s: float = 120.0) -> int:
     signal.signal(signal.SIGINT, _raise_stop)
     signal.signal(signal.SIGTERM, _raise_stop)
@@ -103,8 +117,14 @@ def run(workdir: Path, api_port: int, demo: bool, ready_timeout_s: float = 120.0
             # Topics must exist before the matcher replays the catalogue; creating them is idempotent.
             create_topics(env["KAFKA_BOOTSTRAP_SERVERS"], list(CommonSettings().topics.all()))
         else:
+            data = (workdir / "data").resolve()
+            if fresh_data_dir(data):
+                print(
+                    f"The local broker keeps nothing between runs, so this run starts empty ({data} removed).",
+                    flush=True,
+                )
             print("Starting the local Kafka-protocol broker (Tansu) and Redis ...", flush=True)
-            infra = LocalInfra(data_dir=(workdir / "data").resolve()).start()
+            infra = LocalInfra(data_dir=data).start()
             env.update(infra.env())
         smtp_port = free_port()
         sink = start_sink(mail_dir, smtp_port)
