@@ -50,7 +50,7 @@ async def test_the_caseworker_pages_fit_a_window_at_200_percent_zoom(site: Stack
     )
 
     await page.goto(f"{site.api}/app/citizens/new")
-    await _at_200(page, "intake-form", "#name", "#job_title", "#slot-tue-morning", "button:has-text('Gem og find')")
+    await _at_200(page, "intake-form", "#name", "#job1_title", "#slot-tue-morning", "button:has-text('Gem og find')")
 
     await page.goto(f"{site.api}/app/kpi")
     await expect(page.locator("svg.chart").first).to_be_visible()

@@ -7,7 +7,7 @@ import re
 import httpx
 import pytest
 
-from tests.helpers import token
+from tests.helpers import eventually, token
 from tests.security.world import AWAY, COMPANY, HOME, OTHER_COMPANY, World
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
@@ -54,6 +54,8 @@ async def test_a_form_without_its_csrf_token_or_with_anothers_is_refused(world: 
         assert r.status_code == 303 and r.headers["location"].endswith("notice=match_asked")
         r = await client.post("/app/proposals/00000000-0000-0000-0000-000000000000/approve", data={})
         assert r.status_code == 403
+        r = await client.post(f"/app/citizens/{world.citizen}/edit", data={"name": "Someone Else"})
+        assert r.status_code == 403 and "Formularen var udløbet" in r.text
     async with httpx.AsyncClient(base_url=world.api, timeout=10) as anonymous:
         r = await anonymous.post("/app/login", data={"identity": "admin", "csrf": "x"})
         assert r.status_code == 403 and "brobygger_session" not in r.headers.get("set-cookie", "")
@@ -81,9 +83,15 @@ async def test_pages_are_scoped_like_the_api(world: World) -> None:
         r = await home.get(citizen_page)
         assert r.status_code == 200
         assert (await home.get(f"/app/citizens/{world.other_citizen}")).status_code == 404
+        assert (await home.get(f"{citizen_page}/edit")).status_code == 200
+        assert (await home.get(f"/app/citizens/{world.other_citizen}/edit")).status_code == 404
     async with _session(world, "caseworker", "cw-away", AWAY) as away:
         r = await away.get(citizen_page)
         assert r.status_code == 404 and "findes ikke" in r.text
+        assert (await away.get(f"{citizen_page}/edit")).status_code == 404
+        csrf = await _csrf(away, "/app/citizens/new")
+        r = await away.post(f"{citizen_page}/edit", data={"csrf": csrf, "name": "Someone Else"})
+        assert r.status_code == 404  # a caseworker of another municipality cannot change the profile
         listing = await away.get("/app/caseload")
         assert world.citizen not in listing.text
         assert (await away.get("/app/kpi")).status_code == 200  # their own municipality's report
@@ -94,9 +102,64 @@ async def test_pages_are_scoped_like_the_api(world: World) -> None:
         assert (await owner.get("/app/kpi")).status_code == 403
         assert (await owner.get("/app/caseload")).status_code == 403
         assert (await owner.get("/app/citizens/new")).status_code == 403
+        assert (await owner.get(f"{citizen_page}/edit")).status_code == 403
     async with _session(world, "company", OTHER_COMPANY) as other:
         assert (await other.get(opportunity_page)).status_code == 404
         assert world.opportunity not in (await other.get("/app/opportunities")).text
     async with _session(world, "citizen", world.citizen) as citizen:
         assert (await citizen.get(citizen_page)).status_code == 403
         assert (await citizen.get("/app/opportunities")).status_code == 403
+
+
+def _fields(html: str) -> dict[str, str]:
+    """The text fields and hidden fields of a form page, as a browser would post them back."""
+    kinds = "hidden|text|email|tel|number|date"
+    fields = dict(re.findall(rf'<input type="(?:{kinds})" (?:id="[^"]*" )?name="([^"]+)" value="([^"]*)"', html))
+    for name, options in re.findall(r'<select id="[^"]*" name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
+        chosen = re.search(r'<option (?:value="([^"]*)" )?selected>([^<]*)', options)
+        if chosen:
+            fields[name] = chosen.group(1) if chosen.group(1) is not None else chosen.group(2)
+    for name, value in re.findall(r'<input type="radio" id="[^"]*" name="([^"]+)" value="([^"]+)" checked>', html):
+        fields[name] = value
+    return fields
+
+
+async def test_an_edit_is_refused_with_the_form_back_when_someone_saved_the_profile_after_it_was_opened(
+    world: World,
+) -> None:
+    async with httpx.AsyncClient(base_url=world.api, timeout=10) as api:
+        citizen = await world.new_citizen(api)
+
+        async def readable() -> bool:
+            return (await api.get(f"/v1/citizens/{citizen}", headers=world.admin)).status_code == 200
+
+        await eventually(readable, 30, "the new citizen in the read model")
+        async with _session(world, "caseworker", "cw-home", HOME) as mine:
+            opened = await mine.get(f"/app/citizens/{citizen}/edit")
+            assert opened.status_code == 200
+            form = _fields(opened.text)
+            assert form["based_on"] and form["name"]
+            # Someone else saves first (here through the API), and the read model catches up.
+            stored = (await api.get(f"/v1/citizens/{citizen}", headers=world.admin)).json()
+            profile = {**stored["profile"], "home_town": "Tølløse"}
+            assert (await api.put(f"/v1/citizens/{citizen}", json=profile, headers=world.admin)).status_code == 202
+
+            async def changed() -> bool:
+                r = await api.get(f"/v1/citizens/{citizen}", headers=world.admin)
+                return r.json()["updated_at"] != stored["updated_at"]
+
+            await eventually(changed, 30, "the other save in the read model")
+            r = await mine.post(f"/app/citizens/{citizen}/edit", data={**form, "phone": "20304050"})
+            assert r.status_code == 409 and "Profilen blev ændret, efter du åbnede formularen" in r.text
+            again = _fields(r.text)
+            assert again["phone"] == "20304050"  # what she typed is not lost
+            assert again["based_on"] != form["based_on"] and again["form_id"] != form["form_id"]
+            # Saved again from the form that came back, it goes through.
+            r = await mine.post(f"/app/citizens/{citizen}/edit", data=again)
+            assert r.status_code == 303 and r.headers["location"].endswith("notice=profile_saved")
+
+            async def saved() -> bool:
+                r = await api.get(f"/v1/citizens/{citizen}", headers=world.admin)
+                return r.json()["profile"]["personal"].get("phone") == "20304050"
+
+            await eventually(saved, 30, "the caseworker's save in the read model")

@@ -88,8 +88,8 @@ def _form(**fields: str) -> dict[str, str]:
 
 
 def test_the_weekly_grid_becomes_class_times_and_commitments() -> None:
-    form = _form(**{"slot-tue-morning": "class", "slot-fri-evening": "busy", "job_title": "kok", "job_uri": ""})
-    profile, errors = validate(profile_payload(form, ["B"], "316"))
+    form = _form(**{"slot-tue-morning": "class", "slot-fri-evening": "busy", "job1_title": "kok", "job1_uri": ""})
+    profile, errors = validate(profile_payload({**form, "_licences": ["B", "Z"]}, "316"))
     assert errors == {} and profile is not None
     assert [(s.day, s.start.hour, s.end.hour) for s in profile.danish.class_times] == [("tue", 8, 12)]
     assert [(s.day, s.start.hour) for s in profile.availability.unavailable] == [("fri", 16)]
@@ -101,7 +101,7 @@ def test_the_weekly_grid_becomes_class_times_and_commitments() -> None:
 def test_errors_are_named_by_the_form_field_they_belong_to() -> None:
     form = _form(name="", postcode="43", hours="many")
     del form["consent_ordinary_job"]
-    _, errors = validate(profile_payload(form, [], "316"))
+    _, errors = validate(profile_payload(form, "316"))
     assert errors["name"] == "string_too_short"
     assert errors["postcode"] == "postcode"
     assert errors["hours"] == "float_parsing"
@@ -111,7 +111,7 @@ def test_errors_are_named_by_the_form_field_they_belong_to() -> None:
 
 
 def test_hours_typed_with_a_danish_decimal_comma_are_read_as_a_number() -> None:
-    profile, errors = validate(profile_payload(_form(hours="37,5"), [], "316"))
+    profile, errors = validate(profile_payload(_form(hours="37,5"), "316"))
     assert errors == {} and profile is not None and profile.availability.hours_per_week == 37.5
-    _, errors = validate(profile_payload(_form(hours="61"), [], "316"))
+    _, errors = validate(profile_payload(_form(hours="61"), "316"))
     assert errors["hours"] == "less_than_equal"

@@ -102,6 +102,9 @@ async def checked_form(request: Request) -> dict[str, Any] | None:
     form = await request.form()
     fields: dict[str, Any] = {k: v for k, v in form.multi_items() if isinstance(v, str)}
     fields["_licences"] = [v for v in form.getlist("licence") if isinstance(v, str)]
+    fields["_certificates"] = [v for v in form.getlist("certificate") if isinstance(v, str)]
+    fields["_kept_slots"] = [v for v in form.getlist("kept_slot") if isinstance(v, str)]
+    fields["_slot_options"] = [v for v in form.getlist("slot_option") if isinstance(v, str)]
     session = request.cookies.get(SESSION_COOKIE, "")
     return fields if _auth(request).csrf_ok(session, str(fields.get("csrf", ""))) else None
 
@@ -195,21 +198,40 @@ async def caseload(request: Request, caller: Caller) -> HTMLResponse:
     return render(request, "caseload.html", caller=caller, page=found, q=query.q, status=status, statuses=STATUSES)
 
 
-def _form_context(values: dict[str, Any], errors: dict[str, str], lang: Lang) -> dict[str, Any]:
+def _form_context(
+    values: dict[str, Any],
+    errors: dict[str, str],
+    lang: Lang,
+    *,
+    rows: dict[str, int] | None = None,
+    citizen_id: uuid.UUID | None = None,
+) -> dict[str, Any]:
+    rows = rows or forms.row_counts(None)
     return {
         "v": values,
         "errors": {field: error_text(kind, lang) for field, kind in errors.items()},
         "days": forms.DAYS,
         "parts": tuple(forms.PARTS),
         "kinds": forms.KINDS,
-        "skill_fields": range(1, forms.SKILL_FIELDS + 1),
-        "test_fields": range(1, forms.TEST_FIELDS + 1),
+        "job_fields": range(1, _posted_rows(values, "job{n}_title", rows["jobs"]) + 1),
+        "skill_fields": range(1, _posted_rows(values, "skill{n}", rows["skills"]) + 1),
+        "test_fields": range(1, _posted_rows(values, "test{n}", rows["tests"]) + 1),
         "tests": forms.TESTS,
         "licences": forms.LICENCES,
+        "certificates": forms.CERTIFICATES,
         "cefr": forms.CEFR,
         "genders": forms.GENDERS,
         "origins": forms.ORIGINS,
+        "flags": forms.FLAGS,
+        "kept_slots": [(c, parsed) for c in values.get("_slot_options", []) if (parsed := forms.parse_kept_slot(c))],
+        "citizen_id": citizen_id,
     }
+
+
+def _posted_rows(values: dict[str, Any], key: str, at_least: int) -> int:
+    """A form shown again keeps every row that was posted (an edit form may have had more)."""
+    posted = [n for n in range(1, forms.MAX_ROWS + 1) if key.format(n=n) in values]
+    return max([at_least, *posted])
 
 
 @router.get("/citizens/new")
@@ -228,7 +250,7 @@ async def submit_intake(request: Request, caller: Caller) -> Response:
     if caller.role not in (Role.CASEWORKER, Role.ADMIN):
         return refusal(request, caller, Forbidden("staff only"))
     municipality = caller.municipality or "316"
-    profile, errors = forms.validate(forms.profile_payload(form, form["_licences"], municipality))
+    profile, errors = forms.validate(forms.profile_payload(form, municipality))
     if profile is None:
         context = _form_context(form, errors, lang_of(request))
         return render(request, "intake.html", 422, caller, **context)
@@ -239,9 +261,72 @@ async def submit_intake(request: Request, caller: Caller) -> Response:
         return render(
             request, "intake.html", 422, caller, **_form_context(form, {"form": "personal_number"}, lang_of(request))
         )
+    except handlers.IdempotencyConflict:  # saved once, then changed in the browser and sent again
+        return render(request, "message.html", 409, caller, message="already_registered")
     except Forbidden as exc:
         return refusal(request, caller, exc)
     return RedirectResponse(f"{PAGE_PREFIX}/citizens/{result['citizen_id']}", status_code=303)
+
+
+@router.get("/citizens/{citizen_id}/edit")
+async def edit_form(request: Request, citizen_id: uuid.UUID, caller: Caller) -> HTMLResponse:
+    """The intake form filled with the stored profile (every field it has), to correct or update it."""
+    if caller.role not in (Role.CASEWORKER, Role.ADMIN):
+        return refusal(request, caller, Forbidden("staff only"))
+    try:
+        found = await reads.citizen_profile(_reads(request), caller, citizen_id, _correlation())
+    except (Forbidden, NotFound) as exc:
+        return refusal(request, caller, exc)
+    if found is None:
+        return render(request, "message.html", 409, caller, message="pending_profile")
+    entry, profile = found
+    values = {**forms.form_values(profile), "form_id": uuid.uuid4().hex, "based_on": entry.updated_at.isoformat()}
+    context = _form_context(values, {}, lang_of(request), rows=forms.row_counts(profile), citizen_id=citizen_id)
+    return render(request, "intake.html", caller=caller, **context)
+
+
+@router.post("/citizens/{citizen_id}/edit")
+async def submit_edit(request: Request, citizen_id: uuid.UUID, caller: Caller) -> Response:
+    """Save an edited profile. Refused when someone saved the profile after this form was opened (the
+    form comes back with the posted values, so the caseworker can compare and save again)."""
+    form = await checked_form(request)
+    if form is None:
+        return render(request, "message.html", 403, caller, message="csrf_failed")
+    if caller.role not in (Role.CASEWORKER, Role.ADMIN):
+        return refusal(request, caller, Forbidden("staff only"))
+    lang = lang_of(request)
+    try:
+        found = await reads.citizen_profile(_reads(request), caller, citizen_id, _correlation())
+    except (Forbidden, NotFound) as exc:
+        return refusal(request, caller, exc)
+    if found is None:
+        return render(request, "message.html", 409, caller, message="pending_profile")
+    entry, stored = found
+    rows = forms.row_counts(stored)
+    current = entry.updated_at.isoformat()
+    if form.get("based_on") != current:
+        # A fresh form id too: saving again is a new request, not a retry of the one refused.
+        values = {**form, "based_on": current, "form_id": uuid.uuid4().hex}
+        context = _form_context(values, {"form": "changed_meanwhile"}, lang, rows=rows, citizen_id=citizen_id)
+        return render(request, "intake.html", 409, caller, **context)
+    profile, errors = forms.validate(forms.profile_payload(form, stored.municipality_code, base=stored))
+    if profile is None:
+        context = _form_context(form, errors, lang, rows=rows, citizen_id=citizen_id)
+        return render(request, "intake.html", 422, caller, **context)
+    key = f"page-edit-{form.get('form_id')}"
+    req = handlers.Request(correlation_id=_correlation(), caller=caller, idempotency_key=key)
+    try:
+        await handlers.update_profile(_deps(request), req, citizen_id, profile, profile.model_dump_json().encode())
+    except PersonalNumberFound:
+        context = _form_context(form, {"form": "personal_number"}, lang, rows=rows, citizen_id=citizen_id)
+        return render(request, "intake.html", 422, caller, **context)
+    except handlers.IdempotencyConflict:  # this form was saved once, then changed and sent again
+        values = {**form, "form_id": uuid.uuid4().hex}
+        context = _form_context(values, {"form": "already_saved"}, lang, rows=rows, citizen_id=citizen_id)
+        return render(request, "intake.html", 409, caller, **context)
+    except (Forbidden, NotFound) as exc:
+        return refusal(request, caller, exc)
+    return RedirectResponse(f"{PAGE_PREFIX}/citizens/{citizen_id}?notice=profile_saved", status_code=303)
 
 
 @router.get("/citizens/{citizen_id}")
