@@ -29,3 +29,16 @@ def test_a_previous_job_title_links_to_a_reviewed_occupation(ranker: Ranker, ent
 def test_a_lorry_driver_is_a_cargo_vehicle_driver_and_nothing_else(ranker: Ranker) -> None:
     enc = ranker.space.profile(profile(previous_jobs=[{"title": "Lastbilchauffør"}], skills=[]))
     assert [ranker.linker.index.occupations[o].label_en for o in enc.occupations] == ["cargo vehicle driver"]
+
+
+PINNED = json.loads(
+    (Path(__file__).parents[3] / "services" / "matcher" / "data" / "titles_da.json").read_text(encoding="utf-8")
+)["titles"]
+
+
+@pytest.mark.parametrize("title", sorted(PINNED))
+def test_a_pinned_title_is_its_occupation_and_nothing_else(ranker: Ranker, title: str) -> None:
+    """A second reading of a pinned title would still pull in other trades ("lagerarbejder" read as an
+    insulation worker too put bricklayer jobs among a warehouse worker's near misses)."""
+    enc = ranker.space.profile(profile(previous_jobs=[{"title": title}], skills=[]))
+    assert [ranker.linker.index.occupations[o].label_en for o in enc.occupations] == [PINNED[title][0]]
