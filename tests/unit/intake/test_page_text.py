@@ -35,3 +35,13 @@ def test_every_prefix_a_template_builds_a_key_from_has_texts() -> None:
     for prefix in prefixes:
         assert any(k.startswith(prefix) for k in TEXT), prefix
 
+
+
+def test_every_certificate_role_and_igu_answer_the_pages_name_has_a_text() -> None:
+    from services.intake.domain.access import Role
+    from shared.contracts import Certificate
+
+    keys = [f"certificate_{c.value}" for c in Certificate] + [f"role_{r.value}" for r in Role]
+    keys += ["igu_unknown", "igu_yes", "igu_no", "test_studieproeve"]
+    missing = [k for k in keys if k not in TEXT]
+    assert missing == []
