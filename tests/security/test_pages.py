@@ -163,3 +163,24 @@ async def test_an_edit_is_refused_with_the_form_back_when_someone_saved_the_prof
                 return r.json()["profile"]["personal"].get("phone") == "20304050"
 
             await eventually(saved, 30, "the caseworker's save in the read model")
+
+
+async def test_a_registration_form_sent_again_with_other_values_registers_nobody_twice(world: World) -> None:
+    async with _session(world, "caseworker", "cw-home", HOME) as mine:
+        page = await mine.get("/app/citizens/new")
+        form = {
+            **_fields(page.text),
+            "name": "Amal Farah",
+            "postcode": "4300",
+            "town": "Holbæk",
+            "hours": "20",
+            **{f"consent_{k}": "yes" for k in ("ordinary_job", "language_placement", "education_step")},
+            "consent_association_activity": "no",
+        }
+        first = await mine.post("/app/citizens", data=form)
+        assert first.status_code == 303 and re.search(r"/app/citizens/[0-9a-f-]{36}$", first.headers["location"])
+        again = await mine.post("/app/citizens", data=form)  # a double click: the same citizen
+        assert again.status_code == 303 and again.headers["location"] == first.headers["location"]
+        # Back in the browser, a field changed, the same form sent again: told, not registered twice.
+        changed = await mine.post("/app/citizens", data={**form, "hours": "25"})
+        assert changed.status_code == 409 and "Denne formular er allerede gemt" in changed.text
