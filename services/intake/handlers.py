@@ -183,6 +183,15 @@ async def update_profile(
     return await _once(deps, req, f"update_profile:{citizen_id}", body, act)
 
 
+async def profile_update_done(deps: IntakeDeps, req: Request, citizen_id: uuid.UUID, body: bytes) -> bool:
+    """Whether this very update (same Idempotency-Key, same body) was already carried out: a form sent
+    twice by a double click is the same save, not a conflict with itself."""
+    if req.idempotency_key is None:
+        return False
+    earlier = await deps.store.idempotent_response(_idempotency_key(req, f"update_profile:{citizen_id}"))
+    return earlier is not None and earlier["fingerprint"] == hashlib.sha256(body).hexdigest()
+
+
 async def request_match(
     deps: IntakeDeps, req: Request, citizen_id: uuid.UUID, top_n: int, body: bytes
 ) -> dict[str, Any]:

@@ -163,6 +163,9 @@ async def test_an_edit_is_refused_with_the_form_back_when_someone_saved_the_prof
                 return r.json()["profile"]["personal"].get("phone") == "20304050"
 
             await eventually(saved, 30, "the caseworker's save in the read model")
+            # The same form sent once more (a double click), after the read model caught up: the same save.
+            r = await mine.post(f"/app/citizens/{citizen}/edit", data=again)
+            assert r.status_code == 303 and r.headers["location"].endswith("notice=profile_saved")
 
 
 async def test_a_registration_form_sent_again_with_other_values_registers_nobody_twice(world: World) -> None:

@@ -303,20 +303,25 @@ async def submit_edit(request: Request, citizen_id: uuid.UUID, caller: Caller) -
         return render(request, "message.html", 409, caller, message="pending_profile")
     entry, stored = found
     rows = forms.row_counts(stored)
-    current = entry.updated_at.isoformat()
-    if form.get("based_on") != current:
-        # A fresh form id too: saving again is a new request, not a retry of the one refused.
-        values = {**form, "based_on": current, "form_id": uuid.uuid4().hex}
-        context = _form_context(values, {"form": "changed_meanwhile"}, lang, rows=rows, citizen_id=citizen_id)
-        return render(request, "intake.html", 409, caller, **context)
     profile, errors = forms.validate(forms.profile_payload(form, stored.municipality_code, base=stored))
     if profile is None:
         context = _form_context(form, errors, lang, rows=rows, citizen_id=citizen_id)
         return render(request, "intake.html", 422, caller, **context)
-    key = f"page-edit-{form.get('form_id')}"
-    req = handlers.Request(correlation_id=_correlation(), caller=caller, idempotency_key=key)
+    body = profile.model_dump_json().encode()
+    req = handlers.Request(
+        correlation_id=_correlation(), caller=caller, idempotency_key=f"page-edit-{form.get('form_id')}"
+    )
+    saved = RedirectResponse(f"{PAGE_PREFIX}/citizens/{citizen_id}?notice=profile_saved", status_code=303)
+    current = entry.updated_at.isoformat()
+    if form.get("based_on") != current:
+        if await handlers.profile_update_done(_deps(request), req, citizen_id, body):
+            return saved  # a double click: the first click's save is what changed the profile
+        # A fresh form id too: saving again is a new request, not a retry of the one refused.
+        values = {**form, "based_on": current, "form_id": uuid.uuid4().hex}
+        context = _form_context(values, {"form": "changed_meanwhile"}, lang, rows=rows, citizen_id=citizen_id)
+        return render(request, "intake.html", 409, caller, **context)
     try:
-        await handlers.update_profile(_deps(request), req, citizen_id, profile, profile.model_dump_json().encode())
+        await handlers.update_profile(_deps(request), req, citizen_id, profile, body)
     except PersonalNumberFound:
         context = _form_context(form, {"form": "personal_number"}, lang, rows=rows, citizen_id=citizen_id)
         return render(request, "intake.html", 422, caller, **context)
@@ -326,7 +331,7 @@ async def submit_edit(request: Request, citizen_id: uuid.UUID, caller: Caller) -
         return render(request, "intake.html", 409, caller, **context)
     except (Forbidden, NotFound) as exc:
         return refusal(request, caller, exc)
-    return RedirectResponse(f"{PAGE_PREFIX}/citizens/{citizen_id}?notice=profile_saved", status_code=303)
+    return saved
 
 
 @router.get("/citizens/{citizen_id}")
