@@ -3,7 +3,10 @@
 A near-miss job is a relevant one the citizen is kept from only by a certificate or driving
 licence (a hard rule), or one they may take but whose occupation needs essential skills they have
 not shown. An education step that grants the certificate or teaches a missing skill (one it names
-itself, `taught_by`) is proposed for it, ranked by how relevant the job it opens is.
+itself, `taught_by`) is proposed for it, ranked by how relevant the job it opens is: 0.1 + 0.9 × that
+job's relevance, times the share of the job's missing essential skills the step teaches when it closes
+skills rather than a certificate or licence (a course teaching one of the twenty skills a job lacks
+does not outrank the job).
 """
 
 from __future__ import annotations
@@ -71,9 +74,11 @@ def plan_gaps(
         idx = np.flatnonzero(mask)
         return idx[np.argsort(-relevance[idx], kind="stable")[:_MAX_JOBS]]
 
-    def opens(e: int, job: int) -> None:
+    def opens(e: int, job: int, share: float = 1.0) -> None:
+        """Step e opens (or helps towards) job: it scores with the job's relevance, times the share of
+        the job's gap it closes (a certificate or licence is the whole gap)."""
         plan.opens.setdefault(e, []).append(job)
-        plan.score[e] = max(plan.score.get(e, 0.0), 0.1 + 0.9 * float(relevance[job]))
+        plan.score[e] = max(plan.score.get(e, 0.0), 0.1 + 0.9 * float(relevance[job]) * share)
 
     for j in top(jobs & sc.near_miss):
         bits = int(sc.missing_certs[j])
@@ -99,6 +104,7 @@ def plan_gaps(
             taught = taught_by(space, ci, int(e)) & missing
             if not taught:
                 continue
-            opens(int(e), int(j))
+            # A course teaching one of the twenty skills a job lacks does not outrank that job.
+            opens(int(e), int(j), len(taught) / len(missing))
             plan.closes_skills.setdefault(int(e), set()).update(taught)
     return plan

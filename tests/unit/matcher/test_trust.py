@@ -297,3 +297,22 @@ def test_a_course_teaches_only_what_it_names(ranker: Ranker, demo: Catalogue) ->
     for opp in courses:
         labels = {esco.skills[s].label_en for s in space.opportunity(opp).skills}
         assert not any("load" in label for label in labels), (opp.title, labels)
+
+
+def test_a_course_that_teaches_a_little_of_what_a_proposed_job_needs_ranks_below_that_job(
+    ranked: dict[str, Ranked],
+) -> None:
+    """A warehouse worker was offered a construction safety course second, above the loading jobs it
+    was for: ESCO lists one construction safety skill among the twenty-two a materials handler needs,
+    and the course teaches it. A job the citizen is proposed anyway outranks a course for a sliver of it."""
+    checked = 0
+    for name, r in ranked.items():
+        place = {p.opportunity_id: n for n, p in enumerate(r.proposals)}
+        for n, p in enumerate(r.proposals):
+            if p.reasons.rule != "closes_skill_gap":
+                continue
+            for job in p.reasons.closes_gap_for:
+                if job in place:
+                    checked += 1
+                    assert place[job] < n, (name, p.opportunity.title, r.proposals[place[job]].opportunity.title)
+    assert checked, "no citizen has a course for a job they are also proposed"
