@@ -83,13 +83,18 @@ def _idempotency_key(req: Request, operation: str) -> str:
     return hashlib.sha256(f"{req.caller.tenant}\x00{operation}\x00{req.idempotency_key}".encode()).hexdigest()
 
 
+def _fingerprint(body: bytes) -> str:
+    """What an Idempotency-Key's first request is known by: a retry must send the same body."""
+    return hashlib.sha256(body).hexdigest()
+
+
 async def _fresh_ids(deps: IntakeDeps, req: Request, operation: str, body: bytes, n: int) -> list[uuid.UUID]:
     """`n` random ids; with an Idempotency-Key, the ones its first attempt reserved (before anything else
     happened), so a retry after a failure at any later step reuses them."""
     fresh = [uuid.uuid4() for _ in range(n)]
     if req.idempotency_key is None:
         return fresh
-    fingerprint = hashlib.sha256(body).hexdigest()
+    fingerprint = _fingerprint(body)
     reserved, reserved_for = await deps.store.reserve_ids(
         _idempotency_key(req, operation), fresh, fingerprint, deps.idempotency_ttl_s
     )
@@ -105,7 +110,7 @@ async def _once(
     if req.idempotency_key is None:
         return await act()
     key = _idempotency_key(req, operation)
-    fingerprint = hashlib.sha256(body).hexdigest()
+    fingerprint = _fingerprint(body)
     earlier = await deps.store.idempotent_response(key)
     if earlier is not None:
         if earlier["fingerprint"] != fingerprint:
@@ -189,7 +194,7 @@ async def profile_update_done(deps: IntakeDeps, req: Request, citizen_id: uuid.U
     if req.idempotency_key is None:
         return False
     earlier = await deps.store.idempotent_response(_idempotency_key(req, f"update_profile:{citizen_id}"))
-    return earlier is not None and earlier["fingerprint"] == hashlib.sha256(body).hexdigest()
+    return earlier is not None and earlier["fingerprint"] == _fingerprint(body)
 
 
 async def request_match(

@@ -39,10 +39,12 @@ COMMITMENT_SHARE = 0.25
 HOURS_SLACK = 0.5
 
 
+NO_POSTCODES: Mapping[str, GeoPoint] = MappingProxyType({})
+
+
 def more_hours(hours: float, can_work: float) -> bool:
     """More weekly hours than the citizen can work, beyond `HOURS_SLACK`."""
     return hours > can_work + HOURS_SLACK
-NO_POSTCODES: Mapping[str, GeoPoint] = MappingProxyType({})
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from services.intake.entrypoints.pages.text import number
 from shared.contracts import Certificate, CitizenProfile, CitizenProfileInput, WeeklySlot
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -33,10 +34,14 @@ ROWS = "_rows"
 Form = Mapping[str, Any]
 
 
-def _opt(form: Form, key: str) -> str | None:
+def _str(form: Form, key: str) -> str:
+    """A text field as posted ("" when missing, or when the key holds a list of ticked boxes)."""
     value = form.get(key, "")
-    value = value.strip() if isinstance(value, str) else ""
-    return value or None
+    return value if isinstance(value, str) else ""
+
+
+def _opt(form: Form, key: str) -> str | None:
+    return _str(form, key).strip() or None
 
 
 def _decimal(form: Form, key: str) -> str | None:
@@ -45,7 +50,7 @@ def _decimal(form: Form, key: str) -> str | None:
     return value.replace(",", ".") if value else None
 
 
-def _rows(form: Form, key: str) -> list[int]:
+def posted_rows(form: Form, key: str) -> list[int]:
     """The numbers n of the rows the form posted (`key` holds `{n}`, e.g. `skill{n}`)."""
     return [n for n in range(1, MAX_ROWS + 1) if key.format(n=n) in form]
 
@@ -64,10 +69,10 @@ def _uri(form: Form, name: str, uri_name: str, text: str | None) -> str | None:
     return uri
 
 
-def _lines(text: str | None) -> list[str]:
+def _lines(text: str) -> list[str]:
     """Interests typed one per line or separated by commas, each once."""
     seen: dict[str, str] = {}
-    for part in re.split(r"[,\n;]", text or ""):
+    for part in re.split(r"[,\n;]", text):
         part = " ".join(part.split())
         if part and part.casefold() not in seen:
             seen[part.casefold()] = part
@@ -103,7 +108,7 @@ def profile_payload(form: Form, municipality: str, base: CitizenProfile | None =
                 target.append(slot)
     rows: dict[str, list[int]] = {"previous_jobs": [], "skills": [], "danish_tests": []}
     jobs: list[dict[str, Any]] = []
-    for n in _rows(form, "job{n}_title"):
+    for n in posted_rows(form, "job{n}_title"):
         title = _opt(form, f"job{n}_title")
         if title:
             job: dict[str, Any] = {"title": title, "years": _decimal(form, f"job{n}_years") or 0}
@@ -113,7 +118,7 @@ def profile_payload(form: Form, municipality: str, base: CitizenProfile | None =
             jobs.append(job)
             rows["previous_jobs"].append(n)
     skills: list[dict[str, Any]] = []
-    for n in _rows(form, "skill{n}"):
+    for n in posted_rows(form, "skill{n}"):
         text = _opt(form, f"skill{n}")
         uri = _uri(form, f"skill{n}", f"skill{n}_uri", text)
         if text and text == uri:  # a claim made by URI alone is shown by its URI
@@ -121,28 +126,25 @@ def profile_payload(form: Form, municipality: str, base: CitizenProfile | None =
         if text or uri:
             skills.append({k: v for k, v in (("text", text), ("esco_skill", uri)) if v})
             rows["skills"].append(n)
-    rows["danish_tests"] = [n for n in _rows(form, "test{n}") if form.get(f"test{n}") in TESTS]
+    rows["danish_tests"] = [n for n in posted_rows(form, "test{n}") if form.get(f"test{n}") in TESTS]
     tests = [
         {"test": form[f"test{n}"], "date": form.get(f"test{n}_date", ""), "passed": form.get(f"test{n}_passed") == "on"}
         for n in rows["danish_tests"]
     ]
     consent = {k: form[f"consent_{k}"] == "yes" for k in KINDS if form.get(f"consent_{k}") in ("yes", "no")}
     old = base.model_dump(mode="json", exclude_none=True) if base is not None else {}
-    personal: dict[str, Any] = {
-        k: v for k, v in old.get("personal", {}).items() if k not in ("name", "email", "phone", "caseworker_note")
-    }
-    personal["name"] = _opt(form, "name") or ""
+    # The stored personal part (its home point) with the form's fields over it; an emptied e-mail or phone goes.
+    personal: dict[str, Any] = {k: v for k, v in old.get("personal", {}).items() if k not in ("email", "phone")}
     personal.update({k: v for k in ("email", "phone") if (v := _opt(form, k)) is not None})
-    note = form.get("caseworker_note", "")
-    personal["caseworker_note"] = note if isinstance(note, str) else ""
+    personal["name"] = _opt(form, "name") or ""
+    personal["caseworker_note"] = _str(form, "caseworker_note")
     personal["social_control_concern"] = form.get("social_control_concern") == "on"
-    igu = form.get("igu_eligible", "")
     return {
         **old,
         "personal": personal,
         "municipality_code": municipality,
-        "home_postcode": form.get("postcode", "").strip(),
-        "home_town": form.get("town", "").strip(),
+        "home_postcode": _str(form, "postcode").strip(),
+        "home_town": _str(form, "town").strip(),
         "danish": {
             "course": _opt(form, "course"),
             "module": _opt(form, "module"),
@@ -152,7 +154,7 @@ def profile_payload(form: Form, municipality: str, base: CitizenProfile | None =
         "previous_jobs": jobs,
         "skills": skills,
         "certificates": _choices(form, "_certificates", CERTIFICATES),
-        "interests": _lines(form.get("interests") if isinstance(form.get("interests"), str) else ""),
+        "interests": _lines(_str(form, "interests")),
         "availability": {"hours_per_week": _decimal(form, "hours"), "unavailable": busy},
         "transport": {
             "driving_licences": _choices(form, "_licences", LICENCES),
@@ -164,7 +166,7 @@ def profile_payload(form: Form, municipality: str, base: CitizenProfile | None =
         "consent": consent,
         "preferred_language": form.get("preferred_language", "da"),
         "preferred_channel": form.get("channel", "email"),
-        "igu_eligible": {"yes": True, "no": False}.get(igu if isinstance(igu, str) else ""),
+        "igu_eligible": {"yes": True, "no": False}.get(_str(form, "igu_eligible")),
         **{flag: form.get(flag) == "on" for flag in FLAGS},
         "programme_start": _opt(form, "programme_start"),
         "danish_tests": tests,
@@ -213,7 +215,7 @@ def form_values(profile: CitizenProfile) -> dict[str, Any]:
         "course": profile.danish.course or "",
         "module": str(profile.danish.module or ""),
         "level": profile.danish.level or "",
-        "hours": f"{profile.availability.hours_per_week:g}".replace(".", ","),
+        "hours": number(profile.availability.hours_per_week, "da"),
         "max_commute": str(profile.transport.max_commute_minutes),
         "_licences": list(profile.transport.driving_licences),
         "_certificates": [c.value for c in profile.certificates],
@@ -245,7 +247,7 @@ def form_values(profile: CitizenProfile) -> dict[str, Any]:
     v["_slot_options"] = list(v["_kept_slots"])
     for n, job in enumerate(profile.previous_jobs, 1):
         v[f"job{n}_title"] = v[f"job{n}_title_was"] = job.title
-        v[f"job{n}_years"] = f"{job.years:g}".replace(".", ",") if job.years else ""
+        v[f"job{n}_years"] = number(job.years, "da") if job.years else ""
         v[f"job{n}_uri"] = v[f"job{n}_uri_was"] = job.esco_occupation or ""
     for n, claim in enumerate(profile.skills, 1):
         v[f"skill{n}"] = v[f"skill{n}_was"] = claim.text or claim.esco_skill or ""

@@ -22,7 +22,7 @@ from services.intake import kpi as kpi_use_cases
 from services.intake import privacy as privacy_use_cases
 from services.intake.adapters.esco_client import SuggestUnavailable
 from services.intake.domain.access import Forbidden, NotFound, Principal, Role
-from services.intake.domain.caseload import STATUSES, CaseQuery
+from services.intake.domain.caseload import STATUSES, CaseEntry, CaseQuery
 from services.intake.domain.catalogue import CatalogueQuery
 from services.intake.domain.privacy import PersonalNumberFound
 from services.intake.entrypoints.deps import Caller
@@ -41,7 +41,7 @@ from services.intake.entrypoints.pages.auth import (
 from services.intake.entrypoints.pages.text import Lang, error_text, number, translator
 from services.intake.handlers import IntakeDeps
 from services.intake.privacy import Actor
-from shared.contracts import OpportunityKind
+from shared.contracts import CitizenProfile, OpportunityKind
 
 HERE = Path(__file__).resolve().parent.parent.parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -230,8 +230,7 @@ def _form_context(
 
 def _posted_rows(values: dict[str, Any], key: str, at_least: int) -> int:
     """A form shown again keeps every row that was posted (an edit form may have had more)."""
-    posted = [n for n in range(1, forms.MAX_ROWS + 1) if key.format(n=n) in values]
-    return max([at_least, *posted])
+    return max([at_least, *forms.posted_rows(values, key)])
 
 
 @router.get("/citizens/new")
@@ -268,17 +267,25 @@ async def submit_intake(request: Request, caller: Caller) -> Response:
     return RedirectResponse(f"{PAGE_PREFIX}/citizens/{result['citizen_id']}", status_code=303)
 
 
-@router.get("/citizens/{citizen_id}/edit")
-async def edit_form(request: Request, citizen_id: uuid.UUID, caller: Caller) -> HTMLResponse:
-    """The intake form filled with the stored profile (every field it has), to correct or update it."""
+async def _stored(
+    request: Request, caller: Principal, citizen_id: uuid.UUID
+) -> tuple[CaseEntry, CitizenProfile] | HTMLResponse:
+    """The stored profile an edit form shows or is saved over, or the page that says why there is none."""
     if caller.role not in (Role.CASEWORKER, Role.ADMIN):
         return refusal(request, caller, Forbidden("staff only"))
     try:
         found = await reads.citizen_profile(_reads(request), caller, citizen_id, _correlation())
     except (Forbidden, NotFound) as exc:
         return refusal(request, caller, exc)
-    if found is None:
-        return render(request, "message.html", 409, caller, message="pending_profile")
+    return found or render(request, "message.html", 409, caller, message="pending_profile")
+
+
+@router.get("/citizens/{citizen_id}/edit")
+async def edit_form(request: Request, citizen_id: uuid.UUID, caller: Caller) -> HTMLResponse:
+    """The intake form filled with the stored profile (every field it has), to correct or update it."""
+    found = await _stored(request, caller, citizen_id)
+    if isinstance(found, HTMLResponse):
+        return found
     entry, profile = found
     values = {**forms.form_values(profile), "form_id": uuid.uuid4().hex, "based_on": entry.updated_at.isoformat()}
     context = _form_context(values, {}, lang_of(request), rows=forms.row_counts(profile), citizen_id=citizen_id)
@@ -292,21 +299,20 @@ async def submit_edit(request: Request, citizen_id: uuid.UUID, caller: Caller) -
     form = await checked_form(request)
     if form is None:
         return render(request, "message.html", 403, caller, message="csrf_failed")
-    if caller.role not in (Role.CASEWORKER, Role.ADMIN):
-        return refusal(request, caller, Forbidden("staff only"))
-    lang = lang_of(request)
-    try:
-        found = await reads.citizen_profile(_reads(request), caller, citizen_id, _correlation())
-    except (Forbidden, NotFound) as exc:
-        return refusal(request, caller, exc)
-    if found is None:
-        return render(request, "message.html", 409, caller, message="pending_profile")
+    found = await _stored(request, caller, citizen_id)
+    if isinstance(found, HTMLResponse):
+        return found
     entry, stored = found
     rows = forms.row_counts(stored)
+
+    def again(code: int, errors: dict[str, str], values: dict[str, Any] | None = None) -> HTMLResponse:
+        """The form back with what was posted (or `values`) and the errors."""
+        context = _form_context(values or form, errors, lang_of(request), rows=rows, citizen_id=citizen_id)
+        return render(request, "intake.html", code, caller, **context)
+
     profile, errors = forms.validate(forms.profile_payload(form, stored.municipality_code, base=stored))
     if profile is None:
-        context = _form_context(form, errors, lang, rows=rows, citizen_id=citizen_id)
-        return render(request, "intake.html", 422, caller, **context)
+        return again(422, errors)
     body = profile.model_dump_json().encode()
     req = handlers.Request(
         correlation_id=_correlation(), caller=caller, idempotency_key=f"page-edit-{form.get('form_id')}"
@@ -317,18 +323,13 @@ async def submit_edit(request: Request, citizen_id: uuid.UUID, caller: Caller) -
         if await handlers.profile_update_done(_deps(request), req, citizen_id, body):
             return saved  # a double click: the first click's save is what changed the profile
         # A fresh form id too: saving again is a new request, not a retry of the one refused.
-        values = {**form, "based_on": current, "form_id": uuid.uuid4().hex}
-        context = _form_context(values, {"form": "changed_meanwhile"}, lang, rows=rows, citizen_id=citizen_id)
-        return render(request, "intake.html", 409, caller, **context)
+        return again(409, {"form": "changed_meanwhile"}, {**form, "based_on": current, "form_id": uuid.uuid4().hex})
     try:
         await handlers.update_profile(_deps(request), req, citizen_id, profile, body)
     except PersonalNumberFound:
-        context = _form_context(form, {"form": "personal_number"}, lang, rows=rows, citizen_id=citizen_id)
-        return render(request, "intake.html", 422, caller, **context)
+        return again(422, {"form": "personal_number"})
     except handlers.IdempotencyConflict:  # this form was saved once, then changed and sent again
-        values = {**form, "form_id": uuid.uuid4().hex}
-        context = _form_context(values, {"form": "already_saved"}, lang, rows=rows, citizen_id=citizen_id)
-        return render(request, "intake.html", 409, caller, **context)
+        return again(409, {"form": "already_saved"}, {**form, "form_id": uuid.uuid4().hex})
     except (Forbidden, NotFound) as exc:
         return refusal(request, caller, exc)
     return saved
