@@ -1,8 +1,9 @@
 """Skill gaps: for near-miss jobs, what is missing, and which education step closes the gap.
 
-A near-miss job is a relevant one the citizen is kept from only by a certificate or driving
-licence (a hard rule), or one they may take but whose occupation needs essential skills they have
-not shown. An education step that grants the certificate or teaches a missing skill (one it names
+A near-miss job is one the citizen is kept from only by a certificate or driving licence (a hard
+rule) and that is relevant enough to be proposed without that rule (the proposal floor), or a
+clearly relevant one they may take but whose occupation needs essential skills they have not
+shown. An education step that grants the certificate or teaches a missing skill (one it names
 itself, `taught_by`) is proposed for it, ranked by how relevant the job it opens is: 0.1 + 0.9 × that
 job's relevance, times the share of the job's missing essential skills the step teaches when it closes
 skills rather than a certificate or licence (a course teaching one of the twenty skills a job lacks
@@ -21,7 +22,13 @@ from services.matcher.domain.features import FeatureSpace
 from services.matcher.domain.screening import Screen
 from shared.contracts import Certificate, OpportunityKind
 
-NEAR_MISS_RELEVANCE = 0.3
+#: The relevance floor: below it nothing is proposed, however the strategy would lift it (an
+#: education step that closes a near-miss job's gap counts with that job's relevance). A job kept
+#: out only by its papers counts as a near miss from here: it would be proposed with them.
+MIN_RELEVANCE = 0.12
+#: A job the citizen may take counts for a skill-gap step from here (a course for a few of the
+#: skills of a loosely related job is not worth proposing).
+SKILL_GAP_RELEVANCE = 0.3
 _MAX_JOBS = 10
 _EDUCATION = KINDS.index(OpportunityKind.EDUCATION_STEP)
 _JOBS = (KINDS.index(OpportunityKind.ORDINARY_JOB), KINDS.index(OpportunityKind.LANGUAGE_PLACEMENT))
@@ -30,7 +37,9 @@ _JOBS = (KINDS.index(OpportunityKind.ORDINARY_JOB), KINDS.index(OpportunityKind.
 @dataclass
 class GapPlan:
     score: dict[int, float] = field(default_factory=dict)  # education position -> score
-    opens: dict[int, list[int]] = field(default_factory=dict)  # education position -> job positions
+    # education position -> job positions, those it gives papers for first, each part best first
+    opens: dict[int, list[int]] = field(default_factory=dict)
+    by_papers: dict[int, list[int]] = field(default_factory=dict)  # ... only those it gives papers for
     closes_skills: dict[int, set[int]] = field(default_factory=dict)  # education -> skill positions
     closes_certs: dict[int, list[Certificate]] = field(default_factory=dict)
     closes_licence: set[int] = field(default_factory=set)
@@ -68,7 +77,7 @@ def plan_gaps(
     education = sc.allowed & (ci.kind == _EDUCATION)
     if not education.any():
         return plan
-    jobs = np.isin(ci.kind, _JOBS) & (relevance >= NEAR_MISS_RELEVANCE)
+    jobs = np.isin(ci.kind, _JOBS) & (relevance >= MIN_RELEVANCE)
 
     def top(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.intp]:
         idx = np.flatnonzero(mask)
@@ -87,12 +96,13 @@ def plan_gaps(
             grants |= education & (ci.grants_licence == ci.licence[j])
         for e in np.flatnonzero(grants):
             opens(int(e), int(j))
+            plan.by_papers.setdefault(int(e), []).append(int(j))
             plan.closes_certs.setdefault(int(e), []).extend(
                 c for c in certs_of(bits & int(ci.grants_certs[e])) if c not in plan.closes_certs.get(int(e), [])
             )
             if sc.missing_licence[j] and ci.grants_licence[e] == ci.licence[j]:
                 plan.closes_licence.add(int(e))
-    for j in top(jobs & sc.allowed)[:5]:
+    for j in top(jobs & sc.allowed & (relevance >= SKILL_GAP_RELEVANCE))[:5]:
         missing = missing_essentials(space, ci.rows[j].occupations, citizen_skills)
         if not missing:
             continue

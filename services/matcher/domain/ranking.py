@@ -32,7 +32,7 @@ from services.matcher.domain.associations import (
 from services.matcher.domain.catalogue import Catalogue
 from services.matcher.domain.catalogue_index import KINDS, CatalogueIndex, CatalogueIndexer
 from services.matcher.domain.features import Encoded, FeatureSpace
-from services.matcher.domain.gaps import NEAR_MISS_RELEVANCE, GapPlan, plan_gaps
+from services.matcher.domain.gaps import MIN_RELEVANCE, GapPlan, certs_of, plan_gaps
 from services.matcher.domain.linking import Linker
 from services.matcher.domain.model import NearMissItem, Opener, RankedOpportunity, RankingResult
 from services.matcher.domain.rules import (
@@ -70,9 +70,6 @@ from shared.contracts.events import FlagCode
 _ASSOCIATION = KINDS.index(OpportunityKind.ASSOCIATION_ACTIVITY)
 _EDUCATION = KINDS.index(OpportunityKind.EDUCATION_STEP)
 _MAX_NAMED = 5
-#: The relevance floor: below it nothing is proposed, however the strategy would lift it (an
-#: education step that closes a near-miss job's gap counts with that job's relevance).
-MIN_RELEVANCE = 0.12
 #: ... and no proposal with a score at or below this.
 MIN_SCORE = 0.05
 #: What a visible flag (a small overlap with other commitments) costs in the ranking.
@@ -242,22 +239,70 @@ class Ranker:
         of what screening refused (checked here, for the rule's name).
         """
         consent = np.array([profile.consent.allows(k) for k in KINDS], dtype=np.bool_)
-        pool = _best(screened_out[consent[ci.kind[screened_out]]], score, _NEAR_MISS_POOL)
-        found = [(i, v) for i, v in refused if v.rule in text.NEAR_MISS_RULES]
-        for p in pool.tolist():
-            if len(found) >= NEAR_MISSES and score[p] < sorted(score[[i for i, _ in found]])[-NEAR_MISSES]:
-                break  # the pool is best first: nothing further can enter the best few
-            v = check(profile, ci.opportunities[p], self.postcodes)
-            if not v.allowed and v.rule in text.NEAR_MISS_RULES:
-                found.append((p, v))
+        screened_out = screened_out[consent[ci.kind[screened_out]] & (score[screened_out] > MIN_SCORE)]
+        refused = [(i, v) for i, v in refused if v.rule in text.NEAR_MISS_RULES and score[i] > MIN_SCORE]
+
+        def excluded(pool: npt.NDArray[np.intp], found: list[tuple[int, Verdict]], k: int) -> None:
+            """Adds to found what a near-miss rule excludes in pool (best first), until k are found
+            and nothing further in pool can be among the best k."""
+            for p in pool.tolist():
+                if len(found) >= k and score[p] < sorted(score[[i for i, _ in found]])[-k]:
+                    break
+                v = check(profile, ci.opportunities[p], self.postcodes)
+                if not v.allowed and v.rule in text.NEAR_MISS_RULES:
+                    found.append((p, v))
+
+        found = list(refused)
+        excluded(_best(screened_out, score, _NEAR_MISS_POOL), found, NEAR_MISSES)
         found.sort(key=lambda t: (-score[t[0]], t[0]))
+        best = found[:NEAR_MISSES]
+        if best and not any(ci.kind[i] == _EDUCATION for i, _ in best):
+            # A course kept out (most often by the Danish class) is a different lever from a job
+            # kept out: the best one takes the last place when the jobs fill the list.
+            steps = [(i, v) for i, v in refused if ci.kind[i] == _EDUCATION]
+            excluded(_best(screened_out[ci.kind[screened_out] == _EDUCATION], score, _NEAR_MISS_POOL), steps, 1)
+            if steps:
+                best = [*best[: NEAR_MISSES - 1], min(steps, key=lambda t: (-score[t[0]], t[0]))]
         out: list[NearMissItem] = []
-        for i, v in found[:NEAR_MISSES]:
+        for i, v in best:
             opp = ci.opportunities[i]
             rules = [r for r in broken_rules(profile, opp, self.postcodes) if r in text.NEAR_MISS_RULES]
             da, en = text.why_not(opp, rules, *self._what_opens(profile, ci, i, v, gaps, rules))
+            gives_da, gives_en = self._what_it_gives(profile, ci, i, gaps, [j for j, _ in best])
+            if gives_da:
+                da, en = f"{da} {gives_da}", f"{en} {gives_en}"
             out.append(NearMissItem(ci.ids[i], opp, round(float(score[i]), 4), v.rule, da, en, tuple(rules)))
         return out
+
+    def _what_it_gives(
+        self, profile: CitizenProfile, ci: CatalogueIndex, e: int, gaps: GapPlan, near: Sequence[int]
+    ) -> tuple[str, str]:
+        """For an education step kept out: the papers it gives that the citizen lacks and the best job
+        that asks for them (one it would open, else one among the near misses `near`), or the best
+        job it teaches some missing skills for ('' for neither)."""
+        jobs = gaps.by_papers.get(e) or gaps.opens.get(e)  # each best first
+        job = ci.opportunities[jobs[0]].title if jobs else ""
+        opp = ci.opportunities[e]
+        certs = [c for c in certs_of(int(ci.grants_certs[e])) if c not in profile.certificates]
+        licence = opp.education.grants_driving_licence if opp.education else None
+        if licence in profile.transport.driving_licences:
+            licence = None
+        if certs or licence is not None:
+            da, en = f"Det giver {text.papers(certs, licence, 'da')}", f"It gives {text.papers(certs, licence, 'en')}"
+            if e not in gaps.by_papers:
+                asks = [
+                    j
+                    for j in near
+                    if set(certs) & set(ci.opportunities[j].required_certificates)
+                    or (licence is not None and ci.opportunities[j].required_driving_licence == licence)
+                ]
+                job = ci.opportunities[asks[0]].title if asks else ""
+            if job:
+                return f"{da}, som jobbet {job} kræver.", f"{en}, which the job {job} needs."
+            return f"{da}.", f"{en}."
+        if job:
+            return f"Det lærer dig noget af det, jobbet {job} kræver.", f"It teaches some of what the job {job} needs."
+        return "", ""
 
     def _what_opens(
         self,
@@ -437,7 +482,9 @@ class Ranker:
             learn_da = [esco.skills[s].label_da for s in closes if esco.skills[s].label_da]
             learn_en = [esco.skills[s].label_en for s in closes]
             jobs = sorted(gaps.opens.get(i, []), key=lambda j: -relevance[j])
-            opens_job = ci.opportunities[jobs[0]].title if jobs else ""
+            # The job named is one the papers named with it open, when the step gives papers.
+            named = sorted(gaps.by_papers.get(i, []), key=lambda j: -relevance[j]) if gap_da else jobs
+            opens_job = ci.opportunities[named[0]].title if named else ""
             opens_ids = [ci.ids[j] for j in jobs]
         commute = v.commute
         busy = _busy(profile, opp)
@@ -646,7 +693,7 @@ def _screened(ci: CatalogueIndex, relevance: npt.NDArray[np.float64]) -> npt.NDA
         always = np.flatnonzero((ci.kind == _EDUCATION) | (ci.kind == _ASSOCIATION))
         ci.derived["ranking.always"] = always
     assert isinstance(always, np.ndarray)
-    relevant = np.flatnonzero(relevance >= min(MIN_RELEVANCE, NEAR_MISS_RELEVANCE))
+    relevant = np.flatnonzero(relevance >= MIN_RELEVANCE)
     return np.union1d(relevant, always) if always.size else relevant
 
 

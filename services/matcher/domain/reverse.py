@@ -50,9 +50,9 @@ from services.matcher.domain.catalogue_index import (
     licence_code,
 )
 from services.matcher.domain.features import FeatureSpace
-from services.matcher.domain.gaps import NEAR_MISS_RELEVANCE
+from services.matcher.domain.gaps import MIN_RELEVANCE
 from services.matcher.domain.model import RankedOpportunity
-from services.matcher.domain.ranking import MIN_RELEVANCE, Ranker
+from services.matcher.domain.ranking import Ranker
 from services.matcher.domain.rules import may_offer
 from shared.contracts import CitizenProfile, Opportunity, OpportunityKind
 
@@ -247,7 +247,7 @@ class CitizenMatrix:
         lacks = ((opens.certs[job] & ~certs[citizen]) != 0) | (
             opens.licence[job] & ((licences[citizen] >> max(opens.grants_licence, 0) & 1) == 0)
         )
-        counts = lacks & consent[citizen, opens.kind[job]] & (value >= NEAR_MISS_RELEVANCE)
+        counts = lacks & consent[citizen, opens.kind[job]] & (value >= MIN_RELEVANCE)
         out = np.zeros(m.shape[0])
         np.maximum.at(out, citizen[counts], 0.1 + 0.9 * value[counts].astype(np.float64))
         return out

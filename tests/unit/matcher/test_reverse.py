@@ -10,7 +10,8 @@ import pytest
 
 from services.matcher.domain.associations import MATCH, interest_match
 from services.matcher.domain.catalogue import Catalogue
-from services.matcher.domain.ranking import MIN_RELEVANCE, Ranker
+from services.matcher.domain.gaps import MIN_RELEVANCE
+from services.matcher.domain.ranking import Ranker
 from services.matcher.domain.reverse import MAX_OPENS, CitizenMatrix, ReverseRanker, reaches
 from shared.contracts import CitizenProfile
 from tests.unit.matcher.conftest import association, catalogue, forklift_course, opportunity, profile

@@ -316,3 +316,52 @@ def test_a_course_that_teaches_a_little_of_what_a_proposed_job_needs_ranks_below
                     checked += 1
                     assert place[job] < n, (name, p.opportunity.title, r.proposals[place[job]].opportunity.title)
     assert checked, "no citizen has a course for a job they are also proposed"
+
+
+def test_a_course_for_the_papers_of_a_job_just_above_the_floor_is_proposed_for_that_job(
+    ranked: dict[str, Ranked],
+) -> None:
+    """A warehouse worker's forklift jobs are relevant enough to be proposed (above the floor) but
+    below the old near-miss bar of 0.3, so the forklift course was proposed only as 'it fits what you
+    can do', below a construction safety course, and the forklift job's near miss named no course."""
+    r = ranked["warehouse_worker_without_a_forklift_certificate"]
+    steps = [p for p in r.proposals if p.opportunity.kind == "education_step"]
+    assert steps and steps[0].opportunity.title.startswith("Truckcertifikat"), [p.opportunity.title for p in steps]
+    assert "her kan du få truckcertifikat, som du mangler til jobbet Gaffeltruckfører" in steps[0].reasons.text_da
+    forklift = [m for m in r.near_misses if m.title == "Gaffeltruckfører" and list(m.rules) == ["missing_certificate"]]
+    opens = "Truckcertifikat (gaffeltruck) i Holbæk giver truckcertifikat"
+    assert forklift and all(opens in m.text_da for m in forklift)
+
+
+def test_a_course_that_gives_a_certificate_names_a_job_that_asks_for_it(ranked: dict[str, Ranked]) -> None:
+    """The hotel cleaner's cleaning course gives the certificate the Sanitør jobs ask for, and teaches
+    some of what a language placement needs: the certificate goes with the Sanitør job, never with
+    the placement that does not ask for it."""
+    catalogue = {o["payload"]["title"]: o["payload"] for o in load_demo_data()["opportunities"]}
+    checked = 0
+    for name, r in ranked.items():
+        for p in r.proposals:
+            said = re.search(r"her kan du få (.+?), som du mangler til jobbet (.+?)[;:]", p.reasons.text_da)
+            if said and "bevis" in said.group(1):
+                checked += 1
+                assert catalogue[said.group(2)].get("required_certificates"), (name, p.reasons.text_da)
+    r = ranked["hotel_cleaner"]
+    course = [p for p in r.proposals if p.opportunity.title.startswith("Erhvervsrengøring")]
+    assert course and "bevis i erhvervsrengøring, som du mangler til jobbet Sanitør" in course[0].reasons.text_da
+    assert checked >= 2
+
+
+def test_a_course_kept_out_by_the_danish_class_is_listed_with_what_it_gives(ranked: dict[str, Ranked]) -> None:
+    """The cleaner's certificate course clashes with her Danish class. Four job near misses outscore
+    it, yet a course is a different lever from a job: it takes the last place, and says what it gives
+    and which job asks for that."""
+    r = ranked["cleaner_with_afternoon_commitments"]
+    course = [m for m in r.near_misses if m.title.startswith("Erhvervsrengøring")]
+    assert course and course[0].rule == "collides_with_danish_class"
+    assert "Det giver bevis i erhvervsrengøring, som jobbet Sanitør kræver." in course[0].text_da
+    assert "It gives a cleaning certificate, which the job Sanitør needs." in course[0].text_en
+    carpenter = ranked["carpenter_with_a_clashing_course"]
+    safety = [m for m in carpenter.near_misses if m.title.startswith("Sikkerhedskursus")]
+    assert safety and safety[0].text_da.endswith("Det giver sikkerhedskort, som jobbet Tømrer kræver.")
+    for name, r in ranked.items():
+        assert all(m.score > MIN_SCORE for m in r.result.near_misses), name
