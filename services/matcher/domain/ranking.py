@@ -30,7 +30,7 @@ from services.matcher.domain.associations import (
     interest_match,
 )
 from services.matcher.domain.catalogue import Catalogue
-from services.matcher.domain.catalogue_index import KINDS, CatalogueIndex, CatalogueIndexer
+from services.matcher.domain.catalogue_index import KINDS, CatalogueIndex, CatalogueIndexer, cert_bits, licence_code
 from services.matcher.domain.features import Encoded, FeatureSpace
 from services.matcher.domain.gaps import MIN_RELEVANCE, GapPlan, certs_of, plan_gaps
 from services.matcher.domain.linking import Linker
@@ -99,19 +99,17 @@ def _clash(opp: Opportunity, busy: list[WeeklySlot]) -> tuple[str, str]:
     return text.slots_text(clash, "da"), text.slots_text(clash, "en")
 
 
-def _lacking(
-    profile: CitizenProfile, ci: CatalogueIndex, i: int, gaps: GapPlan
-) -> tuple[list[Certificate], DrivingLicence | None, Opportunity | None, DrivingLicence | None]:
-    """The certificates and licence opportunity i asks for that the citizen lacks, the step that
-    opens it (if any) and the licence that step grants among them."""
-    opp = ci.opportunities[i]
+def _lacking(profile: CitizenProfile, opp: Opportunity) -> tuple[list[Certificate], DrivingLicence | None]:
+    """The certificates and licence `opp` asks for that the citizen lacks."""
     certs = [c for c in opp.required_certificates if c not in set(profile.certificates)]
     wanted = opp.required_driving_licence
-    licence = wanted if wanted and wanted not in profile.transport.driving_licences else None
-    steps = [e for e, jobs in gaps.opens.items() if i in jobs]
-    step = ci.opportunities[steps[0]] if steps else None
-    grants = step.education.grants_driving_licence if step is not None and step.education else None
-    return certs, licence, step, licence if licence is not None and licence == grants else None
+    return certs, wanted if wanted and wanted not in profile.transport.driving_licences else None
+
+
+#: Paper-giving education steps of the catalogue looked at per near miss beyond the gap plan's own.
+_GIVERS_POOL = 8
+#: A step and the papers it gives of those a near miss lacks.
+_Giver = tuple[Opportunity, list[Certificate], DrivingLicence | None]
 
 
 class Ranker:
@@ -267,7 +265,7 @@ class Ranker:
         for i, v in best:
             opp = ci.opportunities[i]
             rules = [r for r in broken_rules(profile, opp, self.postcodes) if r in text.NEAR_MISS_RULES]
-            da, en = text.why_not(opp, rules, *self._what_opens(profile, ci, i, v, gaps, rules))
+            da, en = text.why_not(opp, rules, *self._what_opens(profile, ci, i, v, gaps, rules, score))
             gives_da, gives_en = self._what_it_gives(profile, ci, i, gaps, [j for j, _ in best])
             if gives_da:
                 da, en = f"{da} {gives_da}", f"{en} {gives_en}"
@@ -304,6 +302,42 @@ class Ranker:
             return f"Det lærer dig noget af det, jobbet {job} kræver.", f"It teaches some of what the job {job} needs."
         return "", ""
 
+    def _givers(
+        self, profile: CitizenProfile, ci: CatalogueIndex, i: int, gaps: GapPlan, score: npt.NDArray[np.float64]
+    ) -> tuple[list[_Giver], list[Certificate], DrivingLicence | None]:
+        """Who gives the papers opportunity i asks for and the citizen lacks: education steps, each
+        with what it gives of them (the gap plan's steps for i first, then the catalogue's steps the
+        citizen may take, best scored first; a step is named only for what it gives), and what no
+        step gives."""
+        certs, licence = _lacking(profile, ci.opportunities[i])
+        if not certs and licence is None:
+            return [], [], None
+        planned = sorted((e for e, jobs in gaps.opens.items() if i in jobs), key=lambda e: (-gaps.score[e], e))
+        grants = (ci.kind == _EDUCATION) & (
+            ((ci.grants_certs & np.int32(cert_bits(certs))) != 0)
+            | ((ci.grants_licence == licence_code(licence)) & (licence is not None))
+        )
+        pool = _best(np.setdiff1d(np.flatnonzero(grants), planned), score, _GIVERS_POOL).tolist()
+        candidates = [*planned, *pool]
+        # A step the citizen may take first; one they may not (it clashes with the Danish class, say;
+        # its own near miss says so) only for what no such step gives.
+        allowed = [check(profile, ci.opportunities[e], self.postcodes).allowed for e in candidates]
+        ordered = [e for e, ok in zip(candidates, allowed, strict=True) if ok]
+        ordered += [e for e, ok in zip(candidates, allowed, strict=True) if not ok and e in planned]
+        out: list[_Giver] = []
+        for e in ordered:
+            step = ci.opportunities[e]
+            edu = step.education
+            if edu is None or (not certs and licence is None):
+                continue
+            gives = [c for c in certs if c in edu.grants_certificates]
+            gives_licence = licence if licence is not None and edu.grants_driving_licence == licence else None
+            if gives or gives_licence is not None:
+                out.append((step, gives, gives_licence))
+                certs = [c for c in certs if c not in gives]
+                licence = None if gives_licence is not None else licence
+        return out, certs, licence
+
     def _what_opens(
         self,
         profile: CitizenProfile,
@@ -312,21 +346,22 @@ class Ranker:
         v: Verdict,
         gaps: GapPlan,
         rules: Sequence[str],
+        score: npt.NDArray[np.float64],
     ) -> tuple[str, str]:
-        """What would open opportunity i: the course that gives the papers when papers are all that
+        """What would open opportunity i: the courses that give the papers when papers are all that
         keep it out, else everything each broken rule needs (more Danish alone does not open a job
         that also clashes with the Danish class)."""
         if set(rules) <= PAPERS:
-            certs, licence, step, by_step = _lacking(profile, ci, i, gaps)
-            if step is not None and (certs or by_step):
-                da = f"{step.title} i {step.location.town} giver {text.papers(certs, by_step, 'da')}"
-                en = f"{step.title} in {step.location.town} gives {text.papers(certs, by_step, 'en')}"
-                if licence is not None and by_step is None:
+            steps, certs, licence = self._givers(profile, ci, i, gaps, score)
+            if steps:
+                da, en = text.givers(steps)
+                if certs or licence is not None:
                     # A course for the certificate does not open a lorry job without a lorry licence.
-                    da += f", og du skal også have {text.licence_name(licence, 'da')}"
-                    en += f", and you also need {text.licence_name(licence, 'en')}"
+                    da += f", og du skal også have {text.papers(certs, licence, 'da')}"
+                    en += f", and you also need {text.papers(certs, licence, 'en')}"
                 return da, en
-        return text.needs([n for r in rules if (n := self._need(profile, ci, i, r, v, gaps, rules)) is not None])
+        needs = [self._need(profile, ci, i, r, v, gaps, rules, score) for r in rules]
+        return text.needs([n for n in needs if n is not None])
 
     def _need(
         self,
@@ -337,6 +372,7 @@ class Ranker:
         v: Verdict,
         gaps: GapPlan,
         rules: Sequence[str],
+        score: npt.NDArray[np.float64],
     ) -> tuple[str, str] | None:
         """What one broken rule needs, as a noun phrase ('dansk på niveau A2'); None when the rule's
         own words say it already (the IGU) or the licence is named with the certificates."""
@@ -356,11 +392,12 @@ class Ranker:
             da, en = _clash(opp, profile.availability.unavailable)
             return f"fri tid {da}", f"free time {en}"
         if rule in PAPERS and not (rule == "missing_driving_licence" and "missing_certificate" in rules):
-            certs, licence, step, by_step = _lacking(profile, ci, i, gaps)
+            certs, licence = _lacking(profile, opp)
             da, en = text.papers(certs, licence, "da"), text.papers(certs, licence, "en")
-            if step is not None and (certs or by_step):
-                da += f" ({step.title} i {step.location.town} giver {text.papers(certs, by_step, 'da')})"
-                en += f" ({step.title} in {step.location.town} gives {text.papers(certs, by_step, 'en')})"
+            steps, _, _ = self._givers(profile, ci, i, gaps, score)
+            if steps:
+                gives_da, gives_en = text.givers(steps)
+                da, en = f"{da} ({gives_da})", f"{en} ({gives_en})"
             return da, en
         return None
 

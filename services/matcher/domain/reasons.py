@@ -264,6 +264,17 @@ def papers(certs: Sequence[Certificate], licence: DrivingLicence | None, languag
     return _join(names, "og" if language == "da" else "and") if names else ""
 
 
+def givers(steps: Sequence[tuple[Opportunity, Sequence[Certificate], DrivingLicence | None]]) -> tuple[str, str]:
+    """'Kørekort til bil i Holbæk giver kørekort til kategori B, og Sosu-start i Holbæk giver …'."""
+
+    def where(s: Opportunity, word: str) -> str:  # 'Kørekort – hold i Tølløse' says its town already
+        return "" if s.location.town.casefold() in s.title.casefold() else f" {word} {s.location.town}"
+
+    da = [f"{s.title}{where(s, 'i')} giver {papers(c, lic, 'da')}" for s, c, lic in steps]
+    en = [f"{s.title}{where(s, 'in')} gives {papers(c, lic, 'en')}" for s, c, lic in steps]
+    return ", og ".join(da), ", and ".join(en)
+
+
 _PAPERS_DA = "kræver et bevis og et kørekort, du ikke har"
 _PAPERS_EN = "needs a certificate and a driving licence you do not have"
 

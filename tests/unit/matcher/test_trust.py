@@ -22,9 +22,10 @@ from services.matcher.domain.catalogue import Catalogue
 from services.matcher.domain.model import RankingResult
 from services.matcher.domain.proposing import kind_notes, near_misses, propose
 from services.matcher.domain.ranking import MIN_SCORE, Ranker
+from services.matcher.domain.reasons import certificate_name, licence_name
 from services.matcher.domain.rules import COMMITMENT_SHARE, NO_POSTCODES, check, overlap_hours
-from shared.contracts import CitizenProfile, KindNote, NearMiss, Opportunity
-from tests.unit.matcher.trust_citizens import CITIZENS
+from shared.contracts import Certificate, CitizenProfile, DrivingLicence, KindNote, NearMiss, Opportunity
+from tests.unit.matcher.trust_citizens import CITIZENS, _citizen
 
 
 class Ranked:
@@ -365,3 +366,40 @@ def test_a_course_kept_out_by_the_danish_class_is_listed_with_what_it_gives(rank
     assert safety and safety[0].text_da.endswith("Det giver sikkerhedskort, som jobbet Tømrer kræver.")
     for name, r in ranked.items():
         assert all(m.score > MIN_SCORE for m in r.result.near_misses), name
+
+
+def test_a_step_is_named_only_for_the_papers_it_gives(ranker: Ranker, demo: Catalogue) -> None:
+    """A home-care job asks for the SOSU certificate and a driving licence. Its near miss said that a
+    driving course 'gives the SOSU certificate and a category B licence': the first step the gap plan
+    had for the job was named for everything the job lacked. Each step is now named for what it gives."""
+    carer = _citizen(
+        jobs=[],
+        skills=["pleje af ældre", "personlig hygiejne", "madlavning"],
+        level="B1",
+        classes=[("tue", "17:00", "20:00")],
+    )
+    steps = {opp.title: opp for _, opp in demo.items() if opp.education is not None}
+    names = {certificate_name(c, "da"): c.value for c in Certificate} | {
+        licence_name(lic, "da"): lic.value for lic in DrivingLicence
+    }
+    claims = r"(?: i [^ ]+)? giver (.+?)(?:, og [A-ZÆØÅ]|\)|\.$|, og du)"
+    said = 0
+    results = [("carer", rank(ranker, demo, carer)), *((n, rank(ranker, demo, p)) for n, p in CITIZENS.items())]
+    for name, r in results:
+        for m in r.near_misses:
+            for title, opp in steps.items():
+                for claim in re.findall(re.escape(title) + claims, m.text_da):
+                    assert opp.education is not None
+                    gives = {c.value for c in opp.education.grants_certificates}
+                    if opp.education.grants_driving_licence:
+                        gives.add(opp.education.grants_driving_licence.value)
+                    named = [v for n, v in names.items() if n in claim]
+                    rest = claim
+                    for n in sorted(names, key=len, reverse=True):
+                        rest = rest.replace(n, "")
+                    assert named and not rest.replace(" og ", "").strip(), (m.text_da, claim)
+                    said += 1
+                    assert set(named) <= gives, (name, m.text_da, title, named, gives)
+    home_care = [m for m in results[0][1].near_misses if m.title == "Social- og sundhedshjælper"]
+    assert home_care and "giver kørekort til kategori B, og Social- og sundhedshjælper" in home_care[0].text_da
+    assert said >= 5
