@@ -313,11 +313,15 @@ class Ranker:
         if not certs and licence is None:
             return [], [], None
         planned = sorted((e for e, jobs in gaps.opens.items() if i in jobs), key=lambda e: (-gaps.score[e], e))
-        grants = (ci.kind == _EDUCATION) & (
-            ((ci.grants_certs & np.int32(cert_bits(certs))) != 0)
-            | ((ci.grants_licence == licence_code(licence)) & (licence is not None))
+        steps = ci.derived.get("ranking.givers")  # the education steps that give any papers
+        if steps is None:
+            steps = np.flatnonzero((ci.kind == _EDUCATION) & ((ci.grants_certs != 0) | (ci.grants_licence >= 0)))
+            ci.derived["ranking.givers"] = steps
+        assert isinstance(steps, np.ndarray)
+        gives_any = ((ci.grants_certs[steps] & np.int32(cert_bits(certs))) != 0) | (
+            (ci.grants_licence[steps] == licence_code(licence)) & (licence is not None)
         )
-        pool = _best(np.setdiff1d(np.flatnonzero(grants), planned), score, _GIVERS_POOL).tolist()
+        pool = _best(np.setdiff1d(steps[gives_any], planned), score, _GIVERS_POOL).tolist()
         candidates = [*planned, *pool]
         # A step the citizen may take first; one they may not (it clashes with the Danish class, say;
         # its own near miss says so) only for what no such step gives.
