@@ -510,6 +510,7 @@ class Ranker:
         learn_da: list[str] = []
         learn_en: list[str] = []
         opens_job = ""
+        also_da = also_en = ""
         opens_ids: list[Any] = []
         if rule == "closes_skill_gap":
             certs = gaps.closes_certs.get(i, [])
@@ -526,6 +527,13 @@ class Ranker:
             # The job named is one the papers named with it open, when the step gives papers.
             named = sorted(gaps.by_papers.get(i, []), key=lambda j: -relevance[j]) if gap_da else jobs
             opens_job = ci.opportunities[named[0]].title if named else ""
+            if gap_da and named and opp.education is not None:
+                # What else the job asks for: a lorry-driver course does not open a job that also
+                # asks for a forklift certificate.
+                lacks, lacks_licence = _lacking(profile, ci.opportunities[named[0]])
+                also = [c for c in lacks if c not in opp.education.grants_certificates]
+                also_licence = lacks_licence if lacks_licence != opp.education.grants_driving_licence else None
+                also_da, also_en = text.papers(also, also_licence, "da"), text.papers(also, also_licence, "en")
             opens_ids = [ci.ids[j] for j in jobs]
         commute = v.commute
         busy = _busy(profile, opp)
@@ -543,6 +551,8 @@ class Ranker:
             learn_da=learn_da,
             learn_en=learn_en,
             opens_job=opens_job,
+            also_da=also_da,
+            also_en=also_en,
             from_postcode=bool(commute and commute.from_postcode),
             inferred_from=inferred_from,
             inferred_en=[s.label_en for s in inferred if s.from_occupation == inferred_from],

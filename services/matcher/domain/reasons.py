@@ -134,6 +134,8 @@ def sentences(
     learn_da: Sequence[str] = (),
     learn_en: Sequence[str] = (),
     opens_job: str = "",
+    also_da: str = "",
+    also_en: str = "",
     from_postcode: bool = False,
     inferred_from: str = "",
     inferred_en: Sequence[str] = (),
@@ -146,7 +148,8 @@ def sentences(
     `matched` are the citizen's own words for skills; `worked_as` a previous job (their words) of the
     opportunity's occupation; `inferred_from` a previous job whose usual skills the opportunity
     needs, named in English only (`inferred_en`); `held` the citizen's certificates that show a
-    skill it needs ("du har truckcertifikat").
+    skill it needs ("du har truckcertifikat"); `also_da`/`also_en` the papers the job `opens_job` asks
+    for besides those the step gives ("kørekort til kategori C").
     """
     c_da, c_en = _commute(minutes, mode, from_postcode)
     head_da = f"{opp.title} hos {opp.owner.name} i {opp.location.town}{c_da}"
@@ -177,6 +180,9 @@ def sentences(
         if gap_da or gap_en:
             da = f"{head_da}: her kan du få {_join(gap_da, 'og')}, som du mangler til jobbet {opens_job}"
             en = f"{head_en}: here you can get {_join(gap_en, 'and')}, which you need for the job {opens_job}"
+            if also_da:  # a driving course alone does not open a care job that also asks for a certificate
+                da += f" (jobbet kræver også {also_da})"
+                en += f" (the job also needs {also_en})"
             da += f"; du lærer også: {_join(learn_da, 'og')}." if learn_da else "."
             en += f"; you also learn: {_join(learn_en, 'and')}." if learn_en else "."
             return da, en

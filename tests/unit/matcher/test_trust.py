@@ -403,3 +403,27 @@ def test_a_step_is_named_only_for_the_papers_it_gives(ranker: Ranker, demo: Cata
     home_care = [m for m in results[0][1].near_misses if m.title == "Social- og sundhedshjælper"]
     assert home_care and "giver kørekort til kategori B, og Social- og sundhedshjælper" in home_care[0].text_da
     assert said >= 5
+
+
+def test_a_step_for_one_of_a_jobs_papers_says_what_else_the_job_asks_for(ranker: Ranker, demo: Catalogue) -> None:
+    """A home-care job asks for the SOSU certificate and a driving licence: the driving course is
+    proposed for it, but the licence alone does not open it, so the sentence says what else it needs."""
+    carer = _citizen(
+        jobs=[],
+        skills=["pleje af ældre", "personlig hygiejne", "madlavning"],
+        level="B1",
+        classes=[("tue", "17:00", "20:00")],
+    )
+    r = rank(ranker, demo, carer)
+    for_care = [p for p in r.proposals if "som du mangler til jobbet Social- og sundhedshjælper" in p.reasons.text_da]
+    driving = [p for p in for_care if p.opportunity.education and p.opportunity.education.grants_driving_licence]
+    sosu = [p for p in for_care if p.opportunity.education and p.opportunity.education.grants_certificates]
+    assert driving and sosu, [p.reasons.text_da for p in r.proposals]
+    for p in driving:
+        assert "(jobbet kræver også uddannelse som social- og sundhedshjælper)" in p.reasons.text_da
+        assert "(the job also needs care assistant training)" in p.reasons.text_en
+    for p in sosu:
+        assert "(jobbet kræver også kørekort til kategori B)" in p.reasons.text_da
+    truck = rank(ranker, demo, CITIZENS["truck_driver"])
+    course = [p for p in truck.proposals if p.reasons.rule == "closes_skill_gap"]
+    assert course and all("kræver også" not in p.reasons.text_da for p in course)  # the course is all it lacks
