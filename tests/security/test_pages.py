@@ -157,6 +157,12 @@ async def test_an_edit_is_refused_with_the_form_back_when_someone_saved_the_prof
             # Saved again from the form that came back, it goes through.
             r = await mine.post(f"/app/citizens/{citizen}/edit", data=again)
             assert r.status_code == 303 and r.headers["location"].endswith("notice=profile_saved")
+            # At once, back in the browser, a field changed and the same form sent again: refused, told
+            # "already saved" while the read model lacks the first save, else "changed after you opened it".
+            r = await mine.post(f"/app/citizens/{citizen}/edit", data={**again, "phone": "20304060"})
+            assert r.status_code == 409
+            assert "Denne formular er allerede gemt" in r.text or "Profilen blev ændret, efter" in r.text
+            assert _fields(r.text)["phone"] == "20304060" and _fields(r.text)["form_id"] != again["form_id"]
 
             async def saved() -> bool:
                 r = await api.get(f"/v1/citizens/{citizen}", headers=world.admin)
@@ -166,6 +172,19 @@ async def test_an_edit_is_refused_with_the_form_back_when_someone_saved_the_prof
             # The same form sent once more (a double click), after the read model caught up: the same save.
             r = await mine.post(f"/app/citizens/{citizen}/edit", data=again)
             assert r.status_code == 303 and r.headers["location"].endswith("notice=profile_saved")
+            # The changed send saved nothing: a later save, once read back, comes after anything it
+            # could have published (one partition per citizen), and the phone is still the first one.
+            stored = (await api.get(f"/v1/citizens/{citizen}", headers=world.admin)).json()
+            later = {**stored["profile"], "home_town": "Jyderup"}
+            assert (await api.put(f"/v1/citizens/{citizen}", json=later, headers=world.admin)).status_code == 202
+
+            async def later_saved() -> bool:
+                r = await api.get(f"/v1/citizens/{citizen}", headers=world.admin)
+                return r.json()["profile"]["home_town"] == "Jyderup"
+
+            await eventually(later_saved, 30, "the later save in the read model")
+            r = await api.get(f"/v1/citizens/{citizen}", headers=world.admin)
+            assert r.json()["profile"]["personal"].get("phone") == "20304050"
 
 
 async def test_a_registration_form_sent_again_with_other_values_registers_nobody_twice(world: World) -> None:
