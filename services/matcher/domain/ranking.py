@@ -513,27 +513,29 @@ class Ranker:
         also_da = also_en = ""
         opens_ids: list[Any] = []
         if rule == "closes_skill_gap":
-            certs = gaps.closes_certs.get(i, [])
-            gap_da = [text.certificate_name(c, "da") for c in certs]
-            gap_en = [text.certificate_name(c, "en") for c in certs]
-            if i in gaps.closes_licence and opp.education and opp.education.grants_driving_licence:
-                gap_da.append(text.licence_name(opp.education.grants_driving_licence, "da"))
-                gap_en.append(text.licence_name(opp.education.grants_driving_licence, "en"))
+            jobs = sorted(gaps.opens.get(i, []), key=lambda j: -relevance[j])
+            by_papers = sorted(gaps.by_papers.get(i, []), key=lambda j: -relevance[j])
+            if by_papers and opp.education is not None:
+                # The papers named are those the job named lacks and the step gives; what else that
+                # job asks for is said too (a driving course alone does not open a home-care job that
+                # also asks for the SOSU certificate).
+                job = ci.opportunities[by_papers[0]]
+                opens_job = job.title
+                lacks, lacks_licence = _lacking(profile, job)
+                gives = [c for c in lacks if c in opp.education.grants_certificates]
+                grants = opp.education.grants_driving_licence
+                gives_licence = lacks_licence if lacks_licence is not None and lacks_licence == grants else None
+                gap_da = [text.papers(gives, gives_licence, "da")]
+                gap_en = [text.papers(gives, gives_licence, "en")]
+                also = [c for c in lacks if c not in gives]
+                also_licence = lacks_licence if gives_licence is None else None
+                also_da, also_en = text.papers(also, also_licence, "da"), text.papers(also, also_licence, "en")
+            elif jobs:
+                opens_job = ci.opportunities[jobs[0]].title
             closes = sorted(gaps.closes_skills.get(i, set()))[:_MAX_NAMED]
             # Danish sentences name a skill only by its Danish label; one without is phrased around.
             learn_da = [esco.skills[s].label_da for s in closes if esco.skills[s].label_da]
             learn_en = [esco.skills[s].label_en for s in closes]
-            jobs = sorted(gaps.opens.get(i, []), key=lambda j: -relevance[j])
-            # The job named is one the papers named with it open, when the step gives papers.
-            named = sorted(gaps.by_papers.get(i, []), key=lambda j: -relevance[j]) if gap_da else jobs
-            opens_job = ci.opportunities[named[0]].title if named else ""
-            if gap_da and named and opp.education is not None:
-                # What else the job asks for: a lorry-driver course does not open a job that also
-                # asks for a forklift certificate.
-                lacks, lacks_licence = _lacking(profile, ci.opportunities[named[0]])
-                also = [c for c in lacks if c not in opp.education.grants_certificates]
-                also_licence = lacks_licence if lacks_licence != opp.education.grants_driving_licence else None
-                also_da, also_en = text.papers(also, also_licence, "da"), text.papers(also, also_licence, "en")
             opens_ids = [ci.ids[j] for j in jobs]
         commute = v.commute
         busy = _busy(profile, opp)
