@@ -137,3 +137,26 @@ def test_every_certificate_names_skills_that_are_in_the_packaged_esco(ranker: Ra
 
     for cert, labels in CERTIFICATE_SKILLS.items():
         assert len(ranker.space.certificate_skills[cert]) == len(labels), cert
+
+
+def test_a_course_names_only_the_papers_the_job_it_is_proposed_for_lacks(ranker: Ranker) -> None:
+    """A course gives a forklift and a first-aid certificate; of two warehouse jobs one asks for the
+    forklift one, the other for the first-aid one. 'Here you can get a forklift certificate and a first
+    aid certificate, which you need for the job …' claimed both for one job."""
+    from tests.unit.matcher.conftest import forklift_course
+
+    forklift = opportunity(title="Lagerarbejder med truck", required_certificates=["forklift"])
+    first_aid = opportunity(title="Lagerarbejder med førstehjælp", required_certificates=["first_aid"])
+    course = forklift_course(
+        education={"education_type": "AMU", "grants_certificates": ["forklift", "first_aid"]},
+    )
+    cat, ids = catalogue(forklift, first_aid, course)
+    result = ranker.rank(profile(), cat)
+    [step] = [p for p in result.proposals if p.opportunity_id == ids[2]]
+    assert set(step.reasons.closes_gap_for) == {ids[0], ids[1]}
+    said = re.search(r"her kan du få (.+), som du mangler til jobbet (Lagerarbejder med \w+)", step.reasons.text_da)
+    assert said, step.reasons.text_da
+    named = {"truckcertifikat": "forklift", "førstehjælpsbevis": "first_aid"}
+    asks = {"Lagerarbejder med truck": "forklift", "Lagerarbejder med førstehjælp": "first_aid"}
+    assert [named[w] for w in said.group(1).split(" og ")] == [asks[said.group(2)]], step.reasons.text_da
+    assert "kræver også" not in step.reasons.text_da
