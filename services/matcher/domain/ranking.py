@@ -231,7 +231,9 @@ class Ranker:
         refused: list[tuple[int, Verdict]],
         gaps: GapPlan,
     ) -> list[NearMissItem]:
-        """The best few that a hard rule excluded, each with what would open it.
+        """The best few that a hard rule excluded (scored above the floor), each with what would
+        open it, and an education step with what it gives; the best step excluded takes the last
+        place when jobs would fill the list.
 
         Two sources: what the exact rules refused while picking (already checked), and the best
         of what screening refused (checked here, for the rule's name).
