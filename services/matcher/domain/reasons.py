@@ -154,15 +154,27 @@ def sentences(
     c_da, c_en = _commute(minutes, mode, from_postcode)
     head_da = f"{opp.title} hos {opp.owner.name} i {opp.location.town}{c_da}"
     head_en = f"{opp.title} at {opp.owner.name} in {opp.location.town}{c_en}"
+    # A course is not like earlier work and does not fit what you can do: it is in that field and
+    # builds on it.
+    course = opp.kind is OpportunityKind.EDUCATION_STEP
+    fits_da, fits_en = ("det bygger videre på det, du kan", "it builds on what you can do") if course else (
+        "det passer til det, du kan",
+        "it fits what you can do",
+    )
     if worked_as:  # a job title is not a skill: "it fits what you can do: cleaner" said it as one
-        fit_da = f"det ligner dit tidligere arbejde som {worked_as}"
-        fit_en = f"it is like your earlier work as {worked_as}"
+        fit_da = f"{'kurset er inden for' if course else 'det ligner'} dit tidligere arbejde som {worked_as}"
+        fit_en = f"{'the course is in the field of' if course else 'it is like'} your earlier work as {worked_as}"
         if matched:
-            fit_da += f", og det passer til det, du kan: {_join(matched[:3], 'og')}"
-            fit_en += f", and it fits what you can do: {_join(matched[:3], 'and')}"
+            fit_da += f", og {fits_da}: {_join(matched[:3], 'og')}"
+            fit_en += f", and {fits_en}: {_join(matched[:3], 'and')}"
     elif matched:
-        fit_da = f"det passer til det, du kan: {_join(matched[:3], 'og')}"
-        fit_en = f"it fits what you can do: {_join(matched[:3], 'and')}"
+        fit_da = f"{fits_da}: {_join(matched[:3], 'og')}"
+        fit_en = f"{fits_en}: {_join(matched[:3], 'and')}"
+    elif inferred_from and course:
+        fit_da = f"som tidligere {inferred_from} har du sikkert et godt grundlag for kurset"
+        fit_en = f"as a former {inferred_from} you likely know " + (
+            _join(inferred_en[:2], "and") if inferred_en else "much of what the course builds on"
+        )
     elif inferred_from:
         fit_da = f"som tidligere {inferred_from} kender du sikkert meget af arbejdet"
         fit_en = f"as a former {inferred_from} you likely know " + (

@@ -427,3 +427,19 @@ def test_a_step_for_one_of_a_jobs_papers_says_what_else_the_job_asks_for(ranker:
     truck = rank(ranker, demo, CITIZENS["truck_driver"])
     course = [p for p in truck.proposals if p.reasons.rule == "closes_skill_gap"]
     assert course and all("kræver også" not in p.reasons.text_da for p in course)  # the course is all it lacks
+
+
+def test_a_course_builds_on_what_the_citizen_can_do_it_is_not_like_earlier_work(ranked: dict[str, Ranked]) -> None:
+    """A course proposed for its own relevance said "det passer til det, du kan: opvask", as a job
+    does: a course does not fit what you can do, it builds on it."""
+    courses = [
+        (name, p)
+        for name, r in ranked.items()
+        for p in r.proposals
+        if p.opportunity.kind == "education_step" and p.reasons.rule != "closes_skill_gap"
+    ]
+    assert any("det bygger videre på det, du kan" in p.reasons.text_da for _, p in courses), courses
+    for name, p in courses:
+        for job_words in ("det passer til det, du kan", "det ligner dit tidligere arbejde", "kender du sikkert"):
+            assert job_words not in p.reasons.text_da, (name, p.reasons.text_da)
+        assert "it fits what you can do" not in p.reasons.text_en and "it is like your" not in p.reasons.text_en
