@@ -315,6 +315,7 @@ class Ranker:
         if not certs and licence is None:
             return [], [], None
         planned = sorted((e for e, jobs in gaps.opens.items() if i in jobs), key=lambda e: (-gaps.score[e], e))
+        planned = planned[:_GIVERS_POOL]
         steps = ci.derived.get("ranking.givers")  # the education steps that give any papers
         if steps is None:
             steps = np.flatnonzero((ci.kind == _EDUCATION) & ((ci.grants_certs != 0) | (ci.grants_licence >= 0)))
@@ -324,24 +325,36 @@ class Ranker:
             (ci.grants_licence[steps] == licence_code(licence)) & (licence is not None)
         )
         pool = _best(np.setdiff1d(steps[gives_any], planned), score, _GIVERS_POOL).tolist()
-        candidates = [*planned, *pool]
+        out: list[_Giver] = []
+
+        def gives(e: int) -> _Giver:
+            """Step e with what it gives of what is still lacking."""
+            edu = ci.opportunities[e].education
+            assert edu is not None
+            lic = licence if licence is not None and edu.grants_driving_licence == licence else None
+            return ci.opportunities[e], [c for c in certs if c in edu.grants_certificates], lic
+
+        def take(giver: _Giver) -> None:
+            nonlocal certs, licence
+            out.append(giver)
+            certs = [c for c in certs if c not in giver[1]]
+            licence = None if giver[2] is not None else licence
+
         # A step the citizen may take first; one they may not (it clashes with the Danish class, say;
         # its own near miss says so) only for what no such step gives.
-        allowed = [check(profile, ci.opportunities[e], self.postcodes).allowed for e in candidates]
-        ordered = [e for e, ok in zip(candidates, allowed, strict=True) if ok]
-        ordered += [e for e, ok in zip(candidates, allowed, strict=True) if not ok and e in planned]
-        out: list[_Giver] = []
-        for e in ordered:
-            step = ci.opportunities[e]
-            edu = step.education
-            if edu is None or (not certs and licence is None):
+        kept_out: list[int] = []
+        for e in [*planned, *pool]:
+            step, some, lic = gives(e)
+            if not some and lic is None:
                 continue
-            gives = [c for c in certs if c in edu.grants_certificates]
-            gives_licence = licence if licence is not None and edu.grants_driving_licence == licence else None
-            if gives or gives_licence is not None:
-                out.append((step, gives, gives_licence))
-                certs = [c for c in certs if c not in gives]
-                licence = None if gives_licence is not None else licence
+            if check(profile, step, self.postcodes).allowed:
+                take((step, some, lic))
+            elif e in planned:
+                kept_out.append(e)
+        for e in kept_out:
+            step, some, lic = gives(e)
+            if some or lic is not None:
+                take((step, some, lic))
         return out, certs, licence
 
     def _what_opens(
