@@ -30,6 +30,9 @@ MIN_RELEVANCE = 0.12
 #: skills of a loosely related job is not worth proposing).
 SKILL_GAP_RELEVANCE = 0.3
 _MAX_JOBS = 10
+#: At most this many steps, the nearest, are tied to one job as giving its papers (a catalogue may
+#: hold dozens of forklift courses; only the nearest few can be proposed anyway).
+_MAX_STEPS = 16
 _EDUCATION = KINDS.index(OpportunityKind.EDUCATION_STEP)
 _JOBS = (KINDS.index(OpportunityKind.ORDINARY_JOB), KINDS.index(OpportunityKind.LANGUAGE_PLACEMENT))
 
@@ -66,6 +69,13 @@ def certs_of(bits: int) -> list[Certificate]:
     return [c for i, c in enumerate(CERTIFICATES) if bits >> i & 1]
 
 
+def _nearest(steps: npt.NDArray[np.intp], minutes: npt.NDArray[np.float64], k: int) -> npt.NDArray[np.intp]:
+    """The k steps with the shortest commute (the first k when the home is unknown), in position order."""
+    if steps.size <= k:
+        return steps
+    return np.sort(steps[np.argsort(np.nan_to_num(minutes[steps], nan=0.0), kind="stable")[:k]])
+
+
 def plan_gaps(
     space: FeatureSpace,
     ci: CatalogueIndex,
@@ -89,19 +99,22 @@ def plan_gaps(
         plan.opens.setdefault(e, []).append(job)
         plan.score[e] = max(plan.score.get(e, 0.0), 0.1 + 0.9 * float(relevance[job]) * share)
 
-    for j in top(jobs & sc.near_miss):
+    closes: dict[int, list[Certificate]] = {}  # bits -> certificates, a few distinct values
+    for j in top(jobs & sc.near_miss).tolist():
         bits = int(sc.missing_certs[j])
         grants = education & ((ci.grants_certs & bits) != 0)
         if sc.missing_licence[j]:
             grants |= education & (ci.grants_licence == ci.licence[j])
-        for e in np.flatnonzero(grants):
-            opens(int(e), int(j))
-            plan.by_papers.setdefault(int(e), []).append(int(j))
-            plan.closes_certs.setdefault(int(e), []).extend(
-                c for c in certs_of(bits & int(ci.grants_certs[e])) if c not in plan.closes_certs.get(int(e), [])
-            )
+        for e in _nearest(np.flatnonzero(grants), sc.minutes, _MAX_STEPS).tolist():
+            opens(e, j)
+            plan.by_papers.setdefault(e, []).append(j)
+            gives = bits & int(ci.grants_certs[e])
+            if gives not in closes:
+                closes[gives] = certs_of(gives)
+            had = plan.closes_certs.setdefault(e, [])
+            had.extend(c for c in closes[gives] if c not in had)
             if sc.missing_licence[j] and ci.grants_licence[e] == ci.licence[j]:
-                plan.closes_licence.add(int(e))
+                plan.closes_licence.add(e)
     for j in top(jobs & sc.allowed & (relevance >= SKILL_GAP_RELEVANCE))[:5]:
         missing = missing_essentials(space, ci.rows[j].occupations, citizen_skills)
         if not missing:
