@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from services.matcher.domain.catalogue_index import CERTIFICATES, KINDS, CatalogueIndex
+from services.matcher.domain.catalogue_index import KINDS, CatalogueIndex
 from services.matcher.domain.features import FeatureSpace
 from services.matcher.domain.screening import Screen
-from shared.contracts import Certificate, OpportunityKind
+from shared.contracts import OpportunityKind
 
 #: The relevance floor: below it nothing is proposed, however the strategy would lift it (an
 #: education step that closes a near-miss job's gap counts with that job's relevance). A job kept
@@ -44,8 +44,6 @@ class GapPlan:
     opens: dict[int, list[int]] = field(default_factory=dict)
     by_papers: dict[int, list[int]] = field(default_factory=dict)  # ... only those it gives papers for
     closes_skills: dict[int, set[int]] = field(default_factory=dict)  # education -> skill positions
-    closes_certs: dict[int, list[Certificate]] = field(default_factory=dict)
-    closes_licence: set[int] = field(default_factory=set)
 
 
 def missing_essentials(space: FeatureSpace, occupations: tuple[int, ...], has: set[int]) -> set[int]:
@@ -63,10 +61,6 @@ def taught_by(space: FeatureSpace, ci: CatalogueIndex, e: int) -> set[int]:
     if row.named:
         return set(row.named)
     return missing_essentials(space, row.occupations, set())
-
-
-def certs_of(bits: int) -> list[Certificate]:
-    return [c for i, c in enumerate(CERTIFICATES) if bits >> i & 1]
 
 
 def _nearest(steps: npt.NDArray[np.intp], minutes: npt.NDArray[np.float64], k: int) -> npt.NDArray[np.intp]:
@@ -99,7 +93,6 @@ def plan_gaps(
         plan.opens.setdefault(e, []).append(job)
         plan.score[e] = max(plan.score.get(e, 0.0), 0.1 + 0.9 * float(relevance[job]) * share)
 
-    closes: dict[int, list[Certificate]] = {}  # bits -> certificates, a few distinct values
     for j in top(jobs & sc.near_miss).tolist():
         bits = int(sc.missing_certs[j])
         grants = education & ((ci.grants_certs & bits) != 0)
@@ -108,13 +101,6 @@ def plan_gaps(
         for e in _nearest(np.flatnonzero(grants), sc.minutes, _MAX_STEPS).tolist():
             opens(e, j)
             plan.by_papers.setdefault(e, []).append(j)
-            gives = bits & int(ci.grants_certs[e])
-            if gives not in closes:
-                closes[gives] = certs_of(gives)
-            had = plan.closes_certs.setdefault(e, [])
-            had.extend(c for c in closes[gives] if c not in had)
-            if sc.missing_licence[j] and ci.grants_licence[e] == ci.licence[j]:
-                plan.closes_licence.add(e)
     for j in top(jobs & sc.allowed & (relevance >= SKILL_GAP_RELEVANCE))[:5]:
         missing = missing_essentials(space, ci.rows[j].occupations, citizen_skills)
         if not missing:

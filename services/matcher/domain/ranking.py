@@ -32,7 +32,7 @@ from services.matcher.domain.associations import (
 from services.matcher.domain.catalogue import Catalogue
 from services.matcher.domain.catalogue_index import KINDS, CatalogueIndex, CatalogueIndexer, cert_bits, licence_code
 from services.matcher.domain.features import Encoded, FeatureSpace
-from services.matcher.domain.gaps import MIN_RELEVANCE, GapPlan, certs_of, plan_gaps
+from services.matcher.domain.gaps import MIN_RELEVANCE, GapPlan, plan_gaps
 from services.matcher.domain.linking import Linker
 from services.matcher.domain.model import NearMissItem, Opener, RankedOpportunity, RankingResult
 from services.matcher.domain.rules import (
@@ -104,6 +104,17 @@ def _lacking(profile: CitizenProfile, opp: Opportunity) -> tuple[list[Certificat
     certs = [c for c in opp.required_certificates if c not in set(profile.certificates)]
     wanted = opp.required_driving_licence
     return certs, wanted if wanted and wanted not in profile.transport.driving_licences else None
+
+
+def _gives(
+    step: Opportunity, certs: Sequence[Certificate], licence: DrivingLicence | None
+) -> tuple[list[Certificate], DrivingLicence | None]:
+    """What education step `step` gives of the certificates and licence lacking."""
+    edu = step.education
+    if edu is None:
+        return [], None
+    gives_licence = licence if licence == edu.grants_driving_licence else None
+    return [c for c in certs if c in edu.grants_certificates], gives_licence
 
 
 #: Paper-giving education steps of the catalogue looked at per near miss beyond the gap plan's own.
@@ -263,12 +274,13 @@ class Ranker:
             excluded(_best(screened_out[ci.kind[screened_out] == _EDUCATION], score, _NEAR_MISS_POOL), steps, 1)
             if steps:
                 best = [*best[: NEAR_MISSES - 1], min(steps, key=lambda t: (-score[t[0]], t[0]))]
+        near = [i for i, _ in best]
         out: list[NearMissItem] = []
         for i, v in best:
             opp = ci.opportunities[i]
             rules = [r for r in broken_rules(profile, opp, self.postcodes) if r in text.NEAR_MISS_RULES]
             da, en = text.why_not(opp, rules, *self._what_opens(profile, ci, i, v, gaps, rules, score))
-            gives_da, gives_en = self._what_it_gives(profile, ci, i, gaps, [j for j, _ in best])
+            gives_da, gives_en = self._what_it_gives(profile, ci, i, gaps, near)
             if gives_da:
                 da, en = f"{da} {gives_da}", f"{en} {gives_en}"
             out.append(NearMissItem(ci.ids[i], opp, round(float(score[i]), 4), v.rule, da, en, tuple(rules)))
@@ -280,11 +292,13 @@ class Ranker:
         """For an education step kept out: the papers it gives that the citizen lacks and the best job
         that asks for them (one it would open, else one among the near misses `near`), or the best
         job it teaches some missing skills for ('' for neither)."""
+        opp = ci.opportunities[e]
+        if opp.education is None:
+            return "", ""
         jobs = gaps.by_papers.get(e) or gaps.opens.get(e)  # each best first
         job = ci.opportunities[jobs[0]].title if jobs else ""
-        opp = ci.opportunities[e]
-        certs = [c for c in certs_of(int(ci.grants_certs[e])) if c not in profile.certificates]
-        licence = opp.education.grants_driving_licence if opp.education else None
+        certs = [c for c in opp.education.grants_certificates if c not in profile.certificates]
+        licence = opp.education.grants_driving_licence
         if licence in profile.transport.driving_licences:
             licence = None
         if certs or licence is not None:
@@ -329,10 +343,7 @@ class Ranker:
 
         def gives(e: int) -> _Giver:
             """Step e with what it gives of what is still lacking."""
-            edu = ci.opportunities[e].education
-            assert edu is not None
-            lic = licence if licence is not None and edu.grants_driving_licence == licence else None
-            return ci.opportunities[e], [c for c in certs if c in edu.grants_certificates], lic
+            return (ci.opportunities[e], *_gives(ci.opportunities[e], certs, licence))
 
         def take(giver: _Giver) -> None:
             nonlocal certs, licence
@@ -370,16 +381,15 @@ class Ranker:
         """What would open opportunity i: the courses that give the papers when papers are all that
         keep it out, else everything each broken rule needs (more Danish alone does not open a job
         that also clashes with the Danish class)."""
-        if set(rules) <= PAPERS:
-            steps, certs, licence = self._givers(profile, ci, i, gaps, score)
-            if steps:
-                da, en = text.givers(steps)
-                if certs or licence is not None:
-                    # A course for the certificate does not open a lorry job without a lorry licence.
-                    da += f", og du skal også have {text.papers(certs, licence, 'da')}"
-                    en += f", and you also need {text.papers(certs, licence, 'en')}"
-                return da, en
-        needs = [self._need(profile, ci, i, r, v, gaps, rules, score) for r in rules]
+        steps, certs, licence = self._givers(profile, ci, i, gaps, score) if PAPERS & set(rules) else ([], [], None)
+        if steps and set(rules) <= PAPERS:
+            da, en = text.givers(steps)
+            if certs or licence is not None:
+                # A course for the certificate does not open a lorry job without a lorry licence.
+                da += f", og du skal også have {text.papers(certs, licence, 'da')}"
+                en += f", and you also need {text.papers(certs, licence, 'en')}"
+            return da, en
+        needs = [self._need(profile, ci, i, r, v, rules, steps) for r in rules]
         return text.needs([n for n in needs if n is not None])
 
     def _need(
@@ -389,12 +399,12 @@ class Ranker:
         i: int,
         rule: str,
         v: Verdict,
-        gaps: GapPlan,
         rules: Sequence[str],
-        score: npt.NDArray[np.float64],
+        givers: Sequence[_Giver],
     ) -> tuple[str, str] | None:
         """What one broken rule needs, as a noun phrase ('dansk på niveau A2'); None when the rule's
-        own words say it already (the IGU) or the licence is named with the certificates."""
+        own words say it already (the IGU) or the licence is named with the certificates. `givers`:
+        the steps that give the papers it lacks (`_givers`)."""
         opp = ci.opportunities[i]
         if rule == "danish_level" and opp.min_danish_level:
             return f"dansk på niveau {opp.min_danish_level}", f"Danish at level {opp.min_danish_level}"
@@ -413,9 +423,8 @@ class Ranker:
         if rule in PAPERS and not (rule == "missing_driving_licence" and "missing_certificate" in rules):
             certs, licence = _lacking(profile, opp)
             da, en = text.papers(certs, licence, "da"), text.papers(certs, licence, "en")
-            steps, _, _ = self._givers(profile, ci, i, gaps, score)
-            if steps:
-                gives_da, gives_en = text.givers(steps)
+            if givers:
+                gives_da, gives_en = text.givers(givers)
                 da, en = f"{da} ({gives_da})", f"{en} ({gives_en})"
             return da, en
         return None
@@ -529,17 +538,15 @@ class Ranker:
         opens_ids: list[Any] = []
         if rule == "closes_skill_gap":
             jobs = sorted(gaps.opens.get(i, []), key=lambda j: -relevance[j])
-            by_papers = sorted(gaps.by_papers.get(i, []), key=lambda j: -relevance[j])
-            if by_papers and opp.education is not None:
+            by_papers = gaps.by_papers.get(i, [])  # best first
+            if by_papers:
                 # The papers named are those the job named lacks and the step gives; what else that
                 # job asks for is said too (a driving course alone does not open a home-care job that
                 # also asks for the SOSU certificate).
                 job = ci.opportunities[by_papers[0]]
                 opens_job = job.title
                 lacks, lacks_licence = _lacking(profile, job)
-                gives = [c for c in lacks if c in opp.education.grants_certificates]
-                grants = opp.education.grants_driving_licence
-                gives_licence = lacks_licence if lacks_licence is not None and lacks_licence == grants else None
+                gives, gives_licence = _gives(opp, lacks, lacks_licence)
                 gap_da = [text.papers(gives, gives_licence, "da")]
                 gap_en = [text.papers(gives, gives_licence, "en")]
                 also = [c for c in lacks if c not in gives]
