@@ -5,9 +5,10 @@ rule) and that is relevant enough to be proposed without that rule (the proposal
 clearly relevant one they may take but whose occupation needs essential skills they have not
 shown. An education step that grants the certificate or teaches a missing skill (one it names
 itself, `taught_by`) is proposed for it, ranked by how relevant the job it opens is: 0.1 + 0.9 × that
-job's relevance, times the share of the job's missing essential skills the step teaches when it closes
-skills rather than a certificate or licence (a course teaching one of the twenty skills a job lacks
-does not outrank the job).
+job's relevance, times the share of the job's gap the step closes: of its missing essential skills
+when it teaches skills (a course teaching one of the twenty skills a job lacks does not outrank the
+job), of its missing papers when it gives a certificate or licence (the lorry licence course is half
+of what opens a lorry job that also asks for the driver's qualification).
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def plan_gaps(
 
     def opens(e: int, job: int, share: float = 1.0) -> None:
         """Step e opens (or helps towards) job: it scores with the job's relevance, times the share of
-        the job's gap it closes (a certificate or licence is the whole gap)."""
+        the job's gap it closes (all of its papers or skills: 1)."""
         plan.opens.setdefault(e, []).append(job)
         plan.score[e] = max(plan.score.get(e, 0.0), 0.1 + 0.9 * float(relevance[job]) * share)
 
@@ -98,8 +99,13 @@ def plan_gaps(
         grants = education & ((ci.grants_certs & bits) != 0)
         if sc.missing_licence[j]:
             grants |= education & (ci.grants_licence == ci.licence[j])
+        lacks = bits.bit_count() + bool(sc.missing_licence[j])
         for e in _nearest(np.flatnonzero(grants), sc.minutes, _MAX_STEPS).tolist():
-            opens(e, j)
+            # A lorry job lacking the C licence and the driver's qualification is opened by neither
+            # course alone: each counts for its share of the papers.
+            gives = (int(ci.grants_certs[e]) & bits).bit_count()
+            gives += int(bool(sc.missing_licence[j]) and int(ci.grants_licence[e]) == int(ci.licence[j]))
+            opens(e, j, gives / lacks)
             plan.by_papers.setdefault(e, []).append(j)
     for j in top(jobs & sc.allowed & (relevance >= SKILL_GAP_RELEVANCE))[:5]:
         missing = missing_essentials(space, ci.rows[j].occupations, citizen_skills)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from services.matcher.domain.gaps import _MAX_STEPS
-from services.matcher.domain.ranking import Ranker
+import pytest
+
+from services.matcher.domain.catalogue import Catalogue
+from services.matcher.domain.gaps import _MAX_STEPS, MIN_RELEVANCE, GapPlan, plan_gaps
+from services.matcher.domain.ranking import Ranker, _screened, home_of, screen
+from shared.contracts import CitizenProfile
 from tests.unit.matcher.conftest import catalogue, forklift_course, opportunity, profile
 
 
@@ -26,3 +30,63 @@ def test_only_the_nearest_steps_that_give_a_jobs_papers_are_tied_to_it(ranker: R
     assert tied == set(ids[1 : 1 + _MAX_STEPS])
     said = "her kan du få truckcertifikat, som du mangler til jobbet Lagerarbejder med truck"
     assert all(said in p.reasons.text_da for p in result.proposals if p.opportunity_id in tied)
+
+
+def _gap_scores(ranker: Ranker, cat: Catalogue, citizen: CitizenProfile) -> tuple[GapPlan, list[float]]:
+    ci = ranker.indexer.index(cat)
+    encoded = ranker.space.profile(citizen)
+    relevance = ranker.relevance(encoded, ci)
+    sc = screen(citizen, ci, home_of(citizen, ranker.postcodes), _screened(ci, relevance))
+    return plan_gaps(ranker.space, ci, relevance, sc, encoded.skills), relevance.tolist()
+
+
+def test_a_step_that_gives_one_of_a_jobs_two_papers_counts_for_half_of_the_job(ranker: Ranker) -> None:
+    """A lorry job lacking the C licence and the driver's qualification is opened by neither course
+    alone. Each course scored as if it opened the job, so a taxi driver's two lorry courses came
+    before the delivery job he could take at once. A course giving both counts for the whole job."""
+    job = opportunity(
+        title="Lastbilchauffør",
+        occupation_text="lastbilchauffør",
+        skills=[],
+        required_certificates=["driver_qualification"],
+        required_driving_licence="C",
+    )
+    licence = forklift_course(
+        title="Kørekort til lastbil (kategori C)",
+        education={"education_type": "driving_licence", "grants_driving_licence": "C"},
+    )
+    qualification = forklift_course(
+        title="Grundlæggende kvalifikationsuddannelse",
+        education={"education_type": "AMU", "grants_certificates": ["driver_qualification"]},
+    )
+    both = forklift_course(
+        title="Lastbilchauffør, fuld uddannelse",
+        education={
+            "education_type": "AMU",
+            "grants_certificates": ["driver_qualification"],
+            "grants_driving_licence": "C",
+        },
+    )
+    cat, _ = catalogue(job, licence, qualification, both)
+    citizen = profile(previous_jobs=[{"title": "taxachauffør", "years": 5}], skills=[{"text": "kørsel"}])
+    plan, relevance = _gap_scores(ranker, cat, citizen)
+    assert relevance[0] >= MIN_RELEVANCE
+    assert plan.by_papers == {1: [0], 2: [0], 3: [0]}
+    assert plan.score[1] == pytest.approx(0.1 + 0.9 * relevance[0] / 2)
+    assert plan.score[2] == pytest.approx(0.1 + 0.9 * relevance[0] / 2)
+    assert plan.score[3] == pytest.approx(0.1 + 0.9 * relevance[0])
+    # With the licence held, the qualification course is the whole gap.
+    holder = profile(
+        previous_jobs=[{"title": "taxachauffør", "years": 5}],
+        skills=[{"text": "kørsel"}],
+        transport={
+            "driving_licences": ["B", "C"],
+            "car": True,
+            "bike": True,
+            "public_transport": True,
+            "max_commute_minutes": 45,
+        },
+    )
+    plan, relevance = _gap_scores(ranker, cat, holder)
+    assert set(plan.by_papers) == {2, 3}
+    assert plan.score[2] == pytest.approx(0.1 + 0.9 * relevance[0])
