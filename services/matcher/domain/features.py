@@ -68,6 +68,21 @@ CERTIFICATE_SKILLS: Mapping[Certificate, tuple[str, ...]] = {
     Certificate.CARE_ASSISTANT: ("tend to elderly people",),
 }
 
+#: What any road driving licence shows the citizen knows (ESCO skills by English preferred label):
+#: the theory and driving tests cover them. They are never named missing for a licence holder (a
+#: taxi driver was told a delivery job needs "obey traffic rules"), but unlike a certificate they
+#: are not counted as stated: a nurse who can drive is not brought nearer to driving jobs.
+LICENCE_SKILLS: tuple[str, ...] = (
+    "obey traffic rules",
+    "interpret traffic signals",
+    "traffic signs",
+    "road traffic laws",
+    "drive vehicles",
+    "drive in urban areas",
+    "park vehicles",
+    "parallel park vehicles",
+)
+
 Row = tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]
 #: A reading's row and its coverage values (same indices): how surely each skill is needed, 0..1.
 Reading = tuple[npt.NDArray[np.int32], npt.NDArray[np.float32], npt.NDArray[np.float32]]
@@ -122,6 +137,7 @@ class FeatureSpace:
             c: tuple(by_label[label] for label in labels if label in by_label)
             for c, labels in CERTIFICATE_SKILLS.items()
         }
+        self.licence_skills = tuple(by_label[label] for label in LICENCE_SKILLS if label in by_label)
 
     def optional_weight(self, n_optional: int) -> float:
         """The weight of each optional skill of an occupation with `n_optional` of them."""
@@ -218,6 +234,8 @@ class FeatureSpace:
                 self.add_skill(enc, s, 1.0, certificate_name(cert, "da"))
             if shown:
                 enc.claims.append(shown)
+        if p.transport.driving_licences:
+            enc.covers.update(self.licence_skills)
         self._texts(enc, requests)
         return enc
 

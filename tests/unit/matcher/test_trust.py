@@ -19,12 +19,14 @@ import pytest
 from brobygger.demo import load_demo_data
 from services.matcher.domain.capacity import Unlimited
 from services.matcher.domain.catalogue import Catalogue
+from services.matcher.domain.features import LICENCE_SKILLS
 from services.matcher.domain.model import RankingResult
 from services.matcher.domain.proposing import kind_notes, near_misses, propose
 from services.matcher.domain.ranking import MIN_SCORE, Ranker
 from services.matcher.domain.reasons import certificate_name, licence_name
 from services.matcher.domain.rules import COMMITMENT_SHARE, NO_POSTCODES, check, overlap_hours
 from shared.contracts import Certificate, CitizenProfile, DrivingLicence, KindNote, NearMiss, Opportunity
+from tests.samples import opportunity_payload
 from tests.unit.matcher.trust_citizens import CITIZENS, _citizen
 
 
@@ -444,3 +446,25 @@ def test_a_course_builds_on_what_the_citizen_can_do_it_is_not_like_earlier_work(
         for job_words in ("det passer til det, du kan", "det ligner dit tidligere arbejde", "kender du sikkert"):
             assert job_words not in p.reasons.text_da, (name, p.reasons.text_da)
         assert "it fits what you can do" not in p.reasons.text_en and "it is like your" not in p.reasons.text_en
+
+
+def test_a_licence_holder_is_not_told_a_driving_job_needs_the_traffic_rules(ranker: Ranker) -> None:
+    """A taxi driver was told the delivery job needs "obey traffic rules" and "interpret traffic
+    signals". A driving licence shows them (its theory and driving tests). It does not bring a
+    licence holder nearer to driving jobs: the job scores the same. (This job asks for no licence,
+    so the citizen without one is ranked too.)"""
+    traffic = set(LICENCE_SKILLS)
+    cat = Catalogue()
+    job = opportunity_payload(title="Chauffør til varelevering", occupation_text="chauffør til varelevering", skills=[])
+    cat.upsert(uuid.uuid4(), Opportunity.model_validate(job))
+
+    def delivery(licences: list[str]) -> tuple[list[str], float]:
+        payload = _citizen(jobs=["taxachauffør"], skills=["kørsel"], level="B1", classes=[], licences=licences)
+        [job] = ranker.rank(CitizenProfile.model_validate(payload), cat).proposals
+        return job.reasons.missing_skills, job.score
+
+    without, score_without = delivery([])
+    assert {"obey traffic rules", "interpret traffic signals"} <= set(without)  # so the check below can fail
+    held, score_held = delivery(["B"])
+    assert not traffic & set(held)
+    assert score_held == pytest.approx(score_without)
