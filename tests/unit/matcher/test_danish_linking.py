@@ -192,3 +192,15 @@ def test_a_trade_with_one_transversal_reading_is_not_an_attitude(ranker: Ranker)
     assert any(lk.transversal for lk in _skill(ranker, "ældrepleje").readings)
     for quality in ("selvstændig", "struktureret i dit arbejde"):
         assert _skill(ranker, quality).attitude, quality
+
+
+def test_elderly_care_reads_as_what_esco_s_elderly_care_workers_need(ranker: Ranker) -> None:
+    """ESCO's care-at-home and older-adult care workers ask for none of "tend to elderly people" and
+    "assist clients with special needs": a carer who wrote "pleje af ældre" came nearer to a cook's
+    job (through "madlavning") than to a care home. "older adults' needs" is what they all ask for."""
+    index = ranker.linker.index
+    for occupation in ("care at home worker", "residential home older adult care worker", "home care aide"):
+        occ = next(o for o in index.occupations if o.label_en == occupation)
+        for phrase in ("pleje af ældre", "ældrepleje", "omsorg for ældre"):
+            readings = {lk.index for lk in _skill(ranker, phrase).readings}
+            assert readings & set(occ.essential), (phrase, occupation)
