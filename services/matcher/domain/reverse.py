@@ -18,7 +18,8 @@ wish for women-only activities are shortlisted; the exact ranking then decides, 
 
 An education step is also relevant to a citizen through the jobs it opens, as `gaps.plan_gaps` scores
 it in the citizen-side ranking: 0.1 + 0.9 × the relevance of a near-miss job that needs a certificate
-or the driving licence the step grants. The jobs of the matcher's catalogue that need what the step
+or the driving licence the step grants, times the share of the papers the citizen lacks for it that
+the step gives. The jobs of the matcher's catalogue that need what the step
 grants (`Opens`, at most `MAX_OPENS` of them, taken from the index the citizen-side ranking keeps
 of that catalogue) become one more column block, so that part is one more sparse product; a
 citizen counts a job only when they lack what it needs and the step grants and may be offered its kind.
@@ -118,7 +119,9 @@ class Opens:
 
     `block` holds their readings' [features; coverage] columns; `job` names each column's job (0..n-1).
     Per job: the certificates it needs that the step grants, whether it needs the licence the step
-    grants, and its kind (position in `KINDS`).
+    grants, all the certificates it needs and the licence it needs (position in `LICENCES`, -1 for
+    none: a step that gives one of two papers a citizen lacks counts for half), and its kind
+    (position in `KINDS`).
     """
 
     ids: list[uuid.UUID]
@@ -127,6 +130,8 @@ class Opens:
     job: npt.NDArray[np.intp]
     certs: npt.NDArray[np.int32]
     licence: npt.NDArray[np.bool_]
+    needs_certs: npt.NDArray[np.int32]
+    needs_licence: npt.NDArray[np.int32]
     kind: npt.NDArray[np.int8]
     grants_licence: int  # the licence the step grants (position in `LICENCES`), -1 for none
 
@@ -157,6 +162,8 @@ def openable(full: CatalogueIndex, step: Opportunity, row: OppRow) -> Opens | No
         job=np.searchsorted(hit, full.owner[cols]),
         certs=certs[hit],
         licence=needs_licence[hit],
+        needs_certs=full.certs[hit].astype(np.int32),
+        needs_licence=full.licence[hit].astype(np.int32),
         kind=full.kind[hit],
         grants_licence=licence,
     )
@@ -222,7 +229,8 @@ class CitizenMatrix:
         """The `k` most relevant eligible citizens for the opportunity at `position` of `ci`.
 
         For an education step with `opens` (the jobs it could open), a citizen's relevance is the best of
-        its own and what `gaps.plan_gaps` scores it for a near-miss job it opens (0.1 + 0.9 × that job's).
+        its own and what `gaps.plan_gaps` scores it for a near-miss job it opens (0.1 + 0.9 × that job's, times
+        the share of the job's missing papers it gives).
         """
         ids, m, consent = self.matrix()
         if not ids or k <= 0:
@@ -239,17 +247,21 @@ class CitizenMatrix:
 
     def _through_jobs(self, m: sp.csr_matrix, consent: npt.NDArray[np.bool_], opens: Opens) -> npt.NDArray[np.float64]:
         """Per citizen, 0.1 + 0.9 × the relevance of the best job of `opens` that is a near miss the step
-        closes for them (they lack what it needs and the step grants, may be offered its kind, and it is
-        relevant enough to count as a near miss), else 0: one sparse product with all the jobs' readings."""
+        helps to open for them (they lack something it needs that the step grants, may be offered its
+        kind, and it is relevant enough to count as a near miss), times the share of the papers they
+        lack for it that the step gives, else 0: one sparse product with all the jobs' readings."""
         per = (m @ opens.block).tocoo()  # citizens × the jobs' readings
         citizen, job, value = per.row, opens.job[per.col], per.data
         certs, licences = self._held
-        lacks = ((opens.certs[job] & ~certs[citizen]) != 0) | (
-            opens.licence[job] & ((licences[citizen] >> max(opens.grants_licence, 0) & 1) == 0)
-        )
-        counts = lacks & consent[citizen, opens.kind[job]] & (value >= MIN_RELEVANCE)
+        missing = opens.needs_certs[job] & ~certs[citizen]
+        need = opens.needs_licence[job]
+        lacks_licence = (need >= 0) & (((licences[citizen] >> np.maximum(need, 0)) & 1) == 0)
+        gives = np.bitwise_count(opens.certs[job] & missing) + (opens.licence[job] & lacks_licence)
+        lacks = np.bitwise_count(missing) + lacks_licence
+        counts = (gives > 0) & consent[citizen, opens.kind[job]] & (value >= MIN_RELEVANCE)
+        share = gives[counts] / lacks[counts]
         out = np.zeros(m.shape[0])
-        np.maximum.at(out, citizen[counts], 0.1 + 0.9 * value[counts].astype(np.float64))
+        np.maximum.at(out, citizen[counts], 0.1 + 0.9 * value[counts].astype(np.float64) * share)
         return out
 
     def _best(

@@ -197,6 +197,44 @@ def test_a_step_granting_a_certificate_reaches_the_citizen_whose_near_miss_job_n
     assert reverse.fit(profile(**CLEANER), course_id, course, opens) is None
 
 
+def test_a_step_that_gives_one_of_two_missing_papers_shortlists_with_half_the_job_as_the_ranking_scores_it(
+    ranker: Ranker,
+) -> None:
+    """The citizen-side ranking counts a step for the share of a job's missing papers it gives; the
+    shortlist scores it the same, so the citizens it reaches are those whose own ranking ranks it best."""
+    lorry = opportunity(
+        title="Lastbilchauffør",
+        occupation_text="lastbilchauffør",
+        skills=[],
+        required_certificates=["driver_qualification"],
+        required_driving_licence="C",
+    )
+    cat, (job_id,) = catalogue(lorry)
+    reverse = ReverseRanker(ranker, cat)
+    both = profile(**DRIVER)  # lacks the qualification and the C licence
+    licensed = profile(
+        **DRIVER,
+        transport={"driving_licences": ["B", "C"], "bike": True, "public_transport": True, "max_commute_minutes": 45},
+    )
+    matrix, (both_id, licensed_id) = _citizens(reverse, both, licensed)
+    course_id = uuid.uuid4()
+    course = forklift_course(
+        title="Grundlæggende kvalifikationsuddannelse",
+        education={"education_type": "AMU", "grants_certificates": ["driver_qualification"]},
+    )
+    cat.upsert(course_id, course)
+    opens = reverse.opens(course_id, course)
+    assert opens is not None and opens.ids == [job_id]
+    short = dict(matrix.shortlist(reverse.index({course_id: course}), 0, set(), 10, opens))
+    index = ranker.indexer.index(cat)
+    for citizen_id, citizen, share in ((both_id, both, 0.5), (licensed_id, licensed, 1.0)):
+        job_relevance = ranker.relevance(ranker.space.profile(citizen), index)[0]
+        assert short[citizen_id] == pytest.approx(0.1 + 0.9 * job_relevance * share, rel=1e-5)
+        fit = reverse.fit(citizen, course_id, course, opens)
+        own = next(r for r in ranker.rank(citizen, cat).proposals if r.opportunity_id == course_id)
+        assert fit is not None and fit.score == pytest.approx(own.score)
+
+
 def test_a_step_whose_certificate_no_job_needs_opens_nothing_and_jobs_open_nothing(ranker: Ranker) -> None:
     cat, _ = catalogue(opportunity())
     reverse = ReverseRanker(ranker, cat)
