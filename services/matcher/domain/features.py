@@ -20,7 +20,7 @@ from sklearn.feature_extraction.text import TfidfTransformer
 from services.matcher.domain.esco import EscoIndex
 from services.matcher.domain.linking import ConceptKind, LinkedText, Linker
 from services.matcher.domain.reasons import certificate_name
-from services.matcher.domain.text import normalise
+from services.matcher.domain.text import DanishAnalyser, normalise
 from shared.contracts import Certificate, CitizenProfile, Opportunity
 
 OCCUPATION_WEIGHT = 1.0
@@ -158,7 +158,13 @@ class FeatureSpace:
         return np.asarray(tfidf.idf_, dtype=np.float32)
 
     def reviewed_title(self, title: str) -> int | None:
-        return self.titles.get(normalise(title)) if self.titles else None
+        """The reviewed occupation of a title, also typed without æ, ø and å ("lastbilchauffoer")."""
+        if not self.titles:
+            return None
+        found = self.titles.get(normalise(title))
+        if found is None and isinstance(analyser := self.linker.encoder.analyser, DanishAnalyser):
+            found = self.titles.get(analyser.respelt(title))
+        return found
 
     def skill_feature(self, skill: int) -> int:
         return self.n_occ + skill

@@ -12,6 +12,7 @@ as "selvstændig" or "fleksibel"), so ranking can weigh it lightly and reasons c
 from __future__ import annotations
 
 import itertools
+import re
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ _PREFERRED, _ALTERNATIVE, _LOOSE = 1.0, 0.97, 0.93
 #: smith, not the SMED changeover method; "led" is what "ledelse" and "lede" (lead) stem to, not
 #: LEDs. Reviewed by hand (`test_danish_linking.py`).
 NOT_LABELS = frozenset({"SMED", "LED", "LEDs"})
+_ASCII_WORD = re.compile(r"\b[a-z]+\b")
 
 
 @dataclass(frozen=True)
@@ -223,7 +225,8 @@ class Linker:
     ) -> None:
         self.index = index
         self.state = state
-        self.encoder = TextEncoder(state.idf, DanishAnalyser(state.words))
+        self._english: frozenset[str] | None = None
+        self.encoder = TextEncoder(state.idf, DanishAnalyser(state.words, self.english_words))
         self._transversal: dict[ConceptKind, list[bool]] = {
             "occupation": [False] * len(index.occupations),
             "skill": [s.transversal for s in index.skills],
@@ -235,6 +238,15 @@ class Linker:
         self._exact: dict[ConceptKind, dict[str, npt.NDArray[np.int32]]] = {}
         self.hits = 0
         self.misses = 0
+
+    def english_words(self) -> frozenset[str]:
+        """Every word of ESCO's English labels, never respelt as Danish ("mode" is not "møde");
+        gathered the first time a word might be respelt (a tenth of a second)."""
+        if self._english is None:
+            labels = [label for o in self.index.occupations for label in (o.label_en, *o.labels_en)]
+            labels += [label for s in self.index.skills for label in (s.label_en, *s.labels_en)]
+            self._english = frozenset(_ASCII_WORD.findall("\n".join(labels).lower()))  # only those are respelt
+        return self._english
 
     def forget(self) -> None:
         """Drop remembered links (benchmarks use it to time texts never seen before)."""

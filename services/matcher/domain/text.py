@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
-from itertools import repeat
+from itertools import combinations, repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -66,6 +67,22 @@ _KEEP_DOUBLE = ("læss",)
 _NOT_A_TAIL = frozenset({"ning", "else", "ende", "ere", "hed", "heden", "lig", "lige", "isk", "iske", "skab"})
 
 
+#: Respelling a word typed without æ, ø and å (`DanishAnalyser.respell`): from this length, and at
+#: most this many of its ae/oe/aa tried (2^n spellings).
+_MIN_RESPELL = 4
+_MAX_DIGRAPHS = 3
+_DIGRAPHS = re.compile(r"ae|oe|aa")
+_DIGRAPH_LETTER = {"ae": "æ", "oe": "ø", "aa": "å"}
+_ONE_LETTER = {"o": ("ø",), "a": ("æ", "å")}
+
+
+def _one_letter(word: str) -> Iterator[str]:
+    """The word with one o as ø, or one a as æ or å."""
+    for i, ch in enumerate(word):
+        for letter in _ONE_LETTER.get(ch, ()):
+            yield word[:i] + letter + word[i + 1 :]
+
+
 def _fold_accents() -> dict[int, str]:
     """é → e, ü → u (people type "ide" for "idé"), but æ, ø and å are letters of their own."""
     table: dict[int, str] = {}
@@ -102,15 +119,33 @@ class DanishAnalyser:
     `words` maps known Danish words to their Zipf frequency; a compound splits where both parts
     are known and common enough, the best-scoring split winning (the rarer part's frequency).
     The whole word is kept beside its parts, so a wrong split only adds a little noise.
+
+    With `keep_as_typed` (a function giving the words never to respell: the linker passes the
+    words of ESCO's English labels), a word typed without æ, ø and å is respelt first: a phone or
+    keyboard without them gives "rengoering", "koekkenmedhjaelper", "pleje af aeldre" or
+    "rengoring", and these linked to nothing (`respell`).
     """
 
-    def __init__(self, words: Mapping[str, float]) -> None:
+    def __init__(
+        self, words: Mapping[str, float], keep_as_typed: Callable[[], AbstractSet[str]] | None = None
+    ) -> None:
         self._zipf = dict(words)
         self._stemmer = snowballstemmer.stemmer("danish")
+        self._keep_as_typed = keep_as_typed
         self._word = lru_cache(maxsize=200_000)(self._analyse_word)
+        self._respelt = lru_cache(maxsize=50_000)(self.respell)
 
     def __call__(self, text: str) -> str:
-        return " ".join(self._word(w) for w in normalise(text).split())
+        return " ".join(self._word(w) for w in self.respelt(text).split())
+
+    def respelt(self, text: str) -> str:
+        """`normalise(text)`, each word respelt (`respell`) when the analyser does that; a word that
+        respells as filler goes too ("faerdigheder" is "færdigheder")."""
+        words = normalise(text).split()
+        if self._keep_as_typed is None:
+            return " ".join(words)
+        respelt = [self._respelt(w) for w in words]
+        return " ".join([w for w in respelt if w not in _FILLER] or respelt)
 
     def split(self, word: str) -> list[str]:
         """Known parts of a compound, or [] when it does not split ("lagererfaring" → 2 parts)."""
@@ -126,6 +161,44 @@ class DanishAnalyser:
             if stem.endswith(suffix) and len(stem) - len(suffix) >= _MIN_STEM:
                 return stem[: -len(suffix)]
         return stem
+
+    def known(self, word: str) -> bool:
+        """A Danish word in the table, common enough to be a compound's part, or a compound of such."""
+        return self._zipf.get(word, 0.0) >= MIN_PART_ZIPF or bool(self.split(word))
+
+    def respell(self, word: str) -> str:
+        """The word with æ, ø or å where it was typed without them, when only that makes it known.
+
+        A word that is known as typed, has æ, ø or å already, is short, or is a word of ESCO's
+        English labels is kept. Tried in order, the first known one winning (the commonest of
+        those with as few changes): the two-letter spellings ae, oe, aa as æ, ø, å (each
+        occurrence or not), then one o as ø or one a as æ or å, on top of those.
+        """
+        if (
+            self._keep_as_typed is None
+            or len(word) < _MIN_RESPELL
+            or not word.isalpha()
+            or not word.isascii()
+            or word in self._keep_as_typed()
+            or self.known(word)
+        ):
+            return word
+        spots = [m.start() for m in _DIGRAPHS.finditer(word)][:_MAX_DIGRAPHS]
+        tried: set[str] = {word}
+        for n in range(len(spots) + 1):
+            found: list[tuple[float, str]] = []
+            for chosen in combinations(spots, n):
+                base = word
+                for at in reversed(chosen):
+                    base = base[:at] + _DIGRAPH_LETTER[base[at : at + 2]] + base[at + 2 :]
+                for candidate in (base, *_one_letter(base)):
+                    if candidate not in tried:
+                        tried.add(candidate)
+                        if self.known(candidate):
+                            found.append((-self._zipf.get(candidate, MIN_PART_ZIPF), candidate))
+            if found:
+                return min(found)[1]
+        return word
 
     def _analyse_word(self, word: str) -> str:
         """The word's stem and its parts' stems; a part that is filler takes the whole word with

@@ -53,6 +53,46 @@ def test_misspelt_danish_still_links(ranker: Ranker) -> None:
     assert _label(ranker, "rengørring af toiletter") == _label(ranker, "rengøring af toiletter")
 
 
+def test_danish_typed_without_ae_oe_aa_links_as_spelt_with_them(ranker: Ranker) -> None:
+    """A phone or keyboard without æ, ø and å: "rengoering", "koekkenmedhjaelper" and "laerer"
+    linked to nothing, "pleje af aeldre" to nothing, "rengoring" to nothing."""
+    pairs = {
+        "skill": [
+            ("rengoering", "rengøring"),
+            ("rengoring", "rengøring"),
+            ("pleje af aeldre", "pleje af ældre"),
+            ("aeldrepleje", "ældrepleje"),
+            ("koekkenarbejde", "køkkenarbejde"),
+            ("boernepasning", "børnepasning"),
+            ("faerdigheder i svejsning", "færdigheder i svejsning"),
+        ],
+        "occupation": [
+            ("koekkenmedhjaelper", "køkkenmedhjælper"),
+            ("paedagogmedhjaelper", "pædagogmedhjælper"),
+            ("social- og sundhedshjaelper", "social- og sundhedshjælper"),
+            ("rengoeringsassistent", "rengøringsassistent"),
+            ("buschauffor", "buschauffør"),
+        ],
+    }
+    for kind, texts in pairs.items():
+        for ascii_text, danish in texts:
+            typed, spelt = ranker.linker.link([(kind, ascii_text), (kind, danish)])  # type: ignore[list-item]
+            assert spelt.readings, danish
+            assert [lk.index for lk in typed.readings] == [lk.index for lk in spelt.readings], ascii_text
+
+
+def test_a_word_is_respelt_only_when_it_is_unknown_as_typed_and_not_english(ranker: Ranker) -> None:
+    analyser = ranker.linker.encoder.analyser
+    assert isinstance(analyser, DanishAnalyser)
+    assert analyser.respell("koekken") == "køkken"
+    assert analyser.respell("kokken") == "kokken"  # the cook: a Danish word as typed
+    for english in ("mode", "operate", "cleaning", "care"):  # words of ESCO's English labels
+        assert analyser.respell(english) == english
+    assert analyser.respell("xqzt") == "xqzt"  # nothing known to respell it as
+    # Labels are fitted as they are spelt: the analyser without the English words respells nothing.
+    assert DanishAnalyser(ranker.linker.state.words).respell("koekken") == "koekken"
+
+
 def test_attitudes_are_recognised_as_personal_qualities_not_trade_skills(ranker: Ranker) -> None:
     for text in ("selvstændig", "godt humør", "fleksibel", "mødestabil"):
         linked = _skill(ranker, text)

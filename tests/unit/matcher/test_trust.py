@@ -468,3 +468,25 @@ def test_a_licence_holder_is_not_told_a_driving_job_needs_the_traffic_rules(rank
     held, score_held = delivery(["B"])
     assert not traffic & set(held)
     assert score_held == pytest.approx(score_without)
+
+
+def test_a_citizen_typed_without_ae_oe_aa_is_ranked_as_one_typed_with_them(
+    ranker: Ranker, demo: Catalogue, ranked: dict[str, Ranked]
+) -> None:
+    """Typed on a keyboard without æ, ø and å ("koekkenmedhjaelper", "rengoering"), a citizen's job
+    titles and skills linked to little or nothing, and the list was another citizen's."""
+    ascii_only = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})
+    compared = 0
+    for name, r in ranked.items():
+        payload = copy.deepcopy(r.payload)
+        for job in payload["previous_jobs"]:
+            job["title"] = job["title"].translate(ascii_only)
+        for skill in payload["skills"]:
+            skill["text"] = skill["text"].translate(ascii_only)
+        if payload == r.payload:
+            continue
+        typed = rank(ranker, demo, payload)
+        assert [p.opportunity_id for p in typed.proposals] == [p.opportunity_id for p in r.proposals], name
+        assert [p.score for p in typed.proposals] == pytest.approx([p.score for p in r.proposals]), name
+        compared += 1
+    assert compared >= 5
