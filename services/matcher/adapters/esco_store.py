@@ -39,6 +39,7 @@ ARTIFACT = "esco_compact.json.gz"
 WORDS = "da_words.json.gz"
 POSTCODES = "postcodes_dk.csv"
 TITLES = "titles_da.json"
+LINES = "lines_of_work_da.json"
 _CACHE_FORMAT = 7
 
 
@@ -111,10 +112,29 @@ def load_titles(index: EscoIndex) -> dict[str, int]:
     return out
 
 
+def load_lines(index: EscoIndex, text: str | None = None) -> dict[int, tuple[int, ...]]:
+    """The reviewed lines of work (`text`, default the packaged file): occupation position -> the other
+    occupations of its line (an occupation in two lines has both's); an unknown label is an error."""
+    if text is None:
+        text = resources.files("services.matcher.data").joinpath(LINES).read_text("utf-8")
+    data = json.loads(text)
+    by_label = {o.label_en: i for i, o in enumerate(index.occupations)}
+    out: dict[int, list[int]] = {}
+    for line in data["lines"]:
+        for label in line["occupations"]:
+            if label not in by_label:
+                name = line["name_da"]
+                raise ValueError(f"{LINES}: line {name!r}: {label!r} is not an ESCO occupation's preferred label")
+        members = [by_label[label] for label in line["occupations"]]
+        for occ in members:
+            out.setdefault(occ, []).extend(m for m in members if m != occ and m not in out.get(occ, []))
+    return {occ: tuple(others) for occ, others in out.items()}
+
+
 def load_ranker(cache_dir: Path | None = None) -> Ranker:
     """The default ranker: build once at start-up and reuse for every event."""
     linker = load_linker(cache_dir)
-    return Ranker(linker, load_postcodes(), load_titles(linker.index))
+    return Ranker(linker, load_postcodes(), load_titles(linker.index), load_lines(linker.index))
 
 
 def _read(path: Path) -> LinkerState | None:

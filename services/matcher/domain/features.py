@@ -33,6 +33,11 @@ OPTIONAL_WEIGHT = 0.15
 #: read as "mechanical engineer" was nearest to every vacancy with that reading, not to the vacancy
 #: of the occupation the title named first.
 SKILL_WEIGHT = 0.8
+#: The weight of each other occupation of an occupation's line of work (a reviewed list: trades a
+#: Danish jobcentre counts as one, which ESCO splits into occupations whose skills share little:
+#: "social- og sundhedshjælper" and "plejecentermedarbejder"), for a citizen's previous job and
+#: an opportunity alike. Only the occupation: its skills are not implied.
+LINE_WEIGHT = 0.5
 #: An attitude or personal quality (an ESCO transversal skill: "selvstændig", "godt humør") counts
 #: this share of a trade skill: it is shown, never decisive.
 ATTITUDE_SHARE = 0.25
@@ -48,6 +53,10 @@ OPTIONAL_COVERAGE = 0.3
 #: A stated skill whose words have k readings (likely ESCO skills) gives each k^-READING_SPLIT of
 #: its weight: one phrase is not counted k times against an opportunity asking for those skills.
 READING_SPLIT = 0.5
+#: A stated skill is named as a match only when its words linked this surely to the ESCO skill the
+#: opportunity needs ("tømrerarbejde" reaching "pick orders for dispatching" at 0.52 is not named);
+#: likewise a course teaches only the skills its words link to this surely.
+CITE_CONFIDENCE = 0.6
 #: The weight of a skill an opportunity names itself (its occupation's skills weigh as above): as an
 #: essential one, so an English vacancy listing three skills is not ahead of a Danish one that
 #: names only its occupation.
@@ -122,10 +131,17 @@ class Encoded:
 class FeatureSpace:
     """Feature j < n_occ is occupation j; feature n_occ + k is skill k."""
 
-    def __init__(self, linker: Linker, titles: Mapping[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        linker: Linker,
+        titles: Mapping[str, int] | None = None,
+        lines: Mapping[int, tuple[int, ...]] | None = None,
+    ) -> None:
         self.linker = linker
         #: Reviewed Danish job titles (normalised) -> their occupation, ahead of the linker.
         self.titles: Mapping[str, int] = titles or {}
+        #: Reviewed lines of work: occupation -> the other occupations of its line (`LINE_WEIGHT`).
+        self.lines: Mapping[int, tuple[int, ...]] = lines or {}
         self.index: EscoIndex = linker.index
         self.n_occ = len(self.index.occupations)
         self.size = self.n_occ + len(self.index.skills)
@@ -173,6 +189,9 @@ class FeatureSpace:
         enc.occupations.append(occ)
         enc.add(occ, OCCUPATION_WEIGHT * confidence)
         enc.own_words.setdefault(occ, text)
+        for other in self.lines.get(occ, ()):  # a little of the rest of its line of work, not their skills
+            enc.add(other, LINE_WEIGHT * confidence)
+            enc.own_words.setdefault(other, text)
         o = self.index.occupations[occ]
         for s in o.essential:
             enc.add(self.n_occ + s, ESSENTIAL_WEIGHT * confidence)

@@ -4,11 +4,13 @@ A near-miss job is one the citizen is kept from only by a certificate or driving
 rule) and that is relevant enough to be proposed without that rule (the proposal floor), or a
 clearly relevant one they may take but whose occupation needs essential skills they have not
 shown. An education step that grants the certificate or teaches a missing skill (one it names
-itself, `taught_by`) is proposed for it, ranked by how relevant the job it opens is: 0.1 + 0.9 × that
-job's relevance, times the share of the job's gap the step closes: of its missing essential skills
-when it teaches skills (a course teaching one of the twenty skills a job lacks does not outrank the
-job), of its missing papers when it gives a certificate or licence (the lorry licence course is half
-of what opens a lorry job that also asks for the driver's qualification).
+itself, `taught_by`) is proposed for it, ranked by how relevant the job it opens is. For papers, the
+job is closed without them: 0.1 + 0.9 × that job's relevance, times the share of the papers the
+citizen lacks for it that the step gives (the lorry licence course is half of what opens a lorry job
+that also asks for the driver's qualification). For skills, the citizen may take the job already:
+the step counts as any course does (`strategy.EDUCATION_FACTOR` × the job's relevance), times the
+share of the job's missing essential skills it teaches, so it never outranks the job (a home helper
+was offered first a childcare course that taught the one skill a care home's job listed and she lacked).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy.typing as npt
 from services.matcher.domain.catalogue_index import KINDS, CatalogueIndex
 from services.matcher.domain.features import FeatureSpace
 from services.matcher.domain.screening import Screen
+from services.matcher.domain.strategy import EDUCATION_FACTOR
 from shared.contracts import OpportunityKind
 
 #: The relevance floor: below it nothing is proposed, however the strategy would lift it (an
@@ -88,11 +91,10 @@ def plan_gaps(
         idx = np.flatnonzero(mask)
         return idx[np.argsort(-relevance[idx], kind="stable")[:_MAX_JOBS]]
 
-    def opens(e: int, job: int, share: float = 1.0) -> None:
-        """Step e opens (or helps towards) job: it scores with the job's relevance, times the share of
-        the job's gap it closes (all of its papers or skills: 1)."""
+    def opens(e: int, job: int, score: float) -> None:
+        """Step e opens (or helps towards) job, and scores at least `score` for it."""
         plan.opens.setdefault(e, []).append(job)
-        plan.score[e] = max(plan.score.get(e, 0.0), 0.1 + 0.9 * float(relevance[job]) * share)
+        plan.score[e] = max(plan.score.get(e, 0.0), score)
 
     for j in top(jobs & sc.near_miss).tolist():
         bits = int(sc.missing_certs[j])
@@ -105,7 +107,7 @@ def plan_gaps(
             # course alone: each counts for its share of the papers.
             gives = (int(ci.grants_certs[e]) & bits).bit_count()
             gives += int(bool(sc.missing_licence[j]) and int(ci.grants_licence[e]) == int(ci.licence[j]))
-            opens(e, j, gives / lacks)
+            opens(e, j, 0.1 + 0.9 * float(relevance[j]) * gives / lacks)
             plan.by_papers.setdefault(e, []).append(j)
     for j in top(jobs & sc.allowed & (relevance >= SKILL_GAP_RELEVANCE))[:5]:
         missing = missing_essentials(space, ci.rows[j].occupations, citizen_skills)
@@ -119,7 +121,8 @@ def plan_gaps(
             taught = taught_by(space, ci, int(e)) & missing
             if not taught:
                 continue
-            # A course teaching one of the twenty skills a job lacks does not outrank that job.
-            opens(int(e), int(j), len(taught) / len(missing))
+            # The citizen may take the job now: the course counts as a course, for the share of the
+            # job's missing skills it teaches. It stays below the job even when that job lacks one skill.
+            opens(int(e), int(j), EDUCATION_FACTOR * float(relevance[j]) * len(taught) / len(missing))
             plan.closes_skills.setdefault(int(e), set()).update(taught)
     return plan

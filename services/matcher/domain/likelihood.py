@@ -7,12 +7,15 @@ occupation makes it: an essential skill of an occupation with n essential skills
 (1 - `OPTIONAL_SHARE` - `ELSEWHERE`) / n (a skill few occupations need, in a short list, says
 most); an optional one `OPTIONAL_SHARE` / (number of optional skills); any other skill a small
 `ELSEWHERE` spread over all skills. The mean log-probability per stated skill, relative to the
-best candidate, is added to the score times `WEIGHT`.
+best candidate, is added to the score times `WEIGHT`. A skill of another occupation of the same
+line of work (`features.FeatureSpace.lines`) counts as an optional one: a SOSU helper's "tend to
+elderly people" is not a stranger's skill in a care home, though ESCO's care-home worker lacks it.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from services.matcher.domain.esco import EscoIndex
@@ -40,8 +43,9 @@ class _Profile:
 class Likelihood:
     """Per-occupation skill probabilities, built lazily and kept."""
 
-    def __init__(self, index: EscoIndex) -> None:
+    def __init__(self, index: EscoIndex, lines: Mapping[int, tuple[int, ...]] | None = None) -> None:
         self.index = index
+        self.lines: Mapping[int, tuple[int, ...]] = lines or {}
         self._profiles: dict[int, _Profile] = {}
         self._log_elsewhere = math.log(ELSEWHERE / max(len(index.skills), 1))
 
@@ -50,6 +54,9 @@ class Likelihood:
         if p is None:
             o = self.index.occupations[occ]
             ess, opt = frozenset(o.essential), frozenset(o.optional)
+            occs = self.index.occupations
+            line = {s for other in self.lines.get(occ, ()) for s in (*occs[other].essential, *occs[other].optional)}
+            opt |= line - ess
             p = _Profile(
                 ess,
                 opt,

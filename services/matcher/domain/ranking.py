@@ -31,7 +31,7 @@ from services.matcher.domain.associations import (
 )
 from services.matcher.domain.catalogue import Catalogue
 from services.matcher.domain.catalogue_index import KINDS, CatalogueIndex, CatalogueIndexer, cert_bits, licence_code
-from services.matcher.domain.features import Encoded, FeatureSpace
+from services.matcher.domain.features import CITE_CONFIDENCE, Encoded, FeatureSpace
 from services.matcher.domain.gaps import MIN_RELEVANCE, GapPlan, plan_gaps
 from services.matcher.domain.linking import Linker
 from services.matcher.domain.model import NearMissItem, Opener, RankedOpportunity, RankingResult
@@ -84,9 +84,6 @@ _NEAR_MISS_POOL = 60
 #: the citizen has: "obey traffic rules" is covered by "road traffic laws" (0.31), while
 #: "operate forklift" is not covered by "operate crane" (0.04).
 SIMILAR_LABEL = 0.28
-#: A stated skill is named as a match only when its words linked this surely to the ESCO skill the
-#: opportunity needs ("tømrerarbejde" reaching "pick orders for dispatching" at 0.52 is not named).
-CITE_CONFIDENCE = 0.6
 
 
 #: The rules about papers (certificates, a driving licence): one need names them all.
@@ -131,15 +128,16 @@ class Ranker:
         linker: Linker,
         postcodes: Mapping[str, GeoPoint] = NO_POSTCODES,
         titles: Mapping[str, int] | None = None,
+        lines: Mapping[int, tuple[int, ...]] | None = None,
     ) -> None:
         self.linker = linker
         self.postcodes = postcodes
-        self.space = FeatureSpace(linker, titles)
+        self.space = FeatureSpace(linker, titles, lines)
         self.indexer = CatalogueIndexer(self.space)
         self._assoc: tuple[CatalogueIndex, AssociationIndex] | None = None
         self._interests = InterestEncoder(linker.encoder)
         self._skill_rows: dict[int, sp.csr_matrix] = {}
-        self.likelihood = likelihood.Likelihood(linker.index)
+        self.likelihood = likelihood.Likelihood(linker.index, lines)
 
     @property
     def attribution(self) -> str:

@@ -21,6 +21,8 @@ from shared.contracts import CitizenProfile, OpportunityKind
 LOW_DANISH = 2  # A2 or below: steered to language-at-work placements with a mentor
 PER_COMMUTE_MINUTE = 0.002
 HOURS_PENALTY = 0.05
+#: An education step counts this share of its relevance: a job the citizen can take comes first.
+EDUCATION_FACTOR = 0.6
 RULES = (
     "skills_match",
     "ordinary_employment_first",
@@ -66,7 +68,7 @@ def _by_kind(ci: CatalogueIndex, low: bool) -> _ByKind:
             factor[placement & ~ci.mentor] = 0.9
         else:
             factor[placement] = 0.85  # ordinary employment first when the citizen qualifies
-        factor[ci.kind == _EDUCATION] = 0.6
+        factor[ci.kind == _EDUCATION] = EDUCATION_FACTOR
         cached = (factor, bonus if bonus.any() else None, rule)
         ci.derived[key] = cached
     return cast(_ByKind, cached)

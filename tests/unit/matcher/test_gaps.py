@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.matcher.domain.catalogue import Catalogue
+from services.matcher.domain.features import CITE_CONFIDENCE
 from services.matcher.domain.gaps import _MAX_STEPS, MIN_RELEVANCE, GapPlan, plan_gaps
 from services.matcher.domain.ranking import Ranker, _screened, home_of, screen
 from shared.contracts import CitizenProfile
@@ -90,3 +91,20 @@ def test_a_step_that_gives_one_of_a_jobs_two_papers_counts_for_half_of_the_job(r
     plan, relevance = _gap_scores(ranker, cat, holder)
     assert set(plan.by_papers) == {2, 3}
     assert plan.score[2] == pytest.approx(0.1 + 0.9 * relevance[0])
+
+
+def test_a_course_teaches_only_what_its_words_surely_name(ranker: Ranker) -> None:
+    """A childcare course says it teaches "omsorg for de mindste" (care for the little ones); its words
+    also read, at 0.57, as "older adults' needs", and the course was proposed to a home helper as
+    teaching what a care home's job lacked."""
+    course = forklift_course(
+        title="Pædagogisk arbejde med børn",
+        skills=["omsorg for de mindste", "samarbejde med forældre"],
+        education={"education_type": "AMU"},
+    )
+    named = ranker.indexer.row(course).named
+    linked = ranker.linker.skills(["omsorg for de mindste", "samarbejde med forældre"])
+    loose = {lk.index for lt in linked for lk in lt.readings if lk.confidence < CITE_CONFIDENCE}
+    sure = {lk.index for lt in linked for lk in lt.readings if lk.confidence >= CITE_CONFIDENCE}
+    assert loose and sure
+    assert sure <= named and not loose & named
