@@ -76,6 +76,26 @@ _DIGRAPH_LETTER = {"ae": "æ", "oe": "ø", "aa": "å"}
 _ONE_LETTER = {"o": ("ø",), "a": ("æ", "å")}
 
 
+#: A word this long or longer, unknown as typed, may be a typo of a known word one edit away.
+_MIN_TYPO = 6
+_LETTERS = "abcdefghijklmnopqrstuvwxyzæøå"
+
+
+def _one_edit(word: str) -> Iterator[str]:
+    """Every word one edit from `word`: a letter left out, swapped with the next, changed or added."""
+    for i in range(len(word) + 1):
+        head, tail = word[:i], word[i:]
+        if tail:
+            yield head + tail[1:]
+            if len(tail) > 1:
+                yield head + tail[1] + tail[0] + tail[2:]
+            for c in _LETTERS:
+                if c != tail[0]:
+                    yield head + c + tail[1:]
+        for c in _LETTERS:
+            yield head + c + tail
+
+
 def _one_letter(word: str) -> Iterator[str]:
     """The word with one o as ø, or one a as æ or å."""
     for i, ch in enumerate(word):
@@ -121,9 +141,10 @@ class DanishAnalyser:
     The whole word is kept beside its parts, so a wrong split only adds a little noise.
 
     With `keep_as_typed` (a function giving the words never to respell: the linker passes the
-    words of ESCO's English labels), a word typed without æ, ø and å is respelt first: a phone or
-    keyboard without them gives "rengoering", "koekkenmedhjaelper", "pleje af aeldre" or
-    "rengoring", and these linked to nothing (`respell`).
+    words of ESCO's English labels), an unknown word is respelt first (`respell`): a phone or
+    keyboard without æ, ø and å gives "rengoering", "koekkenmedhjaelper", "pleje af aeldre" or
+    "rengoring", and a typo in a compound ("trukkørsel") keeps it from splitting; these linked to
+    nothing.
     """
 
     def __init__(
@@ -167,37 +188,46 @@ class DanishAnalyser:
         return self._zipf.get(word, 0.0) >= MIN_PART_ZIPF or bool(self.split(word))
 
     def respell(self, word: str) -> str:
-        """The word with æ, ø or å where it was typed without them, when only that makes it known.
+        """The word as it was meant, when it is unknown as typed: without æ, ø and å, or with a typo.
 
-        A word that is known as typed, has æ, ø or å already, is short, or is a word of ESCO's
-        English labels is kept. Tried in order, the first known one winning (the commonest of
-        those with as few changes): the two-letter spellings ae, oe, aa as æ, ø, å (each
-        occurrence or not), then one o as ø or one a as æ or å, on top of those.
+        A word that is known as typed, is short, or is a word of ESCO's English labels is kept.
+        Typed without æ, ø and å: the two-letter spellings ae, oe, aa as æ, ø, å (each occurrence or
+        not), then one o as ø or one a as æ or å on top of those, the first known one winning (the
+        commonest of those with as few changes). Else, from `_MIN_TYPO` letters, one letter left out,
+        added, changed or two swapped ("trukkørsel", "rengørin"): the commonest word so made that is in
+        the word table; none, and the word is kept.
         """
         if (
             self._keep_as_typed is None
             or len(word) < _MIN_RESPELL
             or not word.isalpha()
-            or not word.isascii()
             or word in self._keep_as_typed()
             or self.known(word)
         ):
             return word
-        spots = [m.start() for m in _DIGRAPHS.finditer(word)][:_MAX_DIGRAPHS]
-        tried: set[str] = {word}
-        for n in range(len(spots) + 1):
-            found: list[tuple[float, str]] = []
-            for chosen in combinations(spots, n):
-                base = word
-                for at in reversed(chosen):
-                    base = base[:at] + _DIGRAPH_LETTER[base[at : at + 2]] + base[at + 2 :]
-                for candidate in (base, *_one_letter(base)):
-                    if candidate not in tried:
-                        tried.add(candidate)
-                        if self.known(candidate):
-                            found.append((-self._zipf.get(candidate, MIN_PART_ZIPF), candidate))
-            if found:
-                return min(found)[1]
+        if word.isascii():
+            spots = [m.start() for m in _DIGRAPHS.finditer(word)][:_MAX_DIGRAPHS]
+            tried: set[str] = {word}
+            for n in range(len(spots) + 1):
+                found: list[tuple[float, str]] = []
+                for chosen in combinations(spots, n):
+                    base = word
+                    for at in reversed(chosen):
+                        base = base[:at] + _DIGRAPH_LETTER[base[at : at + 2]] + base[at + 2 :]
+                    for candidate in (base, *_one_letter(base)):
+                        if candidate not in tried:
+                            tried.add(candidate)
+                            if self.known(candidate):
+                                found.append((-self._zipf.get(candidate, MIN_PART_ZIPF), candidate))
+                if found:
+                    return min(found)[1]
+        if len(word) >= _MIN_TYPO:
+            best = max(
+                ((self._zipf.get(c, 0.0), c) for c in _one_edit(word)),
+                default=(0.0, word),
+            )
+            if best[0] >= MIN_PART_ZIPF:
+                return best[1]
         return word
 
     def _analyse_word(self, word: str) -> str:

@@ -81,6 +81,14 @@ def test_danish_typed_without_ae_oe_aa_links_as_spelt_with_them(ranker: Ranker) 
             assert [lk.index for lk in typed.readings] == [lk.index for lk in spelt.readings], ascii_text
 
 
+def test_a_typo_that_kept_a_compound_from_splitting_links_as_the_word_meant(ranker: Ranker) -> None:
+    """"trukkørsel" linked to nothing: "truk" is no word, so the compound did not split."""
+    for typo, meant in (("trukkørsel", "truckkørsel"), ("rengørin", "rengøring")):
+        typed, spelt = ranker.linker.skills([typo, meant])
+        assert spelt.readings
+        assert [lk.index for lk in typed.readings] == [lk.index for lk in spelt.readings], typo
+
+
 def test_a_word_is_respelt_only_when_it_is_unknown_as_typed_and_not_english(ranker: Ranker) -> None:
     analyser = ranker.linker.encoder.analyser
     assert isinstance(analyser, DanishAnalyser)
@@ -89,6 +97,13 @@ def test_a_word_is_respelt_only_when_it_is_unknown_as_typed_and_not_english(rank
     for english in ("mode", "operate", "cleaning", "care"):  # words of ESCO's English labels
         assert analyser.respell(english) == english
     assert analyser.respell("xqzt") == "xqzt"  # nothing known to respell it as
+    assert analyser.respell("shawarma") == "shawarma"
+    # A typo one letter from a known word, in a word of six letters or more.
+    assert analyser.respell("trukkørsel") == "truckkørsel"
+    assert analyser.respell("rengørin") == "rengøring"
+    assert analyser.respell("opvsk") == "opvsk"  # too short to tell
+    for known in ("sårpleje", "hårfarvning", "stuepige", "automekaniker"):  # compounds and words kept
+        assert analyser.respell(known) == known
     # Labels are fitted as they are spelt: the analyser without the English words respells nothing.
     assert DanishAnalyser(ranker.linker.state.words).respell("koekken") == "koekken"
 
