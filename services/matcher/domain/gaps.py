@@ -5,9 +5,10 @@ rule) and that is relevant enough to be proposed without that rule (the proposal
 clearly relevant one they may take but whose occupation needs essential skills they have not
 shown. An education step that grants the certificate or teaches a missing skill (one it names
 itself, `taught_by`) is proposed for it, ranked by how relevant the job it opens is. For papers, the
-job is closed without them: 0.1 + 0.9 × that job's relevance, times the share of the papers the
-citizen lacks for it that the step gives (the lorry licence course is half of what opens a lorry job
-that also asks for the driver's qualification). For skills, the citizen may take the job already:
+job is closed without them: 0.1 + 0.9 × that job's relevance (above the job, in its place), times
+the share of the papers the citizen lacks for it that the step gives (the lorry licence course is
+half of what opens a lorry job that also asks for the driver's qualification, and comes after a
+delivery job the citizen may take now). For skills, the citizen may take the job already:
 the step counts as any course does (`strategy.EDUCATION_FACTOR` × the job's relevance), times the
 share of the job's missing essential skills it teaches, so it never outranks the job (a home helper
 was offered first a childcare course that taught the one skill a care home's job listed and she lacked).
@@ -107,7 +108,7 @@ def plan_gaps(
             # course alone: each counts for its share of the papers.
             gives = (int(ci.grants_certs[e]) & bits).bit_count()
             gives += int(bool(sc.missing_licence[j]) and int(ci.grants_licence[e]) == int(ci.licence[j]))
-            opens(e, j, 0.1 + 0.9 * float(relevance[j]) * gives / lacks)
+            opens(e, j, (0.1 + 0.9 * float(relevance[j])) * gives / lacks)
             plan.by_papers.setdefault(e, []).append(j)
     for j in top(jobs & sc.allowed & (relevance >= SKILL_GAP_RELEVANCE))[:5]:
         missing = missing_essentials(space, ci.rows[j].occupations, citizen_skills)

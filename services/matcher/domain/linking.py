@@ -241,7 +241,7 @@ class Linker:
 
     def english_words(self) -> frozenset[str]:
         """Every word of ESCO's English labels, never respelt as Danish ("mode" is not "møde");
-        gathered the first time a word might be respelt (a tenth of a second)."""
+        gathered the first time a word might be respelt (a third of a second)."""
         if self._english is None:
             labels = [label for o in self.index.occupations for label in (o.label_en, *o.labels_en)]
             labels += [label for s in self.index.skills for label in (s.label_en, *s.labels_en)]

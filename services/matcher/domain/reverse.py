@@ -18,8 +18,8 @@ wish for women-only activities are shortlisted; the exact ranking then decides, 
 
 An education step is also relevant to a citizen through the jobs it opens, as `gaps.plan_gaps` scores
 it in the citizen-side ranking: 0.1 + 0.9 × the relevance of a near-miss job that needs a certificate
-or the driving licence the step grants, times the share of the papers the citizen lacks for it that
-the step gives. The jobs of the matcher's catalogue that need what the step
+or the driving licence the step grants, all times the share of the papers the citizen lacks for it
+that the step gives. The jobs of the matcher's catalogue that need what the step
 grants (`Opens`, at most `MAX_OPENS` of them, taken from the index the citizen-side ranking keeps
 of that catalogue) become one more column block, so that part is one more sparse product; a
 citizen counts a job only when they lack what it needs and the step grants and may be offered its kind.
@@ -229,8 +229,8 @@ class CitizenMatrix:
         """The `k` most relevant eligible citizens for the opportunity at `position` of `ci`.
 
         For an education step with `opens` (the jobs it could open), a citizen's relevance is the best of
-        its own and what `gaps.plan_gaps` scores it for a near-miss job it opens (0.1 + 0.9 × that job's, times
-        the share of the job's missing papers it gives).
+        its own and what `gaps.plan_gaps` scores it for a near-miss job it opens ((0.1 + 0.9 × that job's)
+        times the share of the job's missing papers it gives).
         """
         ids, m, consent = self.matrix()
         if not ids or k <= 0:
@@ -246,7 +246,7 @@ class CitizenMatrix:
         return self._best(ids, relevance, eligible, exclude, k)
 
     def _through_jobs(self, m: sp.csr_matrix, consent: npt.NDArray[np.bool_], opens: Opens) -> npt.NDArray[np.float64]:
-        """Per citizen, 0.1 + 0.9 × the relevance of the best job of `opens` that is a near miss the step
+        """Per citizen, (0.1 + 0.9 × the relevance) of the best job of `opens` that is a near miss the step
         helps to open for them (they lack something it needs that the step grants, may be offered its
         kind, and it is relevant enough to count as a near miss), times the share of the papers they
         lack for it that the step gives, else 0: one sparse product with all the jobs' readings."""
@@ -261,7 +261,7 @@ class CitizenMatrix:
         counts = (gives > 0) & consent[citizen, opens.kind[job]] & (value >= MIN_RELEVANCE)
         share = gives[counts] / lacks[counts]
         out = np.zeros(m.shape[0])
-        np.maximum.at(out, citizen[counts], 0.1 + 0.9 * value[counts].astype(np.float64) * share)
+        np.maximum.at(out, citizen[counts], (0.1 + 0.9 * value[counts].astype(np.float64)) * share)
         return out
 
     def _best(

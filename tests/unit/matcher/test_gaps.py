@@ -73,8 +73,8 @@ def test_a_step_that_gives_one_of_a_jobs_two_papers_counts_for_half_of_the_job(r
     plan, relevance = _gap_scores(ranker, cat, citizen)
     assert relevance[0] >= MIN_RELEVANCE
     assert plan.by_papers == {1: [0], 2: [0], 3: [0]}
-    assert plan.score[1] == pytest.approx(0.1 + 0.9 * relevance[0] / 2)
-    assert plan.score[2] == pytest.approx(0.1 + 0.9 * relevance[0] / 2)
+    assert plan.score[1] == pytest.approx((0.1 + 0.9 * relevance[0]) / 2)
+    assert plan.score[2] == pytest.approx((0.1 + 0.9 * relevance[0]) / 2)
     assert plan.score[3] == pytest.approx(0.1 + 0.9 * relevance[0])
     # With the licence held, the qualification course is the whole gap.
     holder = profile(

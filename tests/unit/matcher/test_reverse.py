@@ -229,7 +229,7 @@ def test_a_step_that_gives_one_of_two_missing_papers_shortlists_with_half_the_jo
     index = ranker.indexer.index(cat)
     for citizen_id, citizen, share in ((both_id, both, 0.5), (licensed_id, licensed, 1.0)):
         job_relevance = ranker.relevance(ranker.space.profile(citizen), index)[0]
-        assert short[citizen_id] == pytest.approx(0.1 + 0.9 * job_relevance * share, rel=1e-5)
+        assert short[citizen_id] == pytest.approx((0.1 + 0.9 * job_relevance) * share, rel=1e-5)
         fit = reverse.fit(citizen, course_id, course, opens)
         own = next(r for r in ranker.rank(citizen, cat).proposals if r.opportunity_id == course_id)
         assert fit is not None and fit.score == pytest.approx(own.score)
