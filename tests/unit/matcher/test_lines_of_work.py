@@ -97,8 +97,8 @@ def test_a_line_adds_nothing_between_occupations_outside_it(ranker: Ranker, unli
 
 def test_the_second_look_counts_a_skill_of_the_line_as_an_optional_one(ranker: Ranker) -> None:
     """The second look scored "tend to elderly people" as a stranger's skill for a care-home worker
-    (ESCO lists it only for the SOSU helper), and took a quarter of the score off every care-home job
-    for a helper who wrote "personlig pleje"."""
+    (ESCO lists it only for the SOSU helper), and took 0.27 off the score of every care-home job (0.35
+    to 0.08) for a trained helper who wrote "personlig pleje"."""
     index = ranker.linker.index
     care_home = _occ(ranker, "residential care home worker")
     elderly = next(i for i, s in enumerate(index.skills) if s.label_en == "tend to elderly people")
