@@ -119,7 +119,7 @@ def load_lines(index: EscoIndex, text: str | None = None) -> dict[int, tuple[int
         text = resources.files("services.matcher.data").joinpath(LINES).read_text("utf-8")
     data = json.loads(text)
     by_label = {o.label_en: i for i, o in enumerate(index.occupations)}
-    out: dict[int, list[int]] = {}
+    out: dict[int, dict[int, None]] = {}  # ordered sets
     for line in data["lines"]:
         for label in line["occupations"]:
             if label not in by_label:
@@ -127,7 +127,7 @@ def load_lines(index: EscoIndex, text: str | None = None) -> dict[int, tuple[int
                 raise ValueError(f"{LINES}: line {name!r}: {label!r} is not an ESCO occupation's preferred label")
         members = [by_label[label] for label in line["occupations"]]
         for occ in members:
-            out.setdefault(occ, []).extend(m for m in members if m != occ and m not in out.get(occ, []))
+            out.setdefault(occ, {}).update(dict.fromkeys(m for m in members if m != occ))
     return {occ: tuple(others) for occ, others in out.items()}
 
 

@@ -20,7 +20,7 @@ from sklearn.feature_extraction.text import TfidfTransformer
 from services.matcher.domain.esco import EscoIndex
 from services.matcher.domain.linking import ConceptKind, LinkedText, Linker
 from services.matcher.domain.reasons import certificate_name
-from services.matcher.domain.text import DanishAnalyser, normalise
+from services.matcher.domain.text import normalise
 from shared.contracts import Certificate, CitizenProfile, Opportunity
 
 OCCUPATION_WEIGHT = 1.0
@@ -178,9 +178,7 @@ class FeatureSpace:
         if not self.titles:
             return None
         found = self.titles.get(normalise(title))
-        if found is None and isinstance(analyser := self.linker.encoder.analyser, DanishAnalyser):
-            found = self.titles.get(analyser.respelt(title))
-        return found
+        return self.titles.get(self.linker.analyser.respelt(title)) if found is None else found
 
     def skill_feature(self, skill: int) -> int:
         return self.n_occ + skill

@@ -226,7 +226,8 @@ class Linker:
         self.index = index
         self.state = state
         self._english: frozenset[str] | None = None
-        self.encoder = TextEncoder(state.idf, DanishAnalyser(state.words, self.english_words))
+        self.analyser = DanishAnalyser(state.words, self.english_words)
+        self.encoder = TextEncoder(state.idf, self.analyser)
         self._transversal: dict[ConceptKind, list[bool]] = {
             "occupation": [False] * len(index.occupations),
             "skill": [s.transversal for s in index.skills],

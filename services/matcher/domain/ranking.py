@@ -302,12 +302,7 @@ class Ranker:
         if certs or licence is not None:
             da, en = f"Det giver {text.papers(certs, licence, 'da')}", f"It gives {text.papers(certs, licence, 'en')}"
             if e not in gaps.by_papers:
-                asks = [
-                    j
-                    for j in near
-                    if set(certs) & set(ci.opportunities[j].required_certificates)
-                    or (licence is not None and ci.opportunities[j].required_driving_licence == licence)
-                ]
+                asks = [j for j in near if any(_gives(opp, *_lacking(profile, ci.opportunities[j])))]
                 job = ci.opportunities[asks[0]].title if asks else ""
             if job:
                 return f"{da}, som jobbet {job} kræver.", f"{en}, which the job {job} needs."

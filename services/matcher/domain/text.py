@@ -165,8 +165,8 @@ class DanishAnalyser:
         words = normalise(text).split()
         if self._keep_as_typed is None:
             return " ".join(words)
-        respelt = [self._respelt(w) for w in words]
-        return " ".join([w for w in respelt if w not in _FILLER] or respelt)
+        meant = [self._respelt(w) for w in words]
+        return " ".join([w for w in meant if w not in _FILLER] or meant)
 
     def split(self, word: str) -> list[str]:
         """Known parts of a compound, or [] when it does not split ("lagererfaring" → 2 parts)."""
@@ -205,30 +205,30 @@ class DanishAnalyser:
             or self.known(word)
         ):
             return word
-        if word.isascii():
-            spots = [m.start() for m in _DIGRAPHS.finditer(word)][:_MAX_DIGRAPHS]
-            tried: set[str] = {word}
-            for n in range(len(spots) + 1):
-                found: list[tuple[float, str]] = []
-                for chosen in combinations(spots, n):
-                    base = word
-                    for at in reversed(chosen):
-                        base = base[:at] + _DIGRAPH_LETTER[base[at : at + 2]] + base[at + 2 :]
-                    for candidate in (base, *_one_letter(base)):
-                        if candidate not in tried:
-                            tried.add(candidate)
-                            if self.known(candidate):
-                                found.append((-self._zipf.get(candidate, MIN_PART_ZIPF), candidate))
-                if found:
-                    return min(found)[1]
+        if word.isascii() and (spelt := self._with_letters(word)) is not None:
+            return spelt
         if len(word) >= _MIN_TYPO:
-            best = max(
-                ((self._zipf.get(c, 0.0), c) for c in _one_edit(word)),
-                default=(0.0, word),
-            )
+            best = max((self._zipf.get(c, 0.0), c) for c in _one_edit(word))
             if best[0] >= MIN_PART_ZIPF:
                 return best[1]
         return word
+
+    def _with_letters(self, word: str) -> str | None:
+        """The known word `word` is when typed without æ, ø and å, or None (`respell`)."""
+        spots = [m.start() for m in _DIGRAPHS.finditer(word)][:_MAX_DIGRAPHS]
+        tried: set[str] = {word}
+        for n in range(len(spots) + 1):  # as few two-letter spellings changed as can be
+            found: list[tuple[float, str]] = []
+            for chosen in combinations(spots, n):
+                base = word
+                for at in reversed(chosen):
+                    base = base[:at] + _DIGRAPH_LETTER[base[at : at + 2]] + base[at + 2 :]
+                fresh = [c for c in (base, *_one_letter(base)) if c not in tried]
+                tried.update(fresh)
+                found += [(-self._zipf.get(c, MIN_PART_ZIPF), c) for c in fresh if self.known(c)]
+            if found:
+                return min(found)[1]
+        return None
 
     def _analyse_word(self, word: str) -> str:
         """The word's stem and its parts' stems; a part that is filler takes the whole word with

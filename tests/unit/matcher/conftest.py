@@ -56,6 +56,30 @@ def forklift_course(**overrides: Any) -> Opportunity:
     )
 
 
+def lorry_job() -> Opportunity:
+    """A lorry job: the C licence and the driver's qualification."""
+    return opportunity(
+        title="Lastbilchauffør",
+        occupation_text="lastbilchauffør",
+        skills=[],
+        required_certificates=["driver_qualification"],
+        required_driving_licence="C",
+    )
+
+
+def qualification_course() -> Opportunity:
+    """The driver's qualification (GKU), an AMU course."""
+    return forklift_course(
+        title="Grundlæggende kvalifikationsuddannelse",
+        education={"education_type": "AMU", "grants_certificates": ["driver_qualification"]},
+    )
+
+
+def licences(*held: str) -> dict[str, Any]:
+    """The sample profile's transport, with these driving licences."""
+    return {"driving_licences": list(held), "bike": True, "public_transport": True, "max_commute_minutes": 45}
+
+
 def catalogue(*opps: Opportunity) -> tuple[Catalogue, list[uuid.UUID]]:
     cat = Catalogue()
     ids = [uuid.uuid4() for _ in opps]

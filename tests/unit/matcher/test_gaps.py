@@ -9,7 +9,15 @@ from services.matcher.domain.features import CITE_CONFIDENCE
 from services.matcher.domain.gaps import _MAX_STEPS, MIN_RELEVANCE, GapPlan, plan_gaps
 from services.matcher.domain.ranking import Ranker, _screened, home_of, screen
 from shared.contracts import CitizenProfile
-from tests.unit.matcher.conftest import catalogue, forklift_course, opportunity, profile
+from tests.unit.matcher.conftest import (
+    catalogue,
+    forklift_course,
+    licences,
+    lorry_job,
+    opportunity,
+    profile,
+    qualification_course,
+)
 
 
 def test_only_the_nearest_steps_that_give_a_jobs_papers_are_tied_to_it(ranker: Ranker) -> None:
@@ -45,21 +53,12 @@ def test_a_step_that_gives_one_of_a_jobs_two_papers_counts_for_half_of_the_job(r
     """A lorry job lacking the C licence and the driver's qualification is opened by neither course
     alone. Each course scored as if it opened the job, so a taxi driver's two lorry courses came
     before the delivery job he could take at once. A course giving both counts for the whole job."""
-    job = opportunity(
-        title="Lastbilchauffør",
-        occupation_text="lastbilchauffør",
-        skills=[],
-        required_certificates=["driver_qualification"],
-        required_driving_licence="C",
-    )
+    job = lorry_job()
     licence = forklift_course(
         title="Kørekort til lastbil (kategori C)",
         education={"education_type": "driving_licence", "grants_driving_licence": "C"},
     )
-    qualification = forklift_course(
-        title="Grundlæggende kvalifikationsuddannelse",
-        education={"education_type": "AMU", "grants_certificates": ["driver_qualification"]},
-    )
+    qualification = qualification_course()
     both = forklift_course(
         title="Lastbilchauffør, fuld uddannelse",
         education={
@@ -80,13 +79,7 @@ def test_a_step_that_gives_one_of_a_jobs_two_papers_counts_for_half_of_the_job(r
     holder = profile(
         previous_jobs=[{"title": "taxachauffør", "years": 5}],
         skills=[{"text": "kørsel"}],
-        transport={
-            "driving_licences": ["B", "C"],
-            "car": True,
-            "bike": True,
-            "public_transport": True,
-            "max_commute_minutes": 45,
-        },
+        transport=licences("B", "C"),
     )
     plan, relevance = _gap_scores(ranker, cat, holder)
     assert set(plan.by_papers) == {2, 3}

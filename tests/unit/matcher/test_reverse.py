@@ -14,7 +14,16 @@ from services.matcher.domain.gaps import MIN_RELEVANCE
 from services.matcher.domain.ranking import Ranker
 from services.matcher.domain.reverse import MAX_OPENS, CitizenMatrix, ReverseRanker, reaches
 from shared.contracts import CitizenProfile
-from tests.unit.matcher.conftest import association, catalogue, forklift_course, opportunity, profile
+from tests.unit.matcher.conftest import (
+    association,
+    catalogue,
+    forklift_course,
+    licences,
+    lorry_job,
+    opportunity,
+    profile,
+    qualification_course,
+)
 
 COOK = {"previous_jobs": [{"title": "kok", "years": 4}], "skills": [{"text": "madlavning"}, {"text": "køkken"}]}
 CLEANER = {"previous_jobs": [{"title": "rengøringsassistent", "years": 3}], "skills": [{"text": "rengøring"}]}
@@ -202,26 +211,13 @@ def test_a_step_that_gives_one_of_two_missing_papers_shortlists_with_half_the_jo
 ) -> None:
     """The citizen-side ranking counts a step for the share of a job's missing papers it gives; the
     shortlist scores it the same, so the citizens it reaches are those whose own ranking ranks it best."""
-    lorry = opportunity(
-        title="Lastbilchauffør",
-        occupation_text="lastbilchauffør",
-        skills=[],
-        required_certificates=["driver_qualification"],
-        required_driving_licence="C",
-    )
-    cat, (job_id,) = catalogue(lorry)
+    cat, (job_id,) = catalogue(lorry_job())
     reverse = ReverseRanker(ranker, cat)
     both = profile(**DRIVER)  # lacks the qualification and the C licence
-    licensed = profile(
-        **DRIVER,
-        transport={"driving_licences": ["B", "C"], "bike": True, "public_transport": True, "max_commute_minutes": 45},
-    )
+    licensed = profile(**DRIVER, transport=licences("B", "C"))
     matrix, (both_id, licensed_id) = _citizens(reverse, both, licensed)
     course_id = uuid.uuid4()
-    course = forklift_course(
-        title="Grundlæggende kvalifikationsuddannelse",
-        education={"education_type": "AMU", "grants_certificates": ["driver_qualification"]},
-    )
+    course = qualification_course()
     cat.upsert(course_id, course)
     opens = reverse.opens(course_id, course)
     assert opens is not None and opens.ids == [job_id]
