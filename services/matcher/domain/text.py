@@ -76,8 +76,10 @@ _DIGRAPH_LETTER = {"ae": "æ", "oe": "ø", "aa": "å"}
 _ONE_LETTER = {"o": ("ø",), "a": ("æ", "å")}
 
 
-#: A word this long or longer, unknown as typed, may be a typo of a known word one edit away.
-_MIN_TYPO = 6
+#: A word this long or longer, unknown as typed, may be a typo of a known word one edit away. Shorter
+#: ones are too often a rare word the table lacks: "lugning" (weeding) and "bukning" (bending) read as
+#: "lukning" (closing), "brøker" as "brøler".
+_MIN_TYPO = 8
 _LETTERS = "abcdefghijklmnopqrstuvwxyzæøå"
 
 
