@@ -556,6 +556,8 @@ class Ranker:
         busy = _busy(profile, opp)
         sched_da, sched_en = text.schedule_lines(opp, busy, profile.availability.hours_per_week)
         inferred_from = inferred[0].from_occupation if inferred else ""
+        # Those with a Danish label first, so both sentences name the same skills where they can.
+        likely = sorted((s for s in inferred if s.from_occupation == inferred_from), key=lambda s: not s.label_da)
         da, en = text.sentences(
             opp,
             rule,
@@ -572,7 +574,8 @@ class Ranker:
             also_en=also_en,
             from_postcode=bool(commute and commute.from_postcode),
             inferred_from=inferred_from,
-            inferred_en=[s.label_en for s in inferred if s.from_occupation == inferred_from],
+            inferred_da=[s.label_da for s in likely if s.label_da],
+            inferred_en=[s.label_en for s in likely],
             held=held,
         )
         if sched_da:

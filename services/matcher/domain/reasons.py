@@ -138,6 +138,7 @@ def sentences(
     also_en: str = "",
     from_postcode: bool = False,
     inferred_from: str = "",
+    inferred_da: Sequence[str] = (),
     inferred_en: Sequence[str] = (),
     practise_danish: bool = False,
     worked_as: str = "",
@@ -147,9 +148,10 @@ def sentences(
 
     `matched` are the citizen's own words for skills; `worked_as` a previous job (their words) of the
     opportunity's occupation; `inferred_from` a previous job whose usual skills the opportunity
-    needs, named in English only (`inferred_en`); `held` the citizen's certificates that show a
-    skill it needs ("du har truckcertifikat"); `also_da`/`also_en` the papers the job `opens_job` asks
-    for besides those the step gives ("kørekort til kategori C").
+    needs (`inferred_da` their Danish labels, only those that have one; `inferred_en` their English
+    ones, in the same order); `held` the citizen's certificates that show a skill it needs ("du har
+    truckcertifikat"); `also_da`/`also_en` the papers the job `opens_job` asks for besides those the
+    step gives ("kørekort til kategori C").
     """
     c_da, c_en = _commute(minutes, mode, from_postcode)
     head_da = f"{opp.title} hos {opp.owner.name} i {opp.location.town}{c_da}"
@@ -170,16 +172,20 @@ def sentences(
     elif matched:
         fit_da = f"{fits_da}: {_join(matched[:3], 'og')}"
         fit_en = f"{fits_en}: {_join(matched[:3], 'and')}"
-    elif inferred_from and course:
-        fit_da = f"som tidligere {inferred_from} har du sikkert et godt grundlag for kurset"
-        fit_en = f"as a former {inferred_from} you likely know " + (
-            _join(inferred_en[:2], "and") if inferred_en else "much of what the course builds on"
-        )
     elif inferred_from:
-        fit_da = f"som tidligere {inferred_from} kender du sikkert meget af arbejdet"
-        fit_en = f"as a former {inferred_from} you likely know " + (
-            _join(inferred_en[:2], "and") if inferred_en else "much of the work"
+        # What the earlier job likely taught is named, so the caseworker can judge it: "meget af
+        # arbejdet" told a day carer she knew much of a care-home job for two shared care skills.
+        # A skill without a Danish label is phrased around, never named in English.
+        what_da, what_en = ("det, kurset bygger på", "what the course builds on") if course else (
+            "det, jobbet kræver",
+            "what the job needs",
         )
+        fit_da = f"som tidligere {inferred_from} kan du sikkert noget af {what_da}"
+        fit_en = f"as a former {inferred_from} you can likely do some of {what_en}"
+        if inferred_da:
+            fit_da += f": {_join(inferred_da[:2], 'og')}"
+        if inferred_en:
+            fit_en += f": {_join(inferred_en[:2], 'and')}"
     else:
         fit_da = fit_en = ""
     if held:

@@ -485,9 +485,27 @@ def test_a_course_builds_on_what_the_citizen_can_do_it_is_not_like_earlier_work(
     ]
     assert any("det bygger videre på det, du kan" in p.reasons.text_da for _, p in courses), courses
     for name, p in courses:
-        for job_words in ("det passer til det, du kan", "det ligner dit tidligere arbejde", "kender du sikkert"):
+        for job_words in ("det passer til det, du kan", "det ligner dit tidligere arbejde", "det, jobbet kræver"):
             assert job_words not in p.reasons.text_da, (name, p.reasons.text_da)
         assert "it fits what you can do" not in p.reasons.text_en and "it is like your" not in p.reasons.text_en
+
+
+def test_what_an_earlier_job_likely_taught_is_named_in_danish(ranker: Ranker, demo: Catalogue) -> None:
+    """A day carer was told of a care-home job "som tidligere dagplejer kender du sikkert meget af
+    arbejdet", for two social-care skills ESCO gives both occupations. The Danish sentence now names
+    the skills, as the English one did, so the caseworker can judge the claim."""
+    carer = rank(ranker, demo, _citizen(jobs=["dagplejer"], skills=["pasning af børn"], level="B1", classes=[]))
+    likely = [p for p in carer.proposals if any(s.provenance == "inferred" for s in p.reasons.skills)]
+    told = [p for p in likely if "som tidligere dagplejer kan du sikkert noget af det, jobbet kræver: " in p.reasons.text_da]
+    assert told, [p.reasons.text_da for p in carer.proposals]
+    for p in told:
+        assert "meget af arbejdet" not in p.reasons.text_da
+        inferred = [s for s in p.reasons.skills if s.provenance == "inferred"]
+        named_da = [s for s in inferred if s.label_da and s.label_da in p.reasons.text_da]
+        assert named_da, p.reasons.text_da
+        # The English sentence names the same skills.
+        assert all(s.label_en in p.reasons.text_en for s in named_da), (p.reasons.text_da, p.reasons.text_en)
+        assert "as a former dagplejer you can likely do some of what the job needs: " in p.reasons.text_en
 
 
 def test_a_licence_holder_is_not_told_a_driving_job_needs_the_traffic_rules(ranker: Ranker) -> None:
