@@ -212,6 +212,24 @@ class FeatureSpace:
         enc.covers.add(skill)
         enc.own_words.setdefault(self.n_occ + skill, text)
 
+    def _course_trade(self, title: LinkedText, taught: list[LinkedText], uris: list[int]) -> LinkedText:
+        """A course's title read as a trade only where what the course teaches belongs to that trade.
+
+        A course title names a subject, not a job: "Køkkenets grundlæggende arbejde" read as a kitchen
+        unit installer (so a plumber was told a kitchen course builds on his work), "FVU-matematik" as
+        a mathematician, "Lager og logistik" as a logistics analyst. A reading is kept when the
+        occupation has one of the skills the course surely teaches; a course that names nothing it
+        teaches keeps its readings, as there is nothing to weigh them by.
+        """
+        teaches = set(uris) | {lk.index for lt in taught for lk in lt.readings if lk.confidence >= CITE_CONFIDENCE}
+        if not teaches or not title.readings:
+            return title
+        occs = self.index.occupations
+        kept = tuple(
+            lk for lk in title.readings if teaches.intersection(occs[lk.index].essential + occs[lk.index].optional)
+        )
+        return LinkedText(title.text, kept, len(kept))
+
     def _add_linked(self, enc: Encoded, kind: ConceptKind, linked: LinkedText) -> None:
         if not linked.readings:
             enc.unlinked.append(linked.text)
@@ -288,6 +306,8 @@ class FeatureSpace:
         skills = [self.index.skill_by_uri[u] for u in uris if u in self.index.skill_by_uri]
         requests += [("skill", t) for t in texts]
         linked = self.linker.link(requests)
+        if not precise and o.education is not None:
+            linked[0] = self._course_trade(linked[0], linked[1:], skills)
         for (kind, _), lt in zip(requests, linked, strict=True):
             self._add_linked(enc, kind, lt)
         for s in skills:
