@@ -496,7 +496,8 @@ def test_what_an_earlier_job_likely_taught_is_named_in_danish(ranker: Ranker, de
     the skills, as the English one did, so the caseworker can judge the claim."""
     carer = rank(ranker, demo, _citizen(jobs=["dagplejer"], skills=["pasning af børn"], level="B1", classes=[]))
     likely = [p for p in carer.proposals if any(s.provenance == "inferred" for s in p.reasons.skills)]
-    told = [p for p in likely if "som tidligere dagplejer kan du sikkert noget af det, jobbet kræver: " in p.reasons.text_da]
+    said = "som tidligere dagplejer kan du sikkert noget af det, jobbet kræver: "
+    told = [p for p in likely if said in p.reasons.text_da]
     assert told, [p.reasons.text_da for p in carer.proposals]
     for p in told:
         assert "meget af arbejdet" not in p.reasons.text_da
