@@ -14,7 +14,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from services.matcher.domain.catalogue import Catalogue
-from services.matcher.domain.features import CITE_CONFIDENCE, FeatureSpace, Reading
+from services.matcher.domain.features import FeatureSpace, Reading
 from services.matcher.domain.rules import level_rank
 from shared.contracts import Certificate, DrivingLicence, Opportunity, OpportunityKind
 
@@ -137,11 +137,7 @@ class CatalogueIndexer:
             readings = tuple(self.space.reading_rows(enc))
             # What a course teaches: the skills its words link to surely ("omsorg for de mindste" also
             # read, at 0.57, as "older adults' needs": a childcare course taught a care home's skills).
-            named = (
-                frozenset(int(f) - self.space.n_occ for f, c in enc.stated.items() if c >= CITE_CONFIDENCE)
-                if opportunity.education
-                else frozenset()
-            )
+            named = self.space.surely_named(enc) if opportunity.education else frozenset()
             row = OppRow(idx, val, tuple(dict.fromkeys(enc.occupations)), readings, named)
             if len(self._by_key) > 500_000:
                 self._by_key.clear()

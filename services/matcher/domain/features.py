@@ -212,7 +212,11 @@ class FeatureSpace:
         enc.covers.add(skill)
         enc.own_words.setdefault(self.n_occ + skill, text)
 
-    def _course_trade(self, title: LinkedText, taught: list[LinkedText], uris: list[int]) -> LinkedText:
+    def surely_named(self, enc: Encoded) -> frozenset[int]:
+        """The skills an opportunity's own words and URIs name surely (the confidence reasons cite)."""
+        return frozenset(int(f) - self.n_occ for f, c in enc.stated.items() if c >= CITE_CONFIDENCE)
+
+    def _course_trade(self, title: LinkedText, teaches: frozenset[int]) -> LinkedText:
         """A course's title read as a trade only where what the course teaches belongs to that trade.
 
         A course title names a subject, not a job: "Køkkenets grundlæggende arbejde" read as a kitchen
@@ -221,7 +225,6 @@ class FeatureSpace:
         occupation has one of the skills the course surely teaches; a course that names nothing it
         teaches keeps its readings, as there is nothing to weigh them by.
         """
-        teaches = set(uris) | {lk.index for lt in taught for lk in lt.readings if lk.confidence >= CITE_CONFIDENCE}
         if not teaches or not title.readings:
             return title
         occs = self.index.occupations
@@ -306,19 +309,22 @@ class FeatureSpace:
         skills = [self.index.skill_by_uri[u] for u in uris if u in self.index.skill_by_uri]
         requests += [("skill", t) for t in texts]
         linked = self.linker.link(requests)
-        if not precise and o.education is not None:
-            linked[0] = self._course_trade(linked[0], linked[1:], skills)
-        for (kind, _), lt in zip(requests, linked, strict=True):
-            self._add_linked(enc, kind, lt)
+        title = None if precise else linked[0]
+        named = linked[1:] if title is not None else linked
+        for lt in named:
+            self._add_linked(enc, "skill", lt)
         for s in skills:
             self.add_skill(enc, s, 1.0, "")
-        title = None if precise else linked[0]
+        if title is not None and o.education is not None:
+            title = self._course_trade(title, self.surely_named(enc))
+        if title is not None:
+            self._add_linked(enc, "occupation", title)
         if title is not None and len(title.readings) > 1:
             for lk in title.readings:
                 reading = Encoded(wanted=True)
                 self.add_occupation(reading, lk.index, lk.confidence, title.text)
-                for (kind, _), lt in zip(requests[1:], linked[1:], strict=True):
-                    self._add_linked(reading, kind, lt)
+                for lt in named:
+                    self._add_linked(reading, "skill", lt)
                 for s in skills:
                     self.add_skill(reading, s, 1.0, "")
                 enc.readings.append(reading)
